@@ -1,0 +1,34 @@
+# 医保经办: `make demo` runs the system with demo data on the embedded default (SQLite,
+# eager tasks); `make test` runs the whole test suite (on DATABASE_URL when set).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOUSEHOLDS ?= 300
+
+.PHONY: demo test venv serve clean bench
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_policies
+	DEBUG=1 $(PY) manage.py generate_demo --households $(HOUSEHOLDS) --if-empty
+	DEBUG=1 $(PY) manage.py create_demo_users
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) bench/import_enrollment.py
+	$(PY) bench/pages.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

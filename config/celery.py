@@ -1,0 +1,21 @@
+"""The Celery app. Without CELERY_BROKER_URL tasks run eagerly in-process (the embedded
+default); with Redis they run in workers. Periodic schedules are declared here, in one place."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("yibao")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Paid enrollments enter and leave their benefit period with the calendar.
+    "advance-enrollment-statuses": {
+        "task": "enrollment.tasks.advance_enrollment_statuses",
+        "schedule": crontab(hour=0, minute=10),
+    },
+}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from enrollment import views as enrollment_views
+
+admin.site.site_header = "医保经办管理系统"
+admin.site.site_title = "医保经办"
+admin.site.index_title = "后台管理"
+
+urlpatterns = [
+    path("", enrollment_views.dashboard, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("enrollment/", include("enrollment.urls")),
+    path("admin/", admin.site.urls),
+]

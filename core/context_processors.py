@@ -1,0 +1,11 @@
+def navigation(request):
+    """The navigation bar: which app menus the user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_enrollment": user.has_perm("enrollment.view_person"),
+        "nav_imports": user.has_perm("enrollment.import_enrollment") or user.has_perm("enrollment.import_employeecoverage"),
+        "nav_policy": user.has_perm("enrollment.view_contributionstandard"),
+        "nav_admin": user.is_staff,
+    }

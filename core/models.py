@@ -1,0 +1,208 @@
+"""Cross-cutting records: the region tree, users bound to a region, security events and
+import jobs. Every region-bound row of the other apps carries a `region_path` copied from its
+region, so one prefix filter (core.restrict) limits what a user sees."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from core.restrict import RegionScopedQuerySet
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市（统筹区）"
+    COUNTY = "county", "县（市、区）"
+    TOWNSHIP = "township", "乡镇（街道）"
+    VILLAGE = "village", "村（社区）"
+
+
+LEVEL_ORDER = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE]
+
+
+class Region(models.Model):
+    """A node of the administrative tree. `path` is the chain of codes from the root, each
+    followed by '/', e.g. '420000/421200/421202/'. A subtree is a path prefix."""
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("层级", max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField("路径", max_length=200, unique=True, editable=False)
+    slug = models.SlugField(
+        "接口代码", max_length=30, unique=True, null=True, blank=True,
+        help_text="统筹区在计算接口中的代码，如 xianning、shiyan、jilin",
+    )
+    poverty_alleviation_county = models.BooleanField(
+        "脱贫县", default=False, help_text="财政分担比例：脱贫县省县6:4，其他县5:5（N004 §一）"
+    )
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_path_lookup = "path"
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["path"]
+        indexes = [models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
+        super().save(*args, **kwargs)
+
+    def ancestors(self, include_self=True):
+        """Regions from this one up to the root (nearest first), in one query."""
+        codes = [c for c in self.path.split("/") if c]
+        if not include_self:
+            codes = codes[:-1]
+        by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        return [by_code[c] for c in reversed(codes) if c in by_code]
+
+    def is_within(self, other: "Region") -> bool:
+        return self.path.startswith(other.path)
+
+    @property
+    def full_name(self):
+        return "".join(r.name for r in reversed(self.ancestors()) if r.level != RegionLevel.PROVINCE)
+
+    @property
+    def county(self):
+        return next((r for r in self.ancestors() if r.level == RegionLevel.COUNTY), None)
+
+
+class Department(models.TextChoices):
+    BUREAU = "bureau", "医疗保障局"
+    CIVIL_AFFAIRS = "civil_affairs", "民政"
+    RURAL_REVITALISATION = "rural_revitalisation", "乡村振兴"
+    HEALTH = "health", "卫健"
+    VETERANS = "veterans", "退役军人事务"
+    DISABLED_FEDERATION = "disabled_federation", "残联"
+    EDUCATION = "education", "教育"
+    COUNTY_GOVERNMENT = "county_government", "县级人民政府"
+
+
+class ScopedUserManager(UserManager.from_queryset(RegionScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A staff or department user, bound to one region: everything they see is that region's
+    subtree (core.restrict)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name="所属区划", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    department = models.CharField("所属部门", max_length=30, choices=Department.choices, default=Department.BUREAU)
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+
+    objects = ScopedUserManager()
+    region_path_lookup = "region__path"
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        permissions = [("view_full_id_number", "查看完整身份证号")]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def sees_all_regions(self) -> bool:
+        return self.is_superuser
+
+
+class SecurityEvent(models.Model):
+    """Denied access attempts, exports and imports: who tried what, when, from where."""
+
+    class Kind(models.TextChoices):
+        ACCESS_DENIED = "access_denied", "越权访问被拒绝"
+        EXPORT = "export", "数据导出"
+        IMPORT = "import", "数据导入"
+        FILE_REFUSED = "file_refused", "文件被拒绝"
+
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    path = models.CharField("地址", max_length=500, blank=True)
+    object_type = models.CharField("对象类型", max_length=100, blank=True)
+    object_id = models.CharField("对象", max_length=64, blank=True)
+    detail = models.TextField("说明", blank=True)
+    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_path_lookup = "user__region__path"
+
+    class Meta:
+        verbose_name = "安全事件"
+        verbose_name_plural = "安全事件"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet and what became of it: the import log of issue 2. The file
+    is kept in private storage every worker can read, so preview and commit may run in
+    different processes (Celery or web)."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "已上传"
+        PREVIEWING = "previewing", "校验中"
+        PREVIEWED = "previewed", "待确认"
+        COMMITTING = "committing", "导入中"
+        COMMITTED = "committed", "已导入"
+        FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
+
+    kind = models.CharField("导入类型", max_length=40)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, verbose_name="所属区划", null=True, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=200, editable=False, default="")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    skip_bad_rows = models.BooleanField("跳过错误行", default=False)
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    preview_rows = models.JSONField("预览", default=list, blank=True)
+    failure = models.TextField("失败原因", blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    previewed_at = models.DateTimeField("校验时间", null=True, blank=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    seconds = models.DecimalField("用时（秒）", max_digits=9, decimal_places=2, null=True, blank=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_path_lookup = "region_path"
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    def save(self, *args, **kwargs):
+        if self.region_id and not self.region_path:
+            self.region_path = self.region.path
+        super().save(*args, **kwargs)
+
+    @property
+    def error_count(self) -> int:
+        return int(self.counts.get("error", 0))
+
+    @property
+    def can_commit(self) -> bool:
+        return self.status == self.Status.PREVIEWED and (self.error_count == 0 or self.skip_bad_rows)

@@ -1,0 +1,70 @@
+"""Roles as Django groups. The permission lists here are the single definition; they are
+applied after every migrate and by `manage.py setup_roles`."""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+CLERK = "经办员"
+REVIEWER = "审核员"
+CITY_OFFICER = "市局"
+DEPARTMENT_GROUPS = {
+    "civil_affairs": "民政",
+    "rural_revitalisation": "乡村振兴",
+    "health": "卫健",
+    "veterans": "退役军人事务",
+    "disabled_federation": "残联",
+    "education": "教育",
+}
+
+_PEOPLE_VIEW = ["enrollment.view_person", "enrollment.view_household", "enrollment.view_enrollment", "enrollment.view_school"]
+_PEOPLE_EDIT = [
+    "enrollment.add_person", "enrollment.change_person",
+    "enrollment.add_household", "enrollment.change_household",
+    "enrollment.add_enrollment", "enrollment.change_enrollment",
+]
+_POLICY = [
+    f"enrollment.{action}_{model}"
+    for model in ("residentscheme", "contributionstandard", "collectionwindow", "subsidyrule", "schemeassignment")
+    for action in ("view", "add", "change")
+]
+
+ROLE_PERMISSIONS = {
+    CLERK: _PEOPLE_VIEW + _PEOPLE_EDIT + [
+        "core.view_full_id_number",
+        "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
+        "core.view_importjob", "enrollment.view_employeecoverage",
+    ],
+    REVIEWER: _PEOPLE_VIEW + [
+        "core.view_full_id_number", "enrollment.change_enrollment",
+        "enrollment.export_person", "enrollment.export_enrollment", "core.view_importjob",
+        "enrollment.view_employeecoverage",
+    ],
+    CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
+        "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
+        "core.view_user", "core.view_securityevent", "core.view_importjob",
+        "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
+        "enrollment.add_school", "enrollment.change_school",
+        "enrollment.view_employeecoverage", "enrollment.add_employeecoverage", "enrollment.change_employeecoverage",
+        "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
+    ],
+    **{name: ["enrollment.view_person", "enrollment.view_household"] for name in DEPARTMENT_GROUPS.values()},
+}
+
+
+def sync_roles() -> None:
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for group_name, perm_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        perms = []
+        for full in perm_names:
+            app_label, codename = full.split(".")
+            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(perms)
+
+
+def sync_roles_after_migrate(sender, app_config=None, **kwargs):
+    # Run once, after the last app: every app's permissions exist by then.
+    if app_config is not None and app_config.label == list(global_apps.get_app_configs())[-1].label:
+        sync_roles()

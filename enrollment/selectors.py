@@ -1,0 +1,65 @@
+"""Reads, always restricted to the user's region."""
+
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+
+from core.idnumber import normalize
+from enrollment.models import Enrollment, Household, Person
+
+Status = Enrollment.Status
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def people_search(user, query: str = "", village=None):
+    """People matching an ID number (full: exact; partial digits: prefix) or a name (prefix)."""
+    qs = Person.objects.restrict(user).select_related("village")
+    query = (query or "").strip()
+    if query:
+        digits = normalize(query)
+        if len(digits) == 18:
+            qs = qs.filter(id_number=digits)
+        elif digits[:1].isdigit():
+            qs = qs.filter(id_number__startswith=digits)
+        else:
+            qs = qs.filter(name__startswith=query)
+    if village is not None:
+        qs = qs.filter(region_path__startswith=village.path)
+    return qs
+
+
+def enrollment_figures(user, year: int) -> dict:
+    """Dashboard figures of the user's region for a benefit year: enrolled, paid, subsidised,
+    and people enrolled last year who have not enrolled for this one. Cached for 5 minutes."""
+    key = f"dashboard:{user.region_id if not user.is_superuser else 'all'}:{year}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    active = Enrollment.objects.restrict(user).filter(benefit_year=year).exclude(status=Status.CANCELLED)
+    figures = active.aggregate(
+        enrolled=Count("pk"),
+        paid=Count("pk", filter=Q(status__in=Enrollment.PAID_STATUSES)),
+        subsidised=Count("pk", filter=Q(subsidy__gt=0)),
+    )
+    renewed = Enrollment.objects.filter(benefit_year=year).exclude(status=Status.CANCELLED).values("person_id")
+    figures["not_renewed"] = (
+        Enrollment.objects.restrict(user).filter(benefit_year=year - 1)
+        .exclude(status=Status.CANCELLED).exclude(person_id__in=renewed)
+        .filter(person__status=Person.Status.NORMAL).count()
+    )
+    figures["year"] = year
+    cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures
+
+
+def household_members_with_status(household: Household, years: list[int]):
+    """Members of a household with their enrollment per year (None when not enrolled)."""
+    members = list(household.members.all().order_by("pk"))
+    enrollments = Enrollment.objects.filter(person__in=members, benefit_year__in=years).exclude(status=Status.CANCELLED)
+    by_person_year = {(e.person_id, e.benefit_year): e for e in enrollments.select_related("school")}
+    return [(m, [by_person_year.get((m.pk, y)) for y in years]) for m in members]
+
+
+def current_benefit_year(today: date) -> int:
+    return today.year

@@ -1,0 +1,73 @@
+import pytest
+
+from core.models import Region
+from core.roles import CITY_OFFICER, CLERK
+from enrollment.services.policy import load_resident_presets
+from tests import factories
+
+
+@pytest.fixture
+def presets(db):
+    load_resident_presets()
+
+
+@pytest.fixture
+def xianan(presets):
+    return Region.objects.get(code="421202")
+
+
+@pytest.fixture
+def jiayu(presets):
+    return Region.objects.get(code="421221")
+
+
+@pytest.fixture
+def xianan_villages(xianan):
+    return factories.township_and_villages(xianan)[1]
+
+
+@pytest.fixture
+def jiayu_villages(jiayu):
+    return factories.township_and_villages(jiayu)[1]
+
+
+@pytest.fixture
+def village(xianan_villages):
+    return xianan_villages[0]
+
+
+@pytest.fixture
+def clerk(xianan):
+    return factories.user("clerk_xianan", CLERK, xianan)
+
+
+@pytest.fixture
+def other_clerk(jiayu):
+    return factories.user("clerk_jiayu", CLERK, jiayu)
+
+
+@pytest.fixture
+def officer(presets):
+    return factories.user("officer", CITY_OFFICER, Region.objects.get(code="421200"), staff=True)
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+def pytest_sessionstart(session):
+    """With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL or Redis fails the run at once."""
+    from django.conf import settings
+
+    if not settings.REQUIRE_SERVICES:
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if not engine.endswith("postgresql"):
+        raise pytest.UsageError(f"REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL ({engine})")
+    import redis
+
+    if not settings.REDIS_URL or not settings.CELERY_BROKER_URL:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but REDIS_URL / CELERY_BROKER_URL is not set")
+    redis.Redis.from_url(settings.REDIS_URL).ping()
