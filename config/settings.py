@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
             ],
+            "builtins": ["core.templatetags.core_tags"],
         },
     },
 ]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("enrollment/", include("enrollment.urls")),
+    path("imports/", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -63,3 +63,25 @@ def household_members_with_status(household: Household, years: list[int]):
 
 def current_benefit_year(today: date) -> int:
     return today.year
+
+
+def default_category(person: Person, today: date | None = None) -> str:
+    """A first guess for the enrollment form: newborns in their birth year, else regular."""
+    today = today or date.today()
+    return "newborn" if person.birth_date.year == today.year else "regular"
+
+
+def open_windows(user, today: date) -> list:
+    """The collection windows of the user's scheme for this and next benefit year."""
+    from enrollment.rules.terms import TermsError
+    from enrollment.services.policy import policy_for_region
+
+    if not user.region_id:
+        return []
+    try:
+        policy = policy_for_region(user.region)
+    except TermsError:
+        return []
+    kinds = ["resident"] + (["college_student"] if policy.rules.college_own_period else [])
+    windows = [policy.window_for(kind, year) for year in (today.year, today.year + 1) for kind in kinds]
+    return [w for w in windows if w.closes_on >= today]

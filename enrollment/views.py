@@ -1,13 +1,298 @@
-from django.shortcuts import render
-from django.utils import timezone
+"""Staff pages of enrollment. Each view restricts rows with the user's region (core.restrict
+through get_restricted_object_or_404 / selectors) and calls one service."""
 
-from enrollment import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from core.history import history_entries
+from core.models import SecurityEvent
+from core.paging import keyset_page
+from core.security import record_event
+from core.views import xlsx_response
+from core.views_base import get_restricted_object_or_404
+from core.xlsx import write_xlsx
+from enrollment import forms, selectors
+from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment
+from enrollment.services import enrollments as enrollment_services
+from enrollment.services import people as people_services
+from enrollment.services.policy import resident_policy
+
+EXPORT_ROW_LIMIT = 200_000
 
 
 def dashboard(request):
-    year = selectors.current_benefit_year(timezone.localdate())
-    return render(request, "enrollment/dashboard.html", {"current": selectors.enrollment_figures(request.user, year)})
+    today = timezone.localdate()
+    year = selectors.current_benefit_year(today)
+    context = {"today": today}
+    if request.user.has_perm("enrollment.view_enrollment"):
+        context["figures"] = [selectors.enrollment_figures(request.user, y) for y in (year, year + 1)]
+        context["windows"] = selectors.open_windows(request.user, today)
+    return render(request, "enrollment/dashboard.html", context)
 
 
+@permission_required("enrollment.view_person", raise_exception=True)
 def people_list(request):
-    return render(request, "enrollment/people_list.html", {})
+    form = forms.PersonSearchForm(request.GET or None, user=request.user)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    qs = selectors.people_search(request.user, data.get("q", ""), data.get("village"))
+    page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+    if len(page.items) == 1 and data.get("q") and len(data["q"].strip()) == 18 and "after" not in request.GET:
+        return redirect("enrollment:person", pk=page.items[0].pk)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(request, "enrollment/people_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@permission_required("enrollment.export_person", raise_exception=True)
+def people_export(request):
+    form = forms.PersonSearchForm(request.GET or None, user=request.user)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    qs = selectors.people_search(request.user, data.get("q", ""), data.get("village")).order_by("pk")
+    full = request.user.has_perm("core.view_full_id_number")
+    headers = ["姓名", "身份证号", "性别", "出生日期", "联系电话", "村/社区", "与户主关系", "状态"]
+    rows = (
+        [p.name, p.id_number if full else p.masked_id_number, p.get_gender_display(), p.birth_date, p.phone,
+         p.village.name, p.get_relation_to_head_display(), p.get_status_display()]
+        for p in qs.iterator(chunk_size=2000)
+    )
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="enrollment.Person", detail=f"导出人员名单 {request.GET.urlencode()}")
+    rows = (row for i, row in enumerate(rows) if i < EXPORT_ROW_LIMIT)
+    return xlsx_response(write_xlsx(headers, rows, title="人员名单"), f"人员名单-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _person(request, pk) -> Person:
+    return get_restricted_object_or_404(request, Person.objects.select_related("village", "village__parent", "household", "household__head"), pk=pk)
+
+
+@permission_required("enrollment.view_person", raise_exception=True)
+def person_detail(request, pk):
+    person = _person(request, pk)
+    enrollments = list(Enrollment.objects.restrict(request.user).filter(person=person).select_related("school").order_by("-benefit_year"))
+    context = {"person": person, "enrollments": enrollments, "today": timezone.localdate()}
+    if request.user.has_perm("enrollment.view_enrollment"):
+        context["history"] = history_entries([person, *enrollments])
+    return render(request, "enrollment/person_detail.html", context)
+
+
+@permission_required("enrollment.change_person", raise_exception=True)
+def person_edit(request, pk):
+    person = _person(request, pk)
+    initial = {f: getattr(person, f) for f in ("name", "phone", "relation_to_head", "status", "status_date", "village")}
+    form = forms.PersonEditForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_services.person_update(user=request.user, person=person, **form.cleaned_data)
+        except ServiceError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, "人员信息已保存")
+            return redirect("enrollment:person", pk=person.pk)
+    return render(request, "enrollment/form.html", {"form": form, "title": f"修改人员信息：{person.name}", "back": person})
+
+
+@permission_required("enrollment.add_enrollment", raise_exception=True)
+def person_enroll(request, pk):
+    person = _person(request, pk)
+    form = forms.EnrollmentTermsForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment = enrollment_services.enrollment_register(user=request.user, person=person, **form.service_kwargs())
+        except ServiceError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, _enrolled_message(enrollment))
+            return redirect("enrollment:person", pk=person.pk)
+    return render(request, "enrollment/form.html", {"form": form, "title": f"参保登记：{person.name}", "back": person})
+
+
+def _enrolled_message(e: Enrollment) -> str:
+    paid = "已缴费" if e.payment_date else "待缴费"
+    return (f"{e.person.name} {e.benefit_year}年度参保登记成功（{paid}），应缴 {e.amount_due} 元，"
+            f"待遇期 {e.benefit_start:%Y-%m-%d} 至 {e.benefit_end:%Y-%m-%d}")
+
+
+@permission_required("enrollment.add_household", raise_exception=True)
+def household_new(request):
+    form = forms.HouseholdForm(request.POST or None, user=request.user)
+    members = forms.MemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and members.is_valid():
+        member_inputs = [people_services.MemberInput(**m) for m in members.cleaned_data if m and not m.get("DELETE")]
+        try:
+            household = people_services.household_register(
+                user=request.user, village=form.cleaned_data["village"], address=form.cleaned_data["address"],
+                number=form.cleaned_data["number"], members=member_inputs,
+            )
+        except ServiceError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, f"已登记{household}，共 {len(member_inputs)} 人")
+            return redirect("enrollment:household", pk=household.pk)
+    return render(request, "enrollment/household_form.html", {"form": form, "members": members})
+
+
+def _household(request, pk) -> Household:
+    return get_restricted_object_or_404(request, Household.objects.select_related("village", "village__parent", "head"), pk=pk)
+
+
+@permission_required("enrollment.view_household", raise_exception=True)
+def household_detail(request, pk):
+    household = _household(request, pk)
+    year = selectors.current_benefit_year(timezone.localdate())
+    years = [year, year + 1]
+    return render(request, "enrollment/household_detail.html", {
+        "household": household, "years": years, "members": selectors.household_members_with_status(household, years),
+        "history": history_entries([household]) if request.user.has_perm("enrollment.view_enrollment") else [],
+    })
+
+
+@permission_required("enrollment.add_person", raise_exception=True)
+def household_add_member(request, pk):
+    household = _household(request, pk)
+    form = forms.MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = people_services.household_add_member(user=request.user, household=household, member=people_services.MemberInput(**form.cleaned_data))
+        except ServiceError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, f"已将{person.name}登记为家庭成员")
+            return redirect("enrollment:household", pk=household.pk)
+    return render(request, "enrollment/form.html", {"form": form, "title": f"添加家庭成员：{household}", "back_url": household})
+
+
+@permission_required("enrollment.add_enrollment", raise_exception=True)
+def household_enroll(request, pk):
+    """Enroll several members of a household in one form: common channel and payment date,
+    category and identities per member. All or nothing."""
+    household = _household(request, pk)
+    members = list(household.members.filter(status=Person.Status.NORMAL).order_by("pk"))
+    by_id = {m.pk: m for m in members}
+    form = forms.HouseholdEnrollForm(request.POST or None)
+    initial = [{"person_id": m.pk, "include": True, "category": selectors.default_category(m)} for m in members]
+    formset = forms.MemberEnrollFormSet(request.POST or None, initial=initial, prefix="m")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        chosen = [f for f in formset.cleaned_data if f.get("include") and f.get("person_id") in by_id]
+        try:
+            created = enrollment_services.household_enroll(
+                user=request.user,
+                members=[(by_id[f["person_id"]], f["category"], f.get("identities") or []) for f in chosen],
+                channel=form.cleaned_data["channel"], payment_date=form.cleaned_data.get("payment_date"),
+                benefit_year=form.cleaned_data.get("benefit_year"),
+            )
+        except ServiceError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, f"已为 {len(created)} 名家庭成员办理参保登记")
+            return redirect("enrollment:household", pk=household.pk)
+    rows = list(zip(members, formset.forms))
+    return render(request, "enrollment/household_enroll.html", {"household": household, "form": form, "formset": formset, "rows": rows})
+
+
+def _enrollment(request, pk) -> Enrollment:
+    return get_restricted_object_or_404(request, Enrollment.objects.select_related("person", "person__village", "school"), pk=pk)
+
+
+def _enrollment_action(request, pk, form_class, action, title, success):
+    if not request.user.has_perm("enrollment.change_enrollment"):
+        raise PermissionDenied
+    enrollment = _enrollment(request, pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(enrollment, form.cleaned_data)
+        except ServiceError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("enrollment:person", pk=enrollment.person_id)
+    return render(request, "enrollment/form.html", {"form": form, "title": f"{title}：{enrollment}", "back": enrollment.person, "enrollment": enrollment})
+
+
+def enrollment_pay(request, pk):
+    return _enrollment_action(
+        request, pk, forms.PaymentForm,
+        lambda e, d: enrollment_services.enrollment_record_payment(user=request.user, enrollment=e, payment_date=d["payment_date"]),
+        "登记缴费", "缴费已登记",
+    )
+
+
+def enrollment_cancel(request, pk):
+    return _enrollment_action(
+        request, pk, forms.ReasonForm,
+        lambda e, d: enrollment_services.enrollment_cancel(user=request.user, enrollment=e, reason=d["reason"]),
+        "注销（退费）", "参保登记已注销",
+    )
+
+
+def enrollment_suspend(request, pk):
+    return _enrollment_action(
+        request, pk, forms.ReasonForm,
+        lambda e, d: enrollment_services.enrollment_suspend(user=request.user, enrollment=e, reason=d["reason"]),
+        "暂停待遇", "居民医保待遇已暂停",
+    )
+
+
+@require_POST
+def enrollment_resume(request, pk):
+    if not request.user.has_perm("enrollment.change_enrollment"):
+        raise PermissionDenied
+    enrollment = _enrollment(request, pk)
+    try:
+        enrollment_services.enrollment_resume(user=request.user, enrollment=enrollment)
+        messages.success(request, "居民医保待遇已恢复")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("enrollment:person", pk=enrollment.person_id)
+
+
+@permission_required("enrollment.add_enrollment", raise_exception=True)
+def renew(request):
+    """Renew last year's enrollees of a village in bulk: first a preview of who would be
+    registered, then the registration."""
+    form = forms.RenewForm(request.POST or request.GET or None, user=request.user)
+    context = {"form": form}
+    if form.is_bound and form.is_valid():
+        village, to_year = form.cleaned_data["village"], form.cleaned_data["to_year"]
+        if request.method == "POST" and "confirm" in request.POST:
+            result = enrollment_services.renew_village(user=request.user, village=village, to_year=to_year)
+            messages.success(request, f"{village.name} {to_year}年度续保：登记 {result.created} 人，未能登记 {len(result.refused)} 人")
+            context["refused"] = result.refused
+        candidates = enrollment_services.renewal_candidates(user=request.user, village=village, to_year=to_year)
+        context.update({"candidates": candidates[:500], "candidate_count": candidates.count(), "village": village, "to_year": to_year})
+    return render(request, "enrollment/renew.html", context)
+
+
+@permission_required("enrollment.view_employeecoverage", raise_exception=True)
+def employee_coverage(request):
+    q = (request.GET.get("q") or "").strip().upper()
+    qs = EmployeeCoverage.objects.restrict(request.user)
+    if q:
+        qs = qs.filter(id_number=q) if len(q) == 18 else qs.filter(name__startswith=q)
+    page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+    return render(request, "enrollment/employee_coverage.html", {"page": page, "q": q})
+
+
+@permission_required("enrollment.view_contributionstandard", raise_exception=True)
+def policy(request):
+    """The resident-scheme parameters in force, per scheme, with unconfirmed values marked."""
+    schemes = []
+    for scheme in ResidentScheme.objects.order_by("code"):
+        regions = [a.region for a in SchemeAssignment.objects.filter(scheme=scheme).select_related("region")]
+        year = timezone.localdate().year
+        policy = resident_policy(scheme)
+        windows = [policy.window_for(kind, y) for y in (year, year + 1) for kind in ("resident", "college_student")
+                   if kind == "resident" or scheme.college_own_period]
+        schemes.append({
+            "scheme": scheme, "regions": regions, "windows": windows,
+            "standards": scheme.standards.order_by("-benefit_year"), "subsidies": scheme.subsidy_rules.order_by("identity_code", "from_year"),
+        })
+    return render(request, "enrollment/policy.html", {"schemes": schemes})

@@ -174,21 +174,15 @@ def _locked(enrollment: Enrollment) -> Enrollment:
     return Enrollment.objects.select_for_update().select_related("person", "person__village", "school").get(pk=enrollment.pk)
 
 
-@transaction.atomic
-def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: date, today: date | None = None) -> Enrollment:
-    """Registered → paid. The payment date decides the terms; it must buy the benefit year
-    the enrollment was registered for."""
-    today = today or timezone.localdate()
-    enrollment = _locked(enrollment)
-    if enrollment.status != Status.REGISTERED:
-        raise ServiceError("not_registered", f"该参保登记状态为「{enrollment.get_status_display()}」，不能再次缴费")
-    if payment_date > today:
-        raise ServiceError("future_payment", "缴费日期不能晚于今天", "payment_date")
+def price_payment(enrollment: Enrollment, payment_date: date, *, today: date, policy: ResidentPolicy | None = None) -> Enrollment:
+    """Set a registered enrollment's terms and status for its payment date (unsaved). The
+    payment must buy the benefit year the enrollment was registered for."""
     prior = None
     if enrollment.prior_coverage_kind:
         prior = PriorCoverage(enrollment.prior_coverage_kind, enrollment.prior_coverage_ended_on, enrollment.prior_coverage_years)
     terms = terms_for(
-        enrollment.person, category=enrollment.category, payment_date=payment_date, identities=enrollment.identities, prior_coverage=prior
+        enrollment.person, category=enrollment.category, payment_date=payment_date, identities=enrollment.identities,
+        prior_coverage=prior, policy=policy,
     )
     if terms.benefit_year != enrollment.benefit_year:
         raise ServiceError(
@@ -196,12 +190,30 @@ def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: dat
             f"{payment_date:%Y-%m-%d} 缴费对应{terms.benefit_year}年度，与登记的{enrollment.benefit_year}年度不符；请注销后重新登记",
             "payment_date",
         )
-    conflict = find_conflict(person_facts(enrollment.person), terms, channel=enrollment.channel, exclude_id=enrollment.pk)
-    if conflict is not None:
-        raise conflict
     _apply_terms(enrollment, terms)
     enrollment.payment_date = payment_date
     enrollment.status = _status_after_payment(terms.benefit_start, terms.benefit_end, today)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: date, today: date | None = None) -> Enrollment:
+    """Registered → paid, with the terms the payment date gives."""
+    today = today or timezone.localdate()
+    enrollment = _locked(enrollment)
+    if enrollment.status != Status.REGISTERED:
+        raise ServiceError("not_registered", f"该参保登记状态为「{enrollment.get_status_display()}」，不能再次缴费")
+    if payment_date > today:
+        raise ServiceError("future_payment", "缴费日期不能晚于今天", "payment_date")
+    price_payment(enrollment, payment_date, today=today)
+    conflict = find_conflict(
+        person_facts(enrollment.person),
+        Terms(enrollment.benefit_year, enrollment.standard, enrollment.subsidy, enrollment.subsidy_identity, enrollment.amount_due,
+              enrollment.mid_year, enrollment.waiting_days, enrollment.benefit_start, enrollment.benefit_end, tuple(enrollment.sources)),
+        channel=enrollment.channel, exclude_id=enrollment.pk,
+    )
+    if conflict is not None:
+        raise conflict
     stamp(enrollment, user, "缴费")
     enrollment.save()
     return enrollment
@@ -310,3 +322,22 @@ def renew_village(*, user, village, to_year: int, assessed_on: date | None = Non
             continue
         created += 1
     return RenewalResult(created, refused)
+
+
+@transaction.atomic
+def household_enroll(*, user, members: list, channel: str, payment_date: date | None = None,
+                     benefit_year: int | None = None, today: date | None = None) -> list[Enrollment]:
+    """Enroll several household members in one go: (person, category, identities) each, with
+    a common channel and payment date. All or nothing: one refusal rolls back the others."""
+    if not members:
+        raise ServiceError("no_members", "请至少选择一名家庭成员")
+    created = []
+    for person, category, identities in members:
+        try:
+            created.append(enrollment_register(
+                user=user, person=person, category=category, channel=channel, payment_date=payment_date,
+                identities=identities, benefit_year=benefit_year, today=today,
+            ))
+        except ServiceError as error:
+            raise ServiceError(error.code, f"{person.name}：{error.message}", error.field) from None
+    return created

@@ -1,0 +1,20 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.conf import settings
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）", help_text=f"不超过 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB，请使用模板表头")
+    skip_bad_rows = forms.BooleanField(label="跳过错误行（只导入正确的行）", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "上传并校验"))
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"文件大小超过上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB")
+        return uploaded

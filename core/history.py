@@ -1,0 +1,44 @@
+"""Audit trail for detail pages: simple-history records turned into who / when / what
+changed, newest first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: str
+    what: str
+    action: str
+    reason: str
+    changes: list  # [(field label, old, new)]
+
+
+def _label(model, field_name):
+    try:
+        return str(model._meta.get_field(field_name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field removed since the record was written
+        return field_name
+
+
+def history_entries(objects, *, limit: int = 200) -> list[HistoryEntry]:
+    entries = []
+    for obj in objects:
+        records = list(obj.history.all().select_related("history_user").order_by("history_date")[:limit])
+        previous = None
+        for record in records:
+            changes = []
+            if previous is not None and record.history_type == "~":
+                delta = record.diff_against(previous)
+                changes = [(_label(type(obj), c.field), c.old, c.new) for c in delta.changes]
+            entries.append(HistoryEntry(
+                when=record.history_date, who=str(record.history_user or "系统"), what=str(obj),
+                action=ACTIONS.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "", changes=changes,
+            ))
+            previous = record
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]

@@ -1,0 +1,231 @@
+"""The import engine shared by every list the bureau receives (enrollment lists, the
+employee-insurance list, later identity and settlement lists).
+
+An Importer names its columns and implements two batch methods: `check` (validate a batch of
+rows with a few queries, say what each row would do) and `write` (bulk-write the rows that
+passed). The engine maps headers, finds duplicates inside the file, runs batches, reports
+progress, and for a commit wraps everything in one transaction that is rolled back when a row
+fails and the user did not choose to skip bad rows. Preview and commit run the same checks.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+STATUS_LABELS = {NEW: "新增", CHANGED: "变更", UNCHANGED: "无变化", ERROR: "错误"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    example: Any = ""
+    help: str = ""
+    aliases: tuple = ()
+
+
+@dataclass
+class RowIn:
+    number: int  # the spreadsheet's row number
+    values: dict  # column key -> raw cell value
+
+
+@dataclass
+class RowOutcome:
+    number: int
+    status: str = UNCHANGED
+    errors: list = field(default_factory=list)  # [(column header, message)]
+    summary: str = ""
+    payload: Any = None
+
+    def fail(self, header: str, message: str) -> "RowOutcome":
+        self.errors.append((header, message))
+        self.status = ERROR
+        return self
+
+    @property
+    def error_text(self) -> str:
+        return "；".join(f"{h}：{m}" if h else m for h, m in self.errors)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is for the user."""
+
+
+class Importer:
+    do_not_call_in_templates = True  # templates show the class's columns and title
+    kind = ""
+    title = ""
+    permission = ""
+    columns: list[Column] = []
+    duplicate_key: str | None = None  # a key whose repetition inside one file is an error
+
+    def __init__(self, *, user, job=None, today: date | None = None):
+        from django.utils import timezone
+
+        self.user = user
+        self.job = job
+        self.today = today or timezone.localdate()
+
+    def header_of(self, key: str) -> str:
+        return next(c.header for c in self.columns if c.key == key)
+
+    def prepare(self, rows: list[RowIn]) -> None:
+        """File-level context before the batches (default: nothing)."""
+
+    def order(self, rows: list[RowIn]) -> list[RowIn]:
+        """The order in which rows are checked and written (default: as in the file)."""
+        return rows
+
+    def check(self, rows: list[RowIn]) -> list[RowOutcome]:
+        raise NotImplementedError
+
+    def write(self, outcomes: list[RowOutcome]) -> None:
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------ cells
+
+
+def text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def id_text(value) -> str:
+    """An ID number cell. A number-formatted cell has lost its last digits in Excel."""
+    if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and value > 10**15):
+        raise CellError("身份证号单元格是数字格式，Excel 已丢失末尾数字；请将该列设为“文本”格式后重新录入")
+    return text(value).upper().replace(" ", "")
+
+
+def date_cell(value, *, required: bool = False) -> date | None:
+    if value in (None, ""):
+        if required:
+            raise CellError("不能为空")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value)
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(f"「{raw}」不是有效日期，请写成 2022-10-08 的形式")
+
+
+# ------------------------------------------------------------------------------ engine
+
+
+def map_headers(importer: Importer, headers: list[str]) -> tuple[dict, list[str]]:
+    """Column key -> index in the row, and errors for missing required columns."""
+    normalized = [h.replace("*", "").replace("＊", "").strip() for h in headers]
+    index, errors = {}, []
+    for column in importer.columns:
+        names = (column.header, *column.aliases)
+        found = next((i for i, h in enumerate(normalized) if h in names), None)
+        if found is not None:
+            index[column.key] = found
+        elif column.required:
+            errors.append(f"缺少必填列「{column.header}」")
+    if not index:
+        errors = [f"没有识别出任何列；请使用「{importer.title}」模板（表头：{'、'.join(c.header for c in importer.columns)}）"]
+    return index, errors
+
+
+def rows_from_sheet(importer: Importer, sheet) -> tuple[list[RowIn], list[str]]:
+    index, errors = map_headers(importer, sheet.headers)
+    rows = [
+        RowIn(number, {key: (cells[i] if i < len(cells) else None) for key, i in index.items()})
+        for number, cells in sheet.rows
+    ]
+    return rows, errors
+
+
+@dataclass
+class RunResult:
+    outcomes: list[RowOutcome]
+
+    @property
+    def counts(self) -> dict:
+        counter = Counter(o.status for o in self.outcomes)
+        return {s: counter.get(s, 0) for s in (NEW, CHANGED, UNCHANGED, ERROR)}
+
+    @property
+    def errors(self) -> list[RowOutcome]:
+        return [o for o in self.outcomes if o.status == ERROR]
+
+
+class CommitAborted(Exception):
+    def __init__(self, result: RunResult):
+        super().__init__("导入中发现错误行，未写入任何数据")
+        self.result = result
+
+
+def _duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
+    """Row number -> message for every row whose duplicate key repeats inside the file."""
+    if not importer.duplicate_key:
+        return {}
+    seen: dict[str, list[int]] = {}
+    for row in rows:
+        key = text(row.values.get(importer.duplicate_key)).upper()
+        if key:
+            seen.setdefault(key, []).append(row.number)
+    header = importer.header_of(importer.duplicate_key)
+    messages = {}
+    for numbers in seen.values():
+        if len(numbers) > 1:
+            for n in numbers:
+                others = "、".join(str(m) for m in numbers if m != n)
+                messages[n] = f"{header}与第{others}行重复（同一文件内不能重复）"
+    return messages
+
+
+def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: bool = False,
+        progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Check every row (and, when committing, write the good ones batch by batch inside one
+    transaction). Outcomes come back in spreadsheet order."""
+    if commit:
+        with transaction.atomic():
+            result = _run(importer, rows, commit=True, progress=progress)
+            if result.errors and not skip_bad_rows:
+                raise CommitAborted(result)
+            return result
+    return _run(importer, rows, commit=False, progress=progress)
+
+
+def _run(importer, rows, *, commit, progress):
+    batch_size = settings.IMPORT_BATCH_SIZE
+    duplicates = _duplicates(importer, rows)
+    header = importer.header_of(importer.duplicate_key) if importer.duplicate_key else ""
+    outcomes = [RowOutcome(r.number).fail(header, duplicates[r.number]) for r in rows if r.number in duplicates]
+    candidates = [r for r in rows if r.number not in duplicates]
+    importer.prepare(candidates)
+    ordered = importer.order(candidates)
+    done = len(outcomes)
+    for start in range(0, len(ordered), batch_size):
+        batch = ordered[start : start + batch_size]
+        checked = importer.check(batch)
+        if commit:
+            good = [o for o in checked if o.status in (NEW, CHANGED)]
+            if good:
+                importer.write(good)
+        outcomes.extend(checked)
+        done += len(batch)
+        if progress:
+            progress(done, len(rows))
+    outcomes.sort(key=lambda o: o.number)
+    return RunResult(outcomes)

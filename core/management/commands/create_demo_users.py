@@ -1,0 +1,26 @@
+"""`manage.py create_demo_users`: a demo city officer and a demo county clerk, with the
+credentials printed. Only for the demo: refuses to run with DEBUG off."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from core.services.users import user_upsert
+
+
+DEMO_USERS = [
+    ("officer", "demo-officer-2026", "市局", "421200", True, "演示市局管理员"),
+    ("clerk", "demo-clerk-2026", "经办员", "421202", False, "演示咸安区经办员"),
+]
+
+
+class Command(BaseCommand):
+    help = "创建演示用户（市局管理员、咸安区经办员）并打印账号密码，仅限演示环境"
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("演示用户只能在 DEBUG=1 的演示环境中创建")
+        self.stdout.write("演示账号（仅限本机演示）：")
+        for username, password, group, region_code, staff, full_name in DEMO_USERS:
+            user_upsert(username=username, password=password, group=group, region_code=region_code, is_staff=staff, full_name=full_name)
+            self.stdout.write(f"  {full_name}: 用户名 {username}  密码 {password}")
+        self.stdout.write("打开 http://127.0.0.1:8000 登录")

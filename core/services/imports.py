@@ -1,0 +1,229 @@
+"""Import jobs: upload → preview (dry run) → commit, each step recorded on the ImportJob
+(the import log). Views, the admin and Celery tasks call these functions; large files run
+their steps in tasks (core.tasks) with progress in the cache."""
+
+import hashlib
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core import imports as engine
+from core.errors import ServiceError
+from core.models import ImportJob, SecurityEvent
+from core.security import record_event
+from core.xlsx import UnsafeFileError, check_xlsx, read_first_sheet, write_xlsx
+
+# kind -> dotted path of its Importer; one registry for views, admin and tasks.
+IMPORTERS = {
+    "enrollment_list": "enrollment.importers.EnrollmentListImporter",
+    "employee_coverage": "enrollment.importers.EmployeeCoverageImporter",
+}
+PREVIEW_ROWS_KEPT = 100_000
+ERRORS_KEPT = 20_000
+Status = ImportJob.Status
+
+
+def importer_class(kind: str):
+    try:
+        return import_string(IMPORTERS[kind])
+    except KeyError:
+        raise ServiceError("unknown_kind", f"未知的导入类型：{kind}") from None
+
+
+def can_import(user, kind: str) -> bool:
+    return user.has_perm(importer_class(kind).permission)
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+def _progress_key(job_id) -> str:
+    return f"import-progress:{job_id}"
+
+
+def set_progress(job_id, phase: str, done: int, total: int) -> None:
+    cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total}, 6 * 3600)
+
+
+def get_progress(job: ImportJob) -> dict:
+    state = cache.get(_progress_key(job.pk)) or {"phase": "", "done": 0, "total": job.total_rows}
+    total = state["total"] or 0
+    state["percent"] = int(100 * state["done"] / total) if total else (100 if job.status in (Status.PREVIEWED, Status.COMMITTED) else 0)
+    state["status"] = job.status
+    state["status_label"] = job.get_status_display()
+    return state
+
+
+# ------------------------------------------------------------------------------ steps
+
+
+def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows: bool = False) -> ImportJob:
+    """Check the upload before any parser reads it, store it where every worker can read it,
+    and create the job. Hostile or malformed files are refused (ServiceError) and recorded."""
+    importer = importer_class(kind)
+    if not user.has_perm(importer.permission):
+        raise ServiceError("denied", "您没有导入该名单的权限")
+    if uploaded.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+        _refused(user, request, uploaded.name, f"文件大小超过上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB")
+    data = uploaded.read()
+    try:
+        check_xlsx(data, filename=uploaded.name)
+        sheet = read_first_sheet(data)
+    except UnsafeFileError as error:
+        _refused(user, request, uploaded.name, str(error))
+    rows, header_errors = engine.rows_from_sheet(importer(user=user), sheet)
+    if header_errors:
+        raise ServiceError("headers", "；".join(header_errors), "file")
+    if not rows:
+        raise ServiceError("empty", "文件中没有数据行", "file")
+    job = ImportJob(
+        kind=kind, original_name=uploaded.name[:255], sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        user=user, region=user.region, region_path=user.region.path if user.region_id else "",
+        total_rows=len(rows), skip_bad_rows=skip_bad_rows,
+    )
+    job.file.save(f"{kind}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
+    job.save()
+    record_event(kind=SecurityEvent.Kind.IMPORT, user=user, request=request, obj=job, detail=f"上传 {job.original_name}，{len(rows)} 行")
+    return job
+
+
+def _refused(user, request, name, message):
+    record_event(kind=SecurityEvent.Kind.FILE_REFUSED, user=user, request=request, object_type="file", object_id=name[:64], detail=message)
+    raise ServiceError("unsafe_file", message, "file")
+
+
+def runs_in_background(job: ImportJob) -> bool:
+    return job.total_rows > settings.IMPORT_BACKGROUND_ROWS
+
+
+def _load(job: ImportJob):
+    importer = importer_class(job.kind)(user=job.user, job=job)
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    rows, header_errors = engine.rows_from_sheet(importer, read_first_sheet(data))
+    if header_errors:
+        raise ServiceError("headers", "；".join(header_errors))
+    return importer, rows
+
+
+def _record(job: ImportJob, result: engine.RunResult) -> None:
+    job.counts = result.counts
+    job.errors = [
+        {"row": o.number, "column": header, "message": message}
+        for o in result.errors for header, message in o.errors
+    ][:ERRORS_KEPT]
+    job.preview_rows = [[o.number, o.status, o.summary, o.error_text] for o in result.outcomes[:PREVIEW_ROWS_KEPT]]
+
+
+def _claim(job_id, expected: tuple, new_status) -> ImportJob | None:
+    """Move a job from an expected status to a working one under a row lock; None when
+    another worker has it or it is already done (tasks are safe to run twice)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("user", "user__region").get(pk=job_id)
+        if job.status not in expected:
+            return None
+        job.status = new_status
+        job.failure = ""
+        job.save(update_fields=["status", "failure"])
+    return job
+
+
+def import_job_preview(job_id) -> ImportJob:
+    job = _claim(job_id, (Status.UPLOADED, Status.PREVIEWED, Status.FAILED), Status.PREVIEWING)
+    if job is None:
+        return ImportJob.objects.get(pk=job_id)
+    started = time.monotonic()
+    try:
+        importer, rows = _load(job)
+        result = engine.run(importer, rows, commit=False, progress=lambda d, t: set_progress(job.pk, "preview", d, t))
+    except ServiceError as error:
+        return _fail(job, error.message)
+    _record(job, result)
+    job.status = Status.PREVIEWED
+    job.previewed_at = timezone.now()
+    job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
+    job.save()
+    return job
+
+
+def import_job_commit(job_id) -> ImportJob:
+    job = ImportJob.objects.get(pk=job_id)
+    if not job.can_commit:
+        if job.status == Status.PREVIEWED:
+            raise ServiceError("has_errors", f"有 {job.error_count} 行错误；请修正后重新上传，或选择“跳过错误行”后导入")
+        return job
+    job = _claim(job_id, (Status.PREVIEWED,), Status.COMMITTING)
+    if job is None:
+        return ImportJob.objects.get(pk=job_id)
+    started = time.monotonic()
+    try:
+        importer, rows = _load(job)
+        result = engine.run(
+            importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows,
+            progress=lambda d, t: set_progress(job.pk, "commit", d, t),
+        )
+    except engine.CommitAborted as aborted:
+        _record(job, aborted.result)
+        job.status = Status.PREVIEWED
+        job.failure = "导入时发现新的错误行（数据在校验后发生了变化），未写入任何数据；请查看错误后重新确认"
+        job.save()
+        return job
+    except ServiceError as error:
+        return _fail(job, error.message)
+    _record(job, result)
+    job.status = Status.COMMITTED
+    job.committed_at = timezone.now()
+    job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
+    job.save()
+    record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}：{job.counts}")
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    job.status = Status.FAILED
+    job.failure = message
+    job.save(update_fields=["status", "failure"])
+    return job
+
+
+def import_job_set_skip(*, user, job: ImportJob, skip_bad_rows: bool) -> ImportJob:
+    if job.status != Status.PREVIEWED:
+        raise ServiceError("state", "只有待确认的导入可以修改该选项")
+    job.skip_bad_rows = skip_bad_rows
+    job.save(update_fields=["skip_bad_rows"])
+    return job
+
+
+def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in (Status.UPLOADED, Status.PREVIEWED, Status.FAILED):
+            raise ServiceError("state", f"状态为「{job.get_status_display()}」的导入不能取消")
+        job.status = Status.CANCELLED
+        job.save(update_fields=["status"])
+    return job
+
+
+def error_rows_workbook(job: ImportJob) -> bytes:
+    """The rows with errors, as uploaded, plus a 错误原因 column, for the sender to fix."""
+    with job.file.open("rb") as handle:
+        sheet = read_first_sheet(handle.read())
+    reasons = {}
+    for error in job.errors:
+        text = f"{error['column']}：{error['message']}" if error["column"] else error["message"]
+        reasons.setdefault(error["row"], []).append(text)
+    note = "错误原因"
+    rows = ([*cells, "；".join(reasons[number])] for number, cells in sheet.rows if number in reasons)
+    return write_xlsx([*sheet.headers, note], rows, title="错误行", note_column=note)
+
+
+def template_workbook(kind: str) -> bytes:
+    importer = importer_class(kind)
+    headers = [c.header for c in importer.columns]
+    return write_xlsx(headers, [[c.example for c in importer.columns]], title=importer.title)

@@ -1,0 +1,19 @@
+from django import template
+
+from core.idnumber import mask_id_number
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.simple_tag(takes_context=True)
+def id_number_for(context, person, full=False):
+    """The full ID number on detail pages for users allowed to see it; masked everywhere else."""
+    user = context["request"].user
+    if full and user.has_perm("core.view_full_id_number"):
+        return person.id_number
+    return mask_id_number(person.id_number)

@@ -1,0 +1,139 @@
+"""Import pages: upload, preview with row statuses and errors, confirm, progress, error rows
+and templates. Thin: every step is a core.services.imports function."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core import imports as engine
+from core.errors import ServiceError
+from core.forms import ImportUploadForm
+from core.models import ImportJob
+from core.services import imports
+from core.tasks import commit_import, preview_import
+from core.views_base import get_restricted_object_or_404
+from core.xlsx import XLSX_MIME
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX_MIME)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _importer_or_403(request, kind):
+    importer = imports.importer_class(kind)
+    if not request.user.has_perm(importer.permission):
+        raise PermissionDenied("您没有导入该名单的权限")
+    return importer
+
+
+@permission_required("core.view_importjob", raise_exception=True)
+def import_list(request):
+    jobs = ImportJob.objects.restrict(request.user).select_related("user").defer("errors", "preview_rows")
+    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
+    return render(request, "imports/list.html", {"page": page, "kinds": {k: imports.importer_class(k).title for k in imports.IMPORTERS}})
+
+
+def import_new(request, kind):
+    importer = _importer_or_403(request, kind)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.import_job_create(
+                user=request.user, kind=kind, uploaded=form.cleaned_data["file"], request=request,
+                skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+            )
+        except ServiceError as error:
+            form.add_error("file", error.message)
+        else:
+            if imports.runs_in_background(job):
+                transaction.on_commit(lambda: preview_import.delay(job.pk))
+                messages.info(request, f"文件共 {job.total_rows} 行，已转入后台校验，请稍候")
+            else:
+                imports.import_job_preview(job.pk)
+            return redirect("imports:detail", pk=job.pk)
+    return render(request, "imports/new.html", {"form": form, "importer": importer, "kind": kind})
+
+
+def import_template(request, kind):
+    importer = _importer_or_403(request, kind)
+    return xlsx_response(imports.template_workbook(kind), f"{importer.title}模板.xlsx")
+
+
+@permission_required("core.view_importjob", raise_exception=True)
+def import_detail(request, pk):
+    job = get_restricted_object_or_404(request, ImportJob.objects.select_related("user"), pk=pk)
+    status_filter = request.GET.get("status", "")
+    rows = job.preview_rows
+    if status_filter in engine.STATUS_LABELS:
+        rows = [r for r in rows if r[1] == status_filter]
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "imports/detail.html", {
+        "job": job, "page": page, "status_filter": status_filter, "labels": engine.STATUS_LABELS,
+        "title": imports.importer_class(job.kind).title, "progress": imports.get_progress(job),
+        "can_act": request.user.has_perm(imports.importer_class(job.kind).permission) and job.user_id == request.user.pk,
+        "working": job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.PREVIEWING, ImportJob.Status.COMMITTING),
+    })
+
+
+@permission_required("core.view_importjob", raise_exception=True)
+def import_progress(request, pk):
+    job = get_restricted_object_or_404(request, ImportJob.objects.only("pk", "status", "total_rows", "region_path"), pk=pk)
+    return JsonResponse(imports.get_progress(job))
+
+
+def _own_job(request, pk) -> ImportJob:
+    job = get_restricted_object_or_404(request, ImportJob.objects.all(), pk=pk)
+    _importer_or_403(request, job.kind)
+    if job.user_id != request.user.pk:
+        raise PermissionDenied("只有上传人可以确认或取消该导入")
+    return job
+
+
+@require_POST
+def import_commit(request, pk):
+    job = _own_job(request, pk)
+    try:
+        imports.import_job_set_skip(user=request.user, job=job, skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
+        if imports.runs_in_background(job):
+            transaction.on_commit(lambda: commit_import.delay(job.pk))
+            messages.info(request, "已转入后台导入，请稍候")
+        else:
+            job = imports.import_job_commit(job.pk)
+            if job.status == ImportJob.Status.COMMITTED:
+                messages.success(request, f"导入完成：新增 {job.counts.get('new', 0)} 行，变更 {job.counts.get('changed', 0)} 行")
+            elif job.failure:
+                messages.error(request, job.failure)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("imports:detail", pk=pk)
+
+
+@require_POST
+def import_cancel(request, pk):
+    job = _own_job(request, pk)
+    try:
+        imports.import_job_cancel(user=request.user, job=job)
+        messages.info(request, "已取消该导入，未写入任何数据")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("imports:detail", pk=pk)
+
+
+@permission_required("core.view_importjob", raise_exception=True)
+def import_error_rows(request, pk):
+    job = get_restricted_object_or_404(request, ImportJob.objects.all(), pk=pk)
+    name = job.original_name.rsplit(".", 1)[0]
+    return xlsx_response(imports.error_rows_workbook(job), f"{name}-错误行.xlsx")

@@ -1,0 +1,172 @@
+"""Staff forms. Choices of regions and schools are restricted to the user's subtree; rules
+are not checked here but in the services, whose ServiceError lands on the named field."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+
+from core.identity_codes import IdentityCode
+from core.idnumber import IdNumberError, parse_id_number
+from core.models import Region, RegionLevel
+from enrollment.models import Category, Channel, Person, PriorCoverageKind, Relation, School
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class VillageField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.parent.name} {obj.name}" if obj.parent_id else obj.name
+
+
+def villages_for(user):
+    return Region.objects.restrict(user).filter(level=RegionLevel.VILLAGE).select_related("parent").order_by("path")
+
+
+def schools_for(user):
+    return School.objects.restrict(user).order_by("name")
+
+
+def apply_service_error(form, error):
+    """Show a ServiceError on its field when the form has it, else on the form."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class CrispyForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class PersonSearchForm(CrispyForm):
+    q = forms.CharField(label="身份证号或姓名", required=False, widget=forms.TextInput(attrs={"placeholder": "输入身份证号（可只输前几位）或姓名", "autofocus": True}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"] = VillageField(label="村/社区", queryset=villages_for(user), required=False, empty_label="全部")
+
+
+class HouseholdForm(CrispyForm):
+    number = forms.CharField(label="户号", required=False, max_length=30)
+    address = forms.CharField(label="住址", required=False, max_length=200)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"] = VillageField(label="村/社区", queryset=villages_for(user))
+        self.order_fields(["village", "address", "number"])
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", max_length=18)
+    relation_to_head = forms.ChoiceField(label="与户主关系", choices=Relation.choices)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def clean_id_number(self):
+        try:
+            return parse_id_number(self.cleaned_data["id_number"]).number
+        except IdNumberError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+MemberFormSet = formset_factory(MemberForm, extra=4, min_num=1, validate_min=True)
+
+
+class PersonEditForm(CrispyForm):
+    name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices, required=False)
+    status = forms.ChoiceField(label="状态", choices=Person.Status.choices)
+    status_date = forms.DateField(label="死亡/迁出日期", required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"] = VillageField(label="居住村/社区", queryset=villages_for(user))
+
+
+class EnrollmentTermsForm(CrispyForm):
+    """The inputs of enrollment terms (RULES.md 2.2-2.3)."""
+
+    category = forms.ChoiceField(label="参保类别", choices=Category.choices, initial=Category.REGULAR)
+    channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
+    payment_date = forms.DateField(label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费（按今天核定）")
+    benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100,
+                                      help_text="可选；填写后核定结果须为该年度")
+    identities = forms.MultipleChoiceField(label="资助身份", choices=IdentityCode.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple, help_text="多个身份就高资助，不重复资助")
+    prior_coverage_kind = forms.ChoiceField(label="接续事由", choices=[("", "无")] + PriorCoverageKind.choices, required=False)
+    prior_coverage_ended_on = forms.DateField(label="原保障终止/转出日期", required=False, widget=DATE_INPUT)
+    prior_coverage_years = forms.IntegerField(label="职工医保连续参保年数", required=False, min_value=0)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"] = forms.ModelChoiceField(label="学校", queryset=schools_for(user), required=False)
+        self.order_fields(["category", "channel", "school", "payment_date", "benefit_year", "identities"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("payment_date") and data["payment_date"] > timezone.localdate():
+            self.add_error("payment_date", "缴费日期不能晚于今天")
+        if data.get("prior_coverage_kind") and not data.get("prior_coverage_ended_on"):
+            self.add_error("prior_coverage_ended_on", "请填写原保障终止或转出日期")
+        return data
+
+    def prior_coverage(self):
+        from enrollment.rules.terms import PriorCoverage
+
+        data = self.cleaned_data
+        if not data.get("prior_coverage_kind"):
+            return None
+        return PriorCoverage(data["prior_coverage_kind"], data["prior_coverage_ended_on"], data.get("prior_coverage_years"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "category": data["category"], "channel": data["channel"], "school": data.get("school"),
+            "payment_date": data.get("payment_date"), "identities": data.get("identities") or [],
+            "prior_coverage": self.prior_coverage(), "benefit_year": data.get("benefit_year"),
+        }
+
+
+class MemberEnrollForm(forms.Form):
+    person_id = forms.IntegerField(widget=forms.HiddenInput)
+    include = forms.BooleanField(label="参保", required=False, initial=True)
+    category = forms.ChoiceField(label="参保类别", choices=Category.choices, initial=Category.REGULAR)
+    identities = forms.MultipleChoiceField(label="资助身份", choices=IdentityCode.choices, required=False,
+                                           widget=forms.SelectMultiple(attrs={"size": 2, "class": "form-select form-select-sm"}))
+
+
+MemberEnrollFormSet = formset_factory(MemberEnrollForm, extra=0)
+
+
+class HouseholdEnrollForm(CrispyForm):
+    channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
+    payment_date = forms.DateField(label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费")
+    benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100)
+
+    def clean_payment_date(self):
+        value = self.cleaned_data.get("payment_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("缴费日期不能晚于今天")
+        return value
+
+
+class PaymentForm(CrispyForm):
+    payment_date = forms.DateField(label="缴费日期", widget=DATE_INPUT, initial=timezone.localdate)
+
+
+class ReasonForm(CrispyForm):
+    reason = forms.CharField(label="原因", max_length=200)
+
+
+class RenewForm(CrispyForm):
+    to_year = forms.IntegerField(label="续保年度", min_value=2000, max_value=2100)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"] = VillageField(label="村/社区", queryset=villages_for(user))
+        self.order_fields(["village", "to_year"])
+        if not self.is_bound:
+            self.initial.setdefault("to_year", timezone.localdate().year + 1)

@@ -1,0 +1,518 @@
+"""Excel lists of the enrollment app, run by the import engine (core.imports).
+
+Village household lists and school student lists (参保名单) create or update people and
+households and register (or record payment of) their enrollment for a benefit year, through the
+same terms and conflict rules as the pages (enrollment.services.enrollments). The employee-
+insurance list (职工医保名单) keeps EmployeeCoverage current. Each batch is validated with one
+query per table and written with bulk inserts; history rows record the importing user.
+"""
+
+from dataclasses import dataclass, field
+
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from core.errors import ServiceError
+from core.idnumber import IdNumberError, mask_id_number, parse_id_number
+from core.identity_codes import IdentityCode, parse_identity
+from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
+from core.models import Region, RegionLevel
+from core.restrict import region_allowed
+from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Household, Person, Relation, School
+from enrollment.services.enrollments import PersonFacts, build_enrollment, price_payment, terms_for
+from enrollment.services.policy import PolicyCache
+
+CATEGORY_LABELS = {
+    **{label: code for code, label in Category.choices},
+    **{code: code for code in Category.values},
+    "居民": Category.REGULAR, "普通居民": Category.REGULAR, "城乡居民": Category.REGULAR,
+    "大中专学生": Category.COLLEGE_STUDENT, "大学生": Category.COLLEGE_STUDENT,
+    "中小学生": Category.SCHOOL_PUPIL, "幼儿": Category.SCHOOL_PUPIL, "学生": Category.SCHOOL_PUPIL,
+}
+RELATION_LABELS = {
+    **{label: code for code, label in Relation.choices},
+    **{code: code for code in Relation.values},
+    "本人": Relation.HEAD, "妻": Relation.SPOUSE, "夫": Relation.SPOUSE, "妻子": Relation.SPOUSE, "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD, "女": Relation.CHILD, "儿子": Relation.CHILD, "女儿": Relation.CHILD,
+    "父亲": Relation.PARENT, "母亲": Relation.PARENT, "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD,
+    "外孙子女": Relation.GRANDCHILD, "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
+}
+IDENTITY_SEPARATORS = ("、", ",", "，", ";", "；", "/")
+
+
+def _split_identities(value) -> list[str]:
+    raw = text(value)
+    for sep in IDENTITY_SEPARATORS:
+        raw = raw.replace(sep, " ")
+    return [part for part in raw.split() if part]
+
+
+class RowProblem(Exception):
+    def __init__(self, header: str, message: str):
+        super().__init__(message)
+        self.header = header
+        self.message = message
+
+
+@dataclass
+class EnrollmentRow:
+    """What one valid row will do, kept between check and write."""
+
+    id_number: str
+    head_id_number: str
+    is_head: bool
+    person: Person  # existing or unsaved new
+    person_is_new: bool
+    person_changes: list = field(default_factory=list)
+    household: Household | None = None  # existing household to join
+    new_household: bool = False
+    address: str = ""
+    enrollment: Enrollment | None = None  # unsaved new, or existing to update with payment
+    enrollment_is_new: bool = False
+
+
+class EnrollmentListImporter(Importer):
+    kind = "enrollment_list"
+    title = "参保名单导入"
+    permission = "enrollment.import_enrollment"
+    duplicate_key = "id_number"
+    columns = [
+        Column("name", "姓名", required=True, example="张三（示例，请删除本行）"),
+        Column("id_number", "身份证号", required=True, example="421202199003071233", help="18位，单元格设为文本格式"),
+        Column("head_id_number", "户主身份证号", example="421202199003071233", help="本人是户主时填本人身份证号或留空"),
+        Column("relation", "与户主关系", example="户主", help="户主/配偶/子女/父母/孙子女/祖父母/兄弟姐妹/儿媳/女婿/其他"),
+        Column("village", "村/社区", required=True, example="421202001001", help="村（社区）代码或名称", aliases=("村（社区）", "村社区")),
+        Column("phone", "联系电话", example="13800000000"),
+        Column("category", "参保类别", example="城乡居民", help="城乡居民/在校大中专学生/中小学生/幼儿/新生儿；留空为城乡居民"),
+        Column("payment_date", "缴费日期", example="2026-10-08", help="留空表示只登记、尚未缴费"),
+        Column("school", "学校", help="学校集中参保时填写学校名称或代码"),
+        Column("identities", "身份类别", help="资助参保身份，如“低保”，多个用、分隔"),
+        Column("benefit_year", "参保年度", help="可选；填写时须与缴费日期对应的待遇年度一致"),
+        Column("address", "家庭住址"),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        villages = list(Region.objects.restrict(self.user).filter(level=RegionLevel.VILLAGE))
+        self.village_by_code = {v.code: v for v in villages}
+        self.villages_by_name: dict[str, list[Region]] = {}
+        for v in villages:
+            self.villages_by_name.setdefault(v.name, []).append(v)
+        schools = list(School.objects.restrict(self.user))
+        self.school_by_key = {s.code: s for s in schools} | {s.name: s for s in schools}
+        self.policies = PolicyCache()
+        self.file_heads: dict[str, int] = {}
+        self.failed_heads: set[str] = set()
+        self.household_by_head: dict[str, Household] = {}
+        self.reason = f"导入 {self.job.original_name}" if self.job else "导入参保名单"
+
+    # -------------------------------------------------------------------- parsing
+
+    def _is_head_row(self, values) -> bool:
+        head = text(values.get("head_id_number")).upper()
+        return not head or head == text(values.get("id_number")).upper() or text(values.get("relation")) in ("户主", "本人", "head")
+
+    def prepare(self, rows):
+        self.file_heads = {text(r.values.get("id_number")).upper(): r.number for r in rows if self._is_head_row(r.values)}
+
+    def order(self, rows):
+        # Heads first, so that members find the household their head's row creates.
+        return [r for r in rows if self._is_head_row(r.values)] + [r for r in rows if not self._is_head_row(r.values)]
+
+    def _parse(self, row: RowIn) -> dict:
+        v = row.values
+        h = self.header_of
+        name = text(v.get("name"))
+        if not name:
+            raise RowProblem(h("name"), "不能为空")
+        try:
+            parsed = parse_id_number(id_text(v.get("id_number")))
+        except (IdNumberError, CellError) as error:
+            raise RowProblem(h("id_number"), error.message if isinstance(error, IdNumberError) else str(error)) from None
+        try:
+            head_id = id_text(v.get("head_id_number")) or parsed.number
+        except CellError as error:
+            raise RowProblem(h("head_id_number"), str(error)) from None
+        if head_id != parsed.number:
+            try:
+                head_id = parse_id_number(head_id).number
+            except IdNumberError as error:
+                raise RowProblem(h("head_id_number"), error.message) from None
+        relation_raw = text(v.get("relation"))
+        relation = RELATION_LABELS.get(relation_raw) if relation_raw else (Relation.HEAD if head_id == parsed.number else None)
+        if relation is None:
+            raise RowProblem(h("relation"), f"无法识别「{relation_raw}」" if relation_raw else "本人不是户主时须填写与户主关系")
+        if (relation == Relation.HEAD) != (head_id == parsed.number):
+            raise RowProblem(h("relation"), "与户主关系为“户主”时，户主身份证号应为本人身份证号（或留空）")
+        village = self._village(text(v.get("village")))
+        category_raw = text(v.get("category"))
+        category = CATEGORY_LABELS.get(category_raw, None) if category_raw else Category.REGULAR
+        if category is None:
+            raise RowProblem(h("category"), f"无法识别「{category_raw}」，应为 城乡居民/在校大中专学生/中小学生/幼儿/新生儿")
+        try:
+            payment_date = date_cell(v.get("payment_date"))
+        except CellError as error:
+            raise RowProblem(h("payment_date"), str(error)) from None
+        if payment_date and payment_date > self.today:
+            raise RowProblem(h("payment_date"), "缴费日期不能晚于今天")
+        school = None
+        school_raw = text(v.get("school"))
+        if school_raw:
+            school = self.school_by_key.get(school_raw)
+            if school is None:
+                raise RowProblem(h("school"), f"「{school_raw}」不是您辖区内登记的学校")
+        identities = []
+        for part in _split_identities(v.get("identities")):
+            code = parse_identity(part) or {"低保": IdentityCode.SUBSISTENCE_ALLOWANCE, "特困": IdentityCode.EXTREME_POVERTY}.get(part)
+            if code is None:
+                raise RowProblem(h("identities"), f"无法识别身份类别「{part}」")
+            identities.append(code)
+        year_raw = text(v.get("benefit_year")).replace("年", "").replace("度", "")
+        if year_raw and not (year_raw.isdigit() and len(year_raw) == 4):
+            raise RowProblem(h("benefit_year"), f"「{year_raw}」不是有效年度")
+        return {
+            "name": name, "parsed": parsed, "head_id": head_id, "relation": relation, "village": village,
+            "phone": text(v.get("phone")), "category": category, "payment_date": payment_date, "school": school,
+            "identities": identities, "benefit_year": int(year_raw) if year_raw else None, "address": text(v.get("address")),
+        }
+
+    def _village(self, raw: str) -> Region:
+        header = self.header_of("village")
+        if not raw:
+            raise RowProblem(header, "不能为空")
+        if raw in self.village_by_code:
+            return self.village_by_code[raw]
+        matches = self.villages_by_name.get(raw, [])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise RowProblem(header, f"「{raw}」在您的辖区内有{len(matches)}个同名村（社区），请填写村（社区）代码")
+        raise RowProblem(header, f"「{raw}」不是您管辖区划内的村（社区）")
+
+    # -------------------------------------------------------------------- checking
+
+    def check(self, rows):
+        parsed, outcomes = {}, {}
+        for row in rows:
+            try:
+                parsed[row.number] = self._parse(row)
+            except RowProblem as problem:
+                outcomes[row.number] = RowOutcome(row.number).fail(problem.header, problem.message)
+        ids = {p["parsed"].number for p in parsed.values()} | {p["head_id"] for p in parsed.values()}
+        people = {p.id_number: p for p in Person.objects.filter(id_number__in=ids).select_related("village", "household")}
+        households = {h.head.id_number: h for h in Household.objects.filter(head__id_number__in=ids).select_related("head")}
+        person_ids = [p.pk for p in people.values()]
+        enrollments: dict[int, list] = {}
+        for e in Enrollment.objects.filter(person_id__in=person_ids).exclude(status=Enrollment.Status.CANCELLED).select_related("school"):
+            enrollments.setdefault(e.person_id, []).append(e)
+        employee: dict[str, list] = {}
+        for c in EmployeeCoverage.objects.filter(id_number__in=ids):
+            employee.setdefault(c.id_number, []).append(c)
+
+        for row in rows:
+            if row.number in outcomes:
+                self._note_failed_head(row)
+                continue
+            outcome = RowOutcome(row.number)
+            try:
+                self._check_row(outcome, parsed[row.number], people, households, enrollments, employee)
+            except RowProblem as problem:
+                outcome.fail(problem.header, problem.message)
+            except ServiceError as error:
+                outcome.fail(self._header_for_field(error.field), error.message)
+            if outcome.status == ERROR:
+                self._note_failed_head(row)
+            outcomes[row.number] = outcome
+        return [outcomes[r.number] for r in rows]
+
+    def _note_failed_head(self, row):
+        if self._is_head_row(row.values):
+            self.failed_heads.add(text(row.values.get("id_number")).upper())
+
+    def _header_for_field(self, field_name):
+        mapping = {"payment_date": "payment_date", "category": "category", "school": "school", "id_number": "id_number",
+                   "identities": "identities", "birth_date": "id_number", "village": "village"}
+        key = mapping.get(field_name)
+        return self.header_of(key) if key else ""
+
+    def _check_row(self, outcome, p, people, households, enrollments, employee):
+        h = self.header_of
+        number = p["parsed"].number
+        person = people.get(number)
+        is_new = person is None
+        if is_new:
+            person = Person(
+                name=p["name"], id_number=number, birth_date=p["parsed"].birth_date, gender=p["parsed"].gender,
+                phone=p["phone"], village=p["village"], region_path=p["village"].path, relation_to_head=p["relation"],
+            )
+        elif not region_allowed(self.user, person.village):
+            raise RowProblem(h("id_number"), f"该人员已登记在{person.village.full_name}，不在您的管辖区划内")
+        plan = EnrollmentRow(id_number=number, head_id_number=p["head_id"], is_head=p["head_id"] == number,
+                             person=person, person_is_new=is_new, address=p["address"])
+        summary = [f"{p['name']} {mask_id_number(number)}", "新增人员" if is_new else ""]
+        if not is_new:
+            plan.person_changes = self._person_changes(person, p)
+
+        # Household: heads keep or open their own; members join their head's.
+        if plan.is_head:
+            current = households.get(number)
+            if current is not None:
+                plan.household = current
+            else:
+                plan.new_household = True
+                summary.append("新建家庭户")
+        else:
+            head_household = households.get(p["head_id"])
+            if head_household is None:
+                if p["head_id"] in self.failed_heads:
+                    raise RowProblem(h("head_id_number"), f"户主（第{self.file_heads.get(p['head_id'], '?')}行）有错误，本行无法入户")
+                if p["head_id"] not in self.file_heads:
+                    raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 未登记，也不在本文件中")
+            plan.household = head_household
+            if is_new or person.household_id is None or head_household is None or person.household_id != head_household.pk:
+                if not is_new and person.household_id and person.household.head_id == person.pk and person.household_id != getattr(head_household, "pk", None):
+                    raise RowProblem(h("head_id_number"), "该人员是另一家庭户的户主，请先在系统中调整其家庭户")
+                if not is_new:
+                    plan.person_changes.append("household")
+
+        # Enrollment: the same terms and conflict rules as the pages.
+        channel = Channel.SCHOOL_BATCH if p["school"] else Channel.VILLAGE_BATCH
+        policy = self.policies.policy(p["village"])
+        terms = terms_for(person, category=p["category"], payment_date=p["payment_date"] or self.today,
+                          identities=p["identities"], policy=policy)
+        if p["benefit_year"] and p["benefit_year"] != terms.benefit_year:
+            raise RowProblem(h("benefit_year"), f"按缴费日期对应{terms.benefit_year}年度，与填写的{p['benefit_year']}年度不一致")
+        existing = [e for e in enrollments.get(person.pk, []) if e.benefit_year == terms.benefit_year] if not is_new else []
+        if existing:
+            existing[0].person = person
+            plan.enrollment = self._compare_existing(existing[0], p, channel, policy)
+        else:
+            facts = PersonFacts(person.status, tuple(enrollments.get(person.pk, [])) if not is_new else (),
+                                tuple(employee.get(number, [])))
+            plan.enrollment = build_enrollment(
+                user=self.user, person=person, category=p["category"], channel=channel, school=p["school"],
+                payment_date=p["payment_date"], identities=p["identities"], today=self.today, policy=policy, facts=facts,
+                scheme=self.policies.scheme(p["village"]), source_import=self.job,
+            )
+            plan.enrollment_is_new = True
+        e = plan.enrollment
+        if plan.enrollment_is_new:
+            summary.append(f"{e.benefit_year}年度参保登记（{e.get_category_display()}，应缴{e.amount_due}元"
+                           + (f"，资助{e.subsidy}元" if e.subsidy else "") + "）" + ("已缴费" if e.payment_date else "待缴费"))
+        elif plan.enrollment is not None and getattr(plan.enrollment, "_payment_recorded", False):
+            summary.append(f"{e.benefit_year}年度登记缴费（{e.payment_date}）")
+        if plan.person_changes:
+            summary.append("变更：" + "、".join(self._change_labels(plan.person_changes)))
+        outcome.payload = plan
+        outcome.summary = "，".join(s for s in summary if s)
+        if plan.person_is_new or plan.enrollment_is_new or plan.new_household:
+            outcome.status = NEW
+        elif plan.person_changes or getattr(plan.enrollment, "_payment_recorded", False):
+            outcome.status = CHANGED
+        else:
+            outcome.status = UNCHANGED
+            plan.enrollment = None
+
+    def _person_changes(self, person: Person, p) -> list[str]:
+        changes = []
+        if person.name != p["name"]:
+            changes.append("name")
+        if p["phone"] and person.phone != p["phone"]:
+            changes.append("phone")
+        if person.village_id != p["village"].pk:
+            changes.append("village")
+        if person.relation_to_head != p["relation"]:
+            changes.append("relation_to_head")
+        if changes:
+            person._import_values = p
+        return changes
+
+    @staticmethod
+    def _change_labels(changes):
+        labels = {"name": "姓名", "phone": "联系电话", "village": "居住村（社区）", "relation_to_head": "与户主关系", "household": "家庭户"}
+        return [labels[c] for c in changes]
+
+    def _compare_existing(self, existing: Enrollment, p, channel, policy) -> Enrollment:
+        """The row describes an enrollment the person already has for that year: unchanged,
+        a payment to record, or a conflict the clerk must resolve by hand."""
+        same = (existing.category == p["category"] and existing.channel == channel
+                and existing.school_id == (p["school"].pk if p["school"] else None)
+                and sorted(existing.identities) == sorted(p["identities"]))
+        if same and existing.payment_date == p["payment_date"]:
+            return existing
+        if same and existing.status == Enrollment.Status.REGISTERED and p["payment_date"]:
+            price_payment(existing, p["payment_date"], today=self.today, policy=policy)
+            existing._payment_recorded = True
+            return existing
+        by = existing.school.name if existing.school_id else existing.get_channel_display()
+        raise RowProblem(
+            self.header_of("payment_date"),
+            f"该人员已有{existing.benefit_year}年度参保登记（{by}，{existing.get_status_display()}），与本行内容不一致；"
+            "如需更改请在人员页面处理",
+        )
+
+    # -------------------------------------------------------------------- writing
+
+    def write(self, outcomes):
+        plans = [o.payload for o in outcomes]
+        new_people = [p.person for p in plans if p.person_is_new]
+        if new_people:
+            bulk_create_with_history(new_people, Person, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
+            if any(p.pk is None for p in new_people):  # databases that do not return keys
+                by_number = dict(Person.objects.filter(id_number__in=[p.id_number for p in new_people]).values_list("id_number", "pk"))
+                for person in new_people:
+                    person.pk = person.id = by_number[person.id_number]
+        changed = []
+        for plan in plans:
+            if plan.person_is_new or not plan.person_changes:
+                continue
+            values = getattr(plan.person, "_import_values", None)
+            if values:
+                plan.person.name = values["name"]
+                plan.person.phone = values["phone"] or plan.person.phone
+                plan.person.village = values["village"]
+                plan.person.region_path = values["village"].path
+                plan.person.relation_to_head = values["relation"]
+            changed.append(plan.person)
+
+        # Households: heads first (they open households), then members join them.
+        new_households = []
+        for plan in plans:
+            if plan.new_household:
+                household = Household(head=plan.person, village=plan.person.village, region_path=plan.person.village.path, address=plan.address)
+                new_households.append(household)
+                self.household_by_head[plan.id_number] = household
+        if new_households:
+            bulk_create_with_history(new_households, Household, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
+            if any(h.pk is None for h in new_households):
+                by_head = {h.head_id: h.pk for h in Household.objects.filter(head__in=[h.head for h in new_households])}
+                for household in new_households:
+                    household.pk = household.id = by_head[household.head.pk]
+        missing = [p.head_id_number for p in plans if not p.is_head and p.household is None and p.head_id_number not in self.household_by_head]
+        if missing:
+            for household in Household.objects.filter(head__id_number__in=missing).select_related("head"):
+                self.household_by_head[household.head.id_number] = household
+        household_moves = []
+        for plan in plans:
+            target = plan.household or self.household_by_head.get(plan.head_id_number if not plan.is_head else plan.id_number)
+            if target is not None and plan.person.household_id != target.pk:
+                plan.person.household = target
+                household_moves.append(plan.person)
+        new_moves = [p for p in household_moves if p.pk and p not in changed]
+        to_update = {p.pk: p for p in changed + new_moves}.values()
+        if to_update:
+            bulk_update_with_history(
+                list(to_update), Person, ["name", "phone", "village", "region_path", "relation_to_head", "household"],
+                batch_size=1000, default_user=self.user, default_change_reason=self.reason,
+            )
+
+        new_enrollments, paid = [], []
+        for plan in plans:
+            e = plan.enrollment
+            if e is None:
+                continue
+            if plan.enrollment_is_new:
+                e.person = plan.person
+                new_enrollments.append(e)
+            elif getattr(e, "_payment_recorded", False):
+                paid.append(e)
+        if new_enrollments:
+            bulk_create_with_history(new_enrollments, Enrollment, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
+        if paid:
+            bulk_update_with_history(
+                paid, Enrollment, ["payment_date", "status", "standard", "subsidy", "subsidy_identity", "amount_due",
+                                   "benefit_start", "benefit_end", "mid_year", "waiting_days", "sources"],
+                batch_size=1000, default_user=self.user, default_change_reason=self.reason + "（缴费）",
+            )
+
+
+
+class EmployeeCoverageImporter(Importer):
+    """职工医保参保名单: who holds employee insurance for which period (X000 art. 3)."""
+
+    kind = "employee_coverage"
+    title = "职工医保名单导入"
+    permission = "enrollment.import_employeecoverage"
+    columns = [
+        Column("name", "姓名", required=True, example="李四（示例，请删除本行）"),
+        Column("id_number", "身份证号", required=True, example="421202198501011239"),
+        Column("employer", "参保单位", example="咸宁市某某公司"),
+        Column("starts_on", "参保开始日期", required=True, example="2020-01-01"),
+        Column("ends_on", "参保终止日期", example="", help="仍在参保留空"),
+        Column("region", "参保地", help="县（市、区）代码或名称；留空为导入人所属区划"),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        regions = list(Region.objects.restrict(self.user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]))
+        self.region_by_key = {r.code: r for r in regions} | {r.name: r for r in regions}
+        self.reason = f"导入 {self.job.original_name}" if self.job else "导入职工医保名单"
+
+    def check(self, rows):
+        parsed, outcomes = {}, {}
+        for row in rows:
+            outcome = RowOutcome(row.number)
+            try:
+                parsed[row.number] = self._parse(row)
+            except RowProblem as problem:
+                outcome.fail(problem.header, problem.message)
+            outcomes[row.number] = outcome
+        keys = {(p["id_number"], p["starts_on"]) for p in parsed.values()}
+        existing = {
+            (c.id_number, c.starts_on): c
+            for c in EmployeeCoverage.objects.filter(id_number__in={k[0] for k in keys})
+        }
+        for number, p in parsed.items():
+            outcome = outcomes[number]
+            current = existing.get((p["id_number"], p["starts_on"]))
+            label = f"{p['name']} {mask_id_number(p['id_number'])} {p['starts_on']}至{p['ends_on'] or '今'}"
+            if current is None:
+                outcome.status, outcome.summary = NEW, label
+                outcome.payload = EmployeeCoverage(source_import=self.job, region_path=p["region"].path, **p)
+            elif not region_allowed(self.user, current.region):
+                outcome.fail(self.header_of("id_number"), "该记录属于其他区划")
+            else:
+                fields = [f for f in ("name", "employer", "ends_on", "region") if getattr(current, f) != p[f]]
+                if fields:
+                    for f in fields:
+                        setattr(current, f, p[f])
+                    current.region_path = p["region"].path
+                    outcome.status, outcome.summary, outcome.payload = CHANGED, label, current
+                else:
+                    outcome.status, outcome.summary = UNCHANGED, label
+        return [outcomes[r.number] for r in rows]
+
+    def _parse(self, row):
+        v, h = row.values, self.header_of
+        name = text(v.get("name"))
+        if not name:
+            raise RowProblem(h("name"), "不能为空")
+        try:
+            number = parse_id_number(id_text(v.get("id_number"))).number
+        except IdNumberError as error:
+            raise RowProblem(h("id_number"), error.message) from None
+        except CellError as error:
+            raise RowProblem(h("id_number"), str(error)) from None
+        try:
+            starts = date_cell(v.get("starts_on"), required=True)
+        except CellError as error:
+            raise RowProblem(h("starts_on"), str(error)) from None
+        try:
+            ends = date_cell(v.get("ends_on"))
+        except CellError as error:
+            raise RowProblem(h("ends_on"), str(error)) from None
+        if ends and ends < starts:
+            raise RowProblem(h("ends_on"), "终止日期早于开始日期")
+        region_raw = text(v.get("region"))
+        region = self.region_by_key.get(region_raw) if region_raw else self.user.region
+        if region is None or not region_allowed(self.user, region):
+            raise RowProblem(h("region"), f"「{region_raw}」不是您管辖的区划")
+        return {"name": name, "id_number": number, "employer": text(v.get("employer")), "starts_on": starts, "ends_on": ends, "region": region}
+
+    def write(self, outcomes):
+        new = [o.payload for o in outcomes if o.status == NEW]
+        changed = [o.payload for o in outcomes if o.status == CHANGED]
+        if new:
+            bulk_create_with_history(new, EmployeeCoverage, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
+        if changed:
+            bulk_update_with_history(changed, EmployeeCoverage, ["name", "employer", "ends_on", "region", "region_path"],
+                                     batch_size=1000, default_user=self.user, default_change_reason=self.reason)
