@@ -13,3 +13,8 @@ STORAGES["default"]["OPTIONS"]["location"] = BASE_DIR / "var" / "test-private"  
 
 # Tasks run in-process in tests; the Celery integration test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Static files from the app directories, as in development (no collectstatic manifest).
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import RegionScopedAdminMixin
+from core.resources import EngineImportExportMixin, MaskedExportMixin
 from enrollment.models import (
     CollectionWindow,
     ContributionStandard,
@@ -14,6 +15,13 @@ from enrollment.models import (
     School,
     SubsidyRule,
 )
+from enrollment.resources import (
+    EmployeeCoverageExportResource,
+    EmployeeCoverageListResource,
+    EnrollmentExportResource,
+    EnrollmentListResource,
+    PersonExportResource,
+)
 
 
 class ScopedHistoryAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
@@ -21,8 +29,22 @@ class ScopedHistoryAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
 
 
 
+class EngineImportExportAdmin(EngineImportExportMixin, MaskedExportMixin, ScopedHistoryAdmin):
+    """Import through the project's engine, export masked and escaped."""
+
+    import_resource = None
+    export_resource = None
+
+    def get_import_resource_classes(self, request):
+        return [self.import_resource]
+
+    def get_export_resource_classes(self, request):
+        return [self.export_resource]
+
+
 @admin.register(Person)
-class PersonAdmin(ScopedHistoryAdmin):
+class PersonAdmin(MaskedExportMixin, ScopedHistoryAdmin):
+    resource_classes = [PersonExportResource]
     list_display = ("name", "masked_id_number", "gender", "birth_date", "village", "status")
     list_filter = ("status", "gender")
     search_fields = ("=id_number", "name")
@@ -46,7 +68,9 @@ class HouseholdAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ScopedHistoryAdmin):
+class EnrollmentAdmin(EngineImportExportAdmin):
+    import_resource = EnrollmentListResource
+    export_resource = EnrollmentExportResource
     list_display = ("person", "benefit_year", "category", "channel", "status", "amount_due", "benefit_start", "benefit_end")
     list_filter = ("benefit_year", "status", "category", "channel", "mid_year")
     search_fields = ("=person__id_number", "person__name")
@@ -71,7 +95,9 @@ class SchoolAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EmployeeCoverage)
-class EmployeeCoverageAdmin(ScopedHistoryAdmin):
+class EmployeeCoverageAdmin(EngineImportExportAdmin):
+    import_resource = EmployeeCoverageListResource
+    export_resource = EmployeeCoverageExportResource
     list_display = ("name", "id_number", "employer", "starts_on", "ends_on", "region")
     search_fields = ("=id_number", "name", "employer")
     show_full_result_count = False

@@ -71,3 +71,17 @@ def pytest_sessionstart(session):
     if not settings.REDIS_URL or not settings.CELERY_BROKER_URL:
         raise pytest.UsageError("REQUIRE_SERVICES=1 but REDIS_URL / CELERY_BROKER_URL is not set")
     redis.Redis.from_url(settings.REDIS_URL).ping()
+
+
+@pytest.fixture
+def current_standards(presets):
+    """Contribution standards for the benefit years around today (the presets stop at 2023)."""
+    from enrollment.models import ContributionStandard, ResidentScheme
+
+    year = __import__("datetime").date.today().year
+    for scheme in ResidentScheme.objects.all():
+        for benefit_year in range(2024, year + 3):
+            ContributionStandard.objects.get_or_create(
+                scheme=scheme, benefit_year=benefit_year,
+                defaults={"individual": "400", "fiscal_subsidy": "700", "source": "test", "confirmed": False},
+            )

@@ -9,15 +9,12 @@ from core.idnumber import check_char
 from core.models import Department, Region, RegionLevel, User
 from enrollment.models import Person
 
-_sequence = itertools.count(100)
+_sequence = itertools.count(50)
 
 
 def id_number(birth: date = date(1980, 5, 17), prefix: str = "421202", male: bool = True) -> str:
     """A fresh valid ID number for the birth date."""
-    seq = next(_sequence) % 1000
-    seq = seq - seq % 2 + (1 if male else 0)
-    if seq > 999:
-        seq = 1
+    seq = (next(_sequence) * 2 + (1 if male else 0)) % 1000
     first17 = f"{prefix}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_char(first17)
 
