@@ -56,8 +56,9 @@ class EngineResource(resources.Resource):
     def get_user_visible_fields(self):
         return []
 
-    def get_display_name(self):
-        return importer_class(self.kind).title
+    @classmethod
+    def get_display_name(cls):
+        return importer_class(cls.kind).title
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, collect_failed_rows=False,
                     rollback_on_validation_errors=False, **kwargs):

@@ -125,7 +125,7 @@ def _claim(job_id, expected: tuple, new_status) -> ImportJob | None:
     """Move a job from an expected status to a working one under a row lock; None when
     another worker has it or it is already done (tasks are safe to run twice)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("user", "user__region").get(pk=job_id)
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("user", "user__region").get(pk=job_id)
         if job.status not in expected:
             return None
         job.status = new_status
