@@ -106,8 +106,17 @@ class ResidentPolicy:
     standards: Mapping[int, Standard]
     subsidies: tuple[SubsidyRule, ...]
 
+    def __post_init__(self):
+        object.__setattr__(self, "_window_cache", {})
+
     def window_for(self, kind: str, year: int) -> Window:
         """The collection window of a benefit year: the year's own row, or the default."""
+        key = (kind, year)
+        if key not in self._window_cache:
+            self._window_cache[key] = self._window_for(kind, year)
+        return self._window_cache[key]
+
+    def _window_for(self, kind: str, year: int) -> Window:
         for window in self.windows:
             if window.kind == kind and window.benefit_year == year:
                 return window
@@ -118,7 +127,8 @@ class ResidentPolicy:
         return Window(year, kind, date(year - 1, m1, d1), date(year - 1, m2, d2), self.rules.article("window"))
 
     def window_containing(self, kind: str, day: date) -> Window | None:
-        years = {day.year - 1, day.year, day.year + 1} | {w.benefit_year for w in self.windows if w.kind == kind}
+        years = {day.year - 1, day.year, day.year + 1}
+        years.update(w.benefit_year for w in self.windows if w.kind == kind)
         matches = [w for w in (self.window_for(kind, y) for y in years) if w.contains(day)]
         # Overlapping windows (an extension reaching into the next year's window) resolve to
         # the earlier benefit year: the payment completes the year it was extended for.

@@ -124,6 +124,7 @@ def build_enrollment(
     *, user, person: Person, category: str, channel: str, school: School | None = None, payment_date: date | None = None,
     identities=(), prior_coverage: PriorCoverage | None = None, today: date | None = None, policy: ResidentPolicy | None = None,
     facts: PersonFacts | None = None, scheme=None, source_import=None, benefit_year: int | None = None,
+    terms: Terms | None = None,
 ) -> Enrollment:
     """An unsaved enrollment with its terms, or ServiceError naming the conflict. Imports call
     this with preloaded facts and policy; enrollment_register saves what it returns."""
@@ -132,7 +133,8 @@ def build_enrollment(
         raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "id_number")
     _check_school(category, channel, school)
     assessed_on = payment_date or today
-    terms = terms_for(person, category=category, payment_date=assessed_on, identities=identities, prior_coverage=prior_coverage, policy=policy)
+    if terms is None:
+        terms = terms_for(person, category=category, payment_date=assessed_on, identities=identities, prior_coverage=prior_coverage, policy=policy)
     if benefit_year is not None and terms.benefit_year != benefit_year:
         raise ServiceError(
             "year_mismatch",

@@ -65,17 +65,20 @@ def policy_for_region(region: Region) -> ResidentPolicy:
 
 
 class PolicyCache:
-    """Policies by scheme for one import or request: a thousand rows, four queries."""
+    """Policies for one import or request: the scheme assignments are read once, each
+    scheme's parameters once, whatever the number of villages and rows."""
 
     def __init__(self):
-        self._by_region_path = {}
+        self._assignments = None
         self._by_scheme = {}
 
     def scheme(self, region: Region) -> ResidentScheme:
-        city_path = region.path
-        if city_path not in self._by_region_path:
-            self._by_region_path[city_path] = scheme_for_region(region)
-        return self._by_region_path[city_path]
+        if self._assignments is None:
+            self._assignments = {a.region.code: a.scheme for a in SchemeAssignment.objects.select_related("region", "scheme")}
+        for code in reversed([c for c in region.path.split("/") if c]):
+            if code in self._assignments:
+                return self._assignments[code]
+        raise NoSchemeError(region)
 
     def policy(self, region: Region) -> ResidentPolicy:
         scheme = self.scheme(region)
