@@ -24,6 +24,22 @@ def _label(model, field_name):
         return field_name
 
 
+def _display(model, field_name, value):
+    """A readable value: the related object's name for foreign keys, the label for choices."""
+    if value in (None, ""):
+        return value
+    try:
+        field = model._meta.get_field(field_name)
+    except Exception:  # noqa: BLE001 - a field removed since the record was written
+        return value
+    if field.is_relation and field.many_to_one:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
 def history_entries(objects, *, limit: int = 200) -> list[HistoryEntry]:
     entries = []
     for obj in objects:
@@ -33,7 +49,8 @@ def history_entries(objects, *, limit: int = 200) -> list[HistoryEntry]:
             changes = []
             if previous is not None and record.history_type == "~":
                 delta = record.diff_against(previous)
-                changes = [(_label(type(obj), c.field), c.old, c.new) for c in delta.changes]
+                changes = [(_label(type(obj), c.field), _display(type(obj), c.field, c.old), _display(type(obj), c.field, c.new))
+                           for c in delta.changes]
             entries.append(HistoryEntry(
                 when=record.history_date, who=str(record.history_user or "系统"), what=str(obj),
                 action=ACTIONS.get(record.history_type, record.history_type),

@@ -61,7 +61,8 @@ class HouseholdForm(CrispyForm):
 class MemberForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=18)
-    relation_to_head = forms.ChoiceField(label="与户主关系", choices=Relation.choices)
+    # A blank first choice: empty member rows of the household form stay empty.
+    relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
 
     def clean_id_number(self):
@@ -134,8 +135,9 @@ class MemberEnrollForm(forms.Form):
     person_id = forms.IntegerField(widget=forms.HiddenInput)
     include = forms.BooleanField(label="参保", required=False, initial=True)
     category = forms.ChoiceField(label="参保类别", choices=Category.choices, initial=Category.REGULAR)
-    identities = forms.MultipleChoiceField(label="资助身份", choices=IdentityCode.choices, required=False,
-                                           widget=forms.SelectMultiple(attrs={"size": 2, "class": "form-select form-select-sm"}))
+    # Subsidies never stack (X000 art. 9): one identity per member, the most favourable.
+    identity = forms.ChoiceField(label="资助身份", choices=[("", "无")] + IdentityCode.choices, required=False,
+                                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
 
 
 MemberEnrollFormSet = formset_factory(MemberEnrollForm, extra=0)

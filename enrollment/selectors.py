@@ -67,7 +67,9 @@ def current_benefit_year(today: date) -> int:
 
 def default_category(person: Person, today: date | None = None) -> str:
     """A first guess for the enrollment form: newborns in their birth year, else regular."""
-    today = today or date.today()
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
     return "newborn" if person.birth_date.year == today.year else "regular"
 
 

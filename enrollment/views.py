@@ -184,7 +184,7 @@ def household_enroll(request, pk):
         try:
             created = enrollment_services.household_enroll(
                 user=request.user,
-                members=[(by_id[f["person_id"]], f["category"], f.get("identities") or []) for f in chosen],
+                members=[(by_id[f["person_id"]], f["category"], [f["identity"]] if f.get("identity") else []) for f in chosen],
                 channel=form.cleaned_data["channel"], payment_date=form.cleaned_data.get("payment_date"),
                 benefit_year=form.cleaned_data.get("benefit_year"),
             )

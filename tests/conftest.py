@@ -85,3 +85,13 @@ def current_standards(presets):
                 scheme=scheme, benefit_year=benefit_year,
                 defaults={"individual": "400", "fiscal_subsidy": "700", "source": "test", "confirmed": False},
             )
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached figures (dashboard) and progress never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

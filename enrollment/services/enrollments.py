@@ -67,9 +67,7 @@ def find_conflict(facts: PersonFacts, terms: Terms, *, channel: str, exclude_id=
                 message = f"该学生已以家庭或个人身份参保：{_describe(other)}，学校不得重复参保（X000 art. 7）"
             return ServiceError("school_family_duplicate", message, "category")
         if other.benefit_year == terms.benefit_year:
-            return ServiceError(
-                "duplicate_year", f"该人员已有{_describe(other)}的参保登记，同一年度不能重复参保", "payment_date"
-            )
+            return ServiceError("duplicate_year", f"该人员已有{_describe(other)}的参保登记，同一年度不能重复参保")
     for cover in facts.employee_periods:
         if cover.starts_on <= terms.benefit_end and (cover.ends_on is None or cover.ends_on >= terms.benefit_start):
             until = cover.ends_on.isoformat() if cover.ends_on else "今"
@@ -173,7 +171,8 @@ def enrollment_register(*, user, person: Person, **kwargs) -> Enrollment:
 
 
 def _locked(enrollment: Enrollment) -> Enrollment:
-    return Enrollment.objects.select_for_update().select_related("person", "person__village", "school").get(pk=enrollment.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side (school) of an outer join.
+    return Enrollment.objects.select_for_update(of=("self",)).select_related("person", "person__village", "school").get(pk=enrollment.pk)
 
 
 def price_payment(enrollment: Enrollment, payment_date: date, *, today: date, policy: ResidentPolicy | None = None) -> Enrollment:

@@ -10,7 +10,7 @@ from core.models import SecurityEvent
 from core.restrict import region_allowed
 from core.roles import CLERK
 from core.xlsx import write_xlsx
-from enrollment.models import Enrollment, Person
+from enrollment.models import Enrollment, Person, ResidentScheme
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_household_and_enrollment_of_another_county_are_404(clerk_client, foreig
     )
     assert clerk_client.get(f"/enrollment/households/{household.pk}/").status_code == 404
     enrollment = Enrollment.objects.create(
-        person=foreign_person, benefit_year=2023, scheme_id=1, category="regular", channel="individual",
+        person=foreign_person, benefit_year=2023, scheme=ResidentScheme.objects.first(), category="regular", channel="individual",
         village=foreign_person.village, region_path=foreign_person.region_path, registered_on="2022-10-01",
         standard="380", subsidy="0", amount_due="380", benefit_start="2023-01-01", benefit_end="2023-12-31",
     )
