@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "simple_history",
-    "django_filters",
     "axes",
     "core",
     "enrollment",
