@@ -5,6 +5,8 @@ from django.conf import settings
 
 
 class ImportUploadForm(forms.Form):
+    # The size limit is checked (and a refusal recorded) by import_job_create with the other
+    # checks of the file: one place for every door.
     file = forms.FileField(label="Excel 文件（.xlsx）", help_text=f"不超过 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB，请使用模板表头")
     skip_bad_rows = forms.BooleanField(label="跳过错误行（只导入正确的行）", required=False)
 
@@ -12,9 +14,3 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "上传并校验"))
-
-    def clean_file(self):
-        uploaded = self.cleaned_data["file"]
-        if uploaded.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"文件大小超过上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB")
-        return uploaded

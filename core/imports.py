@@ -29,6 +29,9 @@ class Column:
     example: Any = ""
     help: str = ""
     aliases: tuple = ()
+    # Formatted as text in the template and the error file: Excel keeps only 15 digits of a
+    # number, so an 18-digit ID number typed into a number cell is lost.
+    text: bool = False
 
 
 @dataclass
@@ -65,7 +68,8 @@ class Importer:
     title = ""
     permission = ""
     columns: list[Column] = []
-    duplicate_key: str | None = None  # a key whose repetition inside one file is an error
+    # The column (or columns together) whose repetition inside one file is an error.
+    duplicate_key: str | tuple[str, ...] | None = None
 
     def __init__(self, *, user, job=None, today: date | None = None):
         from django.utils import timezone
@@ -76,6 +80,26 @@ class Importer:
 
     def header_of(self, key: str) -> str:
         return next(c.header for c in self.columns if c.key == key)
+
+    @property
+    def duplicate_keys(self) -> tuple[str, ...]:
+        key = self.duplicate_key
+        return () if not key else (key,) if isinstance(key, str) else tuple(key)
+
+    def duplicate_value(self, row: RowIn):
+        """What must not repeat inside the file, or None for a row not compared (a blank key,
+        or a number too long for a spreadsheet to hold exactly: Excel turns different
+        18-digit ID numbers into the same number, which the row's own check reports)."""
+        parts = []
+        for key in self.duplicate_keys:
+            value = row.values.get(key)
+            if isinstance(value, float) and abs(value) >= 2**53:
+                return None
+            part = text(value).upper().replace(" ", "")
+            if not part:
+                return None
+            parts.append(part)
+        return tuple(parts)
 
     def prepare(self, rows: list[RowIn]) -> None:
         """File-level context before the batches (default: nothing)."""
@@ -177,20 +201,20 @@ class CommitAborted(Exception):
 
 def _duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
     """Row number -> message for every row whose duplicate key repeats inside the file."""
-    if not importer.duplicate_key:
+    if not importer.duplicate_keys:
         return {}
-    seen: dict[str, list[int]] = {}
+    seen: dict[tuple, list[int]] = {}
     for row in rows:
-        key = text(row.values.get(importer.duplicate_key)).upper()
-        if key:
-            seen.setdefault(key, []).append(row.number)
-    header = importer.header_of(importer.duplicate_key)
+        value = importer.duplicate_value(row)
+        if value:
+            seen.setdefault(value, []).append(row.number)
+    label = "、".join(importer.header_of(key) for key in importer.duplicate_keys)
     messages = {}
     for numbers in seen.values():
         if len(numbers) > 1:
             for n in numbers:
                 others = "、".join(str(m) for m in numbers if m != n)
-                messages[n] = f"{header}与第{others}行重复（同一文件内不能重复）"
+                messages[n] = f"{label}与第{others}行重复（同一文件内不能重复）"
     return messages
 
 
@@ -210,7 +234,7 @@ def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: b
 def _run(importer, rows, *, commit, progress):
     batch_size = settings.IMPORT_BATCH_SIZE
     duplicates = _duplicates(importer, rows)
-    header = importer.header_of(importer.duplicate_key) if importer.duplicate_key else ""
+    header = importer.header_of(importer.duplicate_keys[0]) if importer.duplicate_keys else ""
     outcomes = [RowOutcome(r.number).fail(header, duplicates[r.number]) for r in rows if r.number in duplicates]
     candidates = [r for r in rows if r.number not in duplicates]
     importer.prepare(candidates)

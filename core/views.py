@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -33,7 +33,10 @@ def _quote(name: str) -> str:
 
 
 def _importer_or_403(request, kind):
-    importer = imports.importer_class(kind)
+    try:
+        importer = imports.importer_class(kind)
+    except ServiceError as error:
+        raise Http404(error.message) from None
     if not request.user.has_perm(importer.permission):
         raise PermissionDenied("您没有导入该名单的权限")
     return importer
@@ -106,7 +109,7 @@ def _own_job(request, pk) -> ImportJob:
 def import_commit(request, pk):
     job = _own_job(request, pk)
     try:
-        imports.import_job_set_skip(user=request.user, job=job, skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
+        job = imports.import_job_confirm(user=request.user, job=job, skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
         if imports.runs_in_background(job):
             transaction.on_commit(lambda: commit_import.delay(job.pk))
             messages.info(request, "已转入后台导入，请稍候")

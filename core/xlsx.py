@@ -1,44 +1,64 @@
 """Spreadsheets in and out, defensively.
 
 Uploads are checked before any parser opens them: size, that the file is a zip (xlsx), the zip
-directory's entry count and declared uncompressed sizes (zip bombs), the actual bytes read
-against what was declared, DTD/entity declarations in any XML part (entity expansion and
-external entities), and formula cells. Only then is the sheet read, with python-calamine.
-Exports escape every text cell that a spreadsheet would take for a formula.
+directory's entry count and declared uncompressed sizes (zip bombs), then every part is inflated
+by hand and refused when it yields more bytes than declared (zipfile itself stops at the declared
+size, so it cannot see a part that lies), when its checksum or method is wrong, when an XML part
+is not UTF-8 or declares a DTD/entities (entity expansion and external entities), and when a cell
+holds a formula. Only then is the sheet read, with python-calamine. Exports escape every text
+cell that a spreadsheet would take for a formula.
 """
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
+from xml.parsers import expat
 
 from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 XLSX_CONTENT_TYPES = "[Content_Types].xml"
 CHUNK = 1 << 16
+OVERLAP = 256  # bytes kept between chunks so that a marker split by a chunk boundary is still seen
+HEAD = 1024  # bytes looked at to tell an XML part from a binary one (images)
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-# A formula element <f>, <f t="shared" .../>; not <formula1> of data validations, not <font>.
-_FORMULA = re.compile(rb"<f[\s>/]")
-_CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]+[0-9]+)"')
+# A possible formula element: <f>, <f t="shared" .../>, <x:f> (any namespace prefix: calamine
+# reads prefixed sheets too); not <formula1>, not <font>. A match is confirmed by parsing.
+_FORMULA_CANDIDATE = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
+# UTF-16/32 byte-order marks, or an unmarked '<' in UTF-16/32: the byte checks above would not
+# see "<!DOCTYPE" in them. Excel writes UTF-8 only.
+_WIDE_XML = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\xfe\xff", b"\x00\x00\x00<")
+_XML_NAMES = (".xml", ".rels", ".vml")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+CORRUPT = "文件已损坏，无法作为 .xlsx 打开"
+BOMB_ACTUAL = "文件内部大小与声明不符，已拒绝（疑似压缩炸弹）"
 
 
 class UnsafeFileError(ValueError):
     """A file refused before parsing; the message is for the user."""
 
 
+def size_text(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n / 1024:.0f} KB"
+
+
 def check_xlsx(data: bytes, *, filename: str = "") -> None:
     """Raise UnsafeFileError unless `data` is an acceptable .xlsx upload."""
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if len(data) > limit:
-        raise UnsafeFileError(f"文件大小 {len(data) / 1048576:.1f} MB 超过上限 {limit // 1048576} MB")
+        raise UnsafeFileError(f"文件大小 {size_text(len(data))} 超过上限 {size_text(limit)}")
     if filename and not filename.lower().endswith(".xlsx"):
         raise UnsafeFileError("只接受 Excel .xlsx 文件（请在 Excel 中另存为 .xlsx 格式）")
     if not data.startswith(b"PK\x03\x04"):
@@ -46,15 +66,15 @@ def check_xlsx(data: bytes, *, filename: str = "") -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise UnsafeFileError("文件已损坏，无法作为 .xlsx 打开") from None
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise UnsafeFileError(CORRUPT) from None
     _check_zip_directory(entries)
     names = {e.filename for e in entries}
     if XLSX_CONTENT_TYPES not in names or "xl/workbook.xml" not in names:
         raise UnsafeFileError("文件不是有效的 Excel 工作簿（缺少工作簿结构）")
+    # Every part, whatever its name: the workbook's relationships may point a sheet at any part.
     for entry in entries:
-        if entry.filename.endswith((".xml", ".rels", ".vml")):
-            _check_xml_part(archive, entry)
+        _check_part(data, entry)
 
 
 def _check_zip_directory(entries) -> None:
@@ -70,26 +90,112 @@ def _check_zip_directory(entries) -> None:
             raise UnsafeFileError("文件已加密，请去除密码保护后再上传")
 
 
-def _check_xml_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
-    """Stream one XML part: never more bytes than declared, no DTD, and (worksheets) no formula."""
-    is_sheet = entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")
-    read = 0
-    tail = b""
-    with archive.open(entry) as stream:
-        while chunk := stream.read(CHUNK):
-            read += len(chunk)
-            if read > entry.file_size:
-                raise UnsafeFileError("文件内部大小与声明不符，已拒绝（疑似压缩炸弹）")
-            window = tail + chunk
-            if _DTD.search(window):
-                raise UnsafeFileError("文件包含 XML 实体声明（DTD），存在安全风险，已拒绝")
-            if is_sheet:
-                match = _FORMULA.search(window)
-                if match:
-                    refs = _CELL_REF.findall(window[: match.start()])
-                    where = f"（单元格 {refs[-1].decode()}）" if refs else ""
-                    raise UnsafeFileError(f"文件包含公式{where}；请将公式单元格改为数值（复制后“选择性粘贴-数值”）再上传")
-            tail = window[-256:]
+def _part_chunks(data: bytes, entry: zipfile.ZipInfo):
+    """The part's bytes as its compressed stream really inflates, never more than one chunk
+    beyond what the directory declares, checked against the declared size and CRC."""
+    offset = entry.header_offset
+    header = data[offset : offset + 30]
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise UnsafeFileError(CORRUPT)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    raw = memoryview(data)[start : start + entry.compress_size]
+    if len(raw) != entry.compress_size:
+        raise UnsafeFileError(CORRUPT)
+    size = crc = 0
+    for chunk in _inflate(raw, entry.compress_type):
+        size += len(chunk)
+        if size > entry.file_size:
+            raise UnsafeFileError(BOMB_ACTUAL)
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if size != entry.file_size or crc != entry.CRC:
+        raise UnsafeFileError(CORRUPT)
+
+
+def _inflate(raw: memoryview, method: int):
+    if method == zipfile.ZIP_STORED:
+        for position in range(0, len(raw), CHUNK):
+            yield bytes(raw[position : position + CHUNK])
+        return
+    if method != zipfile.ZIP_DEFLATED:
+        raise UnsafeFileError("文件使用了 Excel 不使用的压缩方式，已拒绝")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pending, position = b"", 0
+    try:
+        while not inflater.eof:
+            if not pending and position < len(raw):
+                pending, position = raw[position : position + CHUNK], position + CHUNK
+            # At most CHUNK bytes out per call, whatever the ratio: memory stays bounded.
+            out = inflater.decompress(pending, CHUNK)
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+            elif not pending and position >= len(raw):
+                break  # input used up before the end of the stream
+    except zlib.error:
+        raise UnsafeFileError(CORRUPT) from None
+    if not inflater.eof:
+        raise UnsafeFileError(CORRUPT)
+
+
+def _check_part(data: bytes, entry: zipfile.ZipInfo) -> None:
+    chunks = _part_chunks(data, entry)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= HEAD:
+            break
+    if head.startswith(_WIDE_XML):
+        raise UnsafeFileError("文件内部 XML 不是 UTF-8 编码，已拒绝（疑似伪造文件）")
+    if not (entry.filename.endswith(_XML_NAMES) or head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")):
+        for _ in chunks:  # a binary part (an image): only its size and checksum matter
+            pass
+        return
+    tail, maybe_formula = b"", False
+    for chunk in chain([head], chunks):
+        window = tail + chunk
+        if _DTD.search(window):
+            raise UnsafeFileError("文件包含 XML 实体声明（DTD），存在安全风险，已拒绝")
+        maybe_formula = maybe_formula or bool(_FORMULA_CANDIDATE.search(window))
+        tail = window[-OVERLAP:]
+    if maybe_formula:
+        ref = _formula_cell(data, entry)
+        if ref is not None:
+            where = f"（单元格 {ref}）" if ref else ""
+            raise UnsafeFileError(f"文件包含公式{where}；请将公式单元格改为数值（复制后“选择性粘贴-数值”）再上传")
+
+
+class _FormulaFound(Exception):
+    def __init__(self, ref: str):
+        self.ref = ref
+
+
+def _formula_cell(data: bytes, entry: zipfile.ZipInfo) -> str | None:
+    """The reference of the first cell holding a formula (an <f> inside a <c>, whatever the
+    namespace prefix), or None: charts (<c:f>) and data validations (<xm:f>) hold references,
+    not cells. Runs only on a part already checked free of DTDs."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[tuple[str, str]] = []
+
+    def start(name, attributes):
+        local = name.rsplit(" ", 1)[-1]
+        if local == "f" and stack and stack[-1][0] == "c":
+            raise _FormulaFound(stack[-1][1])
+        stack.append((local, attributes.get("r", "")))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda name: stack.pop()
+    try:
+        for chunk in _part_chunks(data, entry):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _FormulaFound as found:
+        return found.ref
+    except expat.ExpatError:
+        raise UnsafeFileError(f"文件部件 {entry.filename} 不是有效的 XML，无法作为 .xlsx 打开") from None
+    return None
 
 
 @dataclass
@@ -123,19 +229,25 @@ def read_first_sheet(data: bytes) -> Sheet:
 
 def escape_cell(value):
     """Text that a spreadsheet would evaluate (= + - @, tab, CR, NUL first) gets a leading
-    apostrophe; numbers and dates pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    apostrophe; numbers and dates pass as they are. Control characters that XML cannot hold are
+    dropped first (openpyxl refuses them), so what is left is what gets checked."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 
-def write_xlsx(headers: list[str], rows, *, title: str = "Sheet1", note_column: str | None = None) -> bytes:
+def write_xlsx(headers: list[str], rows, *, title: str = "Sheet1", note_column: str | None = None, text_columns=()) -> bytes:
     """A write-only workbook (constant memory) with escaped cells and a bold header; the
-    `note_column` header (e.g. 错误原因) is highlighted."""
+    `note_column` header (e.g. 错误原因) is highlighted; what is typed into the `text_columns`
+    (1-based) stays text."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for i, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, len(str(header)) * 2 + 4)
+        if i in text_columns:
+            sheet.column_dimensions[get_column_letter(i)].number_format = "@"
     header_cells = []
     for header in headers:
         cell = WriteOnlyCell(sheet, value=escape_cell(header))

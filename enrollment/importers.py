@@ -18,7 +18,8 @@ from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Impo
 from core.models import Region, RegionLevel
 from core.restrict import region_allowed
 from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Household, Person, Relation, School
-from enrollment.services.enrollments import PersonFacts, build_enrollment, price_payment, terms_for
+from enrollment.rules.terms import Terms, TermsError
+from enrollment.services.enrollments import PersonFacts, build_enrollment, find_conflict, price_payment, terms_for
 from enrollment.services.policy import PolicyCache
 
 CATEGORY_LABELS = {
@@ -37,6 +38,11 @@ RELATION_LABELS = {
     "外孙子女": Relation.GRANDCHILD, "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
 }
 IDENTITY_SEPARATORS = ("、", ",", "，", ";", "；", "/")
+
+
+def _id_key(value) -> str:
+    """An ID number cell as the rows are matched on (id_text without its number check)."""
+    return text(value).upper().replace(" ", "")
 
 
 def _split_identities(value) -> list[str]:
@@ -77,11 +83,11 @@ class EnrollmentListImporter(Importer):
     duplicate_key = "id_number"
     columns = [
         Column("name", "姓名", required=True, example="张三（示例，请删除本行）"),
-        Column("id_number", "身份证号", required=True, example="421202199003071233", help="18位，单元格设为文本格式"),
-        Column("head_id_number", "户主身份证号", example="421202199003071233", help="本人是户主时填本人身份证号或留空"),
+        Column("id_number", "身份证号", required=True, example="421202199003071233", help="18位，单元格设为文本格式", text=True),
+        Column("head_id_number", "户主身份证号", example="421202199003071233", help="本人是户主时填本人身份证号或留空", text=True),
         Column("relation", "与户主关系", example="户主", help="户主/配偶/子女/父母/孙子女/祖父母/兄弟姐妹/儿媳/女婿/其他"),
         Column("village", "村/社区", required=True, example="421202001001", help="村（社区）代码或名称", aliases=("村（社区）", "村社区")),
-        Column("phone", "联系电话", example="13800000000"),
+        Column("phone", "联系电话", example="13800000000", text=True),
         Column("category", "参保类别", example="城乡居民", help="城乡居民/在校大中专学生/中小学生/幼儿/新生儿；留空为城乡居民"),
         Column("payment_date", "缴费日期", example="2026-10-08", help="留空表示只登记、尚未缴费"),
         Column("school", "学校", help="学校集中参保时填写学校名称或代码"),
@@ -108,11 +114,11 @@ class EnrollmentListImporter(Importer):
     # -------------------------------------------------------------------- parsing
 
     def _is_head_row(self, values) -> bool:
-        head = text(values.get("head_id_number")).upper()
-        return not head or head == text(values.get("id_number")).upper() or text(values.get("relation")) in ("户主", "本人", "head")
+        head = _id_key(values.get("head_id_number"))
+        return not head or head == _id_key(values.get("id_number")) or text(values.get("relation")) in ("户主", "本人", "head")
 
     def prepare(self, rows):
-        self.file_heads = {text(r.values.get("id_number")).upper(): r.number for r in rows if self._is_head_row(r.values)}
+        self.file_heads = {_id_key(r.values.get("id_number")): r.number for r in rows if self._is_head_row(r.values)}
 
     def order(self, rows):
         # Heads first, so that members find the household their head's row creates.
@@ -199,7 +205,7 @@ class EnrollmentListImporter(Importer):
                 outcomes[row.number] = RowOutcome(row.number).fail(problem.header, problem.message)
         ids = {p["parsed"].number for p in parsed.values()} | {p["head_id"] for p in parsed.values()}
         people = {p.id_number: p for p in Person.objects.filter(id_number__in=ids).select_related("village", "household")}
-        households = {h.head.id_number: h for h in Household.objects.filter(head__id_number__in=ids).select_related("head")}
+        households = {h.head.id_number: h for h in Household.objects.filter(head__id_number__in=ids).select_related("head", "village")}
         person_ids = [p.pk for p in people.values()]
         enrollments: dict[int, list] = {}
         for e in Enrollment.objects.filter(person_id__in=person_ids).exclude(status=Enrollment.Status.CANCELLED).select_related("school"):
@@ -217,7 +223,7 @@ class EnrollmentListImporter(Importer):
                 self._check_row(outcome, parsed[row.number], people, households, enrollments, employee)
             except RowProblem as problem:
                 outcome.fail(problem.header, problem.message)
-            except ServiceError as error:
+            except (ServiceError, TermsError) as error:
                 outcome.fail(self._header_for_field(error.field), error.message)
             if outcome.status == ERROR:
                 self._note_failed_head(row)
@@ -226,7 +232,7 @@ class EnrollmentListImporter(Importer):
 
     def _note_failed_head(self, row):
         if self._is_head_row(row.values):
-            self.failed_heads.add(text(row.values.get("id_number")).upper())
+            self.failed_heads.add(_id_key(row.values.get("id_number")))
 
     def _header_for_field(self, field_name):
         mapping = {"payment_date": "payment_date", "category": "category", "school": "school", "id_number": "id_number",
@@ -262,6 +268,8 @@ class EnrollmentListImporter(Importer):
                 summary.append("新建家庭户")
         else:
             head_household = households.get(p["head_id"])
+            if head_household is not None and not region_allowed(self.user, head_household.village):
+                raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 的家庭户不在您的管辖区划内，不能入户")
             if head_household is None:
                 if p["head_id"] in self.failed_heads:
                     raise RowProblem(h("head_id_number"), f"户主（第{self.file_heads.get(p['head_id'], '?')}行）有错误，本行无法入户")
@@ -282,12 +290,12 @@ class EnrollmentListImporter(Importer):
         if p["benefit_year"] and p["benefit_year"] != terms.benefit_year:
             raise RowProblem(h("benefit_year"), f"按缴费日期对应{terms.benefit_year}年度，与填写的{p['benefit_year']}年度不一致")
         existing = [e for e in enrollments.get(person.pk, []) if e.benefit_year == terms.benefit_year] if not is_new else []
+        facts = PersonFacts(person.status, tuple(enrollments.get(person.pk, [])) if not is_new else (),
+                            tuple(employee.get(number, [])))
         if existing:
             existing[0].person = person
-            plan.enrollment = self._compare_existing(existing[0], p, channel, policy)
+            plan.enrollment = self._compare_existing(existing[0], p, channel, policy, facts)
         else:
-            facts = PersonFacts(person.status, tuple(enrollments.get(person.pk, [])) if not is_new else (),
-                                tuple(employee.get(number, [])))
             plan.enrollment = build_enrollment(
                 user=self.user, person=person, category=p["category"], channel=channel, school=p["school"],
                 payment_date=p["payment_date"], identities=p["identities"], today=self.today, policy=policy, facts=facts,
@@ -331,7 +339,7 @@ class EnrollmentListImporter(Importer):
         labels = {"name": "姓名", "phone": "联系电话", "village": "居住村（社区）", "relation_to_head": "与户主关系", "household": "家庭户"}
         return [labels[c] for c in changes]
 
-    def _compare_existing(self, existing: Enrollment, p, channel, policy) -> Enrollment:
+    def _compare_existing(self, existing: Enrollment, p, channel, policy, facts: PersonFacts) -> Enrollment:
         """The row describes an enrollment the person already has for that year: unchanged,
         a payment to record, or a conflict the clerk must resolve by hand."""
         same = (existing.category == p["category"] and existing.channel == channel
@@ -341,6 +349,14 @@ class EnrollmentListImporter(Importer):
             return existing
         if same and existing.status == Enrollment.Status.REGISTERED and p["payment_date"]:
             price_payment(existing, p["payment_date"], today=self.today, policy=policy)
+            # The same conflict rules as enrollment_record_payment (e.g. X000 art. 3: not while
+            # on the employee list for an overlapping period).
+            terms = Terms(existing.benefit_year, existing.standard, existing.subsidy, existing.subsidy_identity,
+                          existing.amount_due, existing.mid_year, existing.waiting_days, existing.benefit_start,
+                          existing.benefit_end, tuple(existing.sources))
+            conflict = find_conflict(facts, terms, channel=existing.channel, exclude_id=existing.pk)
+            if conflict is not None:
+                raise conflict
             existing._payment_recorded = True
             return existing
         by = existing.school.name if existing.school_id else existing.get_channel_display()
@@ -432,9 +448,10 @@ class EmployeeCoverageImporter(Importer):
     kind = "employee_coverage"
     title = "职工医保名单导入"
     permission = "enrollment.import_employeecoverage"
+    duplicate_key = ("id_number", "starts_on")  # the table's own uniqueness
     columns = [
         Column("name", "姓名", required=True, example="李四（示例，请删除本行）"),
-        Column("id_number", "身份证号", required=True, example="421202198501011239"),
+        Column("id_number", "身份证号", required=True, example="421202198501011239", text=True),
         Column("employer", "参保单位", example="咸宁市某某公司"),
         Column("starts_on", "参保开始日期", required=True, example="2020-01-01"),
         Column("ends_on", "参保终止日期", example="", help="仍在参保留空"),
@@ -446,6 +463,14 @@ class EmployeeCoverageImporter(Importer):
         regions = list(Region.objects.restrict(self.user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]))
         self.region_by_key = {r.code: r for r in regions} | {r.name: r for r in regions}
         self.reason = f"导入 {self.job.original_name}" if self.job else "导入职工医保名单"
+
+    def duplicate_value(self, row):
+        # Dates compared as dates: 2020/1/1 typed as text and a date cell are the same day.
+        try:
+            starts = date_cell(row.values.get("starts_on"))
+        except CellError:
+            return None
+        return super().duplicate_value(RowIn(row.number, {**row.values, "starts_on": starts}))
 
     def check(self, rows):
         parsed, outcomes = {}, {}
@@ -459,7 +484,7 @@ class EmployeeCoverageImporter(Importer):
         keys = {(p["id_number"], p["starts_on"]) for p in parsed.values()}
         existing = {
             (c.id_number, c.starts_on): c
-            for c in EmployeeCoverage.objects.filter(id_number__in={k[0] for k in keys})
+            for c in EmployeeCoverage.objects.filter(id_number__in={k[0] for k in keys}).select_related("region")
         }
         for number, p in parsed.items():
             outcome = outcomes[number]
@@ -471,7 +496,9 @@ class EmployeeCoverageImporter(Importer):
             elif not region_allowed(self.user, current.region):
                 outcome.fail(self.header_of("id_number"), "该记录属于其他区划")
             else:
-                fields = [f for f in ("name", "employer", "ends_on", "region") if getattr(current, f) != p[f]]
+                fields = [f for f in ("name", "employer", "ends_on") if getattr(current, f) != p[f]]
+                if current.region_id != p["region"].pk:
+                    fields.append("region")
                 if fields:
                     for f in fields:
                         setattr(current, f, p[f])

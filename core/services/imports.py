@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -17,7 +17,7 @@ from core import imports as engine
 from core.errors import ServiceError
 from core.models import ImportJob, SecurityEvent
 from core.security import record_event
-from core.xlsx import UnsafeFileError, check_xlsx, read_first_sheet, write_xlsx
+from core.xlsx import UnsafeFileError, check_xlsx, read_first_sheet, size_text, write_xlsx
 
 # kind -> dotted path of its Importer; one registry for views, admin and tasks.
 IMPORTERS = {
@@ -70,7 +70,7 @@ def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows:
     if not user.has_perm(importer.permission):
         raise ServiceError("denied", "您没有导入该名单的权限")
     if uploaded.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-        _refused(user, request, uploaded.name, f"文件大小超过上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB")
+        _refused(user, request, uploaded.name, f"文件大小 {size_text(uploaded.size)} 超过上限 {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}")
     data = uploaded.read()
     try:
         check_xlsx(data, filename=uploaded.name)
@@ -89,6 +89,9 @@ def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows:
     )
     job.file.save(f"{kind}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
     job.save()
+    # A new job starts at zero, whatever the cache still holds under its id (the cache outlives
+    # a database that was reset or restored).
+    set_progress(job.pk, "", 0, len(rows))
     record_event(kind=SecurityEvent.Kind.IMPORT, user=user, request=request, obj=job, detail=f"上传 {job.original_name}，{len(rows)} 行")
     return job
 
@@ -152,11 +155,26 @@ def import_job_preview(job_id) -> ImportJob:
     return job
 
 
+def _has_errors(job: ImportJob) -> ServiceError:
+    return ServiceError("has_errors", f"有 {job.error_count} 行错误；请修正后重新上传，或选择“跳过错误行”后导入")
+
+
+def import_job_confirm(*, user, job: ImportJob, skip_bad_rows: bool) -> ImportJob:
+    """The uploader's confirmation: records the skip choice and refuses, before any task is
+    sent, a job that may not be committed."""
+    if job.status != Status.PREVIEWED:
+        raise ServiceError("state", f"该导入的状态为「{job.get_status_display()}」，不能确认导入")
+    job = import_job_set_skip(user=user, job=job, skip_bad_rows=skip_bad_rows)
+    if not job.can_commit:
+        raise _has_errors(job)
+    return job
+
+
 def import_job_commit(job_id) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if not job.can_commit:
         if job.status == Status.PREVIEWED:
-            raise ServiceError("has_errors", f"有 {job.error_count} 行错误；请修正后重新上传，或选择“跳过错误行”后导入")
+            raise _has_errors(job)
         return job
     job = _claim(job_id, (Status.PREVIEWED,), Status.COMMITTING)
     if job is None:
@@ -176,6 +194,10 @@ def import_job_commit(job_id) -> ImportJob:
         return job
     except ServiceError as error:
         return _fail(job, error.message)
+    except IntegrityError:
+        # The database refused a row the checks passed (someone registered the same person at
+        # the same moment): the transaction was rolled back, so nothing is written.
+        return _fail(job, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时登记了同一人员），未写入任何数据；请重新上传校验")
     _record(job, result)
     job.status = Status.COMMITTED
     job.committed_at = timezone.now()
@@ -214,16 +236,20 @@ def error_rows_workbook(job: ImportJob) -> bytes:
     """The rows with errors, as uploaded, plus a 错误原因 column, for the sender to fix."""
     with job.file.open("rb") as handle:
         sheet = read_first_sheet(handle.read())
+    importer = importer_class(job.kind)
+    index, _errors = engine.map_headers(importer, sheet.headers)  # reads only the class's columns
+    text_columns = [index[c.key] + 1 for c in importer.columns if c.text and c.key in index]
     reasons = {}
     for error in job.errors:
         text = f"{error['column']}：{error['message']}" if error["column"] else error["message"]
         reasons.setdefault(error["row"], []).append(text)
     note = "错误原因"
     rows = ([*cells, "；".join(reasons[number])] for number, cells in sheet.rows if number in reasons)
-    return write_xlsx([*sheet.headers, note], rows, title="错误行", note_column=note)
+    return write_xlsx([*sheet.headers, note], rows, title="错误行", note_column=note, text_columns=text_columns)
 
 
 def template_workbook(kind: str) -> bytes:
     importer = importer_class(kind)
     headers = [c.header for c in importer.columns]
-    return write_xlsx(headers, [[c.example for c in importer.columns]], title=importer.title)
+    text_columns = [i for i, c in enumerate(importer.columns, start=1) if c.text]
+    return write_xlsx(headers, [[c.example for c in importer.columns]], title=importer.title, text_columns=text_columns)
