@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        import core.lookups  # noqa: F401 - registers the `__any` lookup
+
         from core.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="core.sync_roles")

@@ -59,3 +59,25 @@ def history_entries(objects, *, limit: int = 200) -> list[HistoryEntry]:
             previous = record
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
+
+
+def insert_with_history(model, rows: list[dict], *, user, reason: str, when) -> int:
+    """Insert new rows (dicts of attname -> value, primary key included) with COPY, and their
+    "created" history rows likewise, stamped with the acting user and reason: bulk imports
+    keep the same audit trail as single saves."""
+    from core.bulk import copy_rows, reserve_ids
+
+    if not rows:
+        return 0
+    pk = model._meta.pk.attname
+    if pk not in rows[0]:
+        for row, key in zip(rows, reserve_ids(model, len(rows))):
+            row[pk] = key
+    fields = list(rows[0])
+    copy_rows(model, fields, (tuple(row[f] for f in fields) for row in rows))
+    historical = model.history.model
+    tracked = [f.attname for f in historical.tracked_fields]
+    history_fields = [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"]
+    stamp = (when, reason, "+", user.pk if user is not None else None)
+    copy_rows(historical, history_fields, (tuple(row[f] for f in tracked) + stamp for row in rows))
+    return len(rows)

@@ -9,17 +9,23 @@ query per table and written with bulk inserts; history rows record the importing
 
 from dataclasses import dataclass, field
 
+from django.db.models import F
+
+from django.utils import timezone
+
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.bulk import reserve_ids
 from core.errors import ServiceError
+from core.history import insert_with_history
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.identity_codes import IdentityCode, parse_identity
 from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
 from core.models import Region, RegionLevel
-from core.restrict import region_allowed
+from core.restrict import path_allowed, region_allowed
 from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Household, Person, Relation, School
-from enrollment.rules.terms import Terms, TermsError
-from enrollment.services.enrollments import PersonFacts, build_enrollment, find_conflict, price_payment, terms_for
+from enrollment.rules.terms import Terms, TermsError, compute_terms
+from enrollment.services.enrollments import PersonFacts, check_enrollment, find_conflict, initial_status, price_payment
 from enrollment.services.policy import PolicyCache
 
 CATEGORY_LABELS = {
@@ -37,6 +43,12 @@ RELATION_LABELS = {
     "父亲": Relation.PARENT, "母亲": Relation.PARENT, "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD,
     "外孙子女": Relation.GRANDCHILD, "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
 }
+CATEGORY_NAMES = dict(Category.choices)
+# The columns the batch check reads (everything else stays in the database).
+PERSON_FIELDS = ("id", "name", "id_number", "birth_date", "phone", "village_id", "region_path", "relation_to_head", "household_id", "status")
+ENROLLMENT_FIELDS = ("id", "person_id", "benefit_year", "category", "channel", "school_id", "village_id", "payment_date", "identities",
+                     "status", "benefit_start", "benefit_end", "prior_coverage_kind", "prior_coverage_ended_on", "prior_coverage_years",
+                     "standard", "subsidy", "subsidy_identity", "amount_due", "mid_year", "waiting_days", "sources")
 IDENTITY_SEPARATORS = ("、", ",", "，", ";", "；", "/")
 
 
@@ -59,21 +71,24 @@ class RowProblem(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class EnrollmentRow:
-    """What one valid row will do, kept between check and write."""
+    """What one valid row will do, kept between check and write: plain values for what is
+    new (written with COPY), model instances only for rows that already exist."""
 
     id_number: str
     head_id_number: str
     is_head: bool
-    person: Person  # existing or unsaved new
-    person_is_new: bool
+    village: Region
+    person: Person | None = None  # an existing person
+    new_person: dict | None = None  # the values of a new person
     person_changes: list = field(default_factory=list)
     household: Household | None = None  # existing household to join
     new_household: bool = False
     address: str = ""
-    enrollment: Enrollment | None = None  # unsaved new, or existing to update with payment
-    enrollment_is_new: bool = False
+    enrollment: dict | None = None  # the values of a new enrollment
+    paid_enrollment: Enrollment | None = None  # an existing registration now paid
+    person_id: int | None = None  # assigned at write
 
 
 class EnrollmentListImporter(Importer):
@@ -107,6 +122,8 @@ class EnrollmentListImporter(Importer):
         self.school_by_key = {s.code: s for s in schools} | {s.name: s for s in schools}
         self.policies = PolicyCache()
         self.file_heads: dict[str, int] = {}
+        self.head_rows: set[int] = set()
+        self._terms_cache: dict = {}
         self.failed_heads: set[str] = set()
         self.household_by_head: dict[str, Household] = {}
         self.reason = f"导入 {self.job.original_name}" if self.job else "导入参保名单"
@@ -118,11 +135,12 @@ class EnrollmentListImporter(Importer):
         return not head or head == _id_key(values.get("id_number")) or text(values.get("relation")) in ("户主", "本人", "head")
 
     def prepare(self, rows):
-        self.file_heads = {_id_key(r.values.get("id_number")): r.number for r in rows if self._is_head_row(r.values)}
+        self.head_rows = {r.number for r in rows if self._is_head_row(r.values)}
+        self.file_heads = {_id_key(r.values.get("id_number")): r.number for r in rows if r.number in self.head_rows}
 
     def order(self, rows):
         # Heads first, so that members find the household their head's row creates.
-        return [r for r in rows if self._is_head_row(r.values)] + [r for r in rows if not self._is_head_row(r.values)]
+        return [r for r in rows if r.number in self.head_rows] + [r for r in rows if r.number not in self.head_rows]
 
     def _parse(self, row: RowIn) -> dict:
         v = row.values
@@ -203,15 +221,22 @@ class EnrollmentListImporter(Importer):
                 parsed[row.number] = self._parse(row)
             except RowProblem as problem:
                 outcomes[row.number] = RowOutcome(row.number).fail(problem.header, problem.message)
-        ids = {p["parsed"].number for p in parsed.values()} | {p["head_id"] for p in parsed.values()}
-        people = {p.id_number: p for p in Person.objects.filter(id_number__in=ids).select_related("village", "household")}
-        households = {h.head.id_number: h for h in Household.objects.filter(head__id_number__in=ids).select_related("head", "village")}
-        person_ids = [p.pk for p in people.values()]
+        # One query per table for the whole batch, loading only what the rules compare.
+        ids = list({p["parsed"].number for p in parsed.values()} | {p["head_id"] for p in parsed.values()})
+        people = {
+            p.id_number: p for p in Person.objects.filter(id_number__any=ids)
+            .select_related("household").only(*PERSON_FIELDS, "household__head_id")
+        }
+        households = {
+            h.head_number: h for h in Household.objects.filter(head__id_number__any=ids)
+            .annotate(head_number=F("head__id_number")).only("id", "head_id", "village_id", "region_path")
+        }
         enrollments: dict[int, list] = {}
-        for e in Enrollment.objects.filter(person_id__in=person_ids).exclude(status=Enrollment.Status.CANCELLED).select_related("school"):
+        for e in (Enrollment.objects.filter(person__id__any=[p.pk for p in people.values()])
+                  .exclude(status=Enrollment.Status.CANCELLED).only(*ENROLLMENT_FIELDS)):
             enrollments.setdefault(e.person_id, []).append(e)
         employee: dict[str, list] = {}
-        for c in EmployeeCoverage.objects.filter(id_number__in=ids):
+        for c in EmployeeCoverage.objects.filter(id_number__any=ids):
             employee.setdefault(c.id_number, []).append(c)
 
         for row in rows:
@@ -231,7 +256,7 @@ class EnrollmentListImporter(Importer):
         return [outcomes[r.number] for r in rows]
 
     def _note_failed_head(self, row):
-        if self._is_head_row(row.values):
+        if row.number in self.head_rows:
             self.failed_heads.add(_id_key(row.values.get("id_number")))
 
     def _header_for_field(self, field_name):
@@ -242,33 +267,38 @@ class EnrollmentListImporter(Importer):
 
     def _check_row(self, outcome, p, people, households, enrollments, employee):
         h = self.header_of
-        number = p["parsed"].number
+        parsed = p["parsed"]
+        number = parsed.number
         person = people.get(number)
         is_new = person is None
-        if is_new:
-            person = Person(
-                name=p["name"], id_number=number, birth_date=p["parsed"].birth_date, gender=p["parsed"].gender,
-                phone=p["phone"], village=p["village"], region_path=p["village"].path, relation_to_head=p["relation"],
-            )
-        elif not region_allowed(self.user, person.village):
-            raise RowProblem(h("id_number"), f"该人员已登记在{person.village.full_name}，不在您的管辖区划内")
         plan = EnrollmentRow(id_number=number, head_id_number=p["head_id"], is_head=p["head_id"] == number,
-                             person=person, person_is_new=is_new, address=p["address"])
-        summary = [f"{p['name']} {mask_id_number(number)}", "新增人员" if is_new else ""]
-        if not is_new:
+                             village=p["village"], address=p["address"])
+        summary = [f"{p['name']} {mask_id_number(number)}"]
+        if is_new:
+            plan.new_person = {"name": p["name"], "id_number": number, "birth_date": parsed.birth_date, "gender": parsed.gender,
+                               "phone": p["phone"], "relation_to_head": p["relation"]}
+            summary.append("新增人员")
+            facts = PersonFacts(Person.Status.NORMAL, (), tuple(employee.get(number, ())))
+        else:
+            if not path_allowed(self.user, person.region_path):
+                raise RowProblem(h("id_number"), f"该人员已登记在{person.village.full_name}，不在您的管辖区划内")
+            plan.person = person
             plan.person_changes = self._person_changes(person, p)
+            facts = PersonFacts(person.status, tuple(enrollments.get(person.pk, ())), tuple(employee.get(number, ())))
 
         # Household: heads keep or open their own; members join their head's.
         if plan.is_head:
             current = households.get(number)
             if current is not None:
                 plan.household = current
+                if not is_new and person.household_id != current.pk:
+                    plan.person_changes.append("household")
             else:
                 plan.new_household = True
                 summary.append("新建家庭户")
         else:
             head_household = households.get(p["head_id"])
-            if head_household is not None and not region_allowed(self.user, head_household.village):
+            if head_household is not None and not path_allowed(self.user, head_household.region_path):
                 raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 的家庭户不在您的管辖区划内，不能入户")
             if head_household is None:
                 if p["head_id"] in self.failed_heads:
@@ -276,49 +306,59 @@ class EnrollmentListImporter(Importer):
                 if p["head_id"] not in self.file_heads:
                     raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 未登记，也不在本文件中")
             plan.household = head_household
-            if is_new or person.household_id is None or head_household is None or person.household_id != head_household.pk:
-                if not is_new and person.household_id and person.household.head_id == person.pk and person.household_id != getattr(head_household, "pk", None):
+            if not is_new and (person.household_id is None or head_household is None or person.household_id != head_household.pk):
+                if person.household_id and person.household.head_id == person.pk and person.household_id != getattr(head_household, "pk", None):
                     raise RowProblem(h("head_id_number"), "该人员是另一家庭户的户主，请先在系统中调整其家庭户")
-                if not is_new:
-                    plan.person_changes.append("household")
+                plan.person_changes.append("household")
 
-        # Enrollment: the same terms and conflict rules as the pages.
+        # Enrollment: the same pricing and rules as the pages (enrollment.services).
         channel = Channel.SCHOOL_BATCH if p["school"] else Channel.VILLAGE_BATCH
         policy = self.policies.policy(p["village"])
-        terms = terms_for(person, category=p["category"], payment_date=p["payment_date"] or self.today,
-                          identities=p["identities"], policy=policy)
+        assessed_on = p["payment_date"] or self.today
+        terms = self._terms(policy, p["category"], assessed_on, parsed.birth_date, p["identities"])
         if p["benefit_year"] and p["benefit_year"] != terms.benefit_year:
             raise RowProblem(h("benefit_year"), f"按缴费日期对应{terms.benefit_year}年度，与填写的{p['benefit_year']}年度不一致")
-        existing = [e for e in enrollments.get(person.pk, []) if e.benefit_year == terms.benefit_year] if not is_new else []
-        facts = PersonFacts(person.status, tuple(enrollments.get(person.pk, [])) if not is_new else (),
-                            tuple(employee.get(number, [])))
+        existing = [e for e in facts.enrollments if e.benefit_year == terms.benefit_year]
         if existing:
             existing[0].person = person
-            plan.enrollment = self._compare_existing(existing[0], p, channel, policy, facts)
+            if self._compare_existing(existing[0], p, channel, policy, facts):
+                plan.paid_enrollment = existing[0]
+                summary.append(f"{terms.benefit_year}年度登记缴费（{p['payment_date']}）")
         else:
-            plan.enrollment = build_enrollment(
-                user=self.user, person=person, category=p["category"], channel=channel, school=p["school"],
-                payment_date=p["payment_date"], identities=p["identities"], today=self.today, policy=policy, facts=facts,
-                scheme=self.policies.scheme(p["village"]), source_import=self.job,
-            )
-            plan.enrollment_is_new = True
-        e = plan.enrollment
-        if plan.enrollment_is_new:
-            summary.append(f"{e.benefit_year}年度参保登记（{e.get_category_display()}，应缴{e.amount_due}元"
-                           + (f"，资助{e.subsidy}元" if e.subsidy else "") + "）" + ("已缴费" if e.payment_date else "待缴费"))
-        elif plan.enrollment is not None and getattr(plan.enrollment, "_payment_recorded", False):
-            summary.append(f"{e.benefit_year}年度登记缴费（{e.payment_date}）")
+            check_enrollment(user=self.user, village=p["village"], category=p["category"], channel=channel, school=p["school"],
+                             terms=terms, facts=facts, assessed_on=assessed_on)
+            plan.enrollment = {
+                "benefit_year": terms.benefit_year, "scheme_id": self.policies.scheme(p["village"]).pk, "category": p["category"],
+                "channel": channel, "school_id": p["school"].pk if p["school"] else None, "village_id": p["village"].pk,
+                "region_path": p["village"].path, "registered_on": self.today, "payment_date": p["payment_date"],
+                "standard": terms.standard, "subsidy": terms.subsidy, "subsidy_identity": terms.subsidy_identity or "",
+                "identities": p["identities"], "amount_due": terms.amount_due,
+                "status": initial_status(terms, p["payment_date"], self.today),
+                "benefit_start": terms.benefit_start, "benefit_end": terms.benefit_end, "mid_year": terms.mid_year,
+                "waiting_days": terms.waiting_days, "sources": list(terms.sources),
+            }
+            summary.append(f"{terms.benefit_year}年度参保登记（{CATEGORY_NAMES[p['category']]}，应缴{terms.amount_due}元"
+                           + (f"，资助{terms.subsidy}元" if terms.subsidy else "") + "）" + ("已缴费" if p["payment_date"] else "待缴费"))
         if plan.person_changes:
             summary.append("变更：" + "、".join(self._change_labels(plan.person_changes)))
         outcome.payload = plan
-        outcome.summary = "，".join(s for s in summary if s)
-        if plan.person_is_new or plan.enrollment_is_new or plan.new_household:
+        outcome.summary = "，".join(summary)
+        if is_new or plan.enrollment is not None or plan.new_household:
             outcome.status = NEW
-        elif plan.person_changes or getattr(plan.enrollment, "_payment_recorded", False):
+        elif plan.person_changes or plan.paid_enrollment is not None:
             outcome.status = CHANGED
         else:
             outcome.status = UNCHANGED
-            plan.enrollment = None
+
+    def _terms(self, policy, category, assessed_on, birth_date, identities):
+        """compute_terms, remembered: a list repeats a few payment dates and identities
+        thousands of times. The birth date matters only for newborns."""
+        key = (id(policy), category, assessed_on, birth_date if category == Category.NEWBORN else None, tuple(identities))
+        terms = self._terms_cache.get(key)
+        if terms is None:
+            terms = self._terms_cache[key] = compute_terms(
+                policy, category=category, payment_date=assessed_on, birth_date=birth_date, identities=identities)
+        return terms
 
     def _person_changes(self, person: Person, p) -> list[str]:
         changes = []
@@ -339,14 +379,15 @@ class EnrollmentListImporter(Importer):
         labels = {"name": "姓名", "phone": "联系电话", "village": "居住村（社区）", "relation_to_head": "与户主关系", "household": "家庭户"}
         return [labels[c] for c in changes]
 
-    def _compare_existing(self, existing: Enrollment, p, channel, policy, facts: PersonFacts) -> Enrollment:
-        """The row describes an enrollment the person already has for that year: unchanged,
-        a payment to record, or a conflict the clerk must resolve by hand."""
+    def _compare_existing(self, existing: Enrollment, p, channel, policy, facts: PersonFacts) -> bool:
+        """The row describes an enrollment the person already has for that year: unchanged
+        (False), a payment to record (True, the enrollment priced), or a conflict the clerk
+        must resolve by hand (RowProblem)."""
         same = (existing.category == p["category"] and existing.channel == channel
                 and existing.school_id == (p["school"].pk if p["school"] else None)
                 and sorted(existing.identities) == sorted(p["identities"]))
         if same and existing.payment_date == p["payment_date"]:
-            return existing
+            return False
         if same and existing.status == Enrollment.Status.REGISTERED and p["payment_date"]:
             price_payment(existing, p["payment_date"], today=self.today, policy=policy)
             # The same conflict rules as enrollment_record_payment (e.g. X000 art. 3: not while
@@ -357,8 +398,7 @@ class EnrollmentListImporter(Importer):
             conflict = find_conflict(facts, terms, channel=existing.channel, exclude_id=existing.pk)
             if conflict is not None:
                 raise conflict
-            existing._payment_recorded = True
-            return existing
+            return True
         by = existing.school.name if existing.school_id else existing.get_channel_display()
         raise RowProblem(
             self.header_of("payment_date"),
@@ -369,70 +409,54 @@ class EnrollmentListImporter(Importer):
     # -------------------------------------------------------------------- writing
 
     def write(self, outcomes):
+        """New rows go in with COPY (and their history rows likewise); existing rows that
+        change are updated with history. Keys are reserved first so that households, people
+        and enrollments can point at each other before any of them is inserted."""
         plans = [o.payload for o in outcomes]
-        new_people = [p.person for p in plans if p.person_is_new]
-        if new_people:
-            bulk_create_with_history(new_people, Person, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
-            if any(p.pk is None for p in new_people):  # databases that do not return keys
-                by_number = dict(Person.objects.filter(id_number__in=[p.id_number for p in new_people]).values_list("id_number", "pk"))
-                for person in new_people:
-                    person.pk = person.id = by_number[person.id_number]
-        changed = []
+        now = timezone.now()
+        history = {"user": self.user, "reason": self.reason, "when": now}
+        new_people = [plan for plan in plans if plan.new_person is not None]
+        for plan, pk in zip(new_people, reserve_ids(Person, len(new_people))):
+            plan.person_id = pk
         for plan in plans:
-            if plan.person_is_new or not plan.person_changes:
-                continue
-            values = getattr(plan.person, "_import_values", None)
-            if values:
-                plan.person.name = values["name"]
-                plan.person.phone = values["phone"] or plan.person.phone
-                plan.person.village = values["village"]
-                plan.person.region_path = values["village"].path
-                plan.person.relation_to_head = values["relation"]
-            changed.append(plan.person)
-
-        # Households: heads first (they open households), then members join them.
-        new_households = []
-        for plan in plans:
-            if plan.new_household:
-                household = Household(head=plan.person, village=plan.person.village, region_path=plan.person.village.path, address=plan.address)
-                new_households.append(household)
-                self.household_by_head[plan.id_number] = household
-        if new_households:
-            bulk_create_with_history(new_households, Household, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
-            if any(h.pk is None for h in new_households):
-                by_head = {h.head_id: h.pk for h in Household.objects.filter(head__in=[h.head for h in new_households])}
-                for household in new_households:
-                    household.pk = household.id = by_head[household.head.pk]
-        missing = [p.head_id_number for p in plans if not p.is_head and p.household is None and p.head_id_number not in self.household_by_head]
+            if plan.person is not None:
+                plan.person_id = plan.person.pk
+        opening = [plan for plan in plans if plan.new_household]
+        household_rows = []
+        for plan, pk in zip(opening, reserve_ids(Household, len(opening))):
+            self.household_by_head[plan.id_number] = pk
+            household_rows.append({"id": pk, "number": "", "head_id": plan.person_id, "address": plan.address,
+                                   "village_id": plan.village.pk, "region_path": plan.village.path, "created_at": now, "updated_at": now})
+        missing = {p.head_id_number for p in plans if not p.is_head and p.household is None and p.head_id_number not in self.household_by_head}
         if missing:
-            for household in Household.objects.filter(head__id_number__in=missing).select_related("head"):
-                self.household_by_head[household.head.id_number] = household
-        household_moves = []
+            for head_number, pk in Household.objects.filter(head__id_number__in=missing).values_list("head__id_number", "pk"):
+                self.household_by_head[head_number] = pk
+        insert_with_history(Household, household_rows, **history)
+
+        person_rows, updated = [], []
         for plan in plans:
-            target = plan.household or self.household_by_head.get(plan.head_id_number if not plan.is_head else plan.id_number)
-            if target is not None and plan.person.household_id != target.pk:
-                plan.person.household = target
-                household_moves.append(plan.person)
-        new_moves = [p for p in household_moves if p.pk and p not in changed]
-        to_update = {p.pk: p for p in changed + new_moves}.values()
-        if to_update:
+            household_id = plan.household.pk if plan.household is not None else self.household_by_head.get(plan.head_id_number)
+            if plan.new_person is not None:
+                person_rows.append({**plan.new_person, "id": plan.person_id, "household_id": household_id, "hukou_region_id": None,
+                                    "village_id": plan.village.pk, "region_path": plan.village.path, "status": Person.Status.NORMAL,
+                                    "status_date": None, "created_at": now, "updated_at": now})
+            elif plan.person_changes:
+                updated.append(self._apply_person_changes(plan, household_id))
+        insert_with_history(Person, person_rows, **history)
+        if updated:
             bulk_update_with_history(
-                list(to_update), Person, ["name", "phone", "village", "region_path", "relation_to_head", "household"],
+                updated, Person, ["name", "phone", "village", "region_path", "relation_to_head", "household"],
                 batch_size=1000, default_user=self.user, default_change_reason=self.reason,
             )
 
-        new_enrollments, paid = [], []
-        for plan in plans:
-            e = plan.enrollment
-            if e is None:
-                continue
-            if plan.enrollment_is_new:
-                e.person = plan.person
-                new_enrollments.append(e)
-            elif getattr(e, "_payment_recorded", False):
-                paid.append(e)
-        if new_enrollments:
-            bulk_create_with_history(new_enrollments, Enrollment, batch_size=1000, default_user=self.user, default_change_reason=self.reason)
+        enrollment_rows = [
+            {**plan.enrollment, "person_id": plan.person_id, "prior_coverage_kind": "", "prior_coverage_ended_on": None,
+             "prior_coverage_years": None, "status_reason": "", "source_import_id": self.job.pk if self.job else None,
+             "created_by_id": self.user.pk, "created_at": now, "updated_at": now}
+            for plan in plans if plan.enrollment is not None
+        ]
+        insert_with_history(Enrollment, enrollment_rows, **history)
+        paid = [plan.paid_enrollment for plan in plans if plan.paid_enrollment is not None]
         if paid:
             bulk_update_with_history(
                 paid, Enrollment, ["payment_date", "status", "standard", "subsidy", "subsidy_identity", "amount_due",
@@ -440,6 +464,18 @@ class EnrollmentListImporter(Importer):
                 batch_size=1000, default_user=self.user, default_change_reason=self.reason + "（缴费）",
             )
 
+    def _apply_person_changes(self, plan: EnrollmentRow, household_id) -> Person:
+        person = plan.person
+        values = getattr(person, "_import_values", None)
+        if values:
+            person.name = values["name"]
+            person.phone = values["phone"] or person.phone
+            person.village = values["village"]
+            person.region_path = values["village"].path
+            person.relation_to_head = values["relation"]
+        if household_id is not None:
+            person.household_id = household_id
+        return person
 
 
 class EmployeeCoverageImporter(Importer):

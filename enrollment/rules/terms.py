@@ -108,6 +108,8 @@ class ResidentPolicy:
 
     def __post_init__(self):
         object.__setattr__(self, "_window_cache", {})
+        object.__setattr__(self, "_override_years", {kind: {w.benefit_year for w in self.windows if w.kind == kind}
+                                                     for kind in (WINDOW_RESIDENT, WINDOW_COLLEGE)})
 
     def window_for(self, kind: str, year: int) -> Window:
         """The collection window of a benefit year: the year's own row, or the default."""
@@ -127,8 +129,13 @@ class ResidentPolicy:
         return Window(year, kind, date(year - 1, m1, d1), date(year - 1, m2, d2), self.rules.article("window"))
 
     def window_containing(self, kind: str, day: date) -> Window | None:
-        years = {day.year - 1, day.year, day.year + 1}
-        years.update(w.benefit_year for w in self.windows if w.kind == kind)
+        key = (kind, day)
+        if key not in self._window_cache:
+            self._window_cache[key] = self._window_containing(kind, day)
+        return self._window_cache[key]
+
+    def _window_containing(self, kind: str, day: date) -> Window | None:
+        years = {day.year - 1, day.year, day.year + 1} | self._override_years.get(kind, set())
         matches = [w for w in (self.window_for(kind, y) for y in years) if w.contains(day)]
         # Overlapping windows (an extension reaching into the next year's window) resolve to
         # the earlier benefit year: the payment completes the year it was extended for.

@@ -118,35 +118,44 @@ def terms_for(person: Person, *, category, payment_date, identities=(), prior_co
         raise ServiceError(error.code, error.message, error.field) from None
 
 
-def build_enrollment(
-    *, user, person: Person, category: str, channel: str, school: School | None = None, payment_date: date | None = None,
-    identities=(), prior_coverage: PriorCoverage | None = None, today: date | None = None, policy: ResidentPolicy | None = None,
-    facts: PersonFacts | None = None, scheme=None, source_import=None, benefit_year: int | None = None,
-    terms: Terms | None = None,
-) -> Enrollment:
-    """An unsaved enrollment with its terms, or ServiceError naming the conflict. Imports call
-    this with preloaded facts and policy; enrollment_register saves what it returns."""
-    today = today or timezone.localdate()
-    if not region_allowed(user, person.village):
-        raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "id_number")
+def check_enrollment(*, user, village, category: str, channel: str, school: School | None, terms: Terms,
+                     facts: PersonFacts, benefit_year: int | None = None, assessed_on: date) -> None:
+    """Every rule an enrollment must pass besides its pricing, for pages and imports alike:
+    the user's region, the school, the chosen year, and the conflicts of RULES.md 2.2."""
+    if not region_allowed(user, village):
+        raise ServiceError("region_denied", "该人员不在您的管辖区划内", "id_number")
     _check_school(category, channel, school)
-    assessed_on = payment_date or today
-    if terms is None:
-        terms = terms_for(person, category=category, payment_date=assessed_on, identities=identities, prior_coverage=prior_coverage, policy=policy)
     if benefit_year is not None and terms.benefit_year != benefit_year:
         raise ServiceError(
             "year_mismatch",
             f"{assessed_on:%Y-%m-%d} 缴费（登记）对应{terms.benefit_year}年度，不是所选的{benefit_year}年度",
             "payment_date",
         )
-    conflict = find_conflict(facts or person_facts(person), terms, channel=channel)
+    conflict = find_conflict(facts, terms, channel=channel)
     if conflict is not None:
         raise conflict
+
+
+def initial_status(terms: Terms, payment_date: date | None, today: date) -> str:
+    return _status_after_payment(terms.benefit_start, terms.benefit_end, today) if payment_date else Status.REGISTERED
+
+
+def build_enrollment(
+    *, user, person: Person, category: str, channel: str, school: School | None = None, payment_date: date | None = None,
+    identities=(), prior_coverage: PriorCoverage | None = None, today: date | None = None, policy: ResidentPolicy | None = None,
+    facts: PersonFacts | None = None, scheme=None, source_import=None, benefit_year: int | None = None,
+) -> Enrollment:
+    """An unsaved enrollment with its terms, or ServiceError naming the conflict."""
+    today = today or timezone.localdate()
+    assessed_on = payment_date or today
+    terms = terms_for(person, category=category, payment_date=assessed_on, identities=identities, prior_coverage=prior_coverage, policy=policy)
+    check_enrollment(user=user, village=person.village, category=category, channel=channel, school=school, terms=terms,
+                     facts=facts or person_facts(person), benefit_year=benefit_year, assessed_on=assessed_on)
     enrollment = Enrollment(
         person=person, category=category, channel=channel, school=school, village=person.village,
         region_path=person.village.path, registered_on=today, payment_date=payment_date,
         identities=list(identities), scheme=scheme or scheme_for_region(person.village),
-        status=_status_after_payment(terms.benefit_start, terms.benefit_end, today) if payment_date else Status.REGISTERED,
+        status=initial_status(terms, payment_date, today),
         prior_coverage_kind=prior_coverage.kind if prior_coverage else "",
         prior_coverage_ended_on=prior_coverage.ended_on if prior_coverage else None,
         prior_coverage_years=prior_coverage.continuous_years if prior_coverage else None,
