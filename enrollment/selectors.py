@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from core.idnumber import normalize
 from enrollment.models import Enrollment, Household, Person
@@ -42,10 +42,12 @@ def enrollment_figures(user, year: int) -> dict:
         paid=Count("pk", filter=Q(status__in=Enrollment.PAID_STATUSES)),
         subsidised=Count("pk", filter=Q(subsidy__gt=0)),
     )
-    renewed = Enrollment.objects.filter(benefit_year=year).exclude(status=Status.CANCELLED).values("person_id")
+    # NOT EXISTS (an anti-join on the one-enrollment-per-year index), not NOT IN: PostgreSQL
+    # cannot hash a million-row NOT IN list and falls back to a nested scan.
+    renewed = Enrollment.objects.filter(person_id=OuterRef("person_id"), benefit_year=year).exclude(status=Status.CANCELLED)
     figures["not_renewed"] = (
         Enrollment.objects.restrict(user).filter(benefit_year=year - 1)
-        .exclude(status=Status.CANCELLED).exclude(person_id__in=renewed)
+        .exclude(status=Status.CANCELLED).filter(~Exists(renewed))
         .filter(person__status=Person.Status.NORMAL).count()
     )
     figures["year"] = year
