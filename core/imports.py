@@ -111,6 +111,19 @@ class Importer:
     def check(self, rows: list[RowIn]) -> list[RowOutcome]:
         raise NotImplementedError
 
+    # A preview's plan may be kept and written at commit without checking every row again,
+    # when nothing the checks read has changed since (data_version). Importers that support
+    # it return a version string and freeze/thaw payloads to and from JSON values.
+    def data_version(self) -> str | None:
+        return None
+
+    def freeze(self, payload):
+        """A JSON value for a checked row's payload, or None when it cannot be kept."""
+        return None
+
+    def thaw(self, frozen):
+        raise NotImplementedError
+
     def write(self, outcomes: list[RowOutcome]) -> None:
         raise NotImplementedError
 
@@ -119,6 +132,8 @@ class Importer:
 
 
 def text(value) -> str:
+    if value.__class__ is str:  # the common case first: imports call this millions of times
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -182,6 +197,7 @@ def rows_from_sheet(importer: Importer, sheet) -> tuple[list[RowIn], list[str]]:
 @dataclass
 class RunResult:
     outcomes: list[RowOutcome]
+    plan_kept: bool = False  # every good row's payload went into the `keep` list
 
     @property
     def counts(self) -> dict:
@@ -219,7 +235,7 @@ def _duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
 
 
 def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: bool = False,
-        progress: Callable[[int, int], None] | None = None) -> RunResult:
+        progress: Callable[[int, int], None] | None = None, keep: list | None = None) -> RunResult:
     """Check every row (and, when committing, write the good ones batch by batch inside one
     transaction). Outcomes come back in spreadsheet order."""
     if commit:
@@ -228,11 +244,24 @@ def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: b
             if result.errors and not skip_bad_rows:
                 raise CommitAborted(result)
             return result
-    return _run(importer, rows, commit=False, progress=progress)
+    return _run(importer, rows, commit=False, progress=progress, keep=keep)
 
 
-def _run(importer, rows, *, commit, progress):
+def write_plan(importer: Importer, plan: list, *, progress: Callable[[int, int], None] | None = None) -> None:
+    """Write a kept preview plan ([row number, status, frozen payload]) in one transaction,
+    batch by batch, without checking the rows again."""
     batch_size = settings.IMPORT_BATCH_SIZE
+    with transaction.atomic():
+        for start in range(0, len(plan), batch_size):
+            batch = plan[start : start + batch_size]
+            importer.write([RowOutcome(number, status, payload=importer.thaw(frozen)) for number, status, frozen in batch])
+            if progress:
+                progress(min(start + batch_size, len(plan)), len(plan))
+
+
+def _run(importer, rows, *, commit, progress, keep=None):
+    batch_size = settings.IMPORT_BATCH_SIZE
+    kept_all = keep is not None
     duplicates = _duplicates(importer, rows)
     header = importer.header_of(importer.duplicate_keys[0]) if importer.duplicate_keys else ""
     outcomes = [RowOutcome(r.number).fail(header, duplicates[r.number]) for r in rows if r.number in duplicates]
@@ -247,9 +276,18 @@ def _run(importer, rows, *, commit, progress):
             good = [o for o in checked if o.status in (NEW, CHANGED)]
             if good:
                 importer.write(good)
+        for outcome in checked:
+            if keep is not None and outcome.status in (NEW, CHANGED):
+                frozen = importer.freeze(outcome.payload)
+                if frozen is None:
+                    keep = None
+                    kept_all = False
+                else:
+                    keep.append([outcome.number, outcome.status, frozen])
+            outcome.payload = None  # written or previewed: keep only status and messages
         outcomes.extend(checked)
         done += len(batch)
         if progress:
             progress(done, len(rows))
     outcomes.sort(key=lambda o: o.number)
-    return RunResult(outcomes)
+    return RunResult(outcomes, plan_kept=kept_all)

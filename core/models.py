@@ -46,7 +46,7 @@ class Region(models.Model):
         verbose_name = "行政区划"
         verbose_name_plural = "行政区划"
         ordering = ["path"]
-        indexes = [models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])]
+        # path is unique: PostgreSQL gets Django's varchar_pattern_ops "_like" index for prefixes.
 
     def __str__(self):
         return self.name
@@ -178,6 +178,10 @@ class ImportJob(models.Model):
     preview_rows = models.JSONField("预览", default=list, blank=True)
     failure = models.TextField("失败原因", blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # The previewed plan, kept in private storage, and the version of the data it was checked
+    # against: a commit writes it directly when the data are unchanged (core.imports.write_plan).
+    plan_file = models.CharField(max_length=255, blank=True, editable=False)
+    plan_version = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     previewed_at = models.DateTimeField("校验时间", null=True, blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)

@@ -7,12 +7,13 @@ insurance list (职工医保名单) keeps EmployeeCoverage current. Each batch i
 query per table and written with bulk inserts; history rows record the importing user.
 """
 
+import json
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from django.db.models import F
-
+from django.db.models import Count, F, Max
 from django.utils import timezone
-
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.bulk import reserve_ids
@@ -23,7 +24,21 @@ from core.identity_codes import IdentityCode, parse_identity
 from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed, region_allowed
-from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Household, Person, Relation, School
+from enrollment.models import (
+    Category,
+    Channel,
+    CollectionWindow,
+    ContributionStandard,
+    EmployeeCoverage,
+    Enrollment,
+    Household,
+    Person,
+    Relation,
+    ResidentScheme,
+    SchemeAssignment,
+    School,
+    SubsidyRule,
+)
 from enrollment.rules.terms import Terms, TermsError, compute_terms
 from enrollment.services.enrollments import PersonFacts, check_enrollment, find_conflict, initial_status, price_payment
 from enrollment.services.policy import PolicyCache
@@ -55,6 +70,19 @@ IDENTITY_SEPARATORS = ("、", ",", "，", ";", "；", "/")
 def _id_key(value) -> str:
     """An ID number cell as the rows are matched on (id_text without its number check)."""
     return text(value).upper().replace(" ", "")
+
+
+DATE_KEYS = frozenset(["birth_date", "registered_on", "payment_date", "benefit_start", "benefit_end"])
+MONEY_KEYS = frozenset(["standard", "subsidy", "amount_due"])
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (v.isoformat() if k in DATE_KEYS and v is not None else str(v) if k in MONEY_KEYS else v) for k, v in values.items()}
+
+
+def _from_jsonable(values: dict) -> dict:
+    return {k: (date.fromisoformat(v) if k in DATE_KEYS and v is not None else Decimal(v) if k in MONEY_KEYS else v)
+            for k, v in values.items()}
 
 
 def _split_identities(value) -> list[str]:
@@ -115,6 +143,7 @@ class EnrollmentListImporter(Importer):
         super().__init__(**kwargs)
         villages = list(Region.objects.restrict(self.user).filter(level=RegionLevel.VILLAGE))
         self.village_by_code = {v.code: v for v in villages}
+        self.village_by_id = {v.pk: v for v in villages}
         self.villages_by_name: dict[str, list[Region]] = {}
         for v in villages:
             self.villages_by_name.setdefault(v.name, []).append(v)
@@ -124,6 +153,7 @@ class EnrollmentListImporter(Importer):
         self.file_heads: dict[str, int] = {}
         self.head_rows: set[int] = set()
         self._terms_cache: dict = {}
+        self._ids: dict = {}
         self.failed_heads: set[str] = set()
         self.household_by_head: dict[str, Household] = {}
         self.reason = f"导入 {self.job.original_name}" if self.job else "导入参保名单"
@@ -149,7 +179,7 @@ class EnrollmentListImporter(Importer):
         if not name:
             raise RowProblem(h("name"), "不能为空")
         try:
-            parsed = parse_id_number(id_text(v.get("id_number")))
+            parsed = self._id(id_text(v.get("id_number")))
         except (IdNumberError, CellError) as error:
             raise RowProblem(h("id_number"), error.message if isinstance(error, IdNumberError) else str(error)) from None
         try:
@@ -158,7 +188,7 @@ class EnrollmentListImporter(Importer):
             raise RowProblem(h("head_id_number"), str(error)) from None
         if head_id != parsed.number:
             try:
-                head_id = parse_id_number(head_id).number
+                head_id = self._id(head_id).number
             except IdNumberError as error:
                 raise RowProblem(h("head_id_number"), error.message) from None
         relation_raw = text(v.get("relation"))
@@ -198,6 +228,13 @@ class EnrollmentListImporter(Importer):
             "phone": text(v.get("phone")), "category": category, "payment_date": payment_date, "school": school,
             "identities": identities, "benefit_year": int(year_raw) if year_raw else None, "address": text(v.get("address")),
         }
+
+    def _id(self, raw: str):
+        """parse_id_number, once per number: a head's number is on every member's row."""
+        parsed = self._ids.get(raw)
+        if parsed is None:
+            parsed = self._ids[raw] = parse_id_number(raw, today=self.today)
+        return parsed
 
     def _village(self, raw: str) -> Region:
         header = self.header_of("village")
@@ -404,6 +441,37 @@ class EnrollmentListImporter(Importer):
             self.header_of("payment_date"),
             f"该人员已有{existing.benefit_year}年度参保登记（{by}，{existing.get_status_display()}），与本行内容不一致；"
             "如需更改请在人员页面处理",
+        )
+
+    # -------------------------------------------------------------------- kept plans
+
+    def data_version(self) -> str:
+        """Everything the checks read: people, households, enrollments and the employee list
+        (every write leaves a history row), the policy parameters, regions and schools, the
+        user's region and the assessment day. Unchanged version, unchanged verdicts."""
+        tracked = (Person, Household, Enrollment, EmployeeCoverage, ContributionStandard, CollectionWindow, SubsidyRule,
+                   ResidentScheme, SchemeAssignment)
+        parts = [m.history.model.objects.aggregate(v=Max("history_id"))["v"] for m in tracked]
+        for model in (Region, School):
+            parts.append(list(model.objects.aggregate(n=Count("pk"), m=Max("pk")).values()))
+        parts += [self.user.region_id, self.today.isoformat()]
+        return json.dumps(parts)
+
+    def freeze(self, plan: EnrollmentRow):
+        # Only rows that create everything they touch: their write needs no loaded objects.
+        if plan.person is not None or plan.paid_enrollment is not None or plan.enrollment is None:
+            return None
+        return {
+            "i": plan.id_number, "h": plan.head_id_number, "H": plan.is_head, "v": plan.village.pk, "a": plan.address,
+            "n": plan.new_household, "hh": plan.household.pk if plan.household is not None else None,
+            "p": _jsonable(plan.new_person), "e": _jsonable(plan.enrollment),
+        }
+
+    def thaw(self, frozen) -> EnrollmentRow:
+        return EnrollmentRow(
+            id_number=frozen["i"], head_id_number=frozen["h"], is_head=frozen["H"], village=self.village_by_id[frozen["v"]],
+            address=frozen["a"], new_household=frozen["n"], household=Household(pk=frozen["hh"]) if frozen["hh"] else None,
+            new_person=_from_jsonable(frozen["p"]), enrollment=_from_jsonable(frozen["e"]),
         )
 
     # -------------------------------------------------------------------- writing

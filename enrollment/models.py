@@ -247,7 +247,7 @@ class Relation(models.TextChoices):
 
 
 class Household(models.Model):
-    number = models.CharField("户号", max_length=30, blank=True, db_index=True)
+    number = models.CharField("户号", max_length=30, blank=True)
     head = models.ForeignKey(
         "Person", verbose_name="户主", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -257,7 +257,8 @@ class Household(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    history = HistoricalRecords()
+    # History is read by object id; its other columns need no index (cheaper bulk inserts).
+    history = HistoricalRecords(no_db_index=["head", "village"])
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
@@ -285,7 +286,7 @@ class Person(models.Model):
     )
     relation_to_head = models.CharField("与户主关系", max_length=20, choices=Relation.choices, blank=True)
     hukou_region = models.ForeignKey(
-        Region, verbose_name="户籍地", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name="户籍地", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     village = models.ForeignKey(Region, verbose_name="居住村/社区", on_delete=models.PROTECT, related_name="+")
     region_path = models.CharField(max_length=200, editable=False)
@@ -294,7 +295,7 @@ class Person(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["id_number", "household", "hukou_region", "village"])
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
@@ -304,7 +305,8 @@ class Person(models.Model):
         indexes = [
             path_index("person_region_path", "region_path"),
             path_index("person_name_prefix", "name"),
-            path_index("person_id_number_prefix", "id_number"),
+            # id_number: the unique index, and Django's own varchar_pattern_ops "_like" index
+            # on PostgreSQL serves prefix search.
         ]
 
     def __str__(self):
@@ -328,7 +330,7 @@ class EmployeeCoverage(models.Model):
     region_path = models.CharField(max_length=200, editable=False)
     source_import = models.ForeignKey(ImportJob, verbose_name="来源导入", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["id_number", "region", "source_import"])
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
@@ -380,13 +382,15 @@ class Enrollment(models.Model):
     ACTIVE_STATUSES = (Status.REGISTERED, Status.PAID, Status.IN_BENEFIT, Status.ENDED, Status.SUSPENDED)
     PAID_STATUSES = (Status.PAID, Status.IN_BENEFIT, Status.ENDED, Status.SUSPENDED)
 
-    person = models.ForeignKey(Person, verbose_name="参保人", on_delete=models.PROTECT, related_name="enrollments")
+    # person and village are served by the composite indexes below; scheme and created_by
+    # are never searched: no single-column indexes to maintain on bulk inserts.
+    person = models.ForeignKey(Person, verbose_name="参保人", on_delete=models.PROTECT, related_name="enrollments", db_index=False)
     benefit_year = models.PositiveSmallIntegerField("待遇年度")
-    scheme = models.ForeignKey(ResidentScheme, verbose_name="方案", on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(ResidentScheme, verbose_name="方案", on_delete=models.PROTECT, related_name="+", db_index=False)
     category = models.CharField("参保类别", max_length=20, choices=Category.choices)
     channel = models.CharField("参保渠道", max_length=20, choices=Channel.choices)
     school = models.ForeignKey(School, verbose_name="学校", null=True, blank=True, on_delete=models.PROTECT, related_name="enrollments")
-    village = models.ForeignKey(Region, verbose_name="参保村/社区", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Region, verbose_name="参保村/社区", on_delete=models.PROTECT, related_name="+", db_index=False)
     region_path = models.CharField(max_length=200, editable=False)
     registered_on = models.DateField("登记日期")
     payment_date = models.DateField("缴费日期", null=True, blank=True)
@@ -406,11 +410,11 @@ class Enrollment(models.Model):
     sources = models.JSONField("政策依据", default=list, blank=True)
     status_reason = models.CharField("状态变更原因", max_length=200, blank=True)
     source_import = models.ForeignKey(ImportJob, verbose_name="来源导入", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["person", "scheme", "school", "village", "source_import", "created_by"])
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:

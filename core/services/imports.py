@@ -2,13 +2,16 @@
 (the import log). Views, the admin and Celery tasks call these functions; large files run
 their steps in tasks (core.tasks) with progress in the cache."""
 
+import gzip
 import hashlib
+import json
 import time
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -142,11 +145,19 @@ def import_job_preview(job_id) -> ImportJob:
     if job is None:
         return ImportJob.objects.get(pk=job_id)
     started = time.monotonic()
+    plan = []
     try:
         importer, rows = _load(job)
-        result = engine.run(importer, rows, commit=False, progress=lambda d, t: set_progress(job.pk, "preview", d, t))
+        version = importer.data_version()
+        result = engine.run(importer, rows, commit=False, progress=lambda d, t: set_progress(job.pk, "preview", d, t),
+                            keep=plan if version else None)
     except ServiceError as error:
         return _fail(job, error.message)
+    _drop_plan(job)
+    if version and result.plan_kept:
+        job.plan_file = default_storage.save(f"imports/plans/job-{job.pk}.json.gz", ContentFile(gzip.compress(
+            json.dumps(plan, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=1)))
+        job.plan_version = version
     _record(job, result)
     job.status = Status.PREVIEWED
     job.previewed_at = timezone.now()
@@ -180,12 +191,12 @@ def import_job_commit(job_id) -> ImportJob:
     if job is None:
         return ImportJob.objects.get(pk=job_id)
     started = time.monotonic()
+    progress = lambda d, t: set_progress(job.pk, "commit", d, t)  # noqa: E731
     try:
+        if _write_kept_plan(job, progress):
+            return _committed(job, started)
         importer, rows = _load(job)
-        result = engine.run(
-            importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows,
-            progress=lambda d, t: set_progress(job.pk, "commit", d, t),
-        )
+        result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows, progress=progress)
     except engine.CommitAborted as aborted:
         _record(job, aborted.result)
         job.status = Status.PREVIEWED
@@ -199,12 +210,37 @@ def import_job_commit(job_id) -> ImportJob:
         # the same moment): the transaction was rolled back, so nothing is written.
         return _fail(job, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时登记了同一人员），未写入任何数据；请重新上传校验")
     _record(job, result)
+    return _committed(job, started)
+
+
+def _committed(job: ImportJob, started: float) -> ImportJob:
+    _drop_plan(job)
     job.status = Status.COMMITTED
     job.committed_at = timezone.now()
     job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
     job.save()
     record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}：{job.counts}")
     return job
+
+
+def _write_kept_plan(job: ImportJob, progress) -> bool:
+    """Write the preview's plan when the data it was checked against have not changed since
+    (same version, same day); False when the rows must be checked again."""
+    if not job.plan_file:
+        return False
+    importer = importer_class(job.kind)(user=job.user, job=job)
+    if importer.data_version() != job.plan_version:
+        return False
+    with default_storage.open(job.plan_file, "rb") as handle:
+        plan = json.loads(gzip.decompress(handle.read()))
+    engine.write_plan(importer, plan, progress=progress)
+    return True
+
+
+def _drop_plan(job: ImportJob) -> None:
+    if job.plan_file:
+        default_storage.delete(job.plan_file)
+        job.plan_file, job.plan_version = "", ""
 
 
 def _fail(job: ImportJob, message: str) -> ImportJob:
@@ -228,7 +264,8 @@ def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
         if job.status not in (Status.UPLOADED, Status.PREVIEWED, Status.FAILED):
             raise ServiceError("state", f"状态为「{job.get_status_display()}」的导入不能取消")
         job.status = Status.CANCELLED
-        job.save(update_fields=["status"])
+        _drop_plan(job)
+        job.save(update_fields=["status", "plan_file", "plan_version"])
     return job
 
 
