@@ -99,3 +99,16 @@ def _bulk_create_rows(model, attnames: list[str], rows: Iterable[Sequence]) -> i
         model.objects.bulk_create(objects)
         count += len(objects)
     return count
+
+
+def refresh_statistics(*models_) -> None:
+    """After a bulk load, the planner statistics (ANALYZE) and, outside a transaction, the
+    visibility map (VACUUM) of the models' tables: the next queries are planned for the rows
+    now there, not for the empty tables autovacuum last saw (it may take minutes, or be off).
+    PostgreSQL only; a no-op elsewhere."""
+    if connection.vendor != "postgresql" or not models_:
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{command} {tables}")

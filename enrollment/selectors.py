@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 
 from core.idnumber import normalize
+from core.models import Region, RegionLevel
 from enrollment.models import Enrollment, Household, Person
 
 Status = Enrollment.Status
@@ -27,6 +28,14 @@ def people_search(user, query: str = "", village=None):
     if village is not None:
         qs = qs.filter(region_path__startswith=village.path)
     return qs
+
+
+def village_choices(user) -> list[tuple[int, str]]:
+    """The villages of the user's region as (pk, "乡镇 村") in path order, labelled as
+    forms.VillageField labels them: a county's 600 villages as tuples, not 1,200 model instances."""
+    rows = (Region.objects.restrict(user).filter(level=RegionLevel.VILLAGE).order_by("path")
+            .values_list("pk", "name", "parent__name"))
+    return [(pk, f"{township} {name}" if township else name) for pk, name, township in rows]
 
 
 def enrollment_figures(user, year: int) -> dict:

@@ -1,19 +1,29 @@
 """Generated demo data: a county with townships, villages and schools, households of people
 with realistic names and valid ID numbers, and enrollments over two benefit years priced by the
-real rules. Written with COPY on PostgreSQL (core.bulk): a million people take minutes.
+real rules (enrollment.rules.terms).
+
+Built for a million people in minutes and a few hundred MB: households are generated in
+chunks, each chunk streamed with COPY as plain tuples (core.bulk.copy_rows) and dropped before
+the next; enrollment terms are computed once per distinct (category, payment date, identity)
+and reused; after the commit the tables' planner statistics are refreshed (VACUUM ANALYZE).
+Running it again adds households to the same county (its villages are reused and topped up;
+ID numbers never collide with people already registered).
 
 Demo years beyond the preset standards get standards marked as demo values, unconfirmed.
+Rows are written without simple-history records: generated data has no one who changed it.
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from core.bulk import copy_insert, reserve_ids
+from core.bulk import JsonText, copy_rows, refresh_statistics, reserve_ids
 from core.idnumber import check_char
 from core.models import Region, RegionLevel
 from enrollment.models import (
@@ -41,6 +51,31 @@ DEMO_STANDARDS = {2024: ("400", "670"), 2025: ("400", "700"), 2026: ("400", "700
 SUBSIDISED = ("extreme_poverty", "subsistence_allowance", "monitored_edge", "monitored_unstable", "disabled_unable_to_work",
               "low_income_elder_or_minor", "stable_out_of_poverty", "orphan", "returned_to_poverty")
 
+HOUSEHOLDS_PER_VILLAGE = 150
+MAX_VILLAGES = 600
+MIN_VILLAGES = 5
+VILLAGES_PER_TOWN = 20
+MAX_MEMBERS = 6
+# Households generated, written and dropped together: bounded memory, few round trips.
+CHUNK_HOUSEHOLDS = 5000
+PROGRESS_EVERY = 25000
+LOOKUP_BATCH = 10000  # ID numbers per query (SQLite allows 32,766 parameters)
+# GB 11643-1999: the sequence code 000-999, odd for men, even for women; 500 per sex and day.
+SEQUENCES_PER_SEX = 500
+# People born in 咸宁 before the 1998 redivision often still carry the old 咸宁市 code.
+OLD_DIVISION_CODES = {"421202": "422301"}
+OLD_CODE_BEFORE = date(1998, 1, 1)
+
+PERSON_FIELDS = ("id", "name", "id_number", "birth_date", "gender", "phone", "household_id", "relation_to_head",
+                 "hukou_region_id", "village_id", "region_path", "status", "created_at", "updated_at")
+HOUSEHOLD_FIELDS = ("id", "number", "head_id", "address", "village_id", "region_path", "created_at", "updated_at")
+ENROLLMENT_FIELDS = ("person_id", "benefit_year", "scheme_id", "category", "channel", "school_id", "village_id", "region_path",
+                     "registered_on", "payment_date", "status", "created_at", "updated_at",
+                     # from the terms (see _TermsCache):
+                     "standard", "subsidy", "subsidy_identity", "identities", "amount_due", "benefit_start", "benefit_end",
+                     "mid_year", "waiting_days", "sources", "prior_coverage_kind", "status_reason")
+EMPLOYEE_FIELDS = ("id_number", "name", "employer", "starts_on", "region_id", "region_path")
+
 
 @dataclass
 class DemoResult:
@@ -53,20 +88,38 @@ class DemoResult:
     employee_records: int
 
 
-class _Ids:
-    """Unique valid ID numbers for a division code."""
+@dataclass
+class _Member:
+    relation: str
+    male: bool
+    birth: date
+    name: str
+    id_number: str = ""
 
-    def __init__(self, prefix: str, rng: random.Random):
-        self.prefix, self.rng, self.used = prefix, rng, set()
+
+class _IdNumbers:
+    """Unique valid ID numbers: for each division code, birth date and sex the sequence codes
+    are handed out upwards from a random start, so no set of issued numbers is kept."""
+
+    def __init__(self, division_code: str, rng: random.Random):
+        self.division_code, self.rng = division_code, rng
+        self.old_code = OLD_DIVISION_CODES.get(division_code)
+        self.next_sequence: dict[tuple, int] = {}
 
     def make(self, birth: date, male: bool) -> str:
-        while True:
-            seq = self.rng.randrange(0, 500) * 2 + (1 if male else 0)
-            first17 = f"{self.prefix}{birth:%Y%m%d}{seq:03d}"
-            number = first17 + check_char(first17)
-            if number not in self.used:
-                self.used.add(number)
-                return number
+        codes = [self.division_code]
+        if self.old_code and birth < OLD_CODE_BEFORE:
+            codes.insert(0 if self.rng.random() < 0.3 else 1, self.old_code)
+        for code in codes:
+            key = (code, birth, male)
+            sequence = self.next_sequence.get(key)
+            if sequence is None:
+                sequence = self.rng.randrange(0, 40)
+            if sequence < SEQUENCES_PER_SEX:
+                self.next_sequence[key] = sequence + self.rng.randint(1, 4)
+                first17 = f"{code}{birth:%Y%m%d}{sequence * 2 + (1 if male else 0):03d}"
+                return first17 + check_char(first17)
+        raise RuntimeError(f"{birth} 出生的{'男' if male else '女'}性身份证号顺序码已用完")
 
 
 def _name(rng, surname=None):
@@ -74,7 +127,8 @@ def _name(rng, surname=None):
 
 
 def _birth(rng, today, min_age, max_age):
-    return today - timedelta(days=rng.randrange(min_age * 365, max_age * 365 + 1))
+    """A birth date of someone aged min_age to max_age (both whole years included) today."""
+    return today - timedelta(days=rng.randrange(min_age * 365, (max_age + 1) * 365))
 
 
 def ensure_demo_standards(scheme) -> int:
@@ -89,140 +143,219 @@ def ensure_demo_standards(scheme) -> int:
 
 
 def _geography(county: Region, households: int, rng) -> tuple[list[Region], list[Region], list[School]]:
-    n_villages = min(600, max(5, households // 150))
-    n_towns = max(2, n_villages // 20)
-    towns = []
+    """The county's townships, villages and schools: the existing ones, topped up to one
+    village per HOUSEHOLDS_PER_VILLAGE households (within MIN_VILLAGES..MAX_VILLAGES)."""
+    wanted = min(MAX_VILLAGES, max(MIN_VILLAGES, households // HOUSEHOLDS_PER_VILLAGE))
+    existing = Region.objects.filter(path__startswith=county.path, level=RegionLevel.VILLAGE).count()
+    if existing < wanted:
+        _add_villages(county, wanted - existing, rng)
+    towns = list(Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP).order_by("path"))
+    villages = list(Region.objects.filter(parent__in=towns, level=RegionLevel.VILLAGE).order_by("path"))
+    schools = [School(code=f"S{town.code}{n}", name=f"{town.name}{label}", kind=kind, region=town, region_path=town.path)
+               for town in towns for n, label, kind in ((1, "中心小学", School.Kind.PRIMARY), (2, "中学", School.Kind.SECONDARY))]
+    schools.append(School(code=f"S{county.code}V", name=f"{county.name}职业技术学院", kind=School.Kind.COLLEGE, region=county, region_path=county.path))
+    School.objects.bulk_create(schools, ignore_conflicts=True)
+    return towns, villages, list(School.objects.filter(region_path__startswith=county.path))
+
+
+def _add_villages(county: Region, count: int, rng) -> None:
+    n_towns = max(2, count // VILLAGES_PER_TOWN)
     existing_towns = Region.objects.filter(parent=county).count()
+    towns = []
     for i in range(n_towns):
         code = f"{county.code}{existing_towns + i + 1:03d}"
         towns.append(Region.objects.create(code=code, name=f"{rng.choice(VILLAGE_PREFIXES)}{rng.choice(VILLAGE_WORDS)}{TOWN_SUFFIXES[i % 3]}",
                                            level=RegionLevel.TOWNSHIP, parent=county))
     villages = []
-    for i in range(n_villages):
+    for i in range(count):
         town = towns[i % n_towns]
         seq = i // n_towns + 1
         suffix = "社区" if town.name.endswith("街道") else "村"
         villages.append(Region(code=f"{town.code}{seq:03d}", name=f"{rng.choice(VILLAGE_PREFIXES)}{rng.choice(VILLAGE_WORDS)}{suffix}",
                                level=RegionLevel.VILLAGE, parent=town, path=f"{town.path}{town.code}{seq:03d}/"))
     Region.objects.bulk_create(villages, batch_size=2000)
-    villages = list(Region.objects.filter(parent__in=towns, level=RegionLevel.VILLAGE).order_by("path"))
-    schools = []
-    for i, town in enumerate(towns):
-        schools.append(School(code=f"S{town.code}1", name=f"{town.name}中心小学", kind=School.Kind.PRIMARY, region=town, region_path=town.path))
-        schools.append(School(code=f"S{town.code}2", name=f"{town.name}中学", kind=School.Kind.SECONDARY, region=town, region_path=town.path))
-    schools.append(School(code=f"S{county.code}V", name=f"{county.name}职业技术学院", kind=School.Kind.COLLEGE, region=county, region_path=county.path))
-    School.objects.bulk_create(schools)
-    return towns, villages, list(School.objects.filter(region_path__startswith=county.path))
+
+
+def _family(rng, today) -> list[tuple[str, bool, date, bool]]:
+    """(relation, male, birth, takes the head's surname) of one household's members; ages
+    follow the head's: a spouse of about the same age, children born when the head was 20-40,
+    grandchildren in some older heads' households, a parent 20-35 years older. Wives and
+    mothers keep their own surnames."""
+    head_male = rng.random() < 0.8
+    head_age = rng.randint(25, 78)
+    members = [(Relation.HEAD, head_male, _birth(rng, today, head_age, head_age), True)]
+    if rng.random() < 0.85:
+        spouse_age = min(95, max(20, head_age + rng.randint(-6, 6)))
+        members.append((Relation.SPOUSE, not head_male, _birth(rng, today, spouse_age, spouse_age), False))
+    youngest, oldest = max(0, head_age - 40), head_age - 20
+    if head_age < 76:
+        for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+            members.append((Relation.CHILD, rng.random() < 0.52, _birth(rng, today, youngest, oldest), True))
+    if head_age >= 50 and rng.random() < 0.3:
+        for _ in range(rng.choice((1, 1, 2))):
+            members.append((Relation.GRANDCHILD, rng.random() < 0.52, _birth(rng, today, 0, min(12, head_age - 45)), True))
+    if head_age < 58 and rng.random() < 0.2:
+        parent_age, father = min(95, head_age + rng.randint(20, 35)), rng.random() < 0.5
+        members.append((Relation.PARENT, father, _birth(rng, today, parent_age, parent_age), father))
+    return members[:MAX_MEMBERS]
+
+
+class _TermsCache:
+    """The term columns of an enrollment, computed by the rules once per distinct input: a
+    million people share a few thousand (category, payment day, identity) combinations."""
+
+    def __init__(self, policy):
+        self.policy = policy
+        self._terms = {}
+
+    def get(self, category, paid: date, birth: date, identity):
+        key = (category, paid, birth if category == Category.NEWBORN else None, identity)
+        found = self._terms.get(key)
+        if found is None:
+            identities = [identity] if identity else []
+            terms = compute_terms(self.policy, category=category, payment_date=paid, birth_date=birth, identities=identities)
+            columns = (terms.standard, terms.subsidy, terms.subsidy_identity or "", JsonText.of(identities), terms.amount_due,
+                       terms.benefit_start, terms.benefit_end, terms.mid_year, terms.waiting_days, JsonText.of(list(terms.sources)), "", "")
+            found = self._terms[key] = (terms, columns)
+        return found
+
+
+class _DemoCounty:
+    """Everything a chunk of households needs to know about the county being generated."""
+
+    def __init__(self, *, county, villages, schools, policy, scheme, rng, today, now, check_existing_ids):
+        self.county, self.villages, self.policy, self.scheme = county, villages, policy, scheme
+        self.rng, self.today, self.now, self.year = rng, today, now, today.year
+        self.primary = {s.region_id: s for s in schools if s.kind == School.Kind.PRIMARY}
+        self.secondary = {s.region_id: s for s in schools if s.kind == School.Kind.SECONDARY}
+        self.college = next(s for s in schools if s.kind == School.Kind.COLLEGE)
+        self.ids = _IdNumbers(county.code[:6], rng)
+        self.terms = _TermsCache(policy)
+        self.check_existing_ids = check_existing_ids
+        counts = Household.objects.filter(village__in=villages).values("village").annotate(n=Count("pk"))
+        self.households_in_village = Counter({row["village"]: row["n"] for row in counts})
+        self.next_village = 0
+        self.employer = f"{county.name}某某有限公司"
+
+    def write_chunk(self, size: int) -> tuple[int, int, int]:
+        """Generate and COPY `size` households; returns (people, enrollments, employee records)."""
+        rng = self.rng
+        families = []
+        for _ in range(size):
+            village = self.villages[self.next_village % len(self.villages)]
+            self.next_village += 1
+            surname = rng.choice(SURNAMES)
+            members = [_Member(relation, male, birth, _name(rng, surname if own_surname else None))
+                       for relation, male, birth, own_surname in _family(rng, self.today)]
+            for m in members:
+                m.id_number = self.ids.make(m.birth, m.male)
+            identity = rng.choice(SUBSIDISED) if rng.random() < 0.08 else None
+            families.append((village, members, identity))
+        if self.check_existing_ids:
+            self._avoid_registered_numbers([m for _, members, _ in families for m in members])
+
+        household_ids = iter(reserve_ids(Household, len(families)))
+        person_ids = iter(reserve_ids(Person, sum(len(members) for _, members, _ in families)))
+        households, people, enrollments, employee = [], [], [], []
+        now = self.now
+        for village, members, identity in families:
+            household_id = next(household_ids)
+            head_id = None
+            for m in members:
+                person_id = next(person_ids)
+                head = m.relation == Relation.HEAD
+                if head:
+                    head_id = person_id
+                phone = f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}" if head else ""
+                people.append((person_id, m.name, m.id_number, m.birth, "M" if m.male else "F", phone, household_id, m.relation,
+                               village.pk, village.pk, village.path, Person.Status.NORMAL, now, now))
+                age = self.year - m.birth.year
+                if 22 <= age <= 55 and rng.random() < 0.06:
+                    # On the employee list, so not in the resident scheme (X000 art. 3).
+                    employee.append((m.id_number, m.name, self.employer, date(self.year - rng.randint(1, 10), 1, 1), self.county.pk, self.county.path))
+                    continue
+                enrollments.extend(self._enrollments(person_id, m.birth, age, village, identity))
+            self.households_in_village[village.pk] += 1
+            households.append((household_id, f"{village.code}{self.households_in_village[village.pk]:04d}", head_id,
+                               f"{village.name}{rng.randint(1, 200)}号", village.pk, village.path, now, now))
+
+        # Households and people point at each other; foreign keys are checked at commit.
+        copy_rows(Household, HOUSEHOLD_FIELDS, households)
+        copy_rows(Person, PERSON_FIELDS, people)
+        copy_rows(Enrollment, ENROLLMENT_FIELDS, enrollments)
+        copy_rows(EmployeeCoverage, EMPLOYEE_FIELDS, employee)
+        return len(people), len(enrollments), len(employee)
+
+    def _avoid_registered_numbers(self, members: list[_Member]) -> None:
+        """Draw again the numbers that people already in the database hold (a second run, or
+        people registered through the pages)."""
+        while members:
+            by_number = {m.id_number: m for m in members}
+            numbers = list(by_number)
+            taken = [number for start in range(0, len(numbers), LOOKUP_BATCH)
+                     for number in Person.objects.filter(id_number__any=numbers[start:start + LOOKUP_BATCH]).values_list("id_number", flat=True)]
+            members = [by_number[number] for number in taken]
+            for m in members:
+                m.id_number = self.ids.make(m.birth, m.male)
+
+    def _enrollments(self, person_id, birth, age, village, identity):
+        rng, today, year, policy = self.rng, self.today, self.year, self.policy
+        rows = []
+        for benefit_year in (year, year + 1):
+            if benefit_year > year and rng.random() < 0.35:
+                continue  # next year's collection is under way: not everybody has enrolled yet
+            if rng.random() < 0.03:
+                continue
+            category, channel, school = Category.REGULAR, Channel.VILLAGE_BATCH, None
+            window = policy.window_for("resident", benefit_year)
+            if birth.year == benefit_year:
+                category = Category.NEWBORN
+            elif 6 <= age <= 17:
+                by_town = self.primary if age <= 11 else self.secondary
+                school = by_town.get(village.parent_id)
+                if school is not None:
+                    category, channel = Category.SCHOOL_PUPIL, Channel.SCHOOL_BATCH
+            elif 18 <= age <= 21 and benefit_year == year and rng.random() < 0.5:
+                category, channel, school = Category.COLLEGE_STUDENT, Channel.SCHOOL_BATCH, self.college
+                window = policy.window_for("college_student", benefit_year)
+            if category == Category.NEWBORN:
+                paid = min(today, birth + timedelta(days=rng.randint(0, 30)))
+            else:
+                opens = max(window.opens_on, birth)  # nobody pays before being born
+                paid = opens + timedelta(days=rng.randint(0, max(0, (min(window.closes_on, today) - opens).days)))
+                if paid > today:
+                    continue
+            terms, term_columns = self.terms.get(category, paid, birth, identity)
+            if terms.benefit_year != benefit_year:
+                continue
+            unpaid = benefit_year > year and rng.random() < 0.15
+            status = Enrollment.Status.REGISTERED if unpaid else (
+                Enrollment.Status.IN_BENEFIT if terms.benefit_start <= today <= terms.benefit_end else
+                Enrollment.Status.ENDED if today > terms.benefit_end else Enrollment.Status.PAID)
+            rows.append((person_id, benefit_year, self.scheme.pk, category, channel, school.pk if school else None, village.pk, village.path,
+                         paid, None if unpaid else paid, status, self.now, self.now) + term_columns)
+        return rows
 
 
 @transaction.atomic
 def generate_demo(*, county: Region, households: int, seed: int = 2026, today: date | None = None, progress=None) -> DemoResult:
     """Generate `households` households in `county`, enrolled over the current and the next
-    benefit year (the next one partly: its collection is under way)."""
+    benefit year (the next one partly: its collection is under way). All or nothing."""
     today = today or timezone.localdate()
     rng = random.Random(seed)
     scheme = scheme_for_region(county)
     ensure_demo_standards(scheme)
     policy = resident_policy(scheme)
     towns, villages, schools = _geography(county, households, rng)
-    pupils_school = {}
-    for s in schools:
-        if s.kind == School.Kind.PRIMARY:
-            pupils_school[s.region_id] = s
-    college = next(s for s in schools if s.kind == School.Kind.COLLEGE)
-    ids = _Ids(county.code[:6], rng)
-    year = today.year
-    people, homes, enrollments, employee = [], [], [], []
-    person_ids = iter(reserve_ids(Person, households * 6))
-    household_ids = iter(reserve_ids(Household, households))
-    now = timezone.now()
-
-    for h in range(households):
-        village = villages[h % len(villages)]
-        town_id = village.parent_id
-        surname = rng.choice(SURNAMES)
-        head_male = rng.random() < 0.8
-        head_birth = _birth(rng, today, 25, 78)
-        members = [(Relation.HEAD, head_male, head_birth, surname)]
-        if rng.random() < 0.85:
-            members.append((Relation.SPOUSE, not head_male, _birth(rng, today, 23, 78), None))
-        if head_birth.year > 1950:
-            for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
-                members.append((Relation.CHILD, rng.random() < 0.52, _birth(rng, today, 0, 30), surname))
-        if rng.random() < 0.2 and head_birth.year > 1970:
-            members.append((Relation.PARENT, rng.random() < 0.5, _birth(rng, today, 60, 92), surname))
-        household = Household(pk=next(household_ids), village=village, region_path=village.path, address=f"{village.name}{rng.randint(1, 200)}号",
-                              number=f"{village.code}{h:05d}", created_at=now, updated_at=now)
-        identity = rng.choice(SUBSIDISED) if rng.random() < 0.08 else None
-        for relation, male, birth, family_name in members[:6]:
-            person = Person(
-                pk=next(person_ids), name=_name(rng, family_name), id_number=ids.make(birth, male), birth_date=birth,
-                gender="M" if male else "F", phone=f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}" if relation == Relation.HEAD else "",
-                household_id=household.pk, relation_to_head=relation, village=village, region_path=village.path,
-                status=Person.Status.NORMAL, created_at=now, updated_at=now,
-            )
-            people.append(person)
-            if relation == Relation.HEAD:
-                household.head_id = person.pk
-            age = today.year - birth.year
-            if 22 <= age <= 55 and rng.random() < 0.06:
-                employee.append(EmployeeCoverage(id_number=person.id_number, name=person.name, employer=f"{county.name}某某有限公司",
-                                                 starts_on=date(today.year - rng.randint(1, 10), 1, 1), region=county, region_path=county.path))
-                continue
-            enrollments.extend(_enrollments(rng, policy, scheme, person, village, age, identity, pupils_school.get(town_id), college, today, year, now))
-        homes.append(household)
-        if progress and h % 20000 == 0:
-            progress(h, households)
-
-    # Households and people point at each other; foreign keys are checked at commit.
-    copy_insert(Household, homes)
-    copy_insert(Person, people)
-    copy_insert(Enrollment, enrollments)
-    copy_insert(EmployeeCoverage, employee)
-    return DemoResult(len(towns), len(villages), len(schools), len(homes), len(people), len(enrollments), len(employee))
-
-
-def _pay_date(rng, window_open: date, last_day: date) -> date:
-    span = max(0, (last_day - window_open).days)
-    return window_open + timedelta(days=rng.randint(0, span))
-
-
-def _enrollments(rng, policy, scheme, person, village, age, identity, pupil_school, college, today, year, now):
-    rows = []
-    for benefit_year in (year, year + 1):
-        if benefit_year > year and rng.random() < 0.35:
-            continue  # next year's collection is under way: not everybody has enrolled yet
-        if rng.random() < 0.03:
-            continue
-        category, channel, school = Category.REGULAR, Channel.VILLAGE_BATCH, None
-        window = policy.window_for("resident", benefit_year)
-        if person.birth_date.year == benefit_year:
-            category = Category.NEWBORN
-        elif 6 <= age <= 17 and pupil_school is not None:
-            category, channel, school = Category.SCHOOL_PUPIL, Channel.SCHOOL_BATCH, pupil_school
-        elif 18 <= age <= 21 and benefit_year == year and rng.random() < 0.5:
-            category, channel, school = Category.COLLEGE_STUDENT, Channel.SCHOOL_BATCH, college
-            window = policy.window_for("college_student", benefit_year)
-        if category == Category.NEWBORN:
-            paid = min(today, person.birth_date + timedelta(days=rng.randint(0, 30)))
-        else:
-            paid = _pay_date(rng, window.opens_on, min(window.closes_on, today))
-            if paid > today:
-                continue
-        unpaid = benefit_year > year and rng.random() < 0.15
-        terms = compute_terms(policy, category=category, payment_date=paid, birth_date=person.birth_date,
-                              identities=[identity] if identity else [])
-        if terms.benefit_year != benefit_year:
-            continue
-        status = Enrollment.Status.REGISTERED if unpaid else (
-            Enrollment.Status.IN_BENEFIT if terms.benefit_start <= today <= terms.benefit_end else
-            Enrollment.Status.ENDED if today > terms.benefit_end else Enrollment.Status.PAID)
-        rows.append(Enrollment(
-            person_id=person.pk, benefit_year=benefit_year, scheme=scheme, category=category, channel=channel, school=school,
-            village=village, region_path=village.path, registered_on=paid, payment_date=None if unpaid else paid,
-            standard=terms.standard, subsidy=terms.subsidy, subsidy_identity=terms.subsidy_identity or "",
-            identities=[identity] if identity else [], amount_due=terms.amount_due, status=status,
-            benefit_start=terms.benefit_start, benefit_end=terms.benefit_end, mid_year=terms.mid_year,
-            waiting_days=terms.waiting_days, sources=list(terms.sources), created_at=now, updated_at=now,
-        ))
-    return rows
+    demo = _DemoCounty(county=county, villages=villages, schools=schools, policy=policy, scheme=scheme, rng=rng,
+                       today=today, now=timezone.now(), check_existing_ids=Person.objects.exists())
+    people = enrollments = employee = 0
+    for start in range(0, households, CHUNK_HOUSEHOLDS):
+        size = min(CHUNK_HOUSEHOLDS, households - start)
+        p, e, w = demo.write_chunk(size)
+        people, enrollments, employee = people + p, enrollments + e, employee + w
+        if progress and (start + size) // PROGRESS_EVERY > start // PROGRESS_EVERY:
+            progress(start + size, households)
+    # The pages' plans depend on statistics of the tables just filled (a million rows).
+    transaction.on_commit(lambda: refresh_statistics(Region, School, Household, Person, Enrollment, EmployeeCoverage))
+    return DemoResult(len(towns), len(villages), len(schools), households, people, enrollments, employee)

@@ -1,5 +1,7 @@
 """`manage.py generate_demo --households N`: a demo county (see enrollment.services.demo)."""
 
+import resource
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,5 +36,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{region.name}演示数据：{result.townships} 个乡镇，{result.villages} 个村/社区，{result.schools} 所学校，"
             f"{result.households} 户 {result.people} 人，{result.enrollments} 条参保登记，{result.employee_records} 条职工医保记录；"
-            f"用时 {seconds:.1f} 秒（{result.people / max(seconds, 0.001):.0f} 人/秒）"
+            f"用时 {seconds:.1f} 秒（{result.people / max(seconds, 0.001):.0f} 人/秒），"
+            f"本进程内存峰值 {_peak_rss_mb():.0f} MB"
         )
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux

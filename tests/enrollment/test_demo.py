@@ -1,0 +1,71 @@
+"""The demo generator (enrollment.services.demo): valid, unique ID numbers; households with a
+head and plausible ages; enrollments priced by the rules; a second run adds to the first.
+On SQLite these run core.bulk.copy_rows' bulk_create door; PostgreSQL's COPY door is
+exercised by bench/pages.py."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from core.idnumber import parse_id_number
+from core.models import Region, RegionLevel
+from enrollment.models import Enrollment, Household, Person, Relation
+from enrollment.rules.terms import compute_terms
+from enrollment.services.demo import generate_demo
+from enrollment.services.policy import resident_policy, scheme_for_region
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 20)  # the 2027 collection window is open
+
+
+def test_people_have_valid_unique_id_numbers_matching_birth_and_sex(xianan):
+    result = generate_demo(county=xianan, households=40, seed=1, today=TODAY)
+
+    people = list(Person.objects.all())
+    assert len(people) == result.people >= 40
+    assert len({p.id_number for p in people}) == len(people)
+    for person in people:
+        parsed = parse_id_number(person.id_number, today=TODAY)
+        assert (parsed.birth_date, parsed.gender) == (person.birth_date, person.gender)
+    connection.check_constraints()  # households and heads point at rows that exist
+
+
+def test_every_household_has_its_head_and_children_are_younger(xianan):
+    generate_demo(county=xianan, households=40, seed=2, today=TODAY)
+
+    for household in Household.objects.select_related("head"):
+        members = list(household.members.all())
+        assert household.head in members and household.head.relation_to_head == Relation.HEAD
+        assert household.region_path == household.village.path and household.village.level == RegionLevel.VILLAGE
+        for child in (m for m in members if m.relation_to_head == Relation.CHILD):
+            assert child.birth_date > household.head.birth_date
+
+
+def test_enrollments_carry_the_terms_the_rules_compute(xianan):
+    generate_demo(county=xianan, households=40, seed=3, today=TODAY)
+    policy = resident_policy(scheme_for_region(xianan))
+
+    enrollments = list(Enrollment.objects.select_related("person"))
+    assert {e.benefit_year for e in enrollments} == {2026, 2027}
+    for e in enrollments:
+        terms = compute_terms(policy, category=e.category, payment_date=e.registered_on, birth_date=e.person.birth_date,
+                              identities=e.identities)
+        assert terms.benefit_year == e.benefit_year
+        assert (e.standard, e.subsidy, e.amount_due) == (terms.standard, terms.subsidy, terms.amount_due)
+        assert (e.benefit_start, e.benefit_end, e.waiting_days) == (terms.benefit_start, terms.benefit_end, terms.waiting_days)
+        assert e.sources == list(terms.sources)
+        assert e.registered_on >= e.person.birth_date
+
+
+def test_a_second_run_adds_households_to_the_same_villages(xianan):
+    first = generate_demo(county=xianan, households=30, seed=4, today=TODAY)
+    villages = Region.objects.filter(level=RegionLevel.VILLAGE).count()
+
+    second = generate_demo(county=xianan, households=30, seed=4, today=TODAY)  # same seed: same draws
+
+    assert Region.objects.filter(level=RegionLevel.VILLAGE).count() == villages
+    assert Household.objects.count() == 60
+    assert Person.objects.count() == first.people + second.people
+    assert Person.objects.values("id_number").distinct().count() == Person.objects.count()
+    assert Household.objects.values("number").distinct().count() == 60
