@@ -72,17 +72,23 @@ def _id_key(value) -> str:
     return text(value).upper().replace(" ", "")
 
 
+# A kept plan's fields, in order (see EnrollmentListImporter.freeze).
+FROZEN_PERSON = ("name", "id_number", "birth_date", "gender", "phone", "relation_to_head")
+FROZEN_ENROLLMENT = ("benefit_year", "scheme_id", "category", "channel", "school_id", "registered_on", "payment_date",
+                     "standard", "subsidy", "subsidy_identity", "identities", "amount_due", "status", "benefit_start",
+                     "benefit_end", "mid_year", "waiting_days", "sources")
 DATE_KEYS = frozenset(["birth_date", "registered_on", "payment_date", "benefit_start", "benefit_end"])
 MONEY_KEYS = frozenset(["standard", "subsidy", "amount_due"])
 
 
-def _jsonable(values: dict) -> dict:
-    return {k: (v.isoformat() if k in DATE_KEYS and v is not None else str(v) if k in MONEY_KEYS else v) for k, v in values.items()}
+def _to_json(value):
+    return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
 
 
-def _from_jsonable(values: dict) -> dict:
-    return {k: (date.fromisoformat(v) if k in DATE_KEYS and v is not None else Decimal(v) if k in MONEY_KEYS else v)
-            for k, v in values.items()}
+def _from_json(key, value):
+    if value is None:
+        return None
+    return date.fromisoformat(value) if key in DATE_KEYS else Decimal(value) if key in MONEY_KEYS else value
 
 
 def _split_identities(value) -> list[str]:
@@ -459,19 +465,25 @@ class EnrollmentListImporter(Importer):
 
     def freeze(self, plan: EnrollmentRow):
         # Only rows that create everything they touch: their write needs no loaded objects.
+        # A flat list in a fixed order keeps a 100,000-row plan small.
         if plan.person is not None or plan.paid_enrollment is not None or plan.enrollment is None:
             return None
-        return {
-            "i": plan.id_number, "h": plan.head_id_number, "H": plan.is_head, "v": plan.village.pk, "a": plan.address,
-            "n": plan.new_household, "hh": plan.household.pk if plan.household is not None else None,
-            "p": _jsonable(plan.new_person), "e": _jsonable(plan.enrollment),
-        }
+        person, enrollment = plan.new_person, plan.enrollment
+        return [
+            plan.id_number, plan.head_id_number, plan.is_head, plan.village.pk, plan.address, plan.new_household,
+            plan.household.pk if plan.household is not None else None,
+            [_to_json(person[k]) for k in FROZEN_PERSON], [_to_json(enrollment[k]) for k in FROZEN_ENROLLMENT],
+        ]
 
     def thaw(self, frozen) -> EnrollmentRow:
+        id_number, head, is_head, village_pk, address, new_household, household_pk, person, enrollment = frozen
+        village = self.village_by_id[village_pk]
+        enrollment = {k: _from_json(k, v) for k, v in zip(FROZEN_ENROLLMENT, enrollment)}
+        enrollment.update(village_id=village.pk, region_path=village.path)
         return EnrollmentRow(
-            id_number=frozen["i"], head_id_number=frozen["h"], is_head=frozen["H"], village=self.village_by_id[frozen["v"]],
-            address=frozen["a"], new_household=frozen["n"], household=Household(pk=frozen["hh"]) if frozen["hh"] else None,
-            new_person=_from_jsonable(frozen["p"]), enrollment=_from_jsonable(frozen["e"]),
+            id_number=id_number, head_id_number=head, is_head=is_head, village=village, address=address,
+            new_household=new_household, household=Household(pk=household_pk) if household_pk else None,
+            new_person={k: _from_json(k, v) for k, v in zip(FROZEN_PERSON, person)}, enrollment=enrollment,
         )
 
     # -------------------------------------------------------------------- writing

@@ -131,7 +131,7 @@ def _claim(job_id, expected: tuple, new_status) -> ImportJob | None:
     """Move a job from an expected status to a working one under a row lock; None when
     another worker has it or it is already done (tasks are safe to run twice)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update(of=("self",)).select_related("user", "user__region").get(pk=job_id)
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("user", "user__region").defer("preview_rows", "errors").get(pk=job_id)
         if job.status not in expected:
             return None
         job.status = new_status
@@ -194,7 +194,7 @@ def import_job_commit(job_id) -> ImportJob:
     progress = lambda d, t: set_progress(job.pk, "commit", d, t)  # noqa: E731
     try:
         if _write_kept_plan(job, progress):
-            return _committed(job, started)
+            return _committed(job, started, recorded=False)
         importer, rows = _load(job)
         result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows, progress=progress)
     except engine.CommitAborted as aborted:
@@ -213,12 +213,15 @@ def import_job_commit(job_id) -> ImportJob:
     return _committed(job, started)
 
 
-def _committed(job: ImportJob, started: float) -> ImportJob:
+def _committed(job: ImportJob, started: float, *, recorded: bool = True) -> ImportJob:
+    """Mark the job committed; `recorded` is False when the preview's rows and counts stand
+    (a kept plan was written) and the large JSON columns need not be written again."""
     _drop_plan(job)
     job.status = Status.COMMITTED
     job.committed_at = timezone.now()
     job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
-    job.save()
+    fields = ["status", "committed_at", "seconds", "plan_file", "plan_version", "failure"]
+    job.save(update_fields=None if recorded else fields)
     record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}：{job.counts}")
     return job
 
