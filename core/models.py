@@ -183,6 +183,7 @@ class ImportJob(models.Model):
     plan_file = models.CharField(max_length=255, blank=True, editable=False)
     plan_version = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
     previewed_at = models.DateTimeField("校验时间", null=True, blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     seconds = models.DecimalField("用时（秒）", max_digits=9, decimal_places=2, null=True, blank=True)

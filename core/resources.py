@@ -19,7 +19,7 @@ from core.errors import ServiceError
 from core.models import SecurityEvent
 from core.security import record_event
 from core.services.imports import import_job_create, importer_class
-from core.xlsx import Sheet, UnsafeFileError, check_xlsx, read_first_sheet, write_xlsx
+from core.xlsx import Sheet, UnsafeFileError, check_xlsx, read_first_sheet, size_text, write_xlsx
 
 IMPORT_TYPES = {engine.NEW: RowResult.IMPORT_TYPE_NEW, engine.CHANGED: RowResult.IMPORT_TYPE_UPDATE, engine.UNCHANGED: RowResult.IMPORT_TYPE_SKIP}
 
@@ -109,7 +109,7 @@ class EngineImportExportMixin(ImportExportMixin):
         upload = request.FILES.get("import_file") if request.method == "POST" else None
         if upload is not None and self.has_import_permission(request):
             if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-                messages.error(request, f"文件大小超过上限 {settings.IMPORT_MAX_UPLOAD_BYTES // 1048576} MB")
+                messages.error(request, f"文件大小超过上限 {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}")
                 return HttpResponseRedirect(request.path)
             large = self._row_count(upload) > settings.IMPORT_BACKGROUND_ROWS
             upload.seek(0)

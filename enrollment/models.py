@@ -261,6 +261,10 @@ class Household(models.Model):
     history = HistoricalRecords(no_db_index=["head", "village"])
     objects = RegionScopedQuerySet.as_manager()
 
+    def save(self, *args, **kwargs):
+        self.region_path = self.village.path  # the row's place in the region tree (core.restrict)
+        super().save(*args, **kwargs)
+
     class Meta:
         verbose_name = "家庭户"
         verbose_name_plural = "家庭户"
@@ -312,6 +316,10 @@ class Person(models.Model):
     def __str__(self):
         return f"{self.name}（{self.masked_id_number}）"
 
+    def save(self, *args, **kwargs):
+        self.region_path = self.village.path
+        super().save(*args, **kwargs)
+
     @property
     def masked_id_number(self):
         return mask_id_number(self.id_number)
@@ -344,6 +352,10 @@ class EmployeeCoverage(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.starts_on}至{self.ends_on or '今'}"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.region.path
+        super().save(*args, **kwargs)
 
 
 class Category(models.TextChoices):
@@ -437,6 +449,10 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.person.name} {self.benefit_year}年度"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.village.path
+        super().save(*args, **kwargs)
 
     @property
     def is_paid(self):

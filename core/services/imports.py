@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -129,14 +130,18 @@ def _record(job: ImportJob, result: engine.RunResult) -> None:
 
 def _claim(job_id, expected: tuple, new_status) -> ImportJob | None:
     """Move a job from an expected status to a working one under a row lock; None when
-    another worker has it or it is already done (tasks are safe to run twice)."""
+    another worker has it or it is already done (tasks are safe to run twice). A job left
+    "working" longer than a task may run belonged to a worker that died: its transaction was
+    rolled back, so it is taken up again."""
+    stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update(of=("self",)).select_related("user", "user__region").defer("preview_rows", "errors").get(pk=job_id)
-        if job.status not in expected:
+        abandoned = job.status == new_status and job.updated_at < stale_before
+        if job.status not in expected and not abandoned:
             return None
         job.status = new_status
         job.failure = ""
-        job.save(update_fields=["status", "failure"])
+        job.save(update_fields=["status", "failure", "updated_at"])
     return job
 
 
@@ -182,8 +187,8 @@ def import_job_confirm(*, user, job: ImportJob, skip_bad_rows: bool) -> ImportJo
 
 
 def import_job_commit(job_id) -> ImportJob:
-    job = ImportJob.objects.get(pk=job_id)
-    if not job.can_commit:
+    job = ImportJob.objects.defer("preview_rows", "errors").get(pk=job_id)
+    if not job.can_commit and job.status != Status.COMMITTING:  # _claim decides about a working job
         if job.status == Status.PREVIEWED:
             raise _has_errors(job)
         return job
@@ -220,7 +225,7 @@ def _committed(job: ImportJob, started: float, *, recorded: bool = True) -> Impo
     job.status = Status.COMMITTED
     job.committed_at = timezone.now()
     job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
-    fields = ["status", "committed_at", "seconds", "plan_file", "plan_version", "failure"]
+    fields = ["status", "committed_at", "seconds", "plan_file", "plan_version", "failure", "updated_at"]
     job.save(update_fields=None if recorded else fields)
     record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}：{job.counts}")
     return job
@@ -249,7 +254,7 @@ def _drop_plan(job: ImportJob) -> None:
 def _fail(job: ImportJob, message: str) -> ImportJob:
     job.status = Status.FAILED
     job.failure = message
-    job.save(update_fields=["status", "failure"])
+    job.save(update_fields=["status", "failure", "updated_at"])
     return job
 
 
@@ -257,7 +262,7 @@ def import_job_set_skip(*, user, job: ImportJob, skip_bad_rows: bool) -> ImportJ
     if job.status != Status.PREVIEWED:
         raise ServiceError("state", "只有待确认的导入可以修改该选项")
     job.skip_bad_rows = skip_bad_rows
-    job.save(update_fields=["skip_bad_rows"])
+    job.save(update_fields=["skip_bad_rows", "updated_at"])
     return job
 
 
@@ -268,7 +273,7 @@ def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
             raise ServiceError("state", f"状态为「{job.get_status_display()}」的导入不能取消")
         job.status = Status.CANCELLED
         _drop_plan(job)
-        job.save(update_fields=["status", "plan_file", "plan_version"])
+        job.save(update_fields=["status", "plan_file", "plan_version", "updated_at"])
     return job
 
 
