@@ -8,6 +8,7 @@ progress, and for a commit wraps everything in one transaction that is rolled ba
 fails and the user did not choose to skip bad rows. Preview and commit run the same checks.
 """
 
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is for the user."""
 
 
-class Importer:
+class Importer(ABC):
     do_not_call_in_templates = True  # templates show the class's columns and title
     kind = ""
     title = ""
@@ -108,8 +109,9 @@ class Importer:
         """The order in which rows are checked and written (default: as in the file)."""
         return rows
 
+    @abstractmethod
     def check(self, rows: list[RowIn]) -> list[RowOutcome]:
-        raise NotImplementedError
+        """Validate a batch (a few queries for all its rows) and say what each row would do."""
 
     # A preview's plan may be kept and written at commit without checking every row again,
     # when nothing the checks read has changed since (data_version). Importers that support
@@ -122,10 +124,12 @@ class Importer:
         return None
 
     def thaw(self, frozen):
-        raise NotImplementedError
+        """The payload back from freeze's JSON value (called only for frozen payloads)."""
+        return frozen
 
+    @abstractmethod
     def write(self, outcomes: list[RowOutcome]) -> None:
-        raise NotImplementedError
+        """Write a checked batch's new and changed rows."""
 
 
 # ------------------------------------------------------------------------------ cells
