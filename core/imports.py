@@ -102,6 +102,11 @@ class Importer(ABC):
             parts.append(part)
         return tuple(parts)
 
+    def describe(self, row: RowIn) -> str:
+        """A short label of a raw row (e.g. name and masked ID number), shown next to its
+        errors when the row could not be read far enough to summarise it."""
+        return ""
+
     def prepare(self, rows: list[RowIn]) -> None:
         """File-level context before the batches (default: nothing)."""
 
@@ -268,7 +273,8 @@ def _run(importer, rows, *, commit, progress, keep=None):
     kept_all = keep is not None
     duplicates = _duplicates(importer, rows)
     header = importer.header_of(importer.duplicate_keys[0]) if importer.duplicate_keys else ""
-    outcomes = [RowOutcome(r.number).fail(header, duplicates[r.number]) for r in rows if r.number in duplicates]
+    outcomes = [RowOutcome(r.number, summary=importer.describe(r)).fail(header, duplicates[r.number])
+                for r in rows if r.number in duplicates]
     candidates = [r for r in rows if r.number not in duplicates]
     importer.prepare(candidates)
     ordered = importer.order(candidates)
@@ -276,6 +282,9 @@ def _run(importer, rows, *, commit, progress, keep=None):
     for start in range(0, len(ordered), batch_size):
         batch = ordered[start : start + batch_size]
         checked = importer.check(batch)
+        for row, outcome in zip(batch, checked):
+            if outcome.status == ERROR and not outcome.summary:
+                outcome.summary = importer.describe(row)
         if commit:
             good = [o for o in checked if o.status in (NEW, CHANGED)]
             if good:

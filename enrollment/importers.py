@@ -166,6 +166,10 @@ class EnrollmentListImporter(Importer):
 
     # -------------------------------------------------------------------- parsing
 
+    def describe(self, row: RowIn) -> str:
+        number = _id_key(row.values.get("id_number"))
+        return f"{text(row.values.get('name'))} {mask_id_number(number) if len(number) == 18 else number}".strip()
+
     def _is_head_row(self, values) -> bool:
         head = _id_key(values.get("head_id_number"))
         return not head or head == _id_key(values.get("id_number")) or text(values.get("relation")) in ("户主", "本人", "head")

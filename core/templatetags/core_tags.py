@@ -17,3 +17,14 @@ def id_number_for(context, person, full=False):
     if full and user.has_perm("core.view_full_id_number"):
         return person.id_number
     return mask_id_number(person.id_number)
+
+
+@register.filter
+def identity_label(code):
+    """The Chinese name of a hardship identity code (RULES.md section 1)."""
+    from core.identity_codes import IdentityCode
+
+    try:
+        return IdentityCode(code).label
+    except ValueError:
+        return code

@@ -122,6 +122,16 @@ class _IdNumbers:
         raise RuntimeError(f"{birth} 出生的{'男' if male else '女'}性身份证号顺序码已用完")
 
 
+def _fits(identity: str | None, age: int) -> bool:
+    """Identities that only some ages hold: orphans are minors; the low-income subsidy is for
+    elders and minors (X000 art. 9)."""
+    if identity == "orphan":
+        return age < 18
+    if identity == "low_income_elder_or_minor":
+        return age < 18 or age >= 60
+    return identity is not None
+
+
 def _name(rng, surname=None):
     return (surname or rng.choice(SURNAMES)) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
 
@@ -274,7 +284,7 @@ class _DemoCounty:
                     # On the employee list, so not in the resident scheme (X000 art. 3).
                     employee.append((m.id_number, m.name, self.employer, date(self.year - rng.randint(1, 10), 1, 1), self.county.pk, self.county.path))
                     continue
-                enrollments.extend(self._enrollments(person_id, m.birth, age, village, identity))
+                enrollments.extend(self._enrollments(person_id, m.birth, age, village, identity if _fits(identity, age) else None))
             self.households_in_village[village.pk] += 1
             households.append((household_id, f"{village.code}{self.households_in_village[village.pk]:04d}", head_id,
                                f"{village.name}{rng.randint(1, 200)}号", village.pk, village.path, now, now))
