@@ -25,6 +25,7 @@ from core.xlsx import UnsafeFileError, check_xlsx, read_first_sheet, size_text, 
 
 # kind -> dotted path of its Importer; one registry for views, admin and tasks.
 IMPORTERS = {
+    "regions": "core.importers.RegionImporter",
     "enrollment_list": "enrollment.importers.EnrollmentListImporter",
     "employee_coverage": "enrollment.importers.EmployeeCoverageImporter",
 }
