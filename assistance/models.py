@@ -1,1 +1,92 @@
-"""Models of this app arrive with their issue (see README, "Where the system is going")."""
+"""Hardship identities (困难群众身份认定) certified by departments, and the medical-assistance
+class each identity code gives (RULES.md section 1; S001 §二)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from core.identity_codes import IdentityCode
+from core.models import Department, ImportJob
+from core.restrict import RegionScopedQuerySet
+
+
+class AssistanceClassRule(models.Model):
+    """S001 §二: the medical-assistance class (1-4) of an identity code; codes without a class
+    give subsidised enrollment only."""
+
+    identity_code = models.CharField("身份类别", max_length=40, choices=IdentityCode.choices, unique=True)
+    assistance_class = models.PositiveSmallIntegerField("医疗救助类别", null=True, blank=True, choices=[(i, f"{i}类") for i in (1, 2, 3, 4)])
+    source = models.CharField("出处", max_length=200)
+    confirmed = models.BooleanField("已确认", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "医疗救助类别"
+        verbose_name_plural = "医疗救助类别"
+        ordering = ["assistance_class", "identity_code"]
+
+    def __str__(self):
+        return f"{self.get_identity_code_display()}：{self.get_assistance_class_display() or '无'}"
+
+
+class IdentityQuerySet(RegionScopedQuerySet):
+    def valid_on(self, day):
+        """Records in force on a day: inside [valid_from, valid_to] and not yet revoked."""
+        return self.filter(
+            Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day), Q(revoked_on__isnull=True) | Q(revoked_on__gt=day)
+        )
+
+
+class HardshipIdentity(models.Model):
+    """One certification of one identity for one person, with its period. Validity on a date
+    is a matter of dates (valid_from, valid_to, revoked_on); `status` is what staff read."""
+
+    class Status(models.TextChoices):
+        CERTIFIED = "certified", "已认定"
+        REVOKED = "revoked", "已退出"
+        EXPIRED = "expired", "已到期"
+
+    person = models.ForeignKey("enrollment.Person", verbose_name="人员", on_delete=models.PROTECT, related_name="identities")
+    code = models.CharField("身份类别", max_length=40, choices=IdentityCode.choices)
+    department = models.CharField("认定部门", max_length=30, choices=Department.choices)
+    document_number = models.CharField("认定文号", max_length=100, blank=True)
+    valid_from = models.DateField("认定日期（起）")
+    valid_to = models.DateField("有效期至", null=True, blank=True)
+    revoked_on = models.DateField("退出日期", null=True, blank=True)
+    revoke_reason = models.CharField("退出原因", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.CERTIFIED)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    on_behalf = models.BooleanField("医保部门代录", default=False)
+    source_import = models.ForeignKey(ImportJob, verbose_name="来源导入", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    region_path = models.CharField(max_length=200, editable=False)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["person", "recorded_by", "source_import"])
+    objects = IdentityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "困难群众身份"
+        verbose_name_plural = "困难群众身份"
+        permissions = [("certify_identity", "认定或退出困难群众身份"), ("import_hardshipidentity", "导入部门认定名单"),
+                       ("export_hardshipidentity", "导出困难群众名单")]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name="identity_period_order"),
+        ]
+        indexes = [
+            models.Index(fields=["person", "code"], name="identity_person_code"),
+            models.Index(fields=["code", "valid_from"], name="identity_code_from"),
+            models.Index(fields=["region_path"], name="identity_region_path", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_code_display()}（{self.valid_from}至{self.valid_to or '长期'}）"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.person.region_path
+        super().save(*args, **kwargs)
+
+    def is_valid_on(self, day) -> bool:
+        return (self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+                and (self.revoked_on is None or day < self.revoked_on))

@@ -29,16 +29,20 @@ _POLICY = [
     for action in ("view", "add", "change")
 ]
 
+_IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
+             "assistance.export_hardshipidentity"]
+
 ROLE_PERMISSIONS = {
     CLERK: _PEOPLE_VIEW + _PEOPLE_EDIT + [
         "core.view_full_id_number",
         "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
         "core.view_importjob", "enrollment.view_employeecoverage",
+        *_IDENTITY,
     ],
     REVIEWER: _PEOPLE_VIEW + [
         "core.view_full_id_number", "enrollment.change_enrollment",
         "enrollment.export_person", "enrollment.export_enrollment", "core.view_importjob",
-        "enrollment.view_employeecoverage",
+        "enrollment.view_employeecoverage", "assistance.view_hardshipidentity",
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
@@ -47,8 +51,11 @@ ROLE_PERMISSIONS = {
         "enrollment.add_school", "enrollment.change_school",
         "enrollment.view_employeecoverage", "enrollment.add_employeecoverage", "enrollment.change_employeecoverage",
         "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
+        *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule",
     ],
-    **{name: ["enrollment.view_person", "enrollment.view_household"] for name in DEPARTMENT_GROUPS.values()},
+    # Departments certify their own codes (checked by the identity service, X000 art. 41).
+    **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]
+       for name in DEPARTMENT_GROUPS.values()},
 }
 
 

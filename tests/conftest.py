@@ -8,7 +8,10 @@ from tests import factories
 
 @pytest.fixture
 def presets(db):
+    from assistance.presets import load_assistance_presets
+
     load_resident_presets()
+    load_assistance_presets()
 
 
 @pytest.fixture
