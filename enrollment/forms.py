@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from core.identity_codes import IdentityCode
 from core.idnumber import IdNumberError, parse_id_number
 from core.models import Region, RegionLevel
 from enrollment.models import Category, Channel, Person, PriorCoverageKind, Relation, School
@@ -126,8 +125,6 @@ class EnrollmentTermsForm(CrispyForm):
     payment_date = forms.DateField(label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费（按今天核定）")
     benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100,
                                       help_text="可选；填写后核定结果须为该年度")
-    identities = forms.MultipleChoiceField(label="资助身份", choices=IdentityCode.choices, required=False,
-                                           widget=forms.CheckboxSelectMultiple, help_text="多个身份就高资助，不重复资助")
     prior_coverage_kind = forms.ChoiceField(label="接续事由", choices=[("", "无")] + PriorCoverageKind.choices, required=False)
     prior_coverage_ended_on = forms.DateField(label="原保障终止/转出日期", required=False, widget=DATE_INPUT)
     prior_coverage_years = forms.IntegerField(label="职工医保连续参保年数", required=False, min_value=0)
@@ -135,7 +132,7 @@ class EnrollmentTermsForm(CrispyForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"] = forms.ModelChoiceField(label="学校", queryset=schools_for(user), required=False)
-        self.order_fields(["category", "channel", "school", "payment_date", "benefit_year", "identities"])
+        self.order_fields(["category", "channel", "school", "payment_date", "benefit_year"])
 
     def clean(self):
         data = super().clean()
@@ -157,7 +154,7 @@ class EnrollmentTermsForm(CrispyForm):
         data = self.cleaned_data
         return {
             "category": data["category"], "channel": data["channel"], "school": data.get("school"),
-            "payment_date": data.get("payment_date"), "identities": data.get("identities") or [],
+            "payment_date": data.get("payment_date"),
             "prior_coverage": self.prior_coverage(), "benefit_year": data.get("benefit_year"),
         }
 
@@ -166,9 +163,6 @@ class MemberEnrollForm(forms.Form):
     person_id = forms.IntegerField(widget=forms.HiddenInput)
     include = forms.BooleanField(label="参保", required=False, initial=True)
     category = forms.ChoiceField(label="参保类别", choices=Category.choices, initial=Category.REGULAR)
-    # Subsidies never stack (X000 art. 9): one identity per member, the most favourable.
-    identity = forms.ChoiceField(label="资助身份", choices=[("", "无")] + IdentityCode.choices, required=False,
-                                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
 
 
 MemberEnrollFormSet = formset_factory(MemberEnrollForm, extra=0)

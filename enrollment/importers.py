@@ -20,10 +20,10 @@ from core.bulk import reserve_ids
 from core.errors import ServiceError
 from core.history import insert_with_history
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
-from core.identity_codes import IdentityCode, parse_identity
 from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed, region_allowed
+from assistance.models import HardshipIdentity
 from enrollment.models import (
     Category,
     Channel,
@@ -60,11 +60,11 @@ RELATION_LABELS = {
 }
 CATEGORY_NAMES = dict(Category.choices)
 # The columns the batch check reads (everything else stays in the database).
+IDENTITY_FIELDS = ("id", "person_id", "code", "valid_from", "valid_to", "revoked_on")
 PERSON_FIELDS = ("id", "name", "id_number", "birth_date", "phone", "village_id", "region_path", "relation_to_head", "household_id", "status")
 ENROLLMENT_FIELDS = ("id", "person_id", "benefit_year", "category", "channel", "school_id", "village_id", "payment_date", "identities",
                      "status", "benefit_start", "benefit_end", "prior_coverage_kind", "prior_coverage_ended_on", "prior_coverage_years",
                      "standard", "subsidy", "subsidy_identity", "amount_due", "mid_year", "waiting_days", "sources")
-IDENTITY_SEPARATORS = ("、", ",", "，", ";", "；", "/")
 
 
 def _id_key(value) -> str:
@@ -75,7 +75,8 @@ def _id_key(value) -> str:
 # A kept plan's fields, in order (see EnrollmentListImporter.freeze).
 FROZEN_PERSON = ("name", "id_number", "birth_date", "gender", "phone", "relation_to_head")
 FROZEN_ENROLLMENT = ("benefit_year", "scheme_id", "category", "channel", "school_id", "registered_on", "payment_date",
-                     "standard", "subsidy", "subsidy_identity", "identities", "amount_due", "status", "benefit_start",
+                     "standard", "subsidy", "subsidy_identity", "subsidy_identity_record_id", "identities", "amount_due",
+                     "status", "benefit_start",
                      "benefit_end", "mid_year", "waiting_days", "sources")
 DATE_KEYS = frozenset(["birth_date", "registered_on", "payment_date", "benefit_start", "benefit_end"])
 MONEY_KEYS = frozenset(["standard", "subsidy", "amount_due"])
@@ -89,13 +90,6 @@ def _from_json(key, value):
     if value is None:
         return None
     return date.fromisoformat(value) if key in DATE_KEYS else Decimal(value) if key in MONEY_KEYS else value
-
-
-def _split_identities(value) -> list[str]:
-    raw = text(value)
-    for sep in IDENTITY_SEPARATORS:
-        raw = raw.replace(sep, " ")
-    return [part for part in raw.split() if part]
 
 
 class RowProblem(Exception):
@@ -140,7 +134,6 @@ class EnrollmentListImporter(Importer):
         Column("category", "参保类别", example="城乡居民", help="城乡居民/在校大中专学生/中小学生/幼儿/新生儿；留空为城乡居民"),
         Column("payment_date", "缴费日期", example="2026-10-08", help="留空表示只登记、尚未缴费"),
         Column("school", "学校", help="学校集中参保时填写学校名称或代码"),
-        Column("identities", "身份类别", help="资助参保身份，如“低保”，多个用、分隔"),
         Column("benefit_year", "参保年度", help="可选；填写时须与缴费日期对应的待遇年度一致"),
         Column("address", "家庭住址"),
     ]
@@ -224,19 +217,13 @@ class EnrollmentListImporter(Importer):
             school = self.school_by_key.get(school_raw)
             if school is None:
                 raise RowProblem(h("school"), f"「{school_raw}」不是您辖区内登记的学校")
-        identities = []
-        for part in _split_identities(v.get("identities")):
-            code = parse_identity(part) or {"低保": IdentityCode.SUBSISTENCE_ALLOWANCE, "特困": IdentityCode.EXTREME_POVERTY}.get(part)
-            if code is None:
-                raise RowProblem(h("identities"), f"无法识别身份类别「{part}」")
-            identities.append(code)
         year_raw = text(v.get("benefit_year")).replace("年", "").replace("度", "")
         if year_raw and not (year_raw.isdigit() and len(year_raw) == 4):
             raise RowProblem(h("benefit_year"), f"「{year_raw}」不是有效年度")
         return {
             "name": name, "parsed": parsed, "head_id": head_id, "relation": relation, "village": village,
             "phone": text(v.get("phone")), "category": category, "payment_date": payment_date, "school": school,
-            "identities": identities, "benefit_year": int(year_raw) if year_raw else None, "address": text(v.get("address")),
+            "benefit_year": int(year_raw) if year_raw else None, "address": text(v.get("address")),
         }
 
     def _id(self, raw: str):
@@ -285,6 +272,10 @@ class EnrollmentListImporter(Importer):
         employee: dict[str, list] = {}
         for c in EmployeeCoverage.objects.filter(id_number__any=ids):
             employee.setdefault(c.id_number, []).append(c)
+        # Certified hardship identities: the subsidy comes from those valid on each row's date.
+        self.batch_identities = {}
+        for record in HardshipIdentity.objects.filter(person__id__any=[p.pk for p in people.values()]).only(*IDENTITY_FIELDS):
+            self.batch_identities.setdefault(record.person_id, []).append(record)
 
         for row in rows:
             if row.number in outcomes:
@@ -308,7 +299,7 @@ class EnrollmentListImporter(Importer):
 
     def _header_for_field(self, field_name):
         mapping = {"payment_date": "payment_date", "category": "category", "school": "school", "id_number": "id_number",
-                   "identities": "identities", "birth_date": "id_number", "village": "village"}
+                   "birth_date": "id_number", "village": "village"}
         key = mapping.get(field_name)
         return self.header_of(key) if key else ""
 
@@ -362,7 +353,10 @@ class EnrollmentListImporter(Importer):
         channel = Channel.SCHOOL_BATCH if p["school"] else Channel.VILLAGE_BATCH
         policy = self.policies.policy(p["village"])
         assessed_on = p["payment_date"] or self.today
-        terms = self._terms(policy, p["category"], assessed_on, parsed.birth_date, p["identities"])
+        valid = [r for r in self.batch_identities.get(person.pk, ()) if r.is_valid_on(assessed_on)] if not is_new else []
+        codes = sorted({r.code for r in valid})
+        terms = self._terms(policy, p["category"], assessed_on, parsed.birth_date, codes)
+        subsidy_record = next((r for r in valid if r.code == terms.subsidy_identity), None)
         if p["benefit_year"] and p["benefit_year"] != terms.benefit_year:
             raise RowProblem(h("benefit_year"), f"按缴费日期对应{terms.benefit_year}年度，与填写的{p['benefit_year']}年度不一致")
         existing = [e for e in facts.enrollments if e.benefit_year == terms.benefit_year]
@@ -379,7 +373,8 @@ class EnrollmentListImporter(Importer):
                 "channel": channel, "school_id": p["school"].pk if p["school"] else None, "village_id": p["village"].pk,
                 "region_path": p["village"].path, "registered_on": self.today, "payment_date": p["payment_date"],
                 "standard": terms.standard, "subsidy": terms.subsidy, "subsidy_identity": terms.subsidy_identity or "",
-                "identities": p["identities"], "amount_due": terms.amount_due,
+                "identities": codes, "subsidy_identity_record_id": subsidy_record.pk if subsidy_record else None,
+                "amount_due": terms.amount_due,
                 "status": initial_status(terms, p["payment_date"], self.today),
                 "benefit_start": terms.benefit_start, "benefit_end": terms.benefit_end, "mid_year": terms.mid_year,
                 "waiting_days": terms.waiting_days, "sources": list(terms.sources),
@@ -432,11 +427,12 @@ class EnrollmentListImporter(Importer):
         must resolve by hand (RowProblem)."""
         same = (existing.category == p["category"] and existing.channel == channel
                 and existing.school_id == (p["school"].pk if p["school"] else None)
-                and sorted(existing.identities) == sorted(p["identities"]))
+)
         if same and existing.payment_date == p["payment_date"]:
             return False
         if same and existing.status == Enrollment.Status.REGISTERED and p["payment_date"]:
-            price_payment(existing, p["payment_date"], today=self.today, policy=policy)
+            price_payment(existing, p["payment_date"], today=self.today, policy=policy,
+                          records=self.batch_identities.get(existing.person_id, []))
             # The same conflict rules as enrollment_record_payment (e.g. X000 art. 3: not while
             # on the employee list for an overlapping period).
             terms = Terms(existing.benefit_year, existing.standard, existing.subsidy, existing.subsidy_identity,
@@ -543,7 +539,8 @@ class EnrollmentListImporter(Importer):
         paid = [plan.paid_enrollment for plan in plans if plan.paid_enrollment is not None]
         if paid:
             bulk_update_with_history(
-                paid, Enrollment, ["payment_date", "status", "standard", "subsidy", "subsidy_identity", "amount_due",
+                paid, Enrollment, ["payment_date", "status", "standard", "subsidy", "subsidy_identity", "subsidy_identity_record",
+                                   "identities", "amount_due",
                                    "benefit_start", "benefit_end", "mid_year", "waiting_days", "sources"],
                 batch_size=1000, default_user=self.user, default_change_reason=self.reason + "（缴费）",
             )

@@ -409,7 +409,12 @@ class Enrollment(models.Model):
     standard = models.DecimalField("个人缴费标准", **MONEY)
     subsidy = models.DecimalField("资助金额", **MONEY)
     subsidy_identity = models.CharField("资助身份", max_length=40, blank=True)
-    identities = models.JSONField("申报身份", default=list, blank=True)
+    # The certified record that gave the subsidy; PROTECT: it is the evidence of the payment.
+    subsidy_identity_record = models.ForeignKey(
+        "assistance.HardshipIdentity", verbose_name="资助身份认定记录", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="subsidised_enrollments", db_index=False,
+    )
+    identities = models.JSONField("核定时有效身份", default=list, blank=True)
     amount_due = models.DecimalField("个人应缴", **MONEY)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REGISTERED)
     benefit_start = models.DateField("待遇开始")
@@ -426,7 +431,8 @@ class Enrollment(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["person", "scheme", "school", "village", "source_import", "created_by"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["person", "scheme", "school", "village", "source_import",
+                                                                            "created_by", "subsidy_identity_record"])
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:

@@ -17,6 +17,7 @@ from core.security import record_event
 from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
+from assistance.services.identities import valid_identities
 from enrollment import forms, selectors
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment
 from enrollment.services import enrollments as enrollment_services
@@ -172,7 +173,7 @@ def household_add_member(request, pk):
 @permission_required("enrollment.add_enrollment", raise_exception=True)
 def household_enroll(request, pk):
     """Enroll several members of a household in one form: common channel and payment date,
-    category and identities per member. All or nothing."""
+    category per member; subsidies from each member's certified identities. All or nothing."""
     household = _household(request, pk)
     members = list(household.members.filter(status=Person.Status.NORMAL).order_by("pk"))
     by_id = {m.pk: m for m in members}
@@ -184,7 +185,7 @@ def household_enroll(request, pk):
         try:
             created = enrollment_services.household_enroll(
                 user=request.user,
-                members=[(by_id[f["person_id"]], f["category"], [f["identity"]] if f.get("identity") else []) for f in chosen],
+                members=[(by_id[f["person_id"]], f["category"]) for f in chosen],
                 channel=form.cleaned_data["channel"], payment_date=form.cleaned_data.get("payment_date"),
                 benefit_year=form.cleaned_data.get("benefit_year"),
             )
@@ -193,7 +194,8 @@ def household_enroll(request, pk):
         else:
             messages.success(request, f"已为 {len(created)} 名家庭成员办理参保登记")
             return redirect("enrollment:household", pk=household.pk)
-    rows = list(zip(members, formset.forms))
+    identities = valid_identities([m.pk for m in members], timezone.localdate())
+    rows = [(m, f, identities.get(m.pk, [])) for m, f in zip(members, formset.forms)]
     return render(request, "enrollment/household_enroll.html", {"household": household, "form": form, "formset": formset, "rows": rows})
 
 

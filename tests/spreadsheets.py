@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from core.services import imports
 
-ENROLLMENT_HEADERS = ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期", "身份类别"]
+ENROLLMENT_HEADERS = ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期"]
 EMPLOYEE_HEADERS = ["姓名", "身份证号", "参保单位", "参保开始日期", "参保终止日期", "参保地"]
 PAID_ON = "2022-10-08"  # buys benefit year 2023 (X000 art. 7 window), whatever today is
 
@@ -37,8 +37,8 @@ def workbook(headers, rows, *, start_row: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def enrollment_row(name, id_number, village, *, head="", relation="户主", phone="", category="", paid=PAID_ON, identities=""):
-    return [name, id_number, head, relation, village.code, phone, category, paid, identities]
+def enrollment_row(name, id_number, village, *, head="", relation="户主", phone="", category="", paid=PAID_ON):
+    return [name, id_number, head, relation, village.code, phone, category, paid]
 
 
 def enrollment_list(*rows) -> bytes:

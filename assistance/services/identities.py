@@ -89,6 +89,7 @@ def identity_certify(*, user, person, code: str, valid_from: date, valid_to: dat
         if code == IdentityCode.ILLNESS_POVERTY:
             new_to = min(new_to or illness_poverty_end(valid_from), illness_poverty_end(valid_from))
         for other in existing[1:]:
+            other.subsidised_enrollments.update(subsidy_identity_record=record)
             other.delete()
         if (record.valid_from, record.valid_to) == (new_from, new_to) and record.status == Status.CERTIFIED:
             return record

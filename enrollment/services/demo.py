@@ -23,7 +23,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from assistance.models import HardshipIdentity
 from core.bulk import JsonText, copy_rows, refresh_statistics, reserve_ids
+from core.identity_codes import CERTIFYING_DEPARTMENT
 from core.idnumber import check_char
 from core.models import Region, RegionLevel
 from enrollment.models import (
@@ -73,7 +75,11 @@ ENROLLMENT_FIELDS = ("person_id", "benefit_year", "scheme_id", "category", "chan
                      "registered_on", "payment_date", "status", "created_at", "updated_at",
                      # from the terms (see _TermsCache):
                      "standard", "subsidy", "subsidy_identity", "identities", "amount_due", "benefit_start", "benefit_end",
-                     "mid_year", "waiting_days", "sources", "prior_coverage_kind", "status_reason")
+                     "mid_year", "waiting_days", "sources", "prior_coverage_kind", "status_reason",
+                     "subsidy_identity_record_id")
+ENROLLMENT_SUBSIDY = ENROLLMENT_FIELDS.index("subsidy")
+IDENTITY_FIELDS = ("id", "person_id", "code", "department", "document_number", "valid_from", "status", "on_behalf",
+                   "revoke_reason", "region_path", "created_at", "updated_at")
 EMPLOYEE_FIELDS = ("id_number", "name", "employer", "starts_on", "region_id", "region_path")
 
 
@@ -246,6 +252,15 @@ class _DemoCounty:
         self.households_in_village = Counter({row["village"]: row["n"] for row in counts})
         self.next_village = 0
         self.employer = f"{county.name}某某有限公司"
+        self._identity_ids = iter(())
+
+    def next_identity_id(self) -> int:
+        """Keys for identity records, reserved from the sequence a thousand at a time."""
+        key = next(self._identity_ids, None)
+        if key is None:
+            self._identity_ids = iter(reserve_ids(HardshipIdentity, 1000))
+            key = next(self._identity_ids)
+        return key
 
     def write_chunk(self, size: int) -> tuple[int, int, int]:
         """Generate and COPY `size` households; returns (people, enrollments, employee records)."""
@@ -266,7 +281,7 @@ class _DemoCounty:
 
         household_ids = iter(reserve_ids(Household, len(families)))
         person_ids = iter(reserve_ids(Person, sum(len(members) for _, members, _ in families)))
-        households, people, enrollments, employee = [], [], [], []
+        households, people, enrollments, employee, identities = [], [], [], [], []
         now = self.now
         for village, members, identity in families:
             household_id = next(household_ids)
@@ -284,7 +299,15 @@ class _DemoCounty:
                     # On the employee list, so not in the resident scheme (X000 art. 3).
                     employee.append((m.id_number, m.name, self.employer, date(self.year - rng.randint(1, 10), 1, 1), self.county.pk, self.county.path))
                     continue
-                enrollments.extend(self._enrollments(person_id, m.birth, age, village, identity if _fits(identity, age) else None))
+                held = identity if _fits(identity, age) else None
+                record_id = None
+                if held:
+                    # Certified by its department two years back, still in force (RULES.md 1).
+                    record_id = self.next_identity_id()
+                    identities.append((record_id, person_id, held, CERTIFYING_DEPARTMENT[held], f"演示认定〔{self.year - 2}〕{record_id}号",
+                                       date(self.year - 2, 1, 1), "certified", False, "", village.path, now, now))
+                enrollments.extend(row + (record_id if row[ENROLLMENT_SUBSIDY] else None,)
+                                   for row in self._enrollments(person_id, m.birth, age, village, held))
             self.households_in_village[village.pk] += 1
             households.append((household_id, f"{village.code}{self.households_in_village[village.pk]:04d}", head_id,
                                f"{village.name}{rng.randint(1, 200)}号", village.pk, village.path, now, now))
@@ -292,6 +315,7 @@ class _DemoCounty:
         # Households and people point at each other; foreign keys are checked at commit.
         copy_rows(Household, HOUSEHOLD_FIELDS, households)
         copy_rows(Person, PERSON_FIELDS, people)
+        copy_rows(HardshipIdentity, IDENTITY_FIELDS, identities)
         copy_rows(Enrollment, ENROLLMENT_FIELDS, enrollments)
         copy_rows(EmployeeCoverage, EMPLOYEE_FIELDS, employee)
         return len(people), len(enrollments), len(employee)
@@ -367,5 +391,5 @@ def generate_demo(*, county: Region, households: int, seed: int = 2026, today: d
         if progress and (start + size) // PROGRESS_EVERY > start // PROGRESS_EVERY:
             progress(start + size, households)
     # The pages' plans depend on statistics of the tables just filled (a million rows).
-    transaction.on_commit(lambda: refresh_statistics(Region, School, Household, Person, Enrollment, EmployeeCoverage))
+    transaction.on_commit(lambda: refresh_statistics(Region, School, Household, Person, Enrollment, EmployeeCoverage, HardshipIdentity))
     return DemoResult(len(towns), len(villages), len(schools), households, people, enrollments, employee)

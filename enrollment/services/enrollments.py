@@ -118,6 +118,26 @@ def terms_for(person: Person, *, category, payment_date, identities=(), prior_co
         raise ServiceError(error.code, error.message, error.field) from None
 
 
+def identity_records(person: Person, day: date, records=None) -> list:
+    """The person's certified hardship identities valid on the day (RULES.md 2.3: the
+    assessment date). `records` is a batch's preloaded list for the person."""
+    if records is None:
+        from assistance.services.identities import valid_identities
+
+        return valid_identities([person.pk], day).get(person.pk, []) if person.pk else []
+    return [r for r in records if r.is_valid_on(day)]
+
+
+def priced_with_identities(person: Person, *, category, assessed_on: date, records=None, prior_coverage=None, policy=None):
+    """Terms for an assessment date with the identities valid that day, and the record that
+    gave the subsidy (the most favourable single one, X000 art. 9)."""
+    valid = identity_records(person, assessed_on, records)
+    codes = sorted({r.code for r in valid})
+    terms = terms_for(person, category=category, payment_date=assessed_on, identities=codes, prior_coverage=prior_coverage, policy=policy)
+    record = next((r for r in valid if r.code == terms.subsidy_identity), None)
+    return terms, codes, record
+
+
 def check_enrollment(*, user, village, category: str, channel: str, school: School | None, terms: Terms,
                      facts: PersonFacts, benefit_year: int | None = None, assessed_on: date) -> None:
     """Every rule an enrollment must pass besides its pricing, for pages and imports alike:
@@ -142,19 +162,21 @@ def initial_status(terms: Terms, payment_date: date | None, today: date) -> str:
 
 def build_enrollment(
     *, user, person: Person, category: str, channel: str, school: School | None = None, payment_date: date | None = None,
-    identities=(), prior_coverage: PriorCoverage | None = None, today: date | None = None, policy: ResidentPolicy | None = None,
+    prior_coverage: PriorCoverage | None = None, today: date | None = None, policy: ResidentPolicy | None = None,
     facts: PersonFacts | None = None, scheme=None, source_import=None, benefit_year: int | None = None,
 ) -> Enrollment:
-    """An unsaved enrollment with its terms, or ServiceError naming the conflict."""
+    """An unsaved enrollment with its terms, or ServiceError naming the conflict. The subsidy
+    comes from the person's certified identities valid on the payment (or registration) date."""
     today = today or timezone.localdate()
     assessed_on = payment_date or today
-    terms = terms_for(person, category=category, payment_date=assessed_on, identities=identities, prior_coverage=prior_coverage, policy=policy)
+    terms, codes, record = priced_with_identities(person, category=category, assessed_on=assessed_on,
+                                                  prior_coverage=prior_coverage, policy=policy)
     check_enrollment(user=user, village=person.village, category=category, channel=channel, school=school, terms=terms,
                      facts=facts or person_facts(person), benefit_year=benefit_year, assessed_on=assessed_on)
     enrollment = Enrollment(
         person=person, category=category, channel=channel, school=school, village=person.village,
         region_path=person.village.path, registered_on=today, payment_date=payment_date,
-        identities=list(identities), scheme=scheme or scheme_for_region(person.village),
+        identities=codes, subsidy_identity_record=record, scheme=scheme or scheme_for_region(person.village),
         status=initial_status(terms, payment_date, today),
         prior_coverage_kind=prior_coverage.kind if prior_coverage else "",
         prior_coverage_ended_on=prior_coverage.ended_on if prior_coverage else None,
@@ -184,16 +206,15 @@ def _locked(enrollment: Enrollment) -> Enrollment:
     return Enrollment.objects.select_for_update(of=("self",)).select_related("person", "person__village", "school").get(pk=enrollment.pk)
 
 
-def price_payment(enrollment: Enrollment, payment_date: date, *, today: date, policy: ResidentPolicy | None = None) -> Enrollment:
-    """Set a registered enrollment's terms and status for its payment date (unsaved). The
-    payment must buy the benefit year the enrollment was registered for."""
+def price_payment(enrollment: Enrollment, payment_date: date, *, today: date, policy: ResidentPolicy | None = None,
+                  records=None) -> Enrollment:
+    """Set a registered enrollment's terms and status for its payment date (unsaved), with the
+    identities valid on that date. The payment must buy the year it was registered for."""
     prior = None
     if enrollment.prior_coverage_kind:
         prior = PriorCoverage(enrollment.prior_coverage_kind, enrollment.prior_coverage_ended_on, enrollment.prior_coverage_years)
-    terms = terms_for(
-        enrollment.person, category=enrollment.category, payment_date=payment_date, identities=enrollment.identities,
-        prior_coverage=prior, policy=policy,
-    )
+    terms, codes, record = priced_with_identities(enrollment.person, category=enrollment.category, assessed_on=payment_date,
+                                                  records=records, prior_coverage=prior, policy=policy)
     if terms.benefit_year != enrollment.benefit_year:
         raise ServiceError(
             "year_mismatch",
@@ -201,6 +222,8 @@ def price_payment(enrollment: Enrollment, payment_date: date, *, today: date, po
             "payment_date",
         )
     _apply_terms(enrollment, terms)
+    enrollment.identities = codes
+    enrollment.subsidy_identity_record = record
     enrollment.payment_date = payment_date
     enrollment.status = _status_after_payment(terms.benefit_start, terms.benefit_end, today)
     return enrollment
@@ -311,8 +334,8 @@ class RenewalResult:
 
 def renew_village(*, user, village, to_year: int, assessed_on: date | None = None) -> RenewalResult:
     """Bulk renewal (续保): register last year's enrollees of a village for `to_year` with their
-    previous category and identities, each through enrollment_register; a person who cannot
-    be enrolled is reported, the others are registered."""
+    previous category (subsidies from the identities valid today), each through
+    enrollment_register; a person who cannot be enrolled is reported, the others are registered."""
     assessed_on = assessed_on or timezone.localdate()
     previous = {
         e.person_id: e
@@ -325,7 +348,7 @@ def renew_village(*, user, village, to_year: int, assessed_on: date | None = Non
         try:
             enrollment_register(
                 user=user, person=person, category=category, channel=last.channel, school=last.school,
-                identities=last.identities, today=assessed_on, benefit_year=to_year,
+                today=assessed_on, benefit_year=to_year,
             )
         except ServiceError as error:
             refused.append((person, error.message))
@@ -337,16 +360,16 @@ def renew_village(*, user, village, to_year: int, assessed_on: date | None = Non
 @transaction.atomic
 def household_enroll(*, user, members: list, channel: str, payment_date: date | None = None,
                      benefit_year: int | None = None, today: date | None = None) -> list[Enrollment]:
-    """Enroll several household members in one go: (person, category, identities) each, with
-    a common channel and payment date. All or nothing: one refusal rolls back the others."""
+    """Enroll several household members in one go: (person, category) each, with a common
+    channel and payment date. All or nothing: one refusal rolls back the others."""
     if not members:
         raise ServiceError("no_members", "请至少选择一名家庭成员")
     created = []
-    for person, category, identities in members:
+    for person, category in members:
         try:
             created.append(enrollment_register(
                 user=user, person=person, category=category, channel=channel, payment_date=payment_date,
-                identities=identities, benefit_year=benefit_year, today=today,
+                benefit_year=benefit_year, today=today,
             ))
         except ServiceError as error:
             raise ServiceError(error.code, f"{person.name}：{error.message}", error.field) from None

@@ -368,7 +368,7 @@ def test_the_template_has_chinese_headers_and_one_example_row(clerk_client):
     assert "attachment" in response["Content-Disposition"]
     header, *examples = read_back(response.content)
     assert header == ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期",
-                      "学校", "身份类别", "参保年度", "家庭住址"]
+                      "学校", "参保年度", "家庭住址"]
     assert len(examples) == 1
     assert examples[0][0].endswith("（示例，请删除本行）")
     # ID numbers and phone numbers typed into the template stay text (Excel keeps 15 digits of a number)

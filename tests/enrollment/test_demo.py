@@ -69,3 +69,21 @@ def test_a_second_run_adds_households_to_the_same_villages(xianan):
     assert Person.objects.count() == first.people + second.people
     assert Person.objects.values("id_number").distinct().count() == Person.objects.count()
     assert Household.objects.values("number").distinct().count() == 60
+
+
+@pytest.mark.django_db
+def test_demo_subsidies_come_from_certified_identities(presets):
+    from django.core.management import call_command
+
+    from assistance.models import HardshipIdentity
+    from enrollment.models import Enrollment
+
+    call_command("generate_demo", households=400, stdout=__import__("io").StringIO())
+    subsidised = Enrollment.objects.filter(subsidy__gt=0)
+    assert subsidised.exists()
+    assert not subsidised.filter(subsidy_identity_record__isnull=True).exists()
+    for enrollment in subsidised.select_related("subsidy_identity_record")[:50]:
+        record = enrollment.subsidy_identity_record
+        assert record.person_id == enrollment.person_id and record.code == enrollment.subsidy_identity
+        assert record.is_valid_on(enrollment.payment_date or enrollment.registered_on)
+    assert HardshipIdentity.objects.filter(status="certified").count() >= subsidised.values("person").distinct().count()

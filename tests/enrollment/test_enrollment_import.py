@@ -32,11 +32,11 @@ NUMBER_FORMAT_MESSAGE = "身份证号：身份证号单元格是数字格式，E
 
 @pytest.fixture
 def family(village):
-    """A household list: the head, his wife on subsistence allowance, and their son."""
+    """A household list: the head, his wife and their son."""
     head, wife, son = factories.id_number(), factories.id_number(male=False), factories.id_number(date(2015, 3, 1))
     rows = [
         enrollment_row("王建国", head, village, phone="13800000001"),
-        enrollment_row("李秀英", wife, village, head=head, relation="妻子", identities="低保"),
+        enrollment_row("李秀英", wife, village, head=head, relation="妻子"),
         enrollment_row("王小明", son, village, head=head, relation="子", category="中小学生"),
     ]
     return {"head": head, "wife": wife, "son": son, "rows": rows}
@@ -53,7 +53,7 @@ def test_a_new_household_is_previewed_as_new_and_written_on_commit(clerk, villag
     assert statuses(job) == {2: NEW, 3: NEW, 4: NEW}
     summary = {number: text for number, _status, text, _error in job.preview_rows}
     assert "新增人员" in summary[2] and "新建家庭户" in summary[2]
-    assert "2023年度参保登记（城乡居民，应缴38.00元，资助342.00元）已缴费" in summary[3]
+    assert "2023年度参保登记（城乡居民，应缴380.00元）已缴费" in summary[3]
     assert not Person.objects.exists()
 
     # When the clerk confirms
@@ -69,7 +69,7 @@ def test_a_new_household_is_previewed_as_new_and_written_on_commit(clerk, villag
     assert members[family["head"]].phone == "13800000001"
     wife = Enrollment.objects.get(person__id_number=family["wife"])
     assert (wife.benefit_year, wife.payment_date, wife.is_paid) == (2023, date(2022, 10, 8), True)
-    assert (wife.standard, wife.subsidy, wife.amount_due) == (Decimal("380.00"), Decimal("342.00"), Decimal("38.00"))
+    assert (wife.standard, wife.subsidy, wife.amount_due) == (Decimal("380.00"), Decimal("0.00"), Decimal("380.00"))
     assert Enrollment.objects.get(person__id_number=family["son"]).category == "school_pupil"
     assert members[family["head"]].history.first().history_user == clerk
 
@@ -145,8 +145,7 @@ def test_a_member_joins_the_household_of_a_head_registered_earlier(clerk, villag
     ({6: "职工"}, "参保类别", "无法识别「职工」，应为 城乡居民/在校大中专学生/中小学生/幼儿/新生儿"),
     ({7: "2022-13-45"}, "缴费日期", "「2022-13-45」不是有效日期，请写成 2022-10-08 的形式"),
     ({7: "2999-01-01"}, "缴费日期", "缴费日期不能晚于今天"),
-    ({8: "贫困户"}, "身份类别", "无法识别身份类别「贫困户」"),
-], ids=["name", "id-length", "relation", "village", "category", "date", "future-payment", "identity"])
+], ids=["name", "id-length", "relation", "village", "category", "date", "future-payment"])
 def test_a_bad_cell_is_an_error_naming_row_column_and_reason(clerk, village, change, column, message):
     row = enrollment_row("张三", factories.id_number(), village)
     for index, value in change.items():
@@ -308,3 +307,20 @@ def test_upload_preview_and_confirm_in_the_browser(clerk_client, clerk, village,
     assert Person.objects.count() == 3
     listing = clerk_client.get("/imports/").content.decode()
     assert "名单.xlsx" in listing and "已导入" in listing
+
+
+def test_the_subsidy_comes_from_identities_certified_on_the_payment_date(clerk, village):
+    """Issue 3: lists carry no identities; a registered person's certified identity valid on
+    the payment date gives the subsidy, and the enrollment keeps the record it came from."""
+    from assistance.services.identities import identity_certify
+
+    wife = factories.person(village, name="李秀英", male=False)
+    record = identity_certify(user=clerk, person=wife, code="subsistence_allowance", valid_from=date(2022, 1, 1))
+    later = factories.person(village, name="张迟")
+    identity_certify(user=clerk, person=later, code="orphan", valid_from=date(2022, 10, 9))  # a day after payment
+    job = committed(clerk, enrollment_list(
+        enrollment_row("李秀英", wife.id_number, village), enrollment_row("张迟", later.id_number, village)))
+    assert job.status == ImportJob.Status.COMMITTED
+    paid = Enrollment.objects.get(person=wife)
+    assert (paid.subsidy, paid.amount_due, paid.subsidy_identity_record) == (Decimal("342.00"), Decimal("38.00"), record)
+    assert Enrollment.objects.get(person=later).subsidy == Decimal("0.00")

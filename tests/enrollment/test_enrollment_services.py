@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.errors import ServiceError
+from assistance.services.identities import identity_certify
 from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Person, School
 from enrollment.rules.terms import PriorCoverage
 from enrollment.services import enrollments as svc
@@ -82,9 +83,11 @@ def test_duplicate_id_number_is_refused_with_the_existing_name(clerk, village):
 
 def test_enrollment_in_window_is_paid_for_next_year(clerk, village):
     person = factories.person(village)
-    enrollment = register(clerk, person, payment_date=date(2022, 10, 8), identities=["subsistence_allowance"])
+    record = identity_certify(user=clerk, person=person, code="subsistence_allowance", valid_from=date(2022, 1, 1))
+    enrollment = register(clerk, person, payment_date=date(2022, 10, 8))
     assert (enrollment.benefit_year, enrollment.status) == (2023, Enrollment.Status.PAID)
     assert (enrollment.standard, enrollment.subsidy, enrollment.amount_due) == (Decimal("380.00"), Decimal("342.00"), Decimal("38.00"))
+    assert (enrollment.subsidy_identity_record, enrollment.identities) == (record, ["subsistence_allowance"])
     assert enrollment.sources == ["X000 art. 7", "N004 §三"]
     assert enrollment.history.get().history_user == clerk
 
@@ -208,7 +211,7 @@ def test_household_enroll_is_all_or_nothing(clerk, village):
     head, spouse = household.members.order_by("pk")
     register(clerk, spouse, payment_date=date(2022, 10, 1))
     with pytest.raises(ServiceError) as error:
-        svc.household_enroll(user=clerk, members=[(head, "regular", []), (spouse, "regular", [])], channel="village_batch",
+        svc.household_enroll(user=clerk, members=[(head, "regular"), (spouse, "regular")], channel="village_batch",
                              payment_date=date(2022, 10, 8), today=TODAY)
     assert error.value.message.startswith("乙：")
     assert not Enrollment.objects.filter(person=head).exists()
@@ -216,8 +219,9 @@ def test_household_enroll_is_all_or_nothing(clerk, village):
 
 def test_renewal_registers_last_years_enrollees_of_the_village(clerk, village, xianan_villages):
     stay, dead, other = factories.person(village), factories.person(village), factories.person(xianan_villages[1])
+    identity_certify(user=clerk, person=stay, code="orphan", valid_from=date(2021, 1, 1))
     for p in (stay, dead, other):
-        register(clerk, p, payment_date=date(2021, 10, 8), today=date(2021, 10, 8), identities=["orphan"] if p is stay else [])
+        register(clerk, p, payment_date=date(2021, 10, 8), today=date(2021, 10, 8))
     person_update(user=clerk, person=dead, status=Person.Status.DECEASED, status_date=date(2022, 3, 1))
     result = svc.renew_village(user=clerk, village=village, to_year=2023, assessed_on=TODAY)
     assert (result.created, result.refused) == (1, [])
@@ -232,3 +236,23 @@ def test_clerk_cannot_register_in_another_county(clerk, jiayu_villages):
     with pytest.raises(ServiceError) as error:
         person_create(user=clerk, name="甲", id_number=factories.id_number(), village=jiayu_villages[0])
     assert error.value.code == "region_denied"
+
+
+def test_identity_valid_on_the_payment_date_decides_the_subsidy(clerk, village):
+    """RULES.md 2.3: the identity valid on the assessment date; registered unpaid, then paid
+    after the identity started: the payment's date decides."""
+    person = factories.person(village)
+    identity_certify(user=clerk, person=person, code="extreme_poverty", valid_from=date(2022, 11, 1))
+    registered = register(clerk, person, today=date(2022, 10, 20))
+    assert registered.subsidy == Decimal("0.00")
+    paid = svc.enrollment_record_payment(user=clerk, enrollment=registered, payment_date=date(2022, 11, 1), today=date(2022, 11, 1))
+    assert (paid.subsidy, paid.amount_due, paid.subsidy_identity) == (Decimal("380.00"), Decimal("0.00"), "extreme_poverty")
+
+
+def test_revoked_identity_no_longer_subsidises(clerk, village):
+    from assistance.services.identities import identity_revoke
+
+    person = factories.person(village)
+    record = identity_certify(user=clerk, person=person, code="subsistence_allowance", valid_from=date(2021, 1, 1))
+    identity_revoke(user=clerk, identity=record, exit_date=date(2022, 10, 1), reason="退出低保")
+    assert register(clerk, person, payment_date=date(2022, 10, 8)).subsidy == Decimal("0.00")

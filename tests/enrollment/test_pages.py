@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from assistance.services.identities import identity_certify
 from core.xlsx import write_xlsx
 from enrollment.models import Enrollment, Household, Person
 from enrollment.services import enrollments as svc
@@ -49,10 +50,12 @@ def test_enroll_household_page_shows_benefit_period(clerk_client, clerk, village
         MemberInput("刘一", factories.id_number(date(1975, 3, 3)), "head"), MemberInput("刘二", factories.id_number(date(2010, 3, 3)), "child")])
     head, child = household.members.order_by("pk")
     today = timezone.localdate()
+    identity_certify(user=clerk, person=child, code="orphan", valid_from=today - timedelta(days=30))
+    assert "孤儿" in clerk_client.get(f"/enrollment/households/{household.pk}/enroll/").content.decode()
     data = {"channel": "village_batch", "payment_date": today.isoformat(), "benefit_year": "",
             "m-TOTAL_FORMS": "2", "m-INITIAL_FORMS": "2", "m-MIN_NUM_FORMS": "0", "m-MAX_NUM_FORMS": "1000",
             "m-0-person_id": head.pk, "m-0-include": "on", "m-0-category": "regular",
-            "m-1-person_id": child.pk, "m-1-include": "on", "m-1-category": "school_pupil", "m-1-identity": "orphan"}
+            "m-1-person_id": child.pk, "m-1-include": "on", "m-1-category": "school_pupil"}
     response = clerk_client.post(f"/enrollment/households/{household.pk}/enroll/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     enrollments = {e.person_id: e for e in Enrollment.objects.all()}
@@ -105,8 +108,9 @@ def test_dashboard_shows_the_years_figures(clerk_client, clerk, village, current
     for person in (last_year_person, renewed):
         svc.enrollment_register(user=clerk, person=person, category="regular", channel="village_batch",
                                 payment_date=date(today.year - 1, 3, 1), today=date(today.year - 1, 3, 1))
+    identity_certify(user=clerk, person=renewed, code="orphan", valid_from=date(today.year, 1, 1))
     svc.enrollment_register(user=clerk, person=renewed, category="regular", channel="village_batch",
-                            payment_date=date(today.year, 3, 1), today=date(today.year, 3, 1), identities=["orphan"])
+                            payment_date=date(today.year, 3, 1), today=date(today.year, 3, 1))
     page = clerk_client.get("/").content.decode()
     year = today.year
     assert f'data-figure="enrolled-{year}">1<' in page
