@@ -13,6 +13,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Identities whose period ended are marked expired (illness_poverty: 12 months, S001 §二).
+    "expire-identities": {
+        "task": "assistance.tasks.expire_identities",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Paid enrollments enter and leave their benefit period with the calendar.
     "advance-enrollment-statuses": {
         "task": "enrollment.tasks.advance_enrollment_statuses",

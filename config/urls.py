@@ -14,5 +14,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("enrollment/", include("enrollment.urls")),
     path("imports/", include("core.urls")),
+    path("assistance/", include("assistance.urls")),
     path("admin/", admin.site.urls),
 ]

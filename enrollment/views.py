@@ -17,6 +17,7 @@ from core.security import record_event
 from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
+from assistance import selectors as assistance_selectors
 from assistance.services.identities import valid_identities
 from enrollment import forms, selectors
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment
@@ -79,6 +80,9 @@ def person_detail(request, pk):
     person = _person(request, pk)
     enrollments = list(Enrollment.objects.restrict(request.user).filter(person=person).select_related("school").order_by("-benefit_year"))
     context = {"person": person, "enrollments": enrollments, "today": timezone.localdate()}
+    if request.user.has_perm("assistance.view_hardshipidentity"):
+        context["identities"] = assistance_selectors.identities_of(person)
+        context["assistance"] = assistance_selectors.person_assistance(person, context["today"])
     if request.user.has_perm("enrollment.view_enrollment"):
         context["history"] = history_entries([person, *enrollments])
     return render(request, "enrollment/person_detail.html", context)

@@ -1,0 +1,53 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from core.identity_codes import CERTIFYING_DEPARTMENT, IdentityCode
+from core.idnumber import IdNumberError, parse_id_number
+from core.models import Department
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def codes_for(user):
+    """The codes a user may certify: a department's own (X000 art. 41); the bureau, all."""
+    if user.department == Department.BUREAU:
+        return IdentityCode.choices
+    return [(c, label) for c, label in IdentityCode.choices if CERTIFYING_DEPARTMENT[c] == user.department]
+
+
+class IdentityCertifyForm(forms.Form):
+    id_number = forms.CharField(label="身份证号", max_length=18)
+    document_number = forms.CharField(label="认定文号", max_length=100, required=False)
+    valid_from = forms.DateField(label="认定日期", widget=DATE_INPUT)
+    valid_to = forms.DateField(label="有效期至", required=False, widget=DATE_INPUT,
+                               help_text="长期有效留空；因病致贫重病患者最长12个月（S001 §二）")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"] = forms.ChoiceField(label="身份类别", choices=codes_for(user))
+        self.order_fields(["id_number", "code", "valid_from", "valid_to", "document_number"])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_id_number(self):
+        try:
+            return parse_id_number(self.cleaned_data["id_number"]).number
+        except IdNumberError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class IdentityRevokeForm(forms.Form):
+    exit_date = forms.DateField(label="退出日期", widget=DATE_INPUT)
+    reason = forms.CharField(label="退出原因", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class IdentitySearchForm(forms.Form):
+    q = forms.CharField(label="身份证号或姓名", required=False)
+    code = forms.ChoiceField(label="身份类别", choices=[("", "全部")] + IdentityCode.choices, required=False)
+    status = forms.ChoiceField(label="状态", choices=[("", "全部"), ("certified", "已认定"), ("revoked", "已退出"), ("expired", "已到期")], required=False)
+    department = forms.ChoiceField(label="认定部门", choices=[("", "全部")] + Department.choices, required=False)

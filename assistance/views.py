@@ -1,0 +1,96 @@
+"""Pages of hardship identities: list with filters and export, certify, revoke."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from assistance import forms, selectors
+from assistance.models import HardshipIdentity
+from assistance.services import identities as identity_services
+from core.errors import ServiceError
+from core.models import SecurityEvent
+from core.paging import keyset_page
+from core.security import record_event
+from core.views import xlsx_response
+from core.views_base import get_restricted_object_or_404
+from core.xlsx import write_xlsx
+from enrollment.models import Person
+
+EXPORT_ROW_LIMIT = 200_000
+
+
+def _search(request):
+    form = forms.IdentitySearchForm(request.GET or None)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    qs = selectors.identity_search(request.user, code=data.get("code", ""), status=data.get("status", ""),
+                                   department=data.get("department", ""), query=data.get("q", ""))
+    return form, qs
+
+
+@permission_required("assistance.view_hardshipidentity", raise_exception=True)
+def identity_list(request):
+    form, qs = _search(request)
+    page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(request, "assistance/identity_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@permission_required("assistance.export_hardshipidentity", raise_exception=True)
+def identity_export(request):
+    _form, qs = _search(request)
+    full = request.user.has_perm("core.view_full_id_number")
+    headers = ["姓名", "身份证号", "村/社区", "身份类别", "认定部门", "认定文号", "认定日期", "有效期至", "退出日期", "状态"]
+    rows = (
+        [i.person.name, i.person.id_number if full else i.person.masked_id_number, i.person.village.name, i.get_code_display(),
+         i.get_department_display(), i.document_number, i.valid_from, i.valid_to, i.revoked_on, i.get_status_display()]
+        for n, i in enumerate(qs.order_by("pk").iterator(chunk_size=2000)) if n < EXPORT_ROW_LIMIT
+    )
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="assistance.HardshipIdentity", detail=request.GET.urlencode())
+    return xlsx_response(write_xlsx(headers, rows, title="困难群众名单"), f"困难群众名单-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@permission_required("assistance.certify_identity", raise_exception=True)
+def identity_certify(request):
+    initial = {}
+    person_pk = request.GET.get("person")
+    if person_pk:
+        person = get_restricted_object_or_404(request, Person.objects.all(), pk=person_pk)
+        initial["id_number"] = person.id_number
+    form = forms.IdentityCertifyForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = Person.objects.restrict(request.user).filter(id_number=data["id_number"]).first()
+        if person is None:
+            form.add_error("id_number", "您的辖区内没有登记该身份证号的人员；请先登记人员")
+        else:
+            try:
+                record = identity_services.identity_certify(
+                    user=request.user, person=person, code=data["code"], valid_from=data["valid_from"],
+                    valid_to=data.get("valid_to"), document_number=data.get("document_number", ""),
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"已认定 {person.name}：{record}")
+                return redirect("enrollment:person", pk=person.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": "认定困难群众身份"})
+
+
+@permission_required("assistance.certify_identity", raise_exception=True)
+def identity_revoke(request, pk):
+    identity = get_restricted_object_or_404(request, HardshipIdentity.objects.select_related("person"), pk=pk)
+    form = forms.IdentityRevokeForm(request.POST or None, initial={"exit_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity_services.identity_revoke(user=request.user, identity=identity, exit_date=form.cleaned_data["exit_date"],
+                                              reason=form.cleaned_data["reason"])
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"{identity.person.name} 的「{identity.get_code_display()}」身份已退出")
+            return redirect("enrollment:person", pk=identity.person_id)
+    return render(request, "assistance/form.html", {"form": form, "title": f"退出身份：{identity.person.name} {identity}"})
