@@ -5,7 +5,8 @@ def navigation(request):
         return {}
     return {
         "nav_enrollment": user.has_perm("enrollment.view_person"),
-        "nav_imports": any(user.has_perm(p) for p in ("enrollment.import_enrollment", "enrollment.import_employeecoverage", "core.add_region")),
+        "nav_imports": any(user.has_perm(p) for p in ("enrollment.import_enrollment", "enrollment.import_employeecoverage", "core.add_region",
+                                                         "assistance.import_hardshipidentity")),
         "nav_policy": user.has_perm("enrollment.view_contributionstandard"),
         "nav_admin": user.is_staff,
     }

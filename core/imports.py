@@ -48,6 +48,7 @@ class RowOutcome:
     errors: list = field(default_factory=list)  # [(column header, message)]
     summary: str = ""
     payload: Any = None
+    choices: list = field(default_factory=list)  # [value, label] the user may pick to resolve the row
 
     def fail(self, header: str, message: str) -> "RowOutcome":
         self.errors.append((header, message))
@@ -71,6 +72,7 @@ class Importer(ABC):
     columns: list[Column] = []
     # The column (or columns together) whose repetition inside one file is an error.
     duplicate_key: str | tuple[str, ...] | None = None
+    upload_options: list = []  # [(key, label)]: choices offered at upload, kept in ImportJob.options
 
     def __init__(self, *, user, job=None, today: date | None = None):
         from django.utils import timezone
@@ -101,6 +103,11 @@ class Importer(ABC):
                 return None
             parts.append(part)
         return tuple(parts)
+
+    @classmethod
+    def example_for(cls, user) -> dict:
+        """Template example values for this user (column key -> value), over the defaults."""
+        return {}
 
     def describe(self, row: RowIn) -> str:
         """A short label of a raw row (e.g. name and masked ID number), shown next to its

@@ -172,6 +172,7 @@ class ImportJob(models.Model):
     region_path = models.CharField(max_length=200, editable=False, default="")
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED)
     skip_bad_rows = models.BooleanField("跳过错误行", default=False)
+    options = models.JSONField("导入选项", default=dict, blank=True)
     total_rows = models.PositiveIntegerField("总行数", default=0)
     counts = models.JSONField("统计", default=dict, blank=True)
     errors = models.JSONField("错误", default=list, blank=True)

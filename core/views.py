@@ -51,12 +51,13 @@ def import_list(request):
 
 def import_new(request, kind):
     importer = _importer_or_403(request, kind)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, upload_options=importer.upload_options)
     if request.method == "POST" and form.is_valid():
         try:
             job = imports.import_job_create(
                 user=request.user, kind=kind, uploaded=form.cleaned_data["file"], request=request,
                 skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+                options={key: form.cleaned_data.get(key) for key in form.upload_option_keys},
             )
         except ServiceError as error:
             form.add_error("file", error.message)
@@ -72,7 +73,7 @@ def import_new(request, kind):
 
 def import_template(request, kind):
     importer = _importer_or_403(request, kind)
-    return xlsx_response(imports.template_workbook(kind), f"{importer.title}模板.xlsx")
+    return xlsx_response(imports.template_workbook(kind, request.user), f"{importer.title}模板.xlsx")
 
 
 @permission_required("core.view_importjob", raise_exception=True)
@@ -121,6 +122,18 @@ def import_commit(request, pk):
                 messages.error(request, job.failure)
     except ServiceError as error:
         messages.error(request, error.message)
+    return redirect("imports:detail", pk=pk)
+
+
+@require_POST
+def import_choose(request, pk):
+    """The uploader confirms one of the candidates offered for a row."""
+    job = _own_job(request, pk)
+    try:
+        imports.import_job_choose(user=request.user, job=job, row=int(request.POST.get("row", 0)), value=int(request.POST.get("value", 0)))
+        messages.success(request, f"已确认第{request.POST.get('row')}行，文件已重新校验")
+    except (ServiceError, ValueError) as error:
+        messages.error(request, getattr(error, "message", "无效的选择"))
     return redirect("imports:detail", pk=pk)
 
 

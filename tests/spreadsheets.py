@@ -77,11 +77,11 @@ def committed(user, data: bytes, **kwargs):
 
 def statuses(job) -> dict[int, str]:
     """Spreadsheet row number -> new / changed / unchanged / error."""
-    return {number: status for number, status, _summary, _error in job.preview_rows}
+    return {number: status for number, status, _summary, _error, *_choices in job.preview_rows}
 
 
 def reasons(job) -> dict[int, str]:
-    return {number: error for number, status, _summary, error in job.preview_rows if status == "error"}
+    return {number: error for number, status, _summary, error, *_choices in job.preview_rows if status == "error"}
 
 
 # ------------------------------------------------------------------------------ hostile files

@@ -2,6 +2,7 @@
 certifies a code (X000 art. 41) may certify or revoke it; the bureau may act on a department's
 behalf, recorded as such. Every write is audited (simple-history)."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -59,11 +60,52 @@ def period_for(code: str, valid_from: date, valid_to: date | None) -> tuple[date
     return valid_from, valid_to
 
 
+def absorb(record: HardshipIdentity, others: list) -> None:
+    """Merge records into `record`: enrollments they subsidised now point at it."""
+    for other in others:
+        other.subsidised_enrollments.update(subsidy_identity_record=record)
+        other.delete()
+
+
 def _touching(a_from, a_to, b_from, b_to) -> bool:
     """Periods that overlap or follow each other without a gap (open end = forever)."""
     a_end = a_to or date.max - timedelta(days=1)
     b_end = b_to or date.max - timedelta(days=1)
     return a_from <= b_end + timedelta(days=1) and b_from <= a_end + timedelta(days=1)
+
+
+@dataclass
+class CertificationPlan:
+    """What certifying a period does to a person's records of that code: extend `record`
+    (merging `absorbed` into it), create a new record, or nothing."""
+
+    record: HardshipIdentity | None  # the record to extend, None to create one
+    valid_from: date
+    valid_to: date | None
+    absorbed: list
+    unchanged: bool
+
+
+def plan_certification(existing: list[HardshipIdentity], code: str, valid_from: date, valid_to: date | None) -> CertificationPlan:
+    """The one rule for periods of the same code: a period touching existing (unrevoked)
+    records merges with them into one continuous record; otherwise it is a new record.
+    illness_poverty never exceeds 12 months from its latest certification (S001 §二)."""
+    valid_from, valid_to = period_for(code, valid_from, valid_to)
+    touching = [i for i in existing if i.revoked_on is None and _touching(i.valid_from, i.valid_to, valid_from, valid_to)]
+    if not touching:
+        return CertificationPlan(None, valid_from, valid_to, [], False)
+    record = touching[0]
+    new_from = min([valid_from] + [i.valid_from for i in touching])
+    ends = [valid_to] + [i.valid_to for i in touching]
+    new_to = None if any(e is None for e in ends) else max(ends)
+    if code == IdentityCode.ILLNESS_POVERTY:
+        new_to = min(new_to or illness_poverty_end(valid_from), illness_poverty_end(valid_from))
+    unchanged = len(touching) == 1 and (record.valid_from, record.valid_to) == (new_from, new_to)
+    return CertificationPlan(record, new_from, new_to, touching[1:], unchanged)
+
+
+def status_for(valid_to: date | None, today: date) -> str:
+    return Status.CERTIFIED if valid_to is None or valid_to >= today else Status.EXPIRED
 
 
 @transaction.atomic
@@ -76,34 +118,25 @@ def identity_certify(*, user, person, code: str, valid_from: date, valid_to: dat
     department, on_behalf = acting_department(user, code, on_behalf_of)
     if not path_allowed(user, person.region_path):
         raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "id_number")
-    valid_from, valid_to = period_for(code, valid_from, valid_to)
-    existing = [
-        i for i in HardshipIdentity.objects.select_for_update().filter(person=person, code=code, revoked_on__isnull=True)
-        if _touching(i.valid_from, i.valid_to, valid_from, valid_to)
-    ]
-    if existing:
-        record = existing[0]
-        new_from = min([valid_from] + [i.valid_from for i in existing])
-        ends = [valid_to] + [i.valid_to for i in existing]
-        new_to = None if any(e is None for e in ends) else max(ends)
-        if code == IdentityCode.ILLNESS_POVERTY:
-            new_to = min(new_to or illness_poverty_end(valid_from), illness_poverty_end(valid_from))
-        for other in existing[1:]:
-            other.subsidised_enrollments.update(subsidy_identity_record=record)
-            other.delete()
-        if (record.valid_from, record.valid_to) == (new_from, new_to) and record.status == Status.CERTIFIED:
+    today = timezone.localdate()
+    existing = list(HardshipIdentity.objects.select_for_update().filter(person=person, code=code))
+    plan = plan_certification(existing, code, valid_from, valid_to)
+    if plan.record is not None:
+        record = plan.record
+        absorb(record, plan.absorbed)
+        if plan.unchanged and record.status == status_for(record.valid_to, today):
             return record
-        record.valid_from, record.valid_to = new_from, new_to
-        record.status = Status.CERTIFIED if new_to is None or new_to >= timezone.localdate() else Status.EXPIRED
+        record.valid_from, record.valid_to = plan.valid_from, plan.valid_to
+        record.status = status_for(plan.valid_to, today)
         record.document_number = document_number or record.document_number
         record.recorded_by, record.on_behalf = user, on_behalf
         stamp(record, user, "合并认定期间")
         record.save()
         return record
     record = HardshipIdentity(
-        person=person, code=code, department=department, document_number=document_number, valid_from=valid_from,
-        valid_to=valid_to, recorded_by=user, on_behalf=on_behalf, source_import=source_import,
-        status=Status.CERTIFIED if valid_to is None or valid_to >= timezone.localdate() else Status.EXPIRED,
+        person=person, code=code, department=department, document_number=document_number, valid_from=plan.valid_from,
+        valid_to=plan.valid_to, recorded_by=user, on_behalf=on_behalf, source_import=source_import,
+        status=status_for(plan.valid_to, today),
     )
     stamp(record, user, "代部门录入" if on_behalf else "")
     record.save()

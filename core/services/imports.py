@@ -25,6 +25,7 @@ from core.xlsx import UnsafeFileError, check_xlsx, read_first_sheet, size_text, 
 
 # kind -> dotted path of its Importer; one registry for views, admin and tasks.
 IMPORTERS = {
+    "identity_list": "assistance.importers.IdentityListImporter",
     "regions": "core.importers.RegionImporter",
     "enrollment_list": "enrollment.importers.EnrollmentListImporter",
     "employee_coverage": "enrollment.importers.EmployeeCoverageImporter",
@@ -68,7 +69,7 @@ def get_progress(job: ImportJob) -> dict:
 # ------------------------------------------------------------------------------ steps
 
 
-def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows: bool = False) -> ImportJob:
+def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows: bool = False, options: dict | None = None) -> ImportJob:
     """Check the upload before any parser reads it, store it where every worker can read it,
     and create the job. Hostile or malformed files are refused (ServiceError) and recorded."""
     importer = importer_class(kind)
@@ -91,6 +92,7 @@ def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows:
         kind=kind, original_name=uploaded.name[:255], sha256=hashlib.sha256(data).hexdigest(), size=len(data),
         user=user, region=user.region, region_path=user.region.path if user.region_id else "",
         total_rows=len(rows), skip_bad_rows=skip_bad_rows,
+        options={key: bool((options or {}).get(key)) for key, _label in importer.upload_options},
     )
     job.file.save(f"{kind}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
     job.save()
@@ -126,7 +128,7 @@ def _record(job: ImportJob, result: engine.RunResult) -> None:
         {"row": o.number, "column": header, "message": message}
         for o in result.errors for header, message in o.errors
     ][:ERRORS_KEPT]
-    job.preview_rows = [[o.number, o.status, o.summary, o.error_text] for o in result.outcomes[:PREVIEW_ROWS_KEPT]]
+    job.preview_rows = [[o.number, o.status, o.summary, o.error_text, o.choices] for o in result.outcomes[:PREVIEW_ROWS_KEPT]]
 
 
 def _claim(job_id, expected: tuple, new_status) -> ImportJob | None:
@@ -294,8 +296,25 @@ def error_rows_workbook(job: ImportJob) -> bytes:
     return write_xlsx([*sheet.headers, note], rows, title="错误行", note_column=note, text_columns=text_columns)
 
 
-def template_workbook(kind: str) -> bytes:
+def template_workbook(kind: str, user=None) -> bytes:
     importer = importer_class(kind)
     headers = [c.header for c in importer.columns]
     text_columns = [i for i, c in enumerate(importer.columns, start=1) if c.text]
-    return write_xlsx(headers, [[c.example for c in importer.columns]], title=importer.title, text_columns=text_columns)
+    examples = importer.example_for(user) if user is not None else {}
+    row = [examples.get(c.key, c.example) for c in importer.columns]
+    return write_xlsx(headers, [row], title=importer.title, text_columns=text_columns)
+
+
+def import_job_choose(*, user, job: ImportJob, row: int, value: int) -> ImportJob:
+    """The uploader resolves a row by one of the choices its preview offered (e.g. the person
+    an unknown ID number most likely means); the file is then checked again with it."""
+    if job.status != Status.PREVIEWED or job.user_id != user.pk:
+        raise ServiceError("state", "只有上传人可以在待确认状态下确认")
+    offered = next((r[4] for r in job.preview_rows if r[0] == row and len(r) > 4), [])
+    if value not in [choice[0] for choice in offered]:
+        raise ServiceError("choice", "该选项不是系统为此行提供的候选")
+    matches = dict(job.options.get("matches") or {})
+    matches[str(row)] = value
+    job.options = {**job.options, "matches": matches}
+    job.save(update_fields=["options", "updated_at"])
+    return import_job_preview(job.pk)

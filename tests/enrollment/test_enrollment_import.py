@@ -51,7 +51,7 @@ def test_a_new_household_is_previewed_as_new_and_written_on_commit(clerk, villag
 
     # Then each row would be new, with what it will do, and nothing is written yet
     assert statuses(job) == {2: NEW, 3: NEW, 4: NEW}
-    summary = {number: text for number, _status, text, _error in job.preview_rows}
+    summary = {number: text for number, _status, text, _error, *_choices in job.preview_rows}
     assert "新增人员" in summary[2] and "新建家庭户" in summary[2]
     assert "2023年度参保登记（城乡居民，应缴380.00元）已缴费" in summary[3]
     assert not Person.objects.exists()
