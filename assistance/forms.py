@@ -51,3 +51,22 @@ class IdentitySearchForm(forms.Form):
     code = forms.ChoiceField(label="身份类别", choices=[("", "全部")] + IdentityCode.choices, required=False)
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), ("certified", "已认定"), ("revoked", "已退出"), ("expired", "已到期")], required=False)
     department = forms.ChoiceField(label="认定部门", choices=[("", "全部")] + Department.choices, required=False)
+
+
+class SubsidyRunForm(forms.Form):
+    benefit_year = forms.IntegerField(label="待遇年度", min_value=2000, max_value=2100)
+    assessed_on = forms.DateField(label="身份核定日期", widget=DATE_INPUT, help_text="按该日有效的身份计算资助")
+
+    def __init__(self, *args, user=None, **kwargs):
+        from core.models import Region, RegionLevel
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = forms.ModelChoiceField(
+            label="区划", queryset=Region.objects.restrict(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]).order_by("path"))
+        self.order_fields(["region", "benefit_year", "assessed_on"])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class CoverageGapForm(forms.Form):
+    benefit_year = forms.IntegerField(label="待遇年度", min_value=2000, max_value=2100)

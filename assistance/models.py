@@ -11,12 +11,25 @@ from core.models import Department, ImportJob
 from core.restrict import RegionScopedQuerySet
 
 
+class Payer(models.TextChoices):
+    """Who pays a subsidised enrollment (RULES.md 2.3; X000 art. 9: 由相应的职能部门负责落实)."""
+
+    ASSISTANCE_FUND = "assistance_fund", "医疗救助基金"
+    RURAL_REVITALISATION = "rural_revitalisation", "乡村振兴部门"
+    DISABLED_FEDERATION = "disabled_federation", "残联"
+    VETERANS = "veterans", "退役军人事务部门"
+    HEALTH = "health", "卫健部门"
+    COUNTY_GOVERNMENT = "county_government", "县级人民政府"
+
+
 class AssistanceClassRule(models.Model):
     """S001 §二: the medical-assistance class (1-4) of an identity code; codes without a class
     give subsidised enrollment only."""
 
     identity_code = models.CharField("身份类别", max_length=40, choices=IdentityCode.choices, unique=True)
     assistance_class = models.PositiveSmallIntegerField("医疗救助类别", null=True, blank=True, choices=[(i, f"{i}类") for i in (1, 2, 3, 4)])
+    payer = models.CharField("资助参保资金来源", max_length=30, choices=Payer.choices, default=Payer.ASSISTANCE_FUND,
+                             help_text="RULES.md 2.3：医疗救助对象由医疗救助基金，监测对象由乡村振兴部门，其他由认定部门或县级政府")
     source = models.CharField("出处", max_length=200)
     confirmed = models.BooleanField("已确认", default=True)
     history = HistoricalRecords()
@@ -90,3 +103,44 @@ class HardshipIdentity(models.Model):
     def is_valid_on(self, day) -> bool:
         return (self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
                 and (self.revoked_on is None or day < self.revoked_on))
+
+
+class SubsidyRun(models.Model):
+    """资助参保名单: every hardship person's enrollment subsidy for a benefit year in a region,
+    computed on an assessment date. Runs are kept, so a re-run shows what changed."""
+
+    region = models.ForeignKey("core.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)
+    benefit_year = models.PositiveSmallIntegerField("待遇年度")
+    assessed_on = models.DateField("核定日期")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    people = models.PositiveIntegerField("人数", default=0)
+    total = models.DecimalField("资助总额", max_digits=14, decimal_places=2, default=0)
+    changes = models.JSONField("与上次相比", default=dict, blank=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "资助参保名单"
+        verbose_name_plural = "资助参保名单"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.region} {self.benefit_year}年度资助参保名单（{self.assessed_on}）"
+
+
+class SubsidyRunLine(models.Model):
+    run = models.ForeignKey(SubsidyRun, on_delete=models.CASCADE, related_name="lines")
+    person = models.ForeignKey("enrollment.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    identity = models.ForeignKey(HardshipIdentity, on_delete=models.PROTECT, related_name="+", db_index=False)
+    code = models.CharField("资助身份", max_length=40, choices=IdentityCode.choices)
+    payer = models.CharField("资金来源", max_length=30, choices=Payer.choices)
+    county = models.ForeignKey("core.Region", verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+", db_index=False)
+    standard = models.DecimalField("个人缴费标准", max_digits=12, decimal_places=2)
+    subsidy = models.DecimalField("资助金额", max_digits=12, decimal_places=2)
+    source = models.CharField("依据", max_length=200)
+
+    class Meta:
+        verbose_name = "资助参保名单明细"
+        constraints = [models.UniqueConstraint(fields=["run", "person"], name="one_subsidy_per_person_per_run")]

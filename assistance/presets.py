@@ -10,11 +10,22 @@ CLASSES = {
 }
 
 
+# RULES.md 2.3: the MA fund pays for MA classes, rural revitalisation for monitored people;
+# the other subsidies fall to the certifying department or the county (X000 art. 9).
+PAYERS = {
+    "monitored_unstable": "rural_revitalisation", "monitored_edge": "rural_revitalisation", "monitored_sudden": "rural_revitalisation",
+    "stable_out_of_poverty": "rural_revitalisation", "disabled_unable_to_work": "disabled_federation", "entitled_veteran": "veterans",
+    "severe_mental_illness": "health", "family_planning_hardship": "health", "low_income_elder_or_minor": "county_government",
+    "county_special": "county_government",
+}
+
+
 def load_assistance_presets() -> int:
     from assistance.models import AssistanceClassRule
 
     created = 0
     for code, cls in CLASSES.items():
-        _, made = AssistanceClassRule.objects.get_or_create(identity_code=code, defaults={"assistance_class": cls, "source": "S001 §二"})
+        _, made = AssistanceClassRule.objects.get_or_create(identity_code=code, defaults={
+            "assistance_class": cls, "payer": PAYERS.get(code, "assistance_fund"), "source": "S001 §二; RULES.md 2.3"})
         created += made
     return created

@@ -9,4 +9,8 @@ urlpatterns = [
     path("identities/export.xlsx", views.identity_export, name="identities_export"),
     path("identities/new/", views.identity_certify, name="identity_certify"),
     path("identities/<int:pk>/revoke/", views.identity_revoke, name="identity_revoke"),
+    path("subsidy-runs/", views.subsidy_runs, name="subsidy_runs"),
+    path("subsidy-runs/<int:pk>/", views.subsidy_run, name="subsidy_run"),
+    path("subsidy-runs/<int:pk>/export.xlsx", views.subsidy_run_export, name="subsidy_run_export"),
+    path("coverage-gap/", views.coverage_gap, name="coverage_gap"),
 ]

@@ -5,9 +5,14 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+
 from assistance import forms, selectors
-from assistance.models import HardshipIdentity
+from assistance.models import HardshipIdentity, Payer, SubsidyRun
 from assistance.services import identities as identity_services
+from assistance.services import subsidies as subsidy_services
 from core.errors import ServiceError
 from core.models import SecurityEvent
 from core.paging import keyset_page
@@ -94,3 +99,72 @@ def identity_revoke(request, pk):
             messages.success(request, f"{identity.person.name} 的「{identity.get_code_display()}」身份已退出")
             return redirect("enrollment:person", pk=identity.person_id)
     return render(request, "assistance/form.html", {"form": form, "title": f"退出身份：{identity.person.name} {identity}"})
+
+
+@permission_required("assistance.view_subsidyrun", raise_exception=True)
+def subsidy_runs(request):
+    today = timezone.localdate()
+    form = forms.SubsidyRunForm(request.POST or None, user=request.user,
+                                initial={"benefit_year": today.year + 1, "assessed_on": today, "region": request.user.region_id})
+    if request.method == "POST":
+        if not request.user.has_perm("assistance.add_subsidyrun"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                run = subsidy_services.subsidy_run_create(user=request.user, **form.cleaned_data)
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                return redirect("assistance:subsidy_run", pk=run.pk)
+    runs = SubsidyRun.objects.restrict(request.user).select_related("region", "created_by")[:50]
+    return render(request, "assistance/subsidy_runs.html", {"form": form, "runs": runs})
+
+
+@permission_required("assistance.view_subsidyrun", raise_exception=True)
+def subsidy_run(request, pk):
+    run = get_restricted_object_or_404(request, SubsidyRun.objects.select_related("region"), pk=pk)
+    return render(request, "assistance/subsidy_run.html", {
+        "run": run, "by_payer": subsidy_services.subsidy_totals(run, "payer"), "by_county": subsidy_services.subsidy_totals(run, "county"),
+        "payers": Payer.choices,
+    })
+
+
+@permission_required("assistance.view_subsidyrun", raise_exception=True)
+def subsidy_run_export(request, pk):
+    """The list for one payer (?payer=) or one county (?county=), with its total."""
+    run = get_restricted_object_or_404(request, SubsidyRun.objects.select_related("region"), pk=pk)
+    lines = run.lines.select_related("person", "person__village", "county").order_by("county__code", "person__region_path", "person_id")
+    title = run.region.name
+    if request.GET.get("payer"):
+        lines = lines.filter(payer=request.GET["payer"])
+        title = dict(Payer.choices).get(request.GET["payer"], "")
+    elif request.GET.get("county"):
+        lines = lines.filter(county__code=request.GET["county"])
+        title = lines.first().county.name if lines.exists() else request.GET["county"]
+    full = request.user.has_perm("core.view_full_id_number")
+    rows = [[l.person.name, l.person.id_number if full else l.person.masked_id_number, l.county.name if l.county else "",
+             l.person.village.name, l.get_code_display(), l.get_payer_display(), l.standard, l.subsidy, l.source] for l in lines.iterator(chunk_size=2000)]
+    total = sum((r[7] for r in rows), Decimal("0"))
+    rows.append(["合计", f"{len(rows)}人", "", "", "", "", "", total, ""])
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, obj=run, detail=request.GET.urlencode())
+    headers = ["姓名", "身份证号", "县（市、区）", "村/社区", "资助身份", "资金来源", "个人缴费标准", "资助金额", "依据"]
+    return xlsx_response(write_xlsx(headers, rows, title="资助参保名单"), f"{run.benefit_year}年度资助参保名单-{title}.xlsx")
+
+
+@permission_required("assistance.view_hardshipidentity", raise_exception=True)
+def coverage_gap(request):
+    today = timezone.localdate()
+    form = forms.CoverageGapForm(request.GET or None, initial={"benefit_year": today.year + 1})
+    year = form.cleaned_data["benefit_year"] if form.is_valid() else today.year + 1
+    region = request.user.region
+    people = subsidy_services.coverage_gap(request.user, region, year, today) if region else Person.objects.none()
+    if request.GET.get("export") and request.user.has_perm("assistance.export_hardshipidentity"):
+        full = request.user.has_perm("core.view_full_id_number")
+        rows = [[p.village.parent.name if p.village.parent_id else "", p.village.name, p.name, p.id_number if full else p.masked_id_number, p.phone]
+                for p in people.iterator(chunk_size=2000)]
+        record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="coverage_gap", detail=f"{year}")
+        return xlsx_response(write_xlsx(["乡镇（街道）", "村/社区", "姓名", "身份证号", "联系电话"], rows, title="应保尽保"),
+                             f"{year}年度应保尽保未参保名单.xlsx")
+    by_village = subsidy_services.gap_by_village(people)
+    return render(request, "assistance/coverage_gap.html", {"form": form, "year": year, "by_village": by_village,
+                                                            "total": sum(n for _v, n, _p in by_village)})

@@ -30,14 +30,14 @@ _POLICY = [
 ]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
-             "assistance.export_hardshipidentity"]
+             "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
 
 ROLE_PERMISSIONS = {
     CLERK: _PEOPLE_VIEW + _PEOPLE_EDIT + [
         "core.view_full_id_number",
         "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
         "core.view_importjob", "enrollment.view_employeecoverage",
-        *_IDENTITY,
+        *_IDENTITY, "assistance.add_subsidyrun",
     ],
     REVIEWER: _PEOPLE_VIEW + [
         "core.view_full_id_number", "enrollment.change_enrollment",
@@ -51,7 +51,7 @@ ROLE_PERMISSIONS = {
         "enrollment.add_school", "enrollment.change_school",
         "enrollment.view_employeecoverage", "enrollment.add_employeecoverage", "enrollment.change_employeecoverage",
         "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
-        *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule",
+        *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
     ],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

@@ -451,6 +451,9 @@ class Enrollment(models.Model):
             models.Index(fields=["benefit_year", "region_path"], name="enrollment_year_path", opclasses=["", "varchar_pattern_ops"]),
             models.Index(fields=["person", "benefit_start"], name="enrollment_person_start"),
             models.Index(fields=["village", "benefit_year"], name="enrollment_village_year"),
+            # Deleting or merging an identity record checks the enrollments it subsidised.
+            models.Index(fields=["subsidy_identity_record"], name="enrollment_subsidy_record",
+                         condition=Q(subsidy_identity_record__isnull=False)),
         ]
 
     def __str__(self):

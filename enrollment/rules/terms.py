@@ -201,7 +201,7 @@ def compute_terms(
 
     standard = policy.standard_for(period.benefit_year)
     individual = ZERO if period.free else money(standard.individual)
-    subsidy, identity, subsidy_source = (ZERO, None, None) if period.free else _best_subsidy(policy, period.benefit_year, individual, identities)
+    subsidy, identity, subsidy_source = (ZERO, None, None) if period.free else best_subsidy(policy, period.benefit_year, individual, identities)
     sources = period.sources + ((subsidy_source,) if subsidy_source else ())
     return Terms(
         benefit_year=period.benefit_year,
@@ -286,7 +286,9 @@ def _regular_period(policy: ResidentPolicy, category: str, payment_date: date) -
     return _Period(start.year, start, _year_end(start.year), True, sources)
 
 
-def _best_subsidy(policy: ResidentPolicy, year: int, standard: Decimal, identities: Iterable[str]):
+def best_subsidy(policy: ResidentPolicy, year: int, standard: Decimal, identities: Iterable[str]):
+    """(amount, identity code, source) of the most favourable single identity for a benefit
+    year's individual standard; subsidies never stack (X000 art. 9)."""
     best = (ZERO, None, None)
     for code in identities:
         for rule in policy.subsidy_rules(code, year):
