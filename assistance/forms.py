@@ -70,3 +70,49 @@ class SubsidyRunForm(forms.Form):
 
 class CoverageGapForm(forms.Form):
     benefit_year = forms.IntegerField(label="待遇年度", min_value=2000, max_value=2100)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ApplicationForm(forms.Form):
+    id_number = forms.CharField(label="申请人身份证号", max_length=18)
+    kind = forms.ChoiceField(label="申请类型", choices=[("class_3_4", "三、四类医疗救助"), ("tilted", "倾斜救助"), ("one_time", "认定前12个月一次性救助")])
+    reason = forms.CharField(label="申请理由", widget=forms.Textarea(attrs={"rows": 3}))
+    amount_claimed = forms.DecimalField(label="申请金额（元）", max_digits=12, decimal_places=2, required=False, min_value=0)
+    evidence = MultipleFileField(label="证明材料", required=False, help_text="PDF、JPG、PNG，每个不超过10 MB")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_id_number(self):
+        try:
+            return parse_id_number(self.cleaned_data["id_number"]).number
+        except IdNumberError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="审核结论", choices=[("approve", "批准"), ("reject", "不予批准")], widget=forms.RadioSelect)
+    reason = forms.CharField(label="审核意见", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

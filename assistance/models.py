@@ -144,3 +144,81 @@ class SubsidyRunLine(models.Model):
     class Meta:
         verbose_name = "资助参保名单明细"
         constraints = [models.UniqueConstraint(fields=["run", "person"], name="one_subsidy_per_person_per_run")]
+
+
+def evidence_path(instance, filename):
+    return f"evidence/{instance.application_id}/{instance.sha256[:16]}-{filename[-60:]}"
+
+
+class Application(models.Model):
+    """依申请救助: class 3-4 medical assistance, tilted assistance, or the one-time assistance for
+    the 12 months before certification (S001 §四(六)). Accepted by the township (乡镇受理),
+    decided by the county bureau (县局审核), each step by a different user."""
+
+    class Kind(models.TextChoices):
+        CLASS_3_4 = "class_3_4", "三、四类医疗救助"
+        TILTED = "tilted", "倾斜救助"
+        ONE_TIME = "one_time", "认定前12个月一次性救助"
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "乡镇已受理"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "未批准"
+
+    person = models.ForeignKey("enrollment.Person", verbose_name="申请人", on_delete=models.PROTECT, related_name="applications")
+    kind = models.CharField("申请类型", max_length=20, choices=Kind.choices)
+    reason = models.TextField("申请理由")
+    amount_claimed = models.DecimalField("申请金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.ACCEPTED)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="受理人", on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField("受理时间", auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock
+    region_path = models.CharField(max_length=200, editable=False)
+
+    history = HistoricalRecords()
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "救助申请"
+        verbose_name_plural = "救助申请"
+        ordering = ["accepted_at"]
+        permissions = [("review_application", "审核救助申请")]
+        indexes = [models.Index(fields=["status", "accepted_at"], name="application_queue")]
+
+    def __str__(self):
+        return f"{self.person.name} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.person.region_path
+        super().save(*args, **kwargs)
+
+
+class ApplicationStep(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField("环节", max_length=20)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    comment = models.TextField("意见", blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Evidence(models.Model):
+    """A supporting document (PDF/JPG/PNG), stored privately and served only to users who may
+    see the application."""
+
+    objects = RegionScopedQuerySet.as_manager()
+    region_path_lookup = "application__region_path"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path)
+    original_name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)

@@ -13,4 +13,8 @@ urlpatterns = [
     path("subsidy-runs/<int:pk>/", views.subsidy_run, name="subsidy_run"),
     path("subsidy-runs/<int:pk>/export.xlsx", views.subsidy_run_export, name="subsidy_run_export"),
     path("coverage-gap/", views.coverage_gap, name="coverage_gap"),
+    path("applications/", views.application_queue, name="applications"),
+    path("applications/new/", views.application_new, name="application_new"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
 ]

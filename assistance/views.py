@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 
 from assistance import forms, selectors
-from assistance.models import HardshipIdentity, Payer, SubsidyRun
+from assistance.models import Application, Evidence, HardshipIdentity, Payer, SubsidyRun
+from assistance.services import applications as application_services
 from assistance.services import identities as identity_services
 from assistance.services import subsidies as subsidy_services
 from core.errors import ServiceError
@@ -168,3 +169,65 @@ def coverage_gap(request):
     by_village = subsidy_services.gap_by_village(people)
     return render(request, "assistance/coverage_gap.html", {"form": form, "year": year, "by_village": by_village,
                                                             "total": sum(n for _v, n, _p in by_village)})
+
+
+@permission_required("assistance.view_application", raise_exception=True)
+def application_queue(request):
+    items = application_services.review_queue(request.user)
+    recent = Application.objects.restrict(request.user).exclude(status=Application.Status.ACCEPTED).select_related("person").order_by("-decided_on")[:30]
+    return render(request, "assistance/application_queue.html", {"items": items, "recent": recent,
+                                                                 "overdue_days": application_services.OVERDUE_DAYS})
+
+
+@permission_required("assistance.add_application", raise_exception=True)
+def application_new(request):
+    form = forms.ApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = Person.objects.restrict(request.user).filter(id_number=data["id_number"]).first()
+        if person is None:
+            form.add_error("id_number", "您的辖区内没有登记该身份证号的人员")
+        else:
+            try:
+                application = application_services.application_accept(
+                    user=request.user, person=person, kind=data["kind"], reason=data["reason"],
+                    amount_claimed=data.get("amount_claimed"), files=data.get("evidence") or [])
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"已受理 {person.name} 的{application.get_kind_display()}申请")
+                return redirect("assistance:application", pk=application.pk)
+    return render(request, "assistance/form.html", {"form": form, "title": "受理救助申请", "multipart": True})
+
+
+@permission_required("assistance.view_application", raise_exception=True)
+def application_detail(request, pk):
+    application = get_restricted_object_or_404(request, Application.objects.select_related("person", "accepted_by", "decided_by"), pk=pk)
+    form = forms.DecisionForm(request.POST or None, initial={"version": application.version})
+    if request.method == "POST":
+        if form.is_valid():
+            application.version = form.cleaned_data["version"]
+            try:
+                application_services.application_decide(user=request.user, application=application,
+                                                        approve=form.cleaned_data["decision"] == "approve", reason=form.cleaned_data["reason"])
+            except ServiceError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "审核结论已保存")
+            return redirect("assistance:application", pk=pk)
+    overdue = application.status == Application.Status.ACCEPTED and (timezone.now() - application.accepted_at).days > application_services.OVERDUE_DAYS
+    return render(request, "assistance/application_detail.html", {
+        "application": application, "form": form, "overdue": overdue, "steps": application.steps.select_related("user"),
+        "evidence": application.evidence.all(),
+        "can_decide": request.user.has_perm("assistance.review_application") and application.status == Application.Status.ACCEPTED
+        and application.accepted_by_id != request.user.pk,
+    })
+
+
+@permission_required("assistance.view_application", raise_exception=True)
+def evidence_file(request, pk):
+    """Evidence is private: streamed only to users who may see the application."""
+    evidence = get_restricted_object_or_404(request, Evidence.objects.select_related("application"), pk=pk)
+    from django.http import FileResponse
+
+    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.original_name)

@@ -37,12 +37,13 @@ ROLE_PERMISSIONS = {
         "core.view_full_id_number",
         "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
         "core.view_importjob", "enrollment.view_employeecoverage",
-        *_IDENTITY, "assistance.add_subsidyrun",
+        *_IDENTITY, "assistance.add_subsidyrun", "assistance.view_application", "assistance.add_application",
     ],
     REVIEWER: _PEOPLE_VIEW + [
         "core.view_full_id_number", "enrollment.change_enrollment",
         "enrollment.export_person", "enrollment.export_enrollment", "core.view_importjob",
         "enrollment.view_employeecoverage", "assistance.view_hardshipidentity",
+        "assistance.view_application", "assistance.review_application",
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS = {
         "enrollment.view_employeecoverage", "enrollment.add_employeecoverage", "enrollment.change_employeecoverage",
         "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
+        "assistance.view_application", "assistance.review_application",
     ],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

@@ -1,0 +1,113 @@
+"""Application-based assistance (依申请救助, S001 §四(六)): the township accepts (乡镇受理), the
+county bureau decides (县局审核). Maker-checker: the decision is made by a user other than the
+one who accepted. Two users deciding at once cannot both succeed (optimistic lock on version).
+An approval makes the assistance effective from the decision date."""
+
+import hashlib
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assistance.models import Application, ApplicationStep, Evidence
+from core.audit import stamp
+from core.errors import ServiceError
+from core.models import RegionLevel
+from core.restrict import path_allowed
+
+OVERDUE_DAYS = 15  # the issue: items older than 15 days are highlighted
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+Status = Application.Status
+
+
+def evidence_type(data: bytes) -> str | None:
+    """The type of an evidence file by its first bytes (the name can lie)."""
+    return next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
+
+
+def _check_evidence(files) -> list[tuple[str, bytes, str]]:
+    checked = []
+    limit = getattr(settings, "EVIDENCE_MAX_BYTES", MAX_EVIDENCE_BYTES)
+    for upload in files:
+        if upload.size > limit:
+            raise ServiceError("evidence_size", f"材料「{upload.name}」超过 {limit // 1048576} MB", "evidence")
+        data = upload.read()
+        kind = evidence_type(data)
+        if kind is None:
+            raise ServiceError("evidence_type", f"材料「{upload.name}」不是 PDF、JPG 或 PNG 文件", "evidence")
+        checked.append((upload.name, data, kind))
+    return checked
+
+
+@transaction.atomic
+def application_accept(*, user, person, kind: str, reason: str, amount_claimed=None, files=()) -> Application:
+    """The township receives an application with its evidence."""
+    if not user.has_perm("assistance.add_application"):
+        raise ServiceError("denied", "您没有受理救助申请的权限")
+    if not path_allowed(user, person.region_path):
+        raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "person")
+    if kind not in Application.Kind.values:
+        raise ServiceError("kind", f"未知的申请类型：{kind}", "kind")
+    if not (reason or "").strip():
+        raise ServiceError("reason", "请填写申请理由", "reason")
+    checked = _check_evidence(files)
+    application = Application(person=person, kind=kind, reason=reason.strip(), amount_claimed=amount_claimed, accepted_by=user)
+    stamp(application, user, "乡镇受理")
+    application.save()
+    ApplicationStep.objects.create(application=application, action="受理", user=user, comment=reason.strip())
+    for name, data, content_type in checked:
+        digest = hashlib.sha256(data).hexdigest()
+        evidence = Evidence(application=application, original_name=name[:255], content_type=content_type, size=len(data),
+                            sha256=digest, uploaded_by=user)
+        evidence.file.save(name[-60:], ContentFile(data), save=False)
+        evidence.save()
+    return application
+
+
+def application_decide(*, user, application: Application, approve: bool, reason: str, today: date | None = None) -> Application:
+    """The county bureau's decision. Refused for the user who accepted it (maker-checker), for
+    a decided application, and for the second of two simultaneous decisions."""
+    today = today or timezone.localdate()
+    if not user.has_perm("assistance.review_application"):
+        raise ServiceError("denied", "您没有审核救助申请的权限")
+    if not path_allowed(user, application.region_path):
+        raise ServiceError("region_denied", "该申请不在您的管辖区划内")
+    if user.region is not None and user.region.level in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        raise ServiceError("level", "救助申请由县级医保部门审核")
+    if application.accepted_by_id == user.pk:
+        raise ServiceError("maker_checker", "受理人不能审核自己受理的申请（须由另一名经办人审核）")
+    if not approve and not (reason or "").strip():
+        raise ServiceError("reason", "不予批准须说明理由", "reason")
+    status = Status.APPROVED if approve else Status.REJECTED
+    with transaction.atomic():
+        # Optimistic lock: only the version we read may be decided, and only once.
+        updated = Application.objects.filter(pk=application.pk, version=application.version, status=Status.ACCEPTED).update(
+            status=status, decided_by=user, decided_on=today, decision_reason=(reason or "").strip(), version=F("version") + 1)
+        if updated != 1:
+            raise ServiceError("conflict", "该申请已被他人处理或已变更，请刷新后查看")
+        application.refresh_from_db()
+        ApplicationStep.objects.create(application=application, action="批准" if approve else "不予批准", user=user, comment=reason or "")
+        stamp(application, user, "县局审核")
+        application.save()  # the audit row of the decision (values unchanged)
+    return application
+
+
+def review_queue(user, *, today: date | None = None):
+    """Applications awaiting the user's decision, oldest first, with an overdue flag."""
+    today = today or timezone.localdate()
+    overdue_before = timezone.now() - timedelta(days=OVERDUE_DAYS)
+    items = list(Application.objects.restrict(user).filter(status=Status.ACCEPTED).select_related("person", "accepted_by"))
+    for item in items:
+        item.overdue = item.accepted_at < overdue_before
+        item.own = item.accepted_by_id == user.pk
+    return items
+
+
+def approved_on(person_id: int, kind: str, day: date) -> Application | None:
+    """The approved application of a kind in force on a day (effective from its decision)."""
+    return (Application.objects.filter(person_id=person_id, kind=kind, status=Status.APPROVED, decided_on__lte=day)
+            .order_by("-decided_on").first())
