@@ -7,6 +7,24 @@ from core.models import ImportJob, Region, SecurityEvent, User
 from core.security import record_denied
 
 
+class CountyFilter(admin.SimpleListFilter):
+    """区划 filter for region-bound rows: the counties inside the officer's region."""
+
+    title = "县（市、区）"
+    parameter_name = "county"
+
+    def lookups(self, request, model_admin):
+        from core.models import RegionLevel
+
+        return [(r.path, r.name) for r in Region.objects.restrict(request.user).filter(level=RegionLevel.COUNTY).order_by("path")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            lookup = getattr(queryset.model, "region_path_lookup", "region_path")
+            return queryset.filter(**{f"{lookup}__startswith": self.value()})
+        return queryset
+
+
 class RegionScopedAdminMixin:
     """Admin pages show only the officer's region subtree (core.restrict): lists, change
     pages, foreign-key choices, exports. An object of another region by URL is a 403 and a

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import RegionScopedAdminMixin
+from core.admin import CountyFilter, RegionScopedAdminMixin
 from core.resources import EngineImportExportMixin, MaskedExportMixin
 from enrollment.models import (
     CollectionWindow,
@@ -46,7 +46,7 @@ class EngineImportExportAdmin(EngineImportExportMixin, MaskedExportMixin, Scoped
 class PersonAdmin(MaskedExportMixin, ScopedHistoryAdmin):
     resource_classes = [PersonExportResource]
     list_display = ("name", "masked_id_number", "gender", "birth_date", "village", "status")
-    list_filter = ("status", "gender")
+    list_filter = (CountyFilter, "status", "gender")
     search_fields = ("=id_number", "name")
     list_select_related = ("village",)
     raw_id_fields = ("household",)
@@ -72,7 +72,7 @@ class EnrollmentAdmin(EngineImportExportAdmin):
     import_resource = EnrollmentListResource
     export_resource = EnrollmentExportResource
     list_display = ("person", "benefit_year", "category", "channel", "status", "amount_due", "benefit_start", "benefit_end")
-    list_filter = ("benefit_year", "status", "category", "channel", "mid_year")
+    list_filter = (CountyFilter, "benefit_year", "status", "category", "channel", "mid_year")
     search_fields = ("=person__id_number", "person__name")
     raw_id_fields = ("person", "school")
     list_select_related = ("person",)

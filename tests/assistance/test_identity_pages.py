@@ -79,3 +79,15 @@ def test_list_filters_and_isolation(client, clerk, village, jiayu_villages, othe
     assert "本县人" in page and "外县人" not in page and "低保人" not in page
     export = client.get("/assistance/identities/export.xlsx?code=orphan")
     assert export.status_code == 200
+
+
+def test_admin_filters_identities_by_county_code_and_status(client, officer, village, jiayu_villages, clerk, other_clerk):
+    from assistance.services.identities import identity_certify
+
+    identity_certify(user=clerk, person=factories.person(village, name="咸安孤儿"), code="orphan", valid_from=date(2023, 1, 1))
+    identity_certify(user=other_clerk, person=factories.person(jiayu_villages[0], name="嘉鱼孤儿"), code="orphan", valid_from=date(2023, 1, 1))
+    client.force_login(officer)
+    both = client.get("/admin/assistance/hardshipidentity/?code=orphan").content.decode()
+    assert "咸安孤儿" in both and "嘉鱼孤儿" in both
+    only = client.get(f"/admin/assistance/hardshipidentity/?county={village.path[:21]}").content.decode()
+    assert "咸安孤儿" in only and "嘉鱼孤儿" not in only
