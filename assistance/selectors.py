@@ -13,17 +13,26 @@ def identities_of(person) -> list[HardshipIdentity]:
 
 def person_assistance(person, today: date) -> dict:
     """For a person's page: the identities valid today, the resulting assistance class (the
-    most favourable), and what enrolling today would cost with them (RULES.md 1, 2.3)."""
-    from enrollment.selectors import default_category
-    from enrollment.services.enrollments import priced_with_identities
+    most favourable), and the subsidy they give for the next benefit year (RULES.md 1, 2.3)."""
+    from enrollment.rules.terms import TermsError, best_subsidy
+    from enrollment.services.policy import policy_for_region
 
     valid = [r for r in identities_of(person) if r.is_valid_on(today)]
-    result = {"valid": valid, "assistance_class": assistance_class({r.code for r in valid}), "quote": None, "quote_error": ""}
+    from assistance.services.applications import approved_on
+
+    klass = assistance_class({r.code for r in valid})
+    result = {"valid": valid, "assistance_class": klass, "quote": None, "quote_error": "",
+              # S001 §四(六): classes 3-4 receive assistance only after an approved application.
+              "needs_application": klass in (3, 4) and approved_on(person.pk, "class_3_4", today) is None}
+    year = today.year + 1
     try:
-        terms, _codes, record = priced_with_identities(person, category=default_category(person, today), assessed_on=today)
-        result["quote"] = {"terms": terms, "record": record}
-    except ServiceError as error:
+        standard = policy_for_region(person.village).standard_for(year).individual
+    except (TermsError, ServiceError) as error:
         result["quote_error"] = error.message
+        return result
+    amount, code, _source = best_subsidy(policy_for_region(person.village), year, standard, [r.code for r in valid])
+    record = next((r for r in valid if r.code == code), None)
+    result["quote"] = {"year": year, "standard": standard, "subsidy": amount, "amount_due": standard - amount, "record": record}
     return result
 
 

@@ -91,3 +91,17 @@ def test_admin_filters_identities_by_county_code_and_status(client, officer, vil
     assert "咸安孤儿" in both and "嘉鱼孤儿" in both
     only = client.get(f"/admin/assistance/hardshipidentity/?county={village.path[:21]}").content.decode()
     assert "咸安孤儿" in only and "嘉鱼孤儿" not in only
+
+
+def test_class_3_needs_an_approved_application(clerk_client, clerk, village, xianan):
+    from assistance.services.applications import application_accept, application_decide
+    from assistance.services.identities import identity_certify
+    from core.roles import REVIEWER
+
+    person = factories.person(village, name="边缘户")
+    identity_certify(user=clerk, person=person, code="low_income_edge", valid_from=date(2023, 1, 1))
+    page = clerk_client.get(f"/enrollment/people/{person.pk}/").content.decode()
+    assert "3类" in page and "须经申请批准" in page
+    application = application_accept(user=clerk, person=person, kind="class_3_4", reason="申请")
+    application_decide(user=factories.user("rev", REVIEWER, xianan), application=application, approve=True, reason="同意")
+    assert "须经申请批准" not in clerk_client.get(f"/enrollment/people/{person.pk}/").content.decode()
