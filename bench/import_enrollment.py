@@ -9,45 +9,18 @@ Target (issue 2): 100,000 rows in under 20 s (5,000 rows/s) and under 600 MB pea
 """
 
 import argparse
-import os
 import random
-import resource
-import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import django_on_postgres, peak_rss_mb
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yibao_import_bench"
 HEADERS = ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期", "学校", "身份类别", "参保年度", "家庭住址"]
 
 
 def setup():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ.setdefault("DEBUG", "0")
-    url = os.environ["DATABASE_URL"]
-    if not url.startswith("postgres"):
-        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_policies", verbosity=0)
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    django_on_postgres(DEFAULT_DB)
 
 
 def reset_tables():
@@ -184,7 +157,7 @@ def main():
     t = time.monotonic()
     data = build_file(args.rows, villages, timezone.localdate())
     print(f"file: {args.rows} rows, {len(data) / 1048576:.1f} MB, built in {time.monotonic() - t:.1f} s")
-    rss_before = peak_mb()
+    rss_before = peak_rss_mb()
 
     job, upload_s, preview_s, commit_s = run_engine(data, clerk)
     total = upload_s + preview_s + commit_s
@@ -194,7 +167,7 @@ def main():
     print(f"  preview (dry run):    {preview_s:6.2f} s  ({args.rows / preview_s:,.0f} rows/s)")
     print(f"  commit:               {commit_s:6.2f} s  ({args.rows / commit_s:,.0f} rows/s)")
     print(f"  total:                {total:6.2f} s  ({args.rows / total:,.0f} rows/s; target < 20 s)")
-    print(f"  peak RSS: {peak_mb():.0f} MB (before import {rss_before:.0f} MB; target < 600 MB)")
+    print(f"  peak RSS: {peak_rss_mb():.0f} MB (before import {rss_before:.0f} MB; target < 600 MB)")
 
     t = time.monotonic()
     job2, *_ = run_engine(data, clerk)

@@ -10,41 +10,20 @@ Target (issue 3): preview + commit under 60 s.
 import argparse
 import os
 import random
-import resource
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import django_on_postgres, peak_rss_mb
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yibao_identity_bench"
 HEADERS = ["姓名", "身份证号", "身份类别", "认定日期", "有效期至", "认定文号", "退出日期", "所属村/社区"]
 CODES = ["特困", "低保", "孤儿", "低保边缘", "因病致贫"]
 
 
 def setup(rows: int):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ.setdefault("DEBUG", "0")
-    url = os.environ["DATABASE_URL"]
-    if not url.startswith("postgres"):
-        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
+    django_on_postgres(DEFAULT_DB)
     from django.core.management import call_command
 
     from enrollment.models import Person
 
-    call_command("migrate", verbosity=0)
-    call_command("load_policies", verbosity=0)
     if Person.objects.count() < rows:
         households = (rows - Person.objects.count()) // 3 + 1000
         t = time.monotonic()
@@ -96,7 +75,7 @@ def main():
     print(f"  preview:              {t2 - t1:6.2f} s  ({len(rows) / (t2 - t1):,.0f} rows/s)")
     print(f"  commit:               {t3 - t2:6.2f} s  ({len(rows) / (t3 - t2):,.0f} rows/s)")
     print(f"  total:                {total:6.2f} s  (target < 60 s)")
-    print(f"  peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"  peak RSS: {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":
