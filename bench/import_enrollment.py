@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from common import django_on_postgres, peak_rss_mb
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yibao_import_bench"
-HEADERS = ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期", "学校", "身份类别", "参保年度", "家庭住址"]
+HEADERS = ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期", "学校", "参保年度", "家庭住址"]
 
 
 def setup():
@@ -78,14 +78,13 @@ def build_file(rows: int, villages, today: date) -> bytes:
         surname = rng.choice(SURNAMES)
         head = number(today - timedelta(days=rng.randrange(25 * 365, 75 * 365)))
         paid = window_open + timedelta(days=rng.randrange(max(1, min((today - window_open).days, 100))))
-        identity = rng.choice(["", "", "", "", "", "", "低保", "特困", "monitored_edge"])
-        out.append([_name(rng, surname), head, head, "户主", village.code, f"139{rng.randrange(10**8):08d}", "城乡居民", paid, "", identity, "", f"{village.name}{rng.randint(1, 99)}号"])
+        out.append([_name(rng, surname), head, head, "户主", village.code, f"139{rng.randrange(10**8):08d}", "城乡居民", paid, "", "", f"{village.name}{rng.randint(1, 99)}号"])
         for relation in rng.sample(["配偶", "子女", "子女", "父母"], rng.randint(0, 4)):
             if len(out) >= rows:
                 break
             age = {"配偶": (25, 75), "子女": (1, 30), "父母": (60, 90)}[relation]
             out.append([_name(rng, surname), number(today - timedelta(days=rng.randrange(age[0] * 365, age[1] * 365))), head, relation,
-                        village.code, "", "城乡居民", paid, "", "", "", ""])
+                        village.code, "", "城乡居民", paid, "", "", ""])
     return write_xlsx(HEADERS, out, title="参保名单")
 
 
