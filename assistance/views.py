@@ -126,7 +126,6 @@ def subsidy_run(request, pk):
     run = get_restricted_object_or_404(request, SubsidyRun.objects.select_related("region"), pk=pk)
     return render(request, "assistance/subsidy_run.html", {
         "run": run, "by_payer": subsidy_services.subsidy_totals(run, "payer"), "by_county": subsidy_services.subsidy_totals(run, "county"),
-        "payers": Payer.choices,
     })
 
 

@@ -83,14 +83,16 @@ def _compare(previous: SubsidyRun, lines: list) -> dict:
             "details": describe("新增", added) + describe("移出", removed) + describe("变更", changed)}
 
 
-def subsidy_totals(run: SubsidyRun, by: str) -> list[tuple[str, int, Decimal]]:
-    """(label, people, amount) per payer or per county."""
+def subsidy_totals(run: SubsidyRun, by: str) -> list[tuple[str, int, Decimal, str]]:
+    """(label, people, amount, key for the export) per payer or per county."""
     from django.db.models import Count, Sum
 
-    field = "payer" if by == "payer" else "county__name"
-    rows = run.lines.values(field).annotate(n=Count("pk"), amount=Sum("subsidy")).order_by(field)
-    labels = dict(SubsidyRunLine._meta.get_field("payer").choices) if by == "payer" else {}
-    return [(labels.get(r[field], r[field]), r["n"], r["amount"]) for r in rows]
+    if by == "payer":
+        labels = dict(SubsidyRunLine._meta.get_field("payer").choices)
+        rows = run.lines.values("payer").annotate(n=Count("pk"), amount=Sum("subsidy")).order_by("payer")
+        return [(labels.get(r["payer"], r["payer"]), r["n"], r["amount"], r["payer"]) for r in rows]
+    rows = run.lines.values("county__code", "county__name").annotate(n=Count("pk"), amount=Sum("subsidy")).order_by("county__code")
+    return [(r["county__name"], r["n"], r["amount"], r["county__code"]) for r in rows]
 
 
 def coverage_gap(user, region: Region, benefit_year: int, day: date):

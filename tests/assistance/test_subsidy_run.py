@@ -37,10 +37,10 @@ def test_every_hardship_person_once_with_the_highest_subsidy(officer, people):
     assert lines["双重乙"].code == "subsistence_allowance" and lines["双重乙"].subsidy == Decimal("342.00")  # not 342 + 190
     assert (lines["特困甲"].subsidy, lines["监测丙"].subsidy, lines["稳定丁"].subsidy) == (Decimal("380.00"), Decimal("190.00"), Decimal("80.00"))
     assert run.total == Decimal("380") + Decimal("342") + Decimal("190") + Decimal("80") + Decimal("380")
-    by_payer = {label: (n, amount) for label, n, amount in subsidy_totals(run, "payer")}
+    by_payer = {label: (n, amount) for label, n, amount, _key in subsidy_totals(run, "payer")}
     assert by_payer["医疗救助基金"] == (3, Decimal("1102.00"))
     assert by_payer["乡村振兴部门"] == (2, Decimal("270.00"))
-    by_county = {label: n for label, n, _ in subsidy_totals(run, "county")}
+    by_county = {label: n for label, n, _amount, _key in subsidy_totals(run, "county")}
     assert by_county == {"咸安区": 4, "嘉鱼县": 1}
 
 
@@ -90,3 +90,12 @@ def test_coverage_gap_lists_hardship_people_not_yet_enrolled(clerk, clerk_client
     export = clerk_client.get(f"/assistance/coverage-gap/?benefit_year={year}&export=1")
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert len(rows) == 4
+
+
+def test_export_per_county(officer, client, people):
+    run = subsidy_run_create(user=officer, region=officer.region, benefit_year=2023, assessed_on=ASSESSED)
+    client.force_login(officer)
+    page = client.get(f"/assistance/subsidy-runs/{run.pk}/").content.decode()
+    assert "?county=421221" in page
+    rows = list(load_workbook(io.BytesIO(client.get(f"/assistance/subsidy-runs/{run.pk}/export.xlsx?county=421221").content)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["嘉鱼戊", "合计"]
