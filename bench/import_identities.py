@@ -48,6 +48,8 @@ def main():
 
     with connection.cursor() as cursor:
         cursor.execute("UPDATE enrollment_enrollment SET subsidy_identity_record_id = NULL WHERE subsidy_identity_record_id IS NOT NULL")
+        cursor.execute("DELETE FROM assistance_subsidyrunline")
+        cursor.execute("DELETE FROM assistance_subsidyrun")
         cursor.execute("DELETE FROM assistance_hardshipidentity")
         cursor.execute("TRUNCATE assistance_historicalhardshipidentity")
     civil = user_upsert(username="bench_civil", password="bench-pass-2026", group="民政", region_code="421202", full_name="基准民政")

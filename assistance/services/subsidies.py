@@ -69,7 +69,7 @@ def subsidy_run_create(*, user, region: Region, benefit_year: int, assessed_on: 
 
 
 def _compare(previous: SubsidyRun, lines: list) -> dict:
-    before = {l.person_id: (l.code, str(l.subsidy)) for l in previous.lines.all().only("person_id", "code", "subsidy")}
+    before = {pid: (code, str(amount)) for pid, code, amount in previous.lines.values_list("person_id", "code", "subsidy")}
     after = {l.person_id: (l.code, str(l.subsidy)) for l in lines}
     added = [p for p in after if p not in before]
     removed = [p for p in before if p not in after]
