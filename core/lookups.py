@@ -1,6 +1,6 @@
 """`field__any=[...]`: membership as `field = ANY(%s)` with one array parameter on
 PostgreSQL. A batch lookup of thousands of ID numbers then sends one parameter instead of
-thousands of placeholders (which psycopg and Django both handle one by one); elsewhere it is
+thousands of bind parameters (which psycopg and Django both handle one by one); elsewhere it is
 the ordinary IN lookup."""
 
 from django.db.models import Field
