@@ -1,0 +1,79 @@
+"""Settlement parameters of RULES.md 3-5, loaded by `manage.py load_policies` as
+PolicyParameter rows: (scheme, name, value, unit, source, confirmed). One row per number;
+mappings are spelled name.key. Values the sources leave open are unconfirmed."""
+
+from decimal import Decimal as D
+
+BASIC, CI, MA = "resident_basic", "critical_illness", "medical_assistance"
+
+XIANNING_BASIC = [
+    # X000 art. 26: class-B first self-pay
+    ("first_pay_rate.class_b_drug", D("0.10"), "rate", "X000 art. 26", True),
+    ("first_pay_rate.blood", D("0.30"), "rate", "X000 art. 26", True),
+    ("first_pay_rate.class_b_treatment", D("0.10"), "rate", "X000 art. 26", True),
+    ("first_pay_rate.material_general", D("0.10"), "rate", "X000 art. 26", True),
+    ("first_pay_rate.material_other_domestic", D("0.15"), "rate", "X000 art. 26", True),
+    ("first_pay_rate.material_other_imported", D("0.30"), "rate", "X000 art. 26", True),
+    # X000 art. 20: location first self-pay, deductibles and rates by level
+    ("location_rate.local", D("0"), "rate", "X000 art. 20", True),
+    ("location_rate.county_at_city", D("0.05"), "rate", "X000 art. 20(一)3", True),
+    ("location_rate.remote_filed", D("0.10"), "rate", "X000 art. 20(二)1", True),
+    ("location_rate.remote_unfiled", D("0.20"), "rate", "X000 art. 20(二)1", True),
+    ("location_rate.remote_emergency_nondesignated", D("0.20"), "rate", "X000 art. 20(二)1", True),
+    ("inpatient_deductible.1", D("200"), "yuan", "X000 art. 20(一)1", True),
+    ("inpatient_deductible.2", D("600"), "yuan", "X000 art. 20(一)1", True),
+    ("inpatient_deductible.3", D("1000"), "yuan", "X000 art. 20(一)1", True),
+    ("inpatient_rate.1", D("0.85"), "rate", "X000 art. 20(一)2", True),
+    ("inpatient_rate.2", D("0.70"), "rate", "X000 art. 20(一)2", True),
+    ("inpatient_rate.3", D("0.60"), "rate", "X000 art. 20(一)2", True),
+    ("annual_cap", D("200000"), "yuan", "X000 art. 22", True),
+    # X000 art. 17: general outpatient pooling and 两病
+    ("outpatient_rate", D("0.50"), "rate", "X000 art. 17", True),
+    ("outpatient_daily_cap.secondary_plus", D("50"), "yuan", "X000 art. 17; N004 §二", True),
+    ("outpatient_daily_cap.township", D("25"), "yuan", "X000 art. 17", True),
+    ("outpatient_daily_cap.village", D("15"), "yuan", "X000 art. 17", True),
+    ("outpatient_annual_cap", D("350"), "yuan", "X000 art. 17; N004 §二", True),
+    ("two_diseases_extra_cap", D("200"), "yuan", "X000 art. 17", True),
+    # X000 art. 18: general consultation fee
+    ("general_fee.township", D("13"), "yuan", "X000 art. 18", True),
+    ("general_fee_fund.township", D("9"), "yuan", "X000 art. 18", True),
+    ("general_fee.village", D("8"), "yuan", "X000 art. 18", True),
+    ("general_fee_fund.village", D("7"), "yuan", "X000 art. 18", True),
+    # RULES.md 3.5: chronic outpatient (吉林 J003 §二(三)10 values; for 咸宁 not from the sources)
+    ("chronic_rate", D("0.60"), "rate", "J003 §二(三)10 (咸宁: not from the sources)", False),
+    ("chronic_annual_cap", D("6500"), "yuan", "J003 §二(三)10 (咸宁: not from the sources)", False),
+    ("special_diseases", "malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "codes", "N004 §八; J003 §二(三)10", False),
+]
+
+CRITICAL_ILLNESS = [
+    ("ci_deductible", D("12000"), "yuan", "RULES.md 4 (X000 art. 23; not from the sources)", False),
+    ("ci_band.12000", D("0.60"), "rate", "RULES.md 4 (not from the sources)", False),
+    ("ci_band.50000", D("0.65"), "rate", "RULES.md 4 (not from the sources)", False),
+    ("ci_band.100000", D("0.70"), "rate", "RULES.md 4 (not from the sources)", False),
+    ("ci_cap", D("400000"), "yuan", "RULES.md 4 (not from the sources)", False),
+    ("ci_special_codes", "extreme_poverty,orphan,subsistence_allowance,returned_to_poverty", "codes", "RULES.md 4 (national 2021 guidance)", False),
+    ("ci_special_deductible_factor", D("0.5"), "rate", "RULES.md 4 (national 2021 guidance)", False),
+    ("ci_special_rate_bonus", D("0.05"), "rate", "RULES.md 4 (national 2021 guidance)", False),
+]
+
+MEDICAL_ASSISTANCE = [
+    ("ma_deductible.1", D("0"), "yuan", "S001 §三(四)2", True),
+    ("ma_deductible.2", D("0"), "yuan", "S001 §三(四)2", True),
+    ("ma_deductible.3", D("1500"), "yuan", "S001 §三(四)2", True),
+    ("ma_deductible.4", D("5000"), "yuan", "S001 §三(四)2", True),
+    ("ma_inpatient_rate.1", D("1.00"), "rate", "S001 §三(四)2", True),
+    ("ma_inpatient_rate.2", D("0.70"), "rate", "S001 §三(四)2", True),
+    ("ma_inpatient_rate.3", D("0.65"), "rate", "S001 §三(四)2", True),
+    ("ma_inpatient_rate.4", D("0.50"), "rate", "S001 §三(四)2", True),
+    ("ma_chronic_rate", D("0.50"), "rate", "S001 §三(四)1", True),
+    ("ma_cap", D("50000"), "yuan", "S001 §三(四)", True),
+    ("tilted_threshold", D("5000"), "yuan", "S001 §三(四)4", True),
+    ("tilted_rate", D("0.50"), "rate", "S001 §三(四)4", True),
+    ("tilted_cap", D("100000"), "yuan", "S001 §三(四)4", True),
+    ("backstop_codes", "returned_to_poverty,monitored_unstable,monitored_edge,monitored_sudden", "codes", "S001 §三(四)", True),
+    ("backstop_threshold", D("5000"), "yuan", "S001 §三(四)", True),
+    ("backstop_personal_rate", D("0.05"), "rate", "S001 §三(四)", True),
+]
+
+# One row per scheme; MA classes come from the assistance app's class table (S001 §二).
+PRESETS = {BASIC: XIANNING_BASIC, CI: CRITICAL_ILLNESS, MA: MEDICAL_ASSISTANCE}
