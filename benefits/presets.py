@@ -45,6 +45,26 @@ XIANNING_BASIC = [
     ("special_diseases", "malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "codes", "N004 §八; J003 §二(三)10", False),
 ]
 
+# 吉林 (J003 §二(三)9-10): rates 80/70/60% by level, every class-B line 10% first self-pay,
+# chronic 60% up to 6,500. J003 gives no deductibles, location rates or outpatient caps:
+# those keep 咸宁's values, unconfirmed.
+_JILIN = {
+    "inpatient_rate.1": D("0.80"), "inpatient_rate.2": D("0.70"), "inpatient_rate.3": D("0.60"),
+    **{f"first_pay_rate.{line}": D("0.10") for line in ("class_b_drug", "blood", "class_b_treatment", "material_general",
+                                                        "material_other_domestic", "material_other_imported")},
+    "chronic_rate": D("0.60"), "chronic_annual_cap": D("6500"),
+}
+
+
+def _jilin(row):
+    name, value, unit, source, _confirmed = row
+    if name in _JILIN:
+        return name, _JILIN[name], unit, "J003 §二(三)9-10", True
+    return name, value, unit, f"{source}（吉林未规定，沿用咸宁）", False
+
+
+JILIN_BASIC = [_jilin(row) for row in XIANNING_BASIC]
+
 CRITICAL_ILLNESS = [
     ("ci_deductible", D("12000"), "yuan", "RULES.md 4 (X000 art. 23; not from the sources)", False),
     ("ci_band.12000", D("0.60"), "rate", "RULES.md 4 (not from the sources)", False),

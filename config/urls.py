@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from benefits import views as benefits_views
 from enrollment import views as enrollment_views
 
 admin.site.site_header = "医保经办管理系统"
@@ -15,5 +16,7 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("imports/", include("core.urls")),
     path("assistance/", include("assistance.urls")),
+    path("benefits/", include("benefits.urls")),
+    path("api/trial-settlement/", benefits_views.trial_api, name="trial_api"),
     path("admin/", admin.site.urls),
 ]

@@ -27,7 +27,7 @@ _POLICY = [
     f"enrollment.{action}_{model}"
     for model in ("residentscheme", "contributionstandard", "collectionwindow", "subsidyrule", "schemeassignment")
     for action in ("view", "add", "change")
-]
+] + ["benefits.view_policyparameter", "benefits.add_policyparameter", "benefits.change_policyparameter"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]

@@ -10,8 +10,11 @@ from tests import factories
 def presets(db):
     from assistance.presets import load_assistance_presets
 
+    from benefits.services.policy import load_settlement_presets
+
     load_resident_presets()
     load_assistance_presets()
+    load_settlement_presets()
 
 
 @pytest.fixture

@@ -177,7 +177,7 @@ def validate(visit: Visit) -> None:
 def settle(policy: SettlementPolicy, visit: Visit, person: Eligibility, ytd: YearToDate) -> Split:
     validate(visit)
     if visit.kind == "general_fee":
-        return _general_fee(policy, visit, person)
+        return _general_fee(policy, visit, person, ytd)
     steps: list[Step] = []
     costs = {line: money(visit.costs.get(line, ZERO)) for line in COST_LINES}
     total = sum(costs.values(), ZERO)
@@ -352,13 +352,13 @@ def _assistance(policy, visit, person, base_add, ytd, steps):
     return ma, add, extra
 
 
-def _general_fee(policy, visit, person):
+def _general_fee(policy, visit, person, ytd):
     # X000 art. 18: at zero-markup township/community centres and village clinics, a fixed fee
-    # of which the fund pays a fixed share; the uninsured pay all.
+    # of which the fund pays a fixed share (within the annual cap); the uninsured pay all.
     if visit.facility_tier not in policy.general_fee:
         raise SettlementError("facility_tier", "一般诊疗费只在乡镇卫生院、社区卫生服务中心和村卫生室收取", "facility_tier")
     fee, share = policy.general_fee[visit.facility_tier]
-    fund = share if person.insured and visit.zero_markup else ZERO
-    steps = (Step("一般诊疗费", fee, policy.source("general_fee")), Step("基本医保支付", fund, policy.source("general_fee")),
-             Step("个人负担", fee - fund))
-    return Split(fee, ZERO, ZERO, fee, ZERO, ZERO, fund, ZERO, ZERO, ZERO, fee - fund, steps)
+    steps = [Step("一般诊疗费", fee, policy.source("general_fee"))]
+    fund = _annual_cap(policy, share, ytd, steps) if person.insured and visit.zero_markup else ZERO
+    steps += [Step("基本医保支付", fund, policy.source("general_fee")), Step("个人负担", fee - fund)]
+    return Split(fee, ZERO, ZERO, fee, ZERO, ZERO, fund, ZERO, ZERO, ZERO, fee - fund, tuple(steps))

@@ -4,6 +4,7 @@ collection windows, subsidies). Creates what is missing; never overwrites office
 from django.core.management.base import BaseCommand
 
 from assistance.presets import load_assistance_presets
+from benefits.services.policy import load_settlement_presets
 from enrollment.services.policy import load_resident_presets
 
 
@@ -13,5 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = load_resident_presets()
         created["assistance_classes"] = load_assistance_presets()
+        created["settlement_parameters"] = load_settlement_presets()
         summary = "，".join(f"{key} {value}" for key, value in created.items())
         self.stdout.write(f"政策预置已加载（新建：{summary}）")

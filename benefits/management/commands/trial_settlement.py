@@ -1,0 +1,28 @@
+"""`manage.py trial_settlement`: one JSON object on stdin, one on stdout (README, "Trial
+calculation"). Bad input exits with status 2 and {"error", "field"}."""
+
+import json
+import sys
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+
+from benefits.rules.settlement import SettlementError
+from benefits.services.trial import trial
+
+
+class Command(BaseCommand):
+    help = "待遇试算：标准输入读取一个JSON对象，标准输出写出基本医保、大病保险、医疗救助和个人负担"
+
+    def handle(self, *args, **options):
+        try:
+            result = trial(json.loads(sys.stdin.read(), parse_float=Decimal))
+        except json.JSONDecodeError:
+            self._fail("输入不是有效的 JSON", "input")
+        except SettlementError as error:
+            self._fail(error.message, error.field)
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def _fail(self, message, field):
+        self.stdout.write(json.dumps({"error": message, "field": field}, ensure_ascii=False))
+        sys.exit(2)

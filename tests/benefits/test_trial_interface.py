@@ -1,0 +1,112 @@
+"""The trial calculation's three doors (command, JSON endpoint, page) over the parameters in
+the database: the worked examples exactly, errors, versioned parameters."""
+
+import io
+import json
+import sys
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from benefits.models import PolicyParameter
+from benefits.services.policy import settlement_policy
+from core.models import Region
+
+pytestmark = pytest.mark.django_db
+EXAMPLE_1 = {"region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "location": "local",
+             "costs": {"class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500"}}
+
+
+def run(payload, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(payload if isinstance(payload, str) else json.dumps(payload)))
+    out = io.StringIO()
+    try:
+        call_command("trial_settlement", stdout=out)
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code
+    return status, json.loads(out.getvalue())
+
+
+def test_worked_example_1_through_the_command(presets, monkeypatch):
+    status, out = run(EXAMPLE_1, monkeypatch)
+    assert status == 0
+    assert {k: out[k] for k in ("total", "out_of_catalogue", "class_b_first_pay", "policy_range", "location_first_pay", "deductible",
+                                "basic_fund", "critical_illness", "assistance", "extra_assistance", "personal")} == {
+        "total": "10500.00", "out_of_catalogue": "500.00", "class_b_first_pay": "200.00", "policy_range": "9800.00",
+        "location_first_pay": "0.00", "deductible": "600.00", "basic_fund": "6440.00", "critical_illness": "0.00",
+        "assistance": "0.00", "extra_assistance": "0.00", "personal": "4060.00"}
+    assert {"step": "起付标准", "amount": "600.00", "source": "X000 art. 20(一)1"} in out["explanation"]
+
+
+def test_worked_examples_2_3_4(presets, monkeypatch):
+    _, two = run({**EXAMPLE_1, "person": {"identities": ["subsistence_allowance"]}}, monkeypatch)
+    assert (two["assistance"], two["personal"]) == ("2352.00", "1708.00")
+    _, three = run({"region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 3, "location": "remote_unfiled",
+                    "costs": {"class_a": 20000}}, monkeypatch)
+    assert (three["location_first_pay"], three["deductible"], three["basic_fund"], three["personal"]) == ("4000.00", "1000.00", "9000.00", "11000.00")
+    _, four = run({"region": "xianning", "date": "2023-03-15", "visit": "outpatient", "facility_tier": "village", "costs": {"class_a": 40}},
+                  monkeypatch)
+    assert (four["basic_fund"], four["personal"]) == ("15.00", "25.00")
+
+
+def test_general_fee_ignores_costs(presets, monkeypatch):
+    _, out = run({"region": "shiyan", "date": "2023-03-15", "visit": "general_fee", "facility_tier": "township", "costs": {"class_a": 999}},
+                 monkeypatch)
+    assert (out["total"], out["basic_fund"], out["personal"]) == ("13.00", "9.00", "4.00")
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({**EXAMPLE_1, "region": "wuhan"}, "region"),
+    ({**EXAMPLE_1, "date": "2023-02-30"}, "date"),
+    ({**EXAMPLE_1, "visit": "dental"}, "visit"),
+    ({**EXAMPLE_1, "location": "moon"}, "location"),
+    ({**EXAMPLE_1, "costs": {"class_a": "-5"}}, "costs.class_a"),
+    ({**EXAMPLE_1, "costs": {"caviar": "5"}}, "costs"),
+    ({**EXAMPLE_1, "person": {"identities": ["rich"]}}, "identities"),
+    ({**EXAMPLE_1, "year_to_date": {"basic_fund": "abc"}}, "year_to_date.basic_fund"),
+])
+def test_bad_input_exits_2(presets, monkeypatch, payload, field):
+    status, out = run(payload, monkeypatch)
+    assert status == 2 and out["field"] == field and out["error"]
+
+
+def test_endpoint_needs_login_and_answers_400_on_bad_input(client, clerk, presets):
+    assert client.post("/api/trial-settlement/", EXAMPLE_1, content_type="application/json").status_code == 401
+    client.force_login(clerk)
+    ok = client.post("/api/trial-settlement/", EXAMPLE_1, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["personal"] == "4060.00"
+    bad = client.post("/api/trial-settlement/", {**EXAMPLE_1, "region": "x"}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "region"
+
+
+def test_trial_page(clerk_client, presets):
+    response = clerk_client.post("/benefits/trial/", {
+        "region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "facility_tier": "secondary_plus",
+        "location": "local", "class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500", "identities": ["subsistence_allowance"]})
+    page = response.content.decode()
+    assert 'id="personal">1708.00<' in page and "S001 §三(四)2" in page
+
+
+def test_parameter_changes_are_versioned_and_dated(presets, officer):
+    xianning = Region.objects.get(code="421200")
+    rate = PolicyParameter.objects.get(region=xianning, name="inpatient_rate.2")
+    before = settlement_policy(xianning, date(2023, 3, 15))
+    rate.value = "0.75"
+    rate.save()
+    rate.refresh_from_db()
+    assert rate.version == 2 and rate.history.count() == 2
+    assert settlement_policy(xianning, date(2023, 3, 15)).inpatient_rate[2] == 75 / __import__("decimal").Decimal(100)
+    assert before.versions["inpatient_rate.2"] == [rate.pk, 1]
+    # A new value from a later date: earlier visits keep the old one.
+    PolicyParameter.objects.create(region=xianning, scheme="resident_basic", name="inpatient_rate.2", value="0.80", unit="rate",
+                                   valid_from=date(2024, 1, 1), source="test")
+    assert settlement_policy(xianning, date(2023, 12, 31)).inpatient_rate[2] == __import__("decimal").Decimal("0.75")
+    assert settlement_policy(xianning, date(2024, 1, 1)).inpatient_rate[2] == __import__("decimal").Decimal("0.80")
+
+
+def test_parameter_page_marks_unconfirmed_values(client, officer, presets):
+    client.force_login(officer)
+    page = client.get("/benefits/parameters/").content.decode()
+    assert "ci_deductible" in page and "待确认" in page
