@@ -50,3 +50,139 @@ class PolicyParameter(models.Model):
         if self.pk is not None:
             self.version = (type(self).objects.filter(pk=self.pk).values_list("version", flat=True).first() or 0) + 1
         super().save(*args, **kwargs)
+
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": 0}
+
+
+class Facility(models.Model):
+    """A designated facility (定点医药机构) under agreement with the bureau."""
+
+    class Tier(models.TextChoices):
+        VILLAGE = "village", "村卫生室/社区卫生服务站/诊所"
+        TOWNSHIP = "township", "乡镇卫生院/社区卫生服务中心"
+        SECONDARY_PLUS = "secondary_plus", "二级及以上医疗机构"
+
+    code = models.CharField("机构编码", max_length=30, unique=True)
+    name = models.CharField("机构名称", max_length=200)
+    level = models.PositiveSmallIntegerField("级别", choices=[(1, "一级"), (2, "二级"), (3, "三级")])
+    tier = models.CharField("门诊机构类别", max_length=20, choices=Tier.choices)
+    region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)
+    city_level = models.BooleanField("市级医疗机构", default=False)
+    zero_markup = models.BooleanField("药品零差率", default=True)
+    agreement_from = models.DateField("协议开始")
+    agreement_to = models.DateField("协议结束", null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "定点医药机构"
+        verbose_name_plural = "定点医药机构"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.region.path
+        super().save(*args, **kwargs)
+
+
+class Settlement(models.Model):
+    """结算单: one settled visit, its cost lines, the split of the three tiers and the person,
+    the parameter versions it used and its explanation. Never edited: a correction is a
+    reversal record (冲正) and a new settlement."""
+
+    class Status(models.TextChoices):
+        SETTLED = "settled", "已结算"
+        REVERSED = "reversed", "已冲正"
+        REVERSAL = "reversal", "冲正记录"
+
+    class Kind(models.TextChoices):
+        INPATIENT = "inpatient", "住院"
+        OUTPATIENT = "outpatient", "普通门诊"
+        TWO_DISEASES_DRUG = "two_diseases_drug", "两病用药"
+        CHRONIC = "chronic", "门诊慢特病"
+        GENERAL_FEE = "general_fee", "一般诊疗费"
+
+    person = models.ForeignKey("enrollment.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="settlements", db_index=False)
+    facility = models.ForeignKey(Facility, verbose_name="定点机构", on_delete=models.PROTECT, related_name="settlements", db_index=False)
+    bill_number = models.CharField("结算单号", max_length=60)
+    kind = models.CharField("就医类型", max_length=20, choices=Kind.choices)
+    visit_date = models.DateField("就诊（入院）日期")
+    discharge_date = models.DateField("出院日期", null=True, blank=True)
+    year = models.PositiveSmallIntegerField("年度")
+    location = models.CharField("就医地", max_length=40, default="local")
+    disease = models.CharField("病种", max_length=60, blank=True)
+    class_a = models.DecimalField("甲类", **MONEY)
+    class_b_drug = models.DecimalField("乙类药品", **MONEY)
+    blood = models.DecimalField("血液制品", **MONEY)
+    class_b_treatment = models.DecimalField("乙类诊疗项目", **MONEY)
+    material_general = models.DecimalField("综合医疗服务类材料", **MONEY)
+    material_other_domestic = models.DecimalField("其他类材料（国产）", **MONEY)
+    material_other_imported = models.DecimalField("其他类材料（进口）", **MONEY)
+    out_of_catalogue = models.DecimalField("目录外", **MONEY)
+    total = models.DecimalField("费用合计", **MONEY)
+    class_b_first_pay = models.DecimalField("乙类先行自付", **MONEY)
+    policy_range = models.DecimalField("政策范围内费用", **MONEY)
+    location_first_pay = models.DecimalField("异地先行自付", **MONEY)
+    deductible = models.DecimalField("起付标准", **MONEY)
+    basic_fund = models.DecimalField("基本医保", **MONEY)
+    critical_illness = models.DecimalField("大病保险", **MONEY)
+    assistance = models.DecimalField("医疗救助", **MONEY)
+    extra_assistance = models.DecimalField("倾斜/托底救助", **MONEY)
+    personal = models.DecimalField("个人负担", **MONEY)
+    ci_base = models.DecimalField("大病保险计算基数", **MONEY)
+    ma_base = models.DecimalField("医疗救助计算基数", **MONEY)
+    outpatient_fund = models.DecimalField("门诊统筹支付", **MONEY)
+    chronic_fund = models.DecimalField("慢性病支付", **MONEY)
+    parameter_versions = models.JSONField("参数版本", default=dict)
+    explanation = models.JSONField("计算过程", default=list)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.SETTLED)
+    reverses = models.OneToOneField("self", verbose_name="冲正的结算单", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    reason = models.CharField("冲正原因", max_length=200, blank=True)
+    region_path = models.CharField(max_length=200, editable=False)
+    source_import = models.ForeignKey("core.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    created_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    created_at = models.DateTimeField("结算时间", auto_now_add=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "结算单"
+        verbose_name_plural = "结算单"
+        permissions = [("reverse_settlement", "冲正结算单"), ("import_settlement", "导入结算数据")]
+        constraints = [
+            # A facility's bill is settled once (its reversal carries the bill number + "-R").
+            models.UniqueConstraint(fields=["facility", "bill_number"], name="one_settlement_per_bill"),
+        ]
+        indexes = [
+            models.Index(fields=["person", "year"], name="settlement_person_year"),
+            models.Index(fields=["facility", "visit_date"], name="settlement_facility_date"),
+            models.Index(fields=["year", "region_path"], name="settlement_year_path", opclasses=["", "varchar_pattern_ops"]),
+        ]
+
+    def __str__(self):
+        return f"{self.bill_number}（{self.get_kind_display()}）"
+
+
+class PersonYear(models.Model):
+    """A person's year-to-date totals (RULES.md 3-5 caps and bases), maintained with every
+    settlement and reversal under a row lock."""
+
+    person = models.ForeignKey("enrollment.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField()
+    basic_fund = models.DecimalField(**MONEY)
+    outpatient_fund = models.DecimalField(**MONEY)
+    chronic_fund = models.DecimalField(**MONEY)
+    ci_base = models.DecimalField(**MONEY)
+    ci_paid = models.DecimalField(**MONEY)
+    ma_base = models.DecimalField(**MONEY)
+    ma_paid = models.DecimalField(**MONEY)
+    extra_paid = models.DecimalField(**MONEY)
+    personal = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_total_per_person_year")]

@@ -77,7 +77,9 @@ def insert_with_history(model, rows: list[dict], *, user, reason: str, when) -> 
     copy_rows(model, fields, (tuple(row[f] for f in fields) for row in rows))
     historical = model.history.model
     tracked = [f.attname for f in historical.tracked_fields]
+    # Columns the rows leave out take their model default, as the main table's do.
+    defaults = {f.attname: f.get_default() for f in historical.tracked_fields if f.attname not in rows[0]}
     history_fields = [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"]
     stamp = (when, reason, "+", user.pk if user is not None else None)
-    copy_rows(historical, history_fields, (tuple(row[f] for f in tracked) + stamp for row in rows))
+    copy_rows(historical, history_fields, (tuple(row[f] if f in row else defaults[f] for f in tracked) + stamp for row in rows))
     return len(rows)

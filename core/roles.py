@@ -28,6 +28,8 @@ _POLICY = [
     for model in ("residentscheme", "contributionstandard", "collectionwindow", "subsidyrule", "schemeassignment")
     for action in ("view", "add", "change")
 ] + ["benefits.view_policyparameter", "benefits.add_policyparameter", "benefits.change_policyparameter"]
+_SETTLEMENT = ["benefits.view_settlement", "benefits.add_settlement", "benefits.reverse_settlement", "benefits.import_settlement",
+               "benefits.view_facility", "benefits.add_facility", "benefits.change_facility"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
@@ -38,6 +40,7 @@ ROLE_PERMISSIONS = {
         "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
         "core.view_importjob", "enrollment.view_employeecoverage",
         *_IDENTITY, "assistance.add_subsidyrun", "assistance.view_application", "assistance.add_application",
+        "benefits.view_settlement", "benefits.view_facility",
     ],
     REVIEWER: _PEOPLE_VIEW + [
         "core.view_full_id_number", "enrollment.change_enrollment",
@@ -53,7 +56,7 @@ ROLE_PERMISSIONS = {
         "enrollment.view_employeecoverage", "enrollment.add_employeecoverage", "enrollment.change_employeecoverage",
         "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
-        "assistance.view_application", "assistance.review_application",
+        "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
     ],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

@@ -1,0 +1,122 @@
+"""Settlements from the data: eligibility from enrollment, identities and approvals; totals kept
+per person and year; reversal; concurrent settlements of one person."""
+
+import threading
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+
+from assistance.services.identities import identity_certify
+from benefits.models import Facility, PersonYear, Settlement
+from benefits.services.settlements import VisitInput, settlement_create, settlement_reverse
+from core.errors import ServiceError
+from core.models import Region
+from core.roles import CITY_OFFICER, CLERK
+from enrollment.services.enrollments import enrollment_register
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+EXAMPLE = {"class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500"}
+
+
+@pytest.fixture
+def hospital(xianan):
+    return Facility.objects.create(code="H001", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan, agreement_from=date(2020, 1, 1))
+
+
+@pytest.fixture
+def insured(clerk, village):
+    person = factories.person(village, name="参保人")
+    enrollment_register(user=clerk, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8), today=date(2022, 10, 8))
+    return person
+
+
+def settle_for(user, person, facility, bill, day=date(2023, 3, 15), kind="inpatient", costs=EXAMPLE, **kw):
+    return settlement_create(user=user, data=VisitInput(person=person, facility=facility, bill_number=bill, kind=kind, visit_date=day,
+                                                        costs=dict(costs), **kw))
+
+
+def test_an_enrolled_person_is_settled_as_worked_example_1(officer, insured, hospital):
+    s = settle_for(officer, insured, hospital, "B1")
+    assert (s.basic_fund, s.personal, s.status) == (D("6440.00"), D("4060.00"), "settled")
+    assert s.parameter_versions["inpatient_rate.2"][1] == 1
+    totals = PersonYear.objects.get(person=insured, year=2023)
+    assert (totals.basic_fund, totals.ci_base, totals.personal) == (D("6440.00"), D("3360.00"), D("4060.00"))
+
+
+def test_identity_valid_on_the_visit_date_gives_assistance(officer, clerk, insured, hospital):
+    identity_certify(user=clerk, person=insured, code="subsistence_allowance", valid_from=date(2023, 3, 1))
+    before = settle_for(officer, insured, hospital, "B1", day=date(2023, 2, 28))
+    after = settle_for(officer, insured, hospital, "B2", day=date(2023, 3, 1))
+    assert before.assistance == D("0") and after.assistance > 0
+
+
+def test_waiting_period_pays_nothing_and_says_why(officer, clerk, village, hospital):
+    person = factories.person(village)
+    enrollment_register(user=clerk, person=person, category="regular", channel="individual", payment_date=date(2023, 2, 1), today=date(2023, 2, 1))
+    s = settle_for(officer, person, hospital, "B1", day=date(2023, 3, 15))
+    assert s.basic_fund == D("0") and s.personal == s.total
+    assert any("等待期" in step["step"] for step in s.explanation)
+
+
+def test_a_bill_is_settled_once(officer, insured, hospital):
+    settle_for(officer, insured, hospital, "B1")
+    with pytest.raises(ServiceError) as error:
+        settle_for(officer, insured, hospital, "B1")
+    assert error.value.code == "duplicate_bill"
+
+
+def test_reversal_negates_and_restores_the_totals_then_a_new_record_corrects(officer, insured, hospital):
+    first = settle_for(officer, insured, hospital, "B1")
+    reversal = settlement_reverse(user=officer, settlement=first, reason="费用录入错误")
+    first.refresh_from_db()
+    assert first.status == "reversed" and reversal.status == "reversal" and reversal.reverses == first
+    assert reversal.basic_fund == -first.basic_fund and reversal.bill_number == "B1-R"
+    totals = PersonYear.objects.get(person=insured, year=2023)
+    assert totals.basic_fund == D("0") and totals.ci_base == D("0")
+    corrected = settle_for(officer, insured, hospital, "B1-2", costs={"class_a": "9000"})
+    assert PersonYear.objects.get(person=insured, year=2023).basic_fund == corrected.basic_fund
+    with pytest.raises(ServiceError):
+        settlement_reverse(user=officer, settlement=first, reason="again")
+
+
+def test_annual_cap_holds_across_settlements(officer, insured, hospital):
+    big = {"class_a": "150000"}
+    a = settle_for(officer, insured, hospital, "B1", costs=big)
+    b = settle_for(officer, insured, hospital, "B2", costs=big, day=date(2023, 6, 1))
+    assert a.basic_fund + b.basic_fund == D("200000")
+
+
+@pytest.mark.services
+def test_concurrent_settlements_of_one_person_never_exceed_the_cap(transactional_db, presets):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database for two real connections")
+    county = Region.objects.get(code="421202")
+    village = factories.township_and_villages(county)[1][0]
+    clerk = factories.user("c", CLERK, county)
+    officer = factories.user("o", CITY_OFFICER, Region.objects.get(code="421200"), staff=True)
+    person = factories.person(village)
+    enrollment_register(user=clerk, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8), today=date(2022, 10, 8))
+    hospital = Facility.objects.create(code="H9", name="医院", level=1, tier="secondary_plus", region=county, agreement_from=date(2020, 1, 1))
+    barrier, errors = threading.Barrier(2), []
+
+    def go(bill):
+        try:
+            barrier.wait()
+            settle_for(officer, person, hospital, bill, costs={"class_a": "150000"})
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(f"C{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = Settlement.objects.filter(person=person)
+    assert sum(r.basic_fund for r in rows) == D("200000")
+    assert PersonYear.objects.get(person=person, year=2023).basic_fund == D("200000")
