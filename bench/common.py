@@ -17,6 +17,8 @@ def django_on_postgres(default_db: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
     os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     url = os.environ["DATABASE_URL"]
     if not url.startswith("postgres"):
         sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")

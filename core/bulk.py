@@ -112,3 +112,25 @@ def refresh_statistics(*models_) -> None:
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         cursor.execute(f"{command} {tables}")
+
+
+def update_rows(model, objects: list, fields: Sequence[str]) -> int:
+    """Write `fields` of many instances in one UPDATE ... FROM unnest(arrays) on PostgreSQL
+    (Django's bulk_update builds a CASE per row and field, far slower for thousands of rows);
+    bulk_update elsewhere."""
+    if not objects:
+        return 0
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, list(fields), batch_size=FALLBACK_BATCH_SIZE)
+        return len(objects)
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = model._meta.pk
+    columns = [model._meta.get_field(name) for name in fields]
+    casts = [c.db_type(connection) for c in columns]
+    selects = f"unnest(%s::{pk.rel_db_type(connection)}[]) AS k" + "".join(
+        f", unnest(%s::{cast}[]) AS {connection.ops.quote_name(c.column)}" for c, cast in zip(columns, casts))
+    assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = v.{connection.ops.quote_name(c.column)}" for c in columns)
+    params = [[obj.pk for obj in objects]] + [[c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in objects] for c in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM (SELECT {selects}) AS v WHERE t.{connection.ops.quote_name(pk.column)} = v.k", params)
+        return cursor.rowcount

@@ -120,3 +120,36 @@ def test_concurrent_settlements_of_one_person_never_exceed_the_cap(transactional
     rows = Settlement.objects.filter(person=person)
     assert sum(r.basic_fund for r in rows) == D("200000")
     assert PersonYear.objects.get(person=person, year=2023).basic_fund == D("200000")
+
+
+def test_the_batch_path_settles_exactly_like_one_by_one(officer, clerk, insured, hospital, village):
+    """Facility exports and the benchmark use BatchContext; it must give the same splits and
+    totals as settlement_create, in the same order."""
+    from django.db import transaction
+
+    from benefits.services.batch import BatchContext, write_batch
+
+    identity_certify(user=clerk, person=insured, code="low_income_edge", valid_from=date(2023, 1, 1))
+    other = factories.person(village, name="另一人")
+    enrollment_register(user=clerk, person=other, category="regular", channel="village_batch", payment_date=date(2022, 10, 8), today=date(2022, 10, 8))
+    clinic = Facility.objects.create(code="V1", name="村卫生室", level=1, tier="village", region=hospital.region, agreement_from=date(2020, 1, 1))
+    plan = [(insured, hospital, "inpatient", date(2023, 3, 1), {"class_a": "30000", "class_b_drug": "5000"}),
+            (insured, clinic, "outpatient", date(2023, 3, 2), {"class_a": "40"}),
+            (insured, clinic, "outpatient", date(2023, 3, 2), {"class_a": "40"}),
+            (other, hospital, "inpatient", date(2023, 4, 1), {"class_a": "150000"}),
+            (other, hospital, "inpatient", date(2023, 5, 1), {"class_a": "150000"})]
+    one_by_one = [settle_for(officer, p, f, f"S{i}", day=d, kind=k, costs=c) for i, (p, f, k, d, c) in enumerate(plan)]
+    expected_totals = {py.person_id: py.basic_fund for py in PersonYear.objects.all()}
+    Settlement.objects.all().delete()
+    PersonYear.objects.all().delete()
+
+    context = BatchContext()
+    items = [VisitInput(person=p, facility=f, bill_number=f"T{i}", kind=k, visit_date=d, costs=dict(c)) for i, (p, f, k, d, c) in enumerate(plan)]
+    with transaction.atomic():
+        context.load(items, lock=True)
+        write_batch(context, [(item, *context.settle(item)) for item in items], user=officer)
+    batch = list(Settlement.objects.order_by("bill_number"))
+    fields = ("basic_fund", "critical_illness", "assistance", "extra_assistance", "personal")
+    assert [[getattr(s, f) for f in fields] for s in batch] == [[getattr(s, f) for f in fields] for s in one_by_one]
+    assert {py.person_id: py.basic_fund for py in PersonYear.objects.all()} == expected_totals
+    assert batch[2].basic_fund == D("0")  # the clinic's daily cap of 15 was used by the first visit

@@ -1,0 +1,108 @@
+"""Benchmark: the settlement engine computing and storing 1,000,000 generated settlements for
+200,000 people on PostgreSQL (batches of 5,000: the people's year totals locked, eligibility
+and policy loaded once, rows written with COPY), and the trial endpoint's latency.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yibao_settle_bench python bench/settlement.py [--settlements 1000000]
+
+Targets (issue 4): at least 2,000 stored settlements/s; trial endpoint p95 under 50 ms.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+from datetime import date, timedelta
+
+from common import django_on_postgres, peak_rss_mb
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yibao_settle_bench"
+BATCH = 5000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settlements", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=500)
+    args = parser.parse_args()
+    django_on_postgres(DEFAULT_DB)
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from benefits.models import Facility, PersonYear, Settlement
+    from benefits.services.batch import BatchContext, write_batch
+    from benefits.services.settlements import VisitInput
+    from core.models import Region
+    from core.services.users import user_upsert
+    from enrollment.models import Person
+
+    if Person.objects.count() < args.people:
+        t = time.monotonic()
+        call_command("generate_demo", households=(args.people - Person.objects.count()) // 3 + 500, stdout=open(os.devnull, "w"))
+        print(f"generated {Person.objects.count()} people in {time.monotonic() - t:.0f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE benefits_settlement, benefits_personyear RESTART IDENTITY")
+    county = Region.objects.get(code="421202")
+    facilities = []
+    for i, (level, tier) in enumerate([(3, "secondary_plus"), (2, "secondary_plus"), (1, "township"), (1, "village")] * 10):
+        facilities.append(Facility.objects.get_or_create(code=f"BENCH{i:03d}", defaults={
+            "name": f"基准医院{i}", "level": level, "tier": tier, "region": county, "agreement_from": date(2020, 1, 1)})[0])
+    officer = user_upsert(username="bench_officer", password="bench-pass-2026", group="市局", region_code="421200", is_staff=True)
+    people = list(Person.objects.select_related("village").order_by("pk")[: args.people])
+    rng = random.Random(11)
+    kinds = ["outpatient"] * 6 + ["inpatient", "two_diseases_drug", "chronic", "general_fee"]
+    year_start = date(date.today().year, 1, 1)
+
+    def visit(n):
+        kind = rng.choice(kinds)
+        facility = rng.choice([f for f in facilities if (f.tier == "secondary_plus") == (kind == "inpatient")]
+                              if kind in ("inpatient", "general_fee") else facilities)
+        if kind == "general_fee" and facility.tier == "secondary_plus":
+            facility = facilities[2]
+        big = kind == "inpatient"
+        costs = {"class_a": str(rng.randint(2000, 40000) if big else rng.randint(20, 400)),
+                 "class_b_drug": str(rng.randint(0, 8000) if big else rng.randint(0, 100)),
+                 "out_of_catalogue": str(rng.randint(0, 2000) if big else 0)}
+        return VisitInput(person=rng.choice(people), facility=facility, bill_number=f"BN{n:08d}", kind=kind,
+                          visit_date=year_start + timedelta(days=rng.randint(0, 330)),
+                          location=rng.choice(["local"] * 8 + ["remote_filed", "county_at_city"]), disease="hypertension", costs=costs)
+
+    context = BatchContext()
+    started = time.monotonic()
+    done = 0
+    while done < args.settlements:
+        items = [visit(done + i) for i in range(min(BATCH, args.settlements - done))]
+        with transaction.atomic():
+            context.load(items, lock=True)
+            write_batch(context, [(item, *context.settle(item)) for item in items], user=officer)
+        done += len(items)
+        if done % 100_000 == 0:
+            print(f"  {done:,} settled, {done / (time.monotonic() - started):,.0f}/s")
+    seconds = time.monotonic() - started
+    print(f"settlements: {done:,} for {len(people):,} people in {seconds:.1f} s = {done / seconds:,.0f} stored settlements/s "
+          f"(target >= 2,000); peak RSS {peak_rss_mb():.0f} MB")
+    print(f"  rows: {Settlement.objects.count():,} settlements, {PersonYear.objects.count():,} person-year totals")
+
+    client = Client()
+    client.force_login(officer)
+    payload = {"region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2,
+               "costs": {"class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500"},
+               "person": {"identities": ["subsistence_allowance"]}, "year_to_date": {"ci_base": "10000", "ma_base": "2000"}}
+    for _ in range(10):
+        client.post("/api/trial-settlement/", payload, content_type="application/json")
+    times = []
+    for _ in range(args.requests):
+        t = time.perf_counter()
+        response = client.post("/api/trial-settlement/", payload, content_type="application/json")
+        times.append((time.perf_counter() - t) * 1000)
+        assert response.status_code == 200, response.content
+    times.sort()
+    print(f"trial endpoint: {args.requests} requests, median {statistics.median(times):.1f} ms, p95 {times[int(len(times) * 0.95) - 1]:.1f} ms "
+          f"(target p95 < 50 ms); answer personal = {json.loads(response.content)['personal']}")
+
+
+if __name__ == "__main__":
+    main()
