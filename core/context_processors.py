@@ -6,7 +6,7 @@ def navigation(request):
     return {
         "nav_enrollment": user.has_perm("enrollment.view_person"),
         "nav_imports": any(user.has_perm(p) for p in ("enrollment.import_enrollment", "enrollment.import_employeecoverage", "core.add_region",
-                                                         "assistance.import_hardshipidentity")),
+                                                         "assistance.import_hardshipidentity", "benefits.import_settlement")),
         "nav_policy": user.has_perm("enrollment.view_contributionstandard"),
         "nav_admin": user.is_staff,
     }

@@ -72,6 +72,7 @@ class Importer(ABC):
     columns: list[Column] = []
     # The column (or columns together) whose repetition inside one file is an error.
     duplicate_key: str | tuple[str, ...] | None = None
+    accepts_csv = False  # facilities' exports may come as CSV
     upload_options: list = []  # [(key, label)]: choices offered at upload, kept in ImportJob.options
 
     def __init__(self, *, user, job=None, today: date | None = None):

@@ -51,7 +51,8 @@ def import_list(request):
 
 def import_new(request, kind):
     importer = _importer_or_403(request, kind)
-    form = ImportUploadForm(request.POST or None, request.FILES or None, upload_options=importer.upload_options)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, upload_options=importer.upload_options,
+                          accepts_csv=importer.accepts_csv)
     if request.method == "POST" and form.is_valid():
         try:
             job = imports.import_job_create(

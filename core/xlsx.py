@@ -271,3 +271,42 @@ def _naive(value):
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def read_table(data: bytes, filename: str) -> Sheet:
+    """A checked upload as rows: .xlsx through check_xlsx and calamine, or .csv (UTF-8 or GBK,
+    as facilities' systems export) for the kinds that accept it."""
+    if filename.lower().endswith(".csv"):
+        return read_csv(data)
+    check_xlsx(data, filename=filename)
+    return read_first_sheet(data)
+
+
+def read_csv(data: bytes) -> Sheet:
+    import csv
+
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if len(data) > limit:
+        raise UnsafeFileError(f"文件大小 {size_text(len(data))} 超过上限 {size_text(limit)}")
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnsafeFileError("CSV 文件编码无法识别（应为 UTF-8 或 GBK）")
+    if "\0" in text:
+        raise UnsafeFileError("文件不是文本格式的 CSV")
+    headers, rows = None, []
+    for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [v.strip() or None for v in values]
+        if not any(cells):
+            continue
+        if headers is None:
+            headers = [c or "" for c in cells]
+        else:
+            rows.append((number, cells))
+    if headers is None:
+        raise UnsafeFileError("文件是空的")
+    return Sheet(headers=headers, rows=rows)

@@ -21,10 +21,11 @@ from core import imports as engine
 from core.errors import ServiceError
 from core.models import ImportJob, SecurityEvent
 from core.security import record_event
-from core.xlsx import UnsafeFileError, check_xlsx, read_first_sheet, size_text, write_xlsx
+from core.xlsx import UnsafeFileError, read_table, size_text, write_xlsx
 
 # kind -> dotted path of its Importer; one registry for views, admin and tasks.
 IMPORTERS = {
+    "settlements": "benefits.importers.SettlementImporter",
     "identity_list": "assistance.importers.IdentityListImporter",
     "regions": "core.importers.RegionImporter",
     "enrollment_list": "enrollment.importers.EnrollmentListImporter",
@@ -79,8 +80,9 @@ def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows:
         _refused(user, request, uploaded.name, f"文件大小 {size_text(uploaded.size)} 超过上限 {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}")
     data = uploaded.read()
     try:
-        check_xlsx(data, filename=uploaded.name)
-        sheet = read_first_sheet(data)
+        if uploaded.name.lower().endswith(".csv") and not importer.accepts_csv:
+            raise UnsafeFileError("只接受 Excel .xlsx 文件（请在 Excel 中另存为 .xlsx 格式）")
+        sheet = read_table(data, uploaded.name)
     except UnsafeFileError as error:
         _refused(user, request, uploaded.name, str(error))
     rows, header_errors = engine.rows_from_sheet(importer(user=user), sheet)
@@ -94,7 +96,8 @@ def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows:
         total_rows=len(rows), skip_bad_rows=skip_bad_rows,
         options={key: bool((options or {}).get(key)) for key, _label in importer.upload_options},
     )
-    job.file.save(f"{kind}-{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(data), save=False)
+    suffix = ".csv" if uploaded.name.lower().endswith(".csv") else ".xlsx"
+    job.file.save(f"{kind}-{timezone.now():%Y%m%d%H%M%S}{suffix}", ContentFile(data), save=False)
     job.save()
     # A new job starts at zero, whatever the cache still holds under its id (the cache outlives
     # a database that was reset or restored).
@@ -116,7 +119,7 @@ def _load(job: ImportJob):
     importer = importer_class(job.kind)(user=job.user, job=job)
     with job.file.open("rb") as handle:
         data = handle.read()
-    rows, header_errors = engine.rows_from_sheet(importer, read_first_sheet(data))
+    rows, header_errors = engine.rows_from_sheet(importer, read_table(data, job.original_name))
     if header_errors:
         raise ServiceError("headers", "；".join(header_errors))
     return importer, rows
@@ -283,7 +286,7 @@ def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
 def error_rows_workbook(job: ImportJob) -> bytes:
     """The rows with errors, as uploaded, plus a 错误原因 column, for the sender to fix."""
     with job.file.open("rb") as handle:
-        sheet = read_first_sheet(handle.read())
+        sheet = read_table(handle.read(), job.original_name)
     importer = importer_class(job.kind)
     index, _errors = engine.map_headers(importer, sheet.headers)  # reads only the class's columns
     text_columns = [index[c.key] + 1 for c in importer.columns if c.text and c.key in index]

@@ -1,0 +1,144 @@
+"""Facilities' monthly settlement exports (Excel or CSV), settled by the engine through the
+batch path: preview shows each bill's split, commit writes them with COPY. A facility's bill
+number is settled once, so the same file again changes nothing."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from benefits.models import Facility, Settlement
+from benefits.rules.settlement import COST_LINES, SettlementError
+from benefits.services.batch import BatchContext, write_batch
+from benefits.services.settlements import VisitInput
+from core.idnumber import IdNumberError, mask_id_number, parse_id_number
+from core.imports import NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, text
+from core.restrict import path_allowed
+from enrollment.models import Person
+
+KINDS = {"住院": "inpatient", "普通门诊": "outpatient", "门诊": "outpatient", "两病用药": "two_diseases_drug", "门诊慢特病": "chronic",
+         "慢特病": "chronic", "一般诊疗费": "general_fee", **{k: k for k in ("inpatient", "outpatient", "two_diseases_drug", "chronic", "general_fee")}}
+LOCATIONS = {"市内": "local", "本地": "local", "县级参保市级就医": "county_at_city", "市外已备案": "remote_filed", "市外转诊": "remote_filed",
+             "市外未备案": "remote_unfiled", "市外急诊非定点": "remote_emergency_nondesignated",
+             **{k: k for k in ("local", "county_at_city", "remote_filed", "remote_unfiled", "remote_emergency_nondesignated")}}
+COST_HEADERS = {"class_a": "甲类费用", "class_b_drug": "乙类药品", "blood": "血液制品", "class_b_treatment": "乙类诊疗项目",
+                "material_general": "综合医疗服务类材料", "material_other_domestic": "其他类材料（国产）",
+                "material_other_imported": "其他类材料（进口）", "out_of_catalogue": "目录外费用"}
+
+
+class RowProblem(Exception):
+    def __init__(self, header, message):
+        super().__init__(message)
+        self.header, self.message = header, message
+
+
+class SettlementImporter(Importer):
+    kind = "settlements"
+    title = "定点机构结算数据导入"
+    permission = "benefits.import_settlement"
+    accepts_csv = True
+    duplicate_key = ("facility", "bill_number")
+    columns = [
+        Column("bill_number", "结算单号", required=True, example="ZY2026000001", text=True),
+        Column("facility", "机构编码", required=True, example="H001", text=True),
+        Column("id_number", "身份证号", required=True, example="421202198001011230", text=True),
+        Column("name", "姓名", example="张三"),
+        Column("kind", "就医类型", required=True, example="住院", help="住院/普通门诊/两病用药/门诊慢特病/一般诊疗费"),
+        Column("visit_date", "入院（就诊）日期", required=True, example="2026-03-15", aliases=("就诊日期", "入院日期")),
+        Column("discharge_date", "出院日期"),
+        Column("location", "就医地", example="市内", help="市内/县级参保市级就医/市外已备案/市外未备案/市外急诊非定点"),
+        Column("disease", "病种", help="门诊慢特病病种代码"),
+        *[Column(key, header, example="0") for key, header in COST_HEADERS.items()],
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.facilities = {f.code: f for f in Facility.objects.restrict(self.user)}
+        self.context = BatchContext()
+
+    def check(self, rows):
+        outcomes, parsed = {}, {}
+        for row in rows:
+            outcomes[row.number] = RowOutcome(row.number)
+            try:
+                parsed[row.number] = self._parse(row)
+            except RowProblem as problem:
+                outcomes[row.number].fail(problem.header, problem.message)
+        people = {p.id_number: p for p in Person.objects.filter(id_number__any=list({p["id_number"] for p in parsed.values()}))
+                  .select_related("village")}
+        bills = {(f, b) for f, b in Settlement.objects.filter(bill_number__any=list({p["bill_number"] for p in parsed.values()}))
+                 .values_list("facility__code", "bill_number")}
+        items = {}
+        for number, p in parsed.items():
+            outcome = outcomes[number]
+            person = people.get(p["id_number"])
+            if person is None or not path_allowed(self.user, person.region_path):
+                outcome.fail(self.header_of("id_number"), "该身份证号的人员未在您的辖区登记")
+            elif p["name"] and p["name"] != person.name:
+                outcome.fail(self.header_of("name"), f"姓名与登记信息（{person.name}）不一致")
+            elif (p["facility"].code, p["bill_number"]) in bills:
+                outcome.status, outcome.summary = UNCHANGED, f"{p['bill_number']} 已结算"
+            else:
+                items[number] = VisitInput(person=person, facility=p["facility"], bill_number=p["bill_number"], kind=p["kind"],
+                                           visit_date=p["visit_date"], discharge_date=p["discharge_date"], location=p["location"],
+                                           disease=p["disease"], costs=p["costs"])
+        if items:
+            # Committing: the people's year totals are locked for the batch (transaction open).
+            self.context.load(list(items.values()), lock=transaction.get_connection().in_atomic_block)
+        for number, item in items.items():
+            outcome = outcomes[number]
+            try:
+                split, policy = self.context.settle(item)
+            except SettlementError as error:
+                outcome.fail(self.header_of(error.field) if error.field in [c.key for c in self.columns] else "", error.message)
+                continue
+            outcome.status, outcome.payload = NEW, (item, split, policy)
+            outcome.summary = (f"{item.person.name} {mask_id_number(item.person.id_number)} {item.bill_number}：合计{split.total}，"
+                               f"基本医保{split.basic_fund}，大病{split.critical_illness}，救助{split.assistance + split.extra_assistance}，"
+                               f"个人{split.personal}")
+        return [outcomes[r.number] for r in rows]
+
+    def _parse(self, row) -> dict:
+        v, h = row.values, self.header_of
+        bill = text(v.get("bill_number"))
+        if not bill:
+            raise RowProblem(h("bill_number"), "不能为空")
+        facility = self.facilities.get(text(v.get("facility")))
+        if facility is None:
+            raise RowProblem(h("facility"), f"「{text(v.get('facility'))}」不是您辖区的定点机构")
+        try:
+            number = parse_id_number(id_text(v.get("id_number"))).number
+        except IdNumberError as error:
+            raise RowProblem(h("id_number"), error.message) from None
+        except CellError as error:
+            raise RowProblem(h("id_number"), str(error)) from None
+        kind = KINDS.get(text(v.get("kind")))
+        if kind is None:
+            raise RowProblem(h("kind"), f"无法识别「{text(v.get('kind'))}」")
+        location = LOCATIONS.get(text(v.get("location")) or "local")
+        if location is None:
+            raise RowProblem(h("location"), f"无法识别「{text(v.get('location'))}」")
+        try:
+            visit_date = date_cell(v.get("visit_date"), required=True)
+            discharge = date_cell(v.get("discharge_date"))
+        except CellError as error:
+            raise RowProblem(h("visit_date"), str(error)) from None
+        if discharge and discharge < visit_date:
+            raise RowProblem(h("discharge_date"), "出院日期早于入院日期")
+        if facility.agreement_to and visit_date > facility.agreement_to or visit_date < facility.agreement_from:
+            raise RowProblem(h("visit_date"), f"{facility.name} 在 {visit_date} 不在协议期内")
+        costs = {}
+        for key in COST_LINES:
+            raw = text(v.get(key))
+            try:
+                amount = Decimal(raw) if raw else Decimal(0)
+            except InvalidOperation:
+                raise RowProblem(h(key), f"「{raw}」不是有效金额") from None
+            if amount < 0:
+                raise RowProblem(h(key), "金额不能为负数")
+            costs[key] = amount
+        return {"bill_number": bill, "facility": facility, "id_number": number, "name": text(v.get("name")), "kind": kind,
+                "visit_date": visit_date, "discharge_date": discharge, "location": location, "disease": text(v.get("disease")),
+                "costs": costs}
+
+    def write(self, outcomes):
+        write_batch(self.context, [o.payload for o in outcomes], user=self.user, source_import=self.job)

@@ -1,0 +1,81 @@
+"""Facilities' monthly exports settled through the import pages' engine."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from benefits.models import Facility, PersonYear, Settlement
+from core.models import ImportJob
+from core.services import imports
+from core.xlsx import write_xlsx
+from enrollment.services.enrollments import enrollment_register
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+HEADERS = ["结算单号", "机构编码", "身份证号", "姓名", "就医类型", "入院（就诊）日期", "出院日期", "就医地", "病种", "甲类费用", "乙类药品", "目录外费用"]
+
+
+@pytest.fixture
+def setup(officer, clerk, village, xianan):
+    person = factories.person(village, name="结算人")
+    enrollment_register(user=clerk, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8), today=date(2022, 10, 8))
+    Facility.objects.create(code="H001", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan, agreement_from=date(2020, 1, 1))
+    Facility.objects.create(code="V001", name="村卫生室", level=1, tier="village", region=xianan, agreement_from=date(2020, 1, 1))
+    return person
+
+
+def rows(person):
+    return [["ZY1", "H001", person.id_number, "结算人", "住院", "2023-03-15", "2023-03-20", "市内", "", "8000", "2000", "500"],
+            ["MZ1", "V001", person.id_number, "结算人", "普通门诊", "2023-03-16", "", "", "", "40", "", ""],
+            ["MZ2", "V001", person.id_number, "结算人", "普通门诊", "2023-03-16", "", "", "", "40", "", ""]]
+
+
+def upload(user, data, name="export.xlsx"):
+    job = imports.import_job_create(user=user, kind="settlements", uploaded=SimpleUploadedFile(name, data))
+    return imports.import_job_preview(job.pk)
+
+
+def test_preview_shows_each_split_then_commit_writes_and_the_same_file_again_changes_nothing(officer, setup):
+    data = write_xlsx(HEADERS, rows(setup))
+    job = upload(officer, data)
+    assert job.counts["new"] == 3 and not Settlement.objects.exists()
+    summaries = {r[0]: r[2] for r in job.preview_rows}
+    assert "基本医保6440.00" in summaries[2] and "个人4060.00" in summaries[2]
+    assert "基本医保15" in summaries[3] and "基本医保0" in summaries[4]  # the clinic's daily cap
+    job = imports.import_job_commit(job.pk)
+    assert job.status == ImportJob.Status.COMMITTED
+    assert Settlement.objects.count() == 3
+    assert PersonYear.objects.get(person=setup, year=2023).basic_fund == D("6455.00")
+    again = upload(officer, data)
+    assert again.counts == {"new": 0, "changed": 0, "unchanged": 3, "error": 0}
+
+
+def test_csv_exports_in_gbk_are_accepted(officer, setup):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows(rows(setup)[:1])
+    job = upload(officer, buffer.getvalue().encode("gbk"), name="export.csv")
+    assert job.counts["new"] == 1
+
+
+def test_bad_rows(officer, setup):
+    bad = [["X1", "NOPE", setup.id_number, "", "住院", "2023-03-15", "", "", "", "100", "", ""],
+           ["X2", "H001", setup.id_number, "", "牙科", "2023-03-15", "", "", "", "100", "", ""],
+           ["X3", "H001", factories.id_number(), "", "住院", "2023-03-15", "", "", "", "100", "", ""],
+           ["X4", "H001", setup.id_number, "", "住院", "2023-03-15", "2023-03-01", "", "", "100", "", ""]]
+    job = upload(officer, write_xlsx(HEADERS, bad))
+    errors = {e["row"]: e["message"] for e in job.errors}
+    assert "不是您辖区的定点机构" in errors[2] and "无法识别" in errors[3] and "未在您的辖区登记" in errors[4] and "早于入院日期" in errors[5]
+
+
+def test_a_clerk_may_not_import_settlements(clerk):
+    from core.errors import ServiceError
+
+    with pytest.raises(ServiceError):
+        upload(clerk, write_xlsx(HEADERS, []))
