@@ -7,4 +7,7 @@ app_name = "benefits"
 urlpatterns = [
     path("trial/", views.trial_page, name="trial"),
     path("parameters/", views.parameters, name="parameters"),
+    path("settlements/", views.facility_settlements, name="facility_settlements"),
+    path("people/<int:pk>/settlements/", views.person_settlements, name="person_settlements"),
+    path("settlements/<int:pk>/reverse/", views.settlement_reverse, name="settlement_reverse"),
 ]

@@ -5,12 +5,18 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from benefits.forms import TrialForm
-from benefits.models import PolicyParameter
+from benefits import selectors
+from benefits.models import Facility, PolicyParameter, Settlement
+from benefits.services import settlements as settlement_services
+from core.errors import ServiceError
+from core.views_base import get_restricted_object_or_404
+from enrollment.models import Person
 from benefits.rules.settlement import SettlementError
 from benefits.services.trial import trial
 
@@ -48,3 +54,41 @@ def parameters(request):
     sources leave open are shown as unconfirmed until an officer confirms them)."""
     rows = PolicyParameter.objects.restrict(request.user).select_related("region").order_by("region__path", "scheme", "name", "valid_from")
     return render(request, "benefits/parameters.html", {"rows": rows})
+
+
+@permission_required("benefits.view_settlement", raise_exception=True)
+def facility_settlements(request):
+    """Settlements per facility and month."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    facilities = Facility.objects.restrict(request.user).order_by("code")
+    facility = facilities.filter(pk=request.GET.get("facility")).first() or facilities.first()
+    year, month = int(request.GET.get("year") or today.year), int(request.GET.get("month") or today.month)
+    rows, totals = selectors.facility_month(request.user, facility, year, month) if facility else ([], {})
+    return render(request, "benefits/facility_settlements.html", {
+        "facilities": facilities, "facility": facility, "year": year, "month": month, "rows": rows[:500] if facility else [],
+        "totals": totals, "months": range(1, 13)})
+
+
+@permission_required("benefits.view_settlement", raise_exception=True)
+def person_settlements(request, pk):
+    """A person's yearly settlement history with running totals against every cap."""
+    from django.utils import timezone
+
+    person = get_restricted_object_or_404(request, Person.objects.select_related("village"), pk=pk)
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    return render(request, "benefits/person_settlements.html", {"person": person, "year": year,
+                                                                **selectors.person_year_history(person, year)})
+
+
+@permission_required("benefits.reverse_settlement", raise_exception=True)
+def settlement_reverse(request, pk):
+    settlement = get_restricted_object_or_404(request, Settlement.objects.select_related("person"), pk=pk)
+    if request.method == "POST":
+        try:
+            settlement_services.settlement_reverse(user=request.user, settlement=settlement, reason=request.POST.get("reason", ""))
+            messages.success(request, f"结算单 {settlement.bill_number} 已冲正")
+        except ServiceError as error:
+            messages.error(request, error.message)
+    return redirect("benefits:person_settlements", pk=settlement.person_id)

@@ -153,3 +153,17 @@ def test_the_batch_path_settles_exactly_like_one_by_one(officer, clerk, insured,
     assert [[getattr(s, f) for f in fields] for s in batch] == [[getattr(s, f) for f in fields] for s in one_by_one]
     assert {py.person_id: py.basic_fund for py in PersonYear.objects.all()} == expected_totals
     assert batch[2].basic_fund == D("0")  # the clinic's daily cap of 15 was used by the first visit
+
+
+def test_pages_list_a_facilitys_month_and_a_persons_year_with_caps(client, officer, insured, hospital):
+    settle_for(officer, insured, hospital, "B1", day=date(2023, 3, 15))
+    second = settle_for(officer, insured, hospital, "B2", day=date(2023, 3, 20), costs={"class_a": "1000"})
+    client.force_login(officer)
+    month = client.get(f"/benefits/settlements/?facility={hospital.pk}&year=2023&month=3").content.decode()
+    assert "2 笔" in month and "B1" in month and "B2" in month
+    history = client.get(f"/benefits/people/{insured.pk}/settlements/?year=2023").content.decode()
+    assert "6440.00（6440.00）" in history
+    assert f"{second.basic_fund}（{D('6440.00') + second.basic_fund}）" in history
+    assert "200000" in history  # the annual cap shown
+    response = client.post(f"/benefits/settlements/{second.pk}/reverse/", {"reason": "重复结算"})
+    assert response.status_code == 302 and Settlement.objects.get(pk=second.pk).status == "reversed"
