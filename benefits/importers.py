@@ -11,7 +11,7 @@ from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.batch import BatchContext, write_batch
 from benefits.services.settlements import VisitInput
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
-from core.imports import NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, text
+from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, text
 from core.restrict import path_allowed
 from enrollment.models import Person
 
@@ -142,3 +142,90 @@ class SettlementImporter(Importer):
 
     def write(self, outcomes):
         write_batch(self.context, [o.payload for o in outcomes], user=self.user, source_import=self.job)
+
+
+class FacilityImporter(Importer):
+    """定点医药机构名单: code, name, level, tier, region, city-level and zero-markup flags,
+    agreement dates. New codes are added, changed rows updated, the same list again unchanged."""
+
+    kind = "facilities"
+    title = "定点医药机构导入"
+    permission = "benefits.add_facility"
+    duplicate_key = "code"
+    TIERS = {"村卫生室": "village", "社区卫生服务站": "village", "诊所": "village", "乡镇卫生院": "township",
+             "社区卫生服务中心": "township", "二级及以上": "secondary_plus", "医院": "secondary_plus",
+             **{k: k for k in ("village", "township", "secondary_plus")}}
+    FIELDS = ("name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to")
+    columns = [
+        Column("code", "机构编码", required=True, example="H001", text=True),
+        Column("name", "机构名称", required=True, example="咸安区人民医院"),
+        Column("level", "级别", required=True, example="2", help="1/2/3 或 一级/二级/三级"),
+        Column("tier", "门诊机构类别", required=True, example="医院", help="村卫生室/社区卫生服务站/诊所/乡镇卫生院/社区卫生服务中心/医院"),
+        Column("region", "所在县（市、区）", required=True, example="421202", help="区划代码或名称"),
+        Column("city_level", "市级医疗机构", example="否"),
+        Column("zero_markup", "药品零差率", example="是"),
+        Column("agreement_from", "协议开始", required=True, example="2026-01-01"),
+        Column("agreement_to", "协议结束"),
+    ]
+
+    def __init__(self, **kwargs):
+        from core.models import Region
+
+        super().__init__(**kwargs)
+        regions = list(Region.objects.restrict(self.user))
+        self.regions = {r.code: r for r in regions} | {r.name: r for r in regions}
+
+    def check(self, rows):
+        existing = {f.code: f for f in Facility.objects.filter(code__in=[text(r.values.get("code")) for r in rows])}
+        outcomes = []
+        for row in rows:
+            outcome = RowOutcome(row.number)
+            outcomes.append(outcome)
+            try:
+                values = self._parse(row)
+            except RowProblem as problem:
+                outcome.fail(problem.header, problem.message)
+                continue
+            current = existing.get(values["code"])
+            if current is None:
+                outcome.status, outcome.summary, outcome.payload = NEW, f"新增 {values['code']} {values['name']}", Facility(**values)
+            elif not path_allowed(self.user, current.region_path):
+                outcome.fail(self.header_of("code"), "该机构属于其他区划")
+            else:
+                changed = [f for f in self.FIELDS if getattr(current, f) != values[f]]
+                for f in changed:
+                    setattr(current, f, values[f])
+                outcome.status = CHANGED if changed else UNCHANGED
+                outcome.summary, outcome.payload = f"{values['code']} {values['name']}", current if changed else None
+        return outcomes
+
+    def _parse(self, row):
+        v, h = row.values, self.header_of
+        code, name = text(v.get("code")), text(v.get("name"))
+        if not code or not name:
+            raise RowProblem(h("code") if not code else h("name"), "不能为空")
+        level = {"1": 1, "2": 2, "3": 3, "一级": 1, "二级": 2, "三级": 3}.get(text(v.get("level")))
+        if level is None:
+            raise RowProblem(h("level"), f"无法识别「{text(v.get('level'))}」")
+        tier = self.TIERS.get(text(v.get("tier")))
+        if tier is None:
+            raise RowProblem(h("tier"), f"无法识别「{text(v.get('tier'))}」")
+        region = self.regions.get(text(v.get("region")))
+        if region is None:
+            raise RowProblem(h("region"), f"「{text(v.get('region'))}」不是您管辖的区划")
+        try:
+            start, end = date_cell(v.get("agreement_from"), required=True), date_cell(v.get("agreement_to"))
+        except CellError as error:
+            raise RowProblem(h("agreement_from"), str(error)) from None
+        if end and end < start:
+            raise RowProblem(h("agreement_to"), "协议结束早于协议开始")
+        return {"code": code, "name": name, "level": level, "tier": tier, "region": region, "region_path": region.path,
+                "city_level": text(v.get("city_level")) in ("是", "Y", "y", "1", "true"),
+                "zero_markup": text(v.get("zero_markup")) not in ("否", "N", "n", "0", "false"),
+                "agreement_from": start, "agreement_to": end}
+
+    def write(self, outcomes):
+        for outcome in outcomes:
+            facility = outcome.payload
+            facility._history_user = self.user
+            facility.save()

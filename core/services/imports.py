@@ -26,6 +26,7 @@ from core.xlsx import UnsafeFileError, read_table, size_text, write_xlsx
 # kind -> dotted path of its Importer; one registry for views, admin and tasks.
 IMPORTERS = {
     "settlements": "benefits.importers.SettlementImporter",
+    "facilities": "benefits.importers.FacilityImporter",
     "identity_list": "assistance.importers.IdentityListImporter",
     "regions": "core.importers.RegionImporter",
     "enrollment_list": "enrollment.importers.EnrollmentListImporter",

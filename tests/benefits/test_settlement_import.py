@@ -79,3 +79,19 @@ def test_a_clerk_may_not_import_settlements(clerk):
 
     with pytest.raises(ServiceError):
         upload(clerk, write_xlsx(HEADERS, []))
+
+
+def test_facility_list_import(officer, xianan):
+    headers = ["机构编码", "机构名称", "级别", "门诊机构类别", "所在县（市、区）", "市级医疗机构", "药品零差率", "协议开始", "协议结束"]
+    data = write_xlsx(headers, [["H9", "咸宁市中心医院", "三级", "医院", "421202", "是", "否", "2026-01-01", ""],
+                                ["V9", "某村卫生室", "1", "村卫生室", "咸安区", "", "", "2026-01-01", "2025-01-01"]])
+    job = imports.import_job_create(user=officer, kind="facilities", uploaded=SimpleUploadedFile("f.xlsx", data))
+    job = imports.import_job_preview(job.pk)
+    assert job.counts["new"] == 1 and job.counts["error"] == 1 and "协议结束早于协议开始" in job.errors[0]["message"]
+    job.skip_bad_rows = True
+    job.save()
+    imports.import_job_commit(job.pk)
+    facility = Facility.objects.get(code="H9")
+    assert (facility.level, facility.tier, facility.city_level, facility.zero_markup) == (3, "secondary_plus", True, False)
+    again = imports.import_job_preview(imports.import_job_create(user=officer, kind="facilities", uploaded=SimpleUploadedFile("f.xlsx", data)).pk)
+    assert again.counts["unchanged"] == 1
