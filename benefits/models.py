@@ -186,3 +186,21 @@ class PersonYear(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_total_per_person_year")]
+
+
+class OneTimeAssistance(models.Model):
+    """S001 §四(六): after a person is newly certified, one payment of medical assistance for
+    eligible costs of the 12 months before certification, on an approved application."""
+
+    application = models.OneToOneField("assistance.Application", verbose_name="申请", on_delete=models.PROTECT, related_name="one_time_payment")
+    certified_on = models.DateField("身份认定日期")
+    period_from = models.DateField("追溯起始")
+    amount = models.DecimalField("救助金额", max_digits=14, decimal_places=2)
+    settlements = models.JSONField("计入的结算单", default=list)
+    explanation = models.JSONField("计算过程", default=list)
+    created_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("计算时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "一次性医疗救助"
+        verbose_name_plural = "一次性医疗救助"

@@ -92,3 +92,19 @@ def settlement_reverse(request, pk):
         except ServiceError as error:
             messages.error(request, error.message)
     return redirect("benefits:person_settlements", pk=settlement.person_id)
+
+
+@permission_required("assistance.review_application", raise_exception=True)
+def one_time_pay(request, pk):
+    """Compute and record the one-time assistance of an approved application (S001 §四(六))."""
+    from assistance.models import Application
+    from benefits.services.one_time import one_time_assistance_pay
+
+    application = get_restricted_object_or_404(request, Application.objects.all(), pk=pk)
+    if request.method == "POST":
+        try:
+            payment = one_time_assistance_pay(user=request.user, application=application)
+            messages.success(request, f"一次性医疗救助 {payment.amount} 元已记录（{len(payment.settlements)} 笔结算）")
+        except ServiceError as error:
+            messages.error(request, error.message)
+    return redirect("assistance:application", pk=pk)

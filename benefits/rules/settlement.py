@@ -308,6 +308,14 @@ def assistance_class(policy: SettlementPolicy, identities) -> int | None:
     return min(classes) if classes else None
 
 
+def assistance_for(policy: SettlementPolicy, visit: Visit, person: Eligibility, base_add: Decimal, ytd: YearToDate):
+    """Medical assistance (and tilted or backstop assistance) on a base already left after
+    basic insurance and CI: (assistance, base added, extra, explanation)."""
+    steps: list[Step] = []
+    ma, add, extra = _assistance(policy, visit, person, base_add, ytd, steps)
+    return ma, add, extra, tuple(steps)
+
+
 def _assistance(policy, visit, person, base_add, ytd, steps):
     """Medical assistance, then tilted or backstop assistance (RULES.md 5)."""
     klass = assistance_class(policy, person.identities)

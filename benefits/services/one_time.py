@@ -1,0 +1,80 @@
+"""One-time assistance for the 12 months before certification (S001 §四(六)): the person's
+eligible settlements of that period are settled again by the engine as if the new identity had
+been in force (with the approval), year by year from the totals the person had then, and the
+medical assistance they would have received, less what was paid, is recorded as one payment."""
+
+
+from dataclasses import replace
+from decimal import Decimal
+
+from django.db import transaction
+
+from assistance.models import Application
+from assistance.services.identities import valid_identities
+from benefits.models import OneTimeAssistance, Settlement
+from benefits.rules.settlement import COST_LINES, Visit, YearToDate, assistance_for
+from benefits.services.policy import settlement_policy
+from benefits.services.settlements import eligibility_for
+from core.errors import ServiceError
+from core.money import add_months
+
+ELIGIBLE_KINDS = ("inpatient", "chronic")
+
+
+def _visit(s: Settlement) -> Visit:
+    return Visit(kind=s.kind, facility_level=s.facility.level, facility_tier=s.facility.tier, location=s.location, disease=s.disease,
+                 costs={line: getattr(s, line) for line in COST_LINES}, zero_markup=s.facility.zero_markup)
+
+
+def _ytd_before(person_id: int, year: int, day) -> YearToDate:
+    rows = Settlement.objects.filter(person_id=person_id, year=year, visit_date__lt=day).exclude(status=Settlement.Status.REVERSED)
+    total = {f: sum((getattr(r, f) for r in rows), Decimal(0)) for f in
+             ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "critical_illness", "ma_base", "assistance", "extra_assistance")}
+    return YearToDate(basic_fund=total["basic_fund"], outpatient_fund=total["outpatient_fund"], chronic_fund=total["chronic_fund"],
+                      ci_base=total["ci_base"], ci_paid=total["critical_illness"], ma_base=total["ma_base"], ma_paid=total["assistance"],
+                      extra_paid=total["extra_assistance"])
+
+
+@transaction.atomic
+def one_time_assistance_pay(*, user, application: Application) -> OneTimeAssistance:
+    application = Application.objects.select_for_update().select_related("person", "person__village").get(pk=application.pk)
+    existing = OneTimeAssistance.objects.filter(application=application).first()
+    if existing is not None:
+        return existing  # paid once
+    if application.kind != Application.Kind.ONE_TIME or application.status != Application.Status.APPROVED:
+        raise ServiceError("not_approved", "只有已批准的“认定前12个月一次性救助”申请可以计算支付")
+    person = application.person
+    records = valid_identities([person.pk], application.decided_on).get(person.pk, [])
+    policy_today = settlement_policy(person.village, application.decided_on)
+    classed = [r for r in records if policy_today.ma_class_of.get(r.code)]
+    if not classed:
+        raise ServiceError("no_identity", "申请人在决定日没有有效的医疗救助对象身份")
+    record = max(classed, key=lambda r: r.valid_from)  # the newest certification
+    certified_on = record.valid_from
+    start = add_months(certified_on, -12)
+    eligible = list(Settlement.objects.filter(person=person, status=Settlement.Status.SETTLED, kind__in=ELIGIBLE_KINDS,
+                                              visit_date__gte=start, visit_date__lt=certified_on)
+                    .exclude(location="remote_unfiled").select_related("facility").order_by("visit_date", "pk"))
+    codes = tuple(sorted({r.code for r in classed}))
+    amount, lines, ytd, year = Decimal(0), [], None, None
+    for s in eligible:
+        if s.year != year:
+            year, ytd = s.year, _ytd_before(person.pk, s.year, s.visit_date)
+        # As the data said on the day, with the new identity and the approval in force.
+        eligibility = replace(eligibility_for(person, s.visit_date, disease=s.disease if s.kind == "chronic" else ""),
+                              identities=codes, assistance_approved=True)
+        # MA on what basic insurance and CI actually left (S001 §三(四)), in visit order.
+        ma, added, _extra, _steps = assistance_for(settlement_policy(person.village, s.visit_date), _visit(s), eligibility,
+                                                  s.policy_range - s.basic_fund - s.critical_illness, ytd)
+        ytd = replace(ytd, ma_base=ytd.ma_base + added, ma_paid=ytd.ma_paid + max(ma, s.assistance))
+        due = max(Decimal(0), ma - s.assistance)
+        amount += due
+        lines.append({"settlement": s.pk, "bill": s.bill_number, "date": s.visit_date.isoformat(), "assistance": str(ma),
+                      "already_paid": str(s.assistance), "due": str(due)})
+    return OneTimeAssistance.objects.create(
+        application=application, certified_on=certified_on, period_from=start, amount=amount,
+        settlements=[line["settlement"] for line in lines], explanation=lines, created_by=user,
+    )
+
+
+
