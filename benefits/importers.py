@@ -37,6 +37,7 @@ class SettlementImporter(Importer):
     permission = "benefits.import_settlement"
     accepts_csv = True
     duplicate_key = ("facility", "bill_number")
+    commits_in_chunks = True  # bills are independent; a settled bill number comes back unchanged
     columns = [
         Column("bill_number", "结算单号", required=True, example="ZY2026000001", text=True),
         Column("facility", "机构编码", required=True, example="H001", text=True),

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import ImportJob, Region, SecurityEvent, User
+from core.models import ImportChunk, ImportJob, Region, SecurityEvent, User
 from core.security import record_denied
 
 
@@ -88,8 +88,20 @@ class SecurityEventAdmin(RegionScopedAdmin):
         return False
 
 
+class ImportChunkInline(admin.TabularInline):
+    model = ImportChunk
+    fields = ("number", "first_row", "last_row", "rows", "status", "counts", "seconds", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ImportJob)
 class ImportJobAdmin(RegionScopedAdmin):
+    inlines = [ImportChunkInline]
     list_display = ("created_at", "kind", "original_name", "user", "status", "total_rows", "counts", "seconds")
     list_filter = ("kind", "status")
     search_fields = ("original_name", "user__username")

@@ -74,6 +74,9 @@ class Importer(ABC):
     duplicate_key: str | tuple[str, ...] | None = None
     accepts_csv = False  # facilities' exports may come as CSV
     upload_options: list = []  # [(key, label)]: choices offered at upload, kept in ImportJob.options
+    # Rows independent of one another, and a row already written comes back UNCHANGED: a large
+    # commit may then run as bounded chunks, each its own transaction (ImportChunk).
+    commits_in_chunks = False
 
     def __init__(self, *, user, job=None, today: date | None = None):
         from django.utils import timezone
@@ -232,7 +235,7 @@ class CommitAborted(Exception):
         self.result = result
 
 
-def _duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
+def find_duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
     """Row number -> message for every row whose duplicate key repeats inside the file."""
     if not importer.duplicate_keys:
         return {}
@@ -252,12 +255,14 @@ def _duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
 
 
 def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: bool = False,
-        progress: Callable[[int, int], None] | None = None, keep: list | None = None) -> RunResult:
+        progress: Callable[[int, int], None] | None = None, keep: list | None = None,
+        duplicates: dict[int, str] | None = None) -> RunResult:
     """Check every row (and, when committing, write the good ones batch by batch inside one
-    transaction). Outcomes come back in spreadsheet order."""
+    transaction). Outcomes come back in spreadsheet order. `duplicates` (row number -> message)
+    is given when `rows` are one chunk of a file whose repetitions were found over the whole."""
     if commit:
         with transaction.atomic():
-            result = _run(importer, rows, commit=True, progress=progress)
+            result = _run(importer, rows, commit=True, progress=progress, duplicates=duplicates)
             if result.errors and not skip_bad_rows:
                 raise CommitAborted(result)
             return result
@@ -276,10 +281,10 @@ def write_plan(importer: Importer, plan: list, *, progress: Callable[[int, int],
                 progress(min(start + batch_size, len(plan)), len(plan))
 
 
-def _run(importer, rows, *, commit, progress, keep=None):
+def _run(importer, rows, *, commit, progress, keep=None, duplicates=None):
     batch_size = settings.IMPORT_BATCH_SIZE
     kept_all = keep is not None
-    duplicates = _duplicates(importer, rows)
+    duplicates = find_duplicates(importer, rows) if duplicates is None else duplicates
     header = importer.header_of(importer.duplicate_keys[0]) if importer.duplicate_keys else ""
     outcomes = [RowOutcome(r.number, summary=importer.describe(r)).fail(header, duplicates[r.number])
                 for r in rows if r.number in duplicates]

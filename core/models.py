@@ -212,3 +212,35 @@ class ImportJob(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.status == self.Status.PREVIEWED and (self.error_count == 0 or self.skip_bad_rows)
+
+
+class ImportChunk(models.Model):
+    """One bounded piece of a large commit (core.services.imports): its rows are checked and
+    written in one transaction that also marks it done, so a task that runs it twice, or after
+    a worker died, writes it once. Used by importers whose rows are independent and whose
+    re-import changes nothing (settlements: a facility's bill number is settled once)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待导入"
+        DONE = "done", "已导入"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField("段号")
+    first_row = models.PositiveIntegerField("起始行")
+    last_row = models.PositiveIntegerField("结束行")
+    rows = models.PositiveIntegerField("行数")
+    file = models.CharField(max_length=255, editable=False)  # the piece's rows, gzipped JSON in private storage
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    errors = models.JSONField("跳过的错误", default=list, blank=True)
+    seconds = models.DecimalField("用时（秒）", max_digits=9, decimal_places=2, null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入分段"
+        verbose_name_plural = "导入分段"
+        ordering = ["job", "number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="import_chunk_unique")]
+
+    def __str__(self):
+        return f"{self.job_id}#{self.number}（第{self.first_row}–{self.last_row}行）"

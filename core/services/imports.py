@@ -6,20 +6,20 @@ import gzip
 import hashlib
 import json
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core import imports as engine
 from core.errors import ServiceError
-from core.models import ImportJob, SecurityEvent
+from core.models import ImportChunk, ImportJob, SecurityEvent
 from core.security import record_event
 from core.xlsx import UnsafeFileError, read_table, size_text, write_xlsx
 
@@ -65,6 +65,8 @@ def get_progress(job: ImportJob) -> dict:
     state["percent"] = int(100 * state["done"] / total) if total else (100 if job.status in (Status.PREVIEWED, Status.COMMITTED) else 0)
     state["status"] = job.status
     state["status_label"] = job.get_status_display()
+    chunks = job.chunks.aggregate(total=models.Count("pk"), done=models.Count("pk", filter=models.Q(status=ImportChunk.Status.DONE)))
+    state["chunks_total"], state["chunks_done"] = chunks["total"], chunks["done"]
     return state
 
 
@@ -113,7 +115,11 @@ def _refused(user, request, name, message):
 
 
 def runs_in_background(job: ImportJob) -> bool:
-    return job.total_rows > settings.IMPORT_BACKGROUND_ROWS
+    return job.total_rows > settings.IMPORT_BACKGROUND_ROWS or commits_in_chunks(job)
+
+
+def commits_in_chunks(job: ImportJob) -> bool:
+    return importer_class(job.kind).commits_in_chunks and job.total_rows > settings.IMPORT_CHUNK_ROWS
 
 
 def _load(job: ImportJob):
@@ -202,6 +208,12 @@ def import_job_commit(job_id) -> ImportJob:
     job = _claim(job_id, (Status.PREVIEWED,), Status.COMMITTING)
     if job is None:
         return ImportJob.objects.get(pk=job_id)
+    if commits_in_chunks(job):
+        try:
+            _split(job)
+        except ServiceError as error:
+            return _fail(job, error.message)
+        return job  # the chunks are run by core.tasks.commit_import_chunk, one after another
     started = time.monotonic()
     progress = lambda d, t: set_progress(job.pk, "commit", d, t)  # noqa: E731
     try:
@@ -223,6 +235,145 @@ def import_job_commit(job_id) -> ImportJob:
         return _fail(job, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时登记了同一人员），未写入任何数据；请重新上传校验")
     _record(job, result)
     return _committed(job, started)
+
+
+# ------------------------------------------------------------------------------ chunked commit
+
+
+def _split(job: ImportJob) -> None:
+    """Cut the file into pieces of IMPORT_CHUNK_ROWS rows, once per job (a reclaimed or resumed
+    job keeps its pieces and the ones already written). Repetitions inside the file are found
+    over the whole file here, so every piece knows its duplicated rows."""
+    if job.chunks.exists():
+        return
+    importer, rows = _load(job)
+    duplicates = engine.find_duplicates(importer, rows)
+    ordered = importer.order(rows)
+    size = settings.IMPORT_CHUNK_ROWS
+    chunks = []
+    for number, start in enumerate(range(0, len(ordered), size)):
+        piece = ordered[start : start + size]
+        payload = {"rows": [[r.number, _cells_to_json(r.values)] for r in piece],
+                   "duplicates": {str(r.number): duplicates[r.number] for r in piece if r.number in duplicates}}
+        name = default_storage.save(f"imports/chunks/job-{job.pk}-{number}.json.gz", ContentFile(gzip.compress(
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=1)))
+        chunks.append(ImportChunk(job=job, number=number, first_row=min(r.number for r in piece),
+                                  last_row=max(r.number for r in piece), rows=len(piece), file=name))
+    ImportChunk.objects.bulk_create(chunks)
+
+
+def _cells_to_json(values: dict) -> dict:
+    return {k: {"date": v.isoformat()} if isinstance(v, date) else v for k, v in values.items()}
+
+
+def _cells_from_json(values: dict) -> dict:
+    return {k: _parse_date(v["date"]) if isinstance(v, dict) else v for k, v in values.items()}
+
+
+def _parse_date(text: str):
+    return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+
+
+def next_chunk(job_id) -> int | None:
+    """The number of the first piece still to write, or None."""
+    return ImportChunk.objects.filter(job_id=job_id, status=ImportChunk.Status.PENDING).order_by("number").values_list("number", flat=True).first()
+
+
+def import_job_commit_chunk(job_id, number: int) -> int | None:
+    """Check and write one piece in one transaction that also marks it done; return the number
+    of the next piece to run, or None when the job is finished, stopped or not committing.
+    Safe to run twice: a piece already done is not written again (its row lock makes a second
+    worker wait, then see it done)."""
+    job = ImportJob.objects.select_related("user", "user__region").defer("preview_rows", "errors").get(pk=job_id)
+    if job.status != Status.COMMITTING:
+        return None
+    started = time.monotonic()
+    finished = ImportChunk.objects.filter(job=job, status=ImportChunk.Status.DONE).aggregate(n=models.Sum("rows"))["n"] or 0
+    try:
+        with transaction.atomic():
+            chunk = ImportChunk.objects.select_for_update().get(job=job, number=number)
+            if chunk.status == ImportChunk.Status.DONE:
+                return next_chunk(job.pk)
+            with default_storage.open(chunk.file, "rb") as handle:
+                payload = json.loads(gzip.decompress(handle.read()))
+            importer = importer_class(job.kind)(user=job.user, job=job)
+            rows = [engine.RowIn(n, _cells_from_json(values)) for n, values in payload["rows"]]
+            result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows,
+                                duplicates={int(n): m for n, m in payload["duplicates"].items()},
+                                progress=lambda d, t: set_progress(job.pk, "commit", finished + d, job.total_rows))
+            chunk.status, chunk.counts = ImportChunk.Status.DONE, result.counts
+            chunk.errors = _error_list(result)
+            chunk.seconds, chunk.finished_at = Decimal(f"{time.monotonic() - started:.2f}"), timezone.now()
+            chunk.save()
+    except engine.CommitAborted as aborted:
+        return _chunk_stopped(job, chunk, finished, aborted.result)
+    except ServiceError as error:
+        _fail(job, _partial(finished, error.message))
+        return None
+    except IntegrityError:
+        _fail(job, _partial(finished, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时结算了同一单号），该段未写入"))
+        return None
+    following = next_chunk(job.pk)
+    if following is None:
+        _chunks_finished(job)
+    else:
+        job.save(update_fields=["updated_at"])  # alive: not taken for an abandoned commit
+    return following
+
+
+def import_job_chunk_interrupted(job_id, number: int, reason: str) -> ImportJob:
+    """A piece that did not finish (its transaction was rolled back): the job waits for the
+    uploader to confirm again, which continues from that piece."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update(of=("self",)).defer("preview_rows", "errors").get(pk=job_id)
+        if job.status != Status.COMMITTING:
+            return job
+        chunk = job.chunks.get(number=number)
+        finished = job.chunks.filter(status=ImportChunk.Status.DONE).aggregate(n=models.Sum("rows"))["n"] or 0
+        job.status = Status.PREVIEWED
+        job.failure = _partial(finished, f"第 {chunk.first_row}–{chunk.last_row} 行的导入{reason}，该段未写入") + "；再次确认导入将从该段继续"
+        job.save(update_fields=["status", "failure", "updated_at"])
+    return job
+
+
+def _partial(finished: int, message: str) -> str:
+    if not finished:
+        return message + "；未写入任何数据"
+    return f"{message}；此前各段已导入 {finished} 行（已导入的单号再次导入时不会重复）"
+
+
+def _error_list(result: engine.RunResult) -> list:
+    return [{"row": o.number, "column": header, "message": message} for o in result.errors for header, message in o.errors]
+
+
+def _chunk_stopped(job: ImportJob, chunk: ImportChunk, finished: int, result: engine.RunResult) -> None:
+    """A piece found error rows the preview did not (the data changed since) and the user did not
+    choose to skip bad rows: the piece is rolled back and the job waits for the user, who may
+    skip those rows and continue with this piece and the ones after it."""
+    job.refresh_from_db()
+    job.errors = _error_list(result)[:ERRORS_KEPT]
+    job.counts = {**job.counts, "error": len(result.errors)}
+    job.status = Status.PREVIEWED
+    job.failure = _partial(finished, f"第 {chunk.first_row}–{chunk.last_row} 行中发现新的错误行（数据在校验后发生了变化），该段未写入") + \
+        "；勾选“跳过错误行”后确认，将从该段继续导入"
+    job.save()
+    return None
+
+
+def _chunks_finished(job: ImportJob) -> None:
+    chunks = list(job.chunks.all())
+    job.refresh_from_db()
+    counts = {key: sum(c.counts.get(key, 0) for c in chunks) for key in (engine.NEW, engine.CHANGED, engine.UNCHANGED, engine.ERROR)}
+    job.counts = counts
+    job.errors = [e for c in chunks for e in c.errors][:ERRORS_KEPT]
+    for chunk in chunks:
+        default_storage.delete(chunk.file)
+    job.failure = ""
+    job.seconds = sum((c.seconds or Decimal(0) for c in chunks), Decimal(0))
+    job.status = Status.COMMITTED
+    job.committed_at = timezone.now()
+    job.save()
+    record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}（{len(chunks)} 段）：{counts}")
 
 
 def _committed(job: ImportJob, started: float, *, recorded: bool = True) -> ImportJob:
@@ -280,6 +431,8 @@ def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
             raise ServiceError("state", f"状态为「{job.get_status_display()}」的导入不能取消")
         job.status = Status.CANCELLED
         _drop_plan(job)
+        for chunk in job.chunks.filter(status=ImportChunk.Status.PENDING):
+            default_storage.delete(chunk.file)  # pieces already written stay written
         job.save(update_fields=["status", "plan_file", "plan_version", "updated_at"])
     return job
 
