@@ -10,10 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from assistance.models import Application, HardshipIdentity
-from benefits.models import PersonYear, Settlement
+from benefits.models import PersonYear, PolicyParameter, Settlement
 from benefits.rules.settlement import COST_LINES, settle
-from benefits.services.policy import settlement_policy
-from benefits.services.settlements import SPLIT_FIELDS, VisitInput, apply_split, eligibility_for, year_to_date
+from benefits.services.policy import settlement_policy_window
+from benefits.services.settlements import NO_ENROLLMENT, SPLIT_FIELDS, VisitInput, apply_split, eligibility_for, year_to_date
 from core.bulk import copy_rows, update_rows
 from enrollment.models import Enrollment
 
@@ -28,15 +28,24 @@ class BatchContext:
 
     def __init__(self):
         self.policies = {}
+        self.policy_regions = None
         self.totals: dict[tuple, PersonYear] = {}
         self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
 
     def policy(self, person, day: date):
-        city = person.region_path[:14]
-        key = (city, day)
-        if key not in self.policies:
-            self.policies[key] = settlement_policy(person.village, day)
-        return self.policies[key]
+        """The policy in force for the person's region on the day, loaded once per chain of
+        regions that hold parameters (province, city, a county with its own) and per window in
+        which none of them changes."""
+        if self.policy_regions is None:
+            self.policy_regions = set(PolicyParameter.objects.values_list("region__code", flat=True).distinct())
+        chain = tuple(c for c in person.region_path.split("/") if c in self.policy_regions)
+        windows = self.policies.setdefault(chain, [])
+        for first, last, policy in windows:
+            if first <= day and (last is None or day <= last):
+                return policy
+        policy, first, last = settlement_policy_window(person.village, day)
+        windows.append((first, last, policy))
+        return policy
 
     def load(self, items: list[VisitInput], *, lock: bool) -> None:
         people = {i.person.pk for i in items}
@@ -70,7 +79,7 @@ class BatchContext:
         enrollment = next((e for e in sorted(self.enrollments[pid], key=lambda e: e.benefit_start)
                            if e.benefit_end >= day and e.status != Enrollment.Status.SUSPENDED), None)
         return eligibility_for(
-            item.person, day, enrollment=enrollment,
+            item.person, day, enrollment=enrollment or NO_ENROLLMENT,
             identities=[r.code for r in self.identities[pid] if r.is_valid_on(day)],
             class_3_4_approved=any(a.kind == "class_3_4" and a.decided_on <= day for a in self.approvals[pid]),
             tilted_approved=any(a.kind == "tilted" and a.decided_on <= day for a in self.approvals[pid]),

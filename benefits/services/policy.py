@@ -1,9 +1,8 @@
 """Loading the settlement policy in force for a region on a day, and the presets."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 
 from assistance.models import AssistanceClassRule
 from benefits import presets
@@ -13,6 +12,7 @@ from benefits.rules.settlement import SettlementError, SettlementPolicy
 from core.models import Region
 
 PRESET_START = date(2021, 1, 1)
+ONE_DAY = timedelta(days=1)
 # Which presets each pooling region gets: 咸宁's resident scheme for 咸宁 and 十堰 (until 十堰's
 # own are loaded), 吉林's for 吉林; the CI scheme and 十堰's medical assistance for all.
 PRESET_REGIONS = {"421200": presets.XIANNING_BASIC, "420300": presets.XIANNING_BASIC, "220000": presets.JILIN_BASIC}
@@ -20,11 +20,20 @@ PRESET_REGIONS = {"421200": presets.XIANNING_BASIC, "420300": presets.XIANNING_B
 
 def settlement_policy(region: Region, day: date) -> SettlementPolicy:
     """The parameters in force on the day for the region's nearest ancestor that has them."""
+    return settlement_policy_window(region, day)[0]
+
+
+def settlement_policy_window(region: Region, day: date) -> tuple[SettlementPolicy, date, date | None]:
+    """The policy in force on the day and the days it stays the same (first, last; last None
+    when open-ended): no parameter of the region's chain starts or ends inside them. Batch
+    callers reuse it for every visit in the window."""
     codes = [c for c in region.path.split("/") if c]
-    rows = list(PolicyParameter.objects.filter(region__code__in=codes, valid_from__lte=day)
-                .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)).select_related("region"))
+    every = list(PolicyParameter.objects.filter(region__code__in=codes).select_related("region"))
+    rows = [r for r in every if r.valid_from <= day and (r.valid_to is None or r.valid_to >= day)]
     if not rows:
         raise SettlementError("no_policy", f"{region.name} 在 {day} 没有生效的待遇政策参数，请联系市局", "region")
+    first = max([r.valid_from for r in every if r.valid_from <= day] + [r.valid_to + ONE_DAY for r in every if r.valid_to and r.valid_to < day])
+    ends = [r.valid_from - ONE_DAY for r in every if r.valid_from > day] + [r.valid_to for r in every if r.valid_to and r.valid_to >= day]
     depth = {code: i for i, code in enumerate(codes)}
     chosen: dict[str, PolicyParameter] = {}
     for row in sorted(rows, key=lambda r: (depth[r.region.code], r.valid_from)):
@@ -32,10 +41,11 @@ def settlement_policy(region: Region, day: date) -> SettlementPolicy:
     values = {name: row.value for name, row in chosen.items()}
     classes = dict(AssistanceClassRule.objects.exclude(assistance_class__isnull=True).values_list("identity_code", "assistance_class"))
     try:
-        return build_policy(values, ma_class_of=classes, sources={n: r.source for n, r in chosen.items()},
-                            versions={n: [r.pk, r.version] for n, r in chosen.items()})
+        policy = build_policy(values, ma_class_of=classes, sources={n: r.source for n, r in chosen.items()},
+                              versions={n: [r.pk, r.version] for n, r in chosen.items()})
     except KeyError as missing:
         raise SettlementError("incomplete_policy", f"{region.name} 的待遇政策参数不完整，缺少 {missing.args[0]}", "region") from None
+    return policy, first, min(ends) if ends else None
 
 
 @transaction.atomic

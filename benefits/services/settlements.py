@@ -24,11 +24,16 @@ SPLIT_FIELDS = ("total", "class_b_first_pay", "policy_range", "location_first_pa
 YEAR_FIELDS = ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid", "personal")
 
 
-def eligibility_for(person: Person, day: date, *, enrollment: Enrollment | None = None, identities=None,
+NO_ENROLLMENT = object()  # a batch caller looked and found none
+
+
+def eligibility_for(person: Person, day: date, *, enrollment=None, identities=None,
                     class_3_4_approved=None, tilted_approved=None, disease: str = "") -> Eligibility:
     """The person's eligibility on the visit date (RULES.md 3-5), read from the data; batch
-    callers pass what they preloaded."""
-    if enrollment is None:
+    callers pass what they preloaded (NO_ENROLLMENT when the person has none covering it)."""
+    if enrollment is NO_ENROLLMENT:
+        enrollment = None
+    elif enrollment is None:
         enrollment = (Enrollment.objects.filter(person=person, status__in=Enrollment.PAID_STATUSES, benefit_end__gte=day)
                       .exclude(status=Enrollment.Status.SUSPENDED).order_by("benefit_start").first())
     insured, reason = False, "未参加居民医保，基本医保不支付"

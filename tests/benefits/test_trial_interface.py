@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from benefits.models import PolicyParameter
-from benefits.services.policy import settlement_policy
+from benefits.services.policy import settlement_policy, settlement_policy_window
 from core.models import Region
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 EXAMPLE_1 = {"region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "location": "local",
@@ -89,7 +90,7 @@ def test_trial_page(clerk_client, presets):
     assert 'id="personal">1708.00<' in page and "S001 §三(四)2" in page
 
 
-def test_parameter_changes_are_versioned_and_dated(presets, officer):
+def test_parameter_changes_are_versioned_and_dated(presets, officer, village):
     xianning = Region.objects.get(code="421200")
     rate = PolicyParameter.objects.get(region=xianning, name="inpatient_rate.2")
     before = settlement_policy(xianning, date(2023, 3, 15))
@@ -104,6 +105,16 @@ def test_parameter_changes_are_versioned_and_dated(presets, officer):
                                    valid_from=date(2024, 1, 1), source="test")
     assert settlement_policy(xianning, date(2023, 12, 31)).inpatient_rate[2] == __import__("decimal").Decimal("0.75")
     assert settlement_policy(xianning, date(2024, 1, 1)).inpatient_rate[2] == __import__("decimal").Decimal("0.80")
+    # Batches reuse a policy for the days no parameter of the chain starts or ends.
+    assert settlement_policy_window(xianning, date(2023, 3, 15))[1:] == (date(2021, 1, 1), date(2023, 12, 31))
+    assert settlement_policy_window(xianning, date(2024, 6, 1))[1:] == (date(2024, 1, 1), None)
+    from benefits.services.batch import BatchContext
+
+    person = factories.person(village)
+    context = BatchContext()
+    rates = [context.policy(person, day).inpatient_rate[2] for day in (date(2023, 3, 15), date(2023, 12, 31), date(2024, 1, 1), date(2023, 6, 1))]
+    assert rates == [__import__("decimal").Decimal(v) for v in ("0.75", "0.75", "0.80", "0.75")]
+    assert list(context.policies) == [("421200",)] and len(context.policies[("421200",)]) == 2  # two loads for four days
 
 
 def test_parameter_page_marks_unconfirmed_values(client, officer, presets):
