@@ -125,7 +125,7 @@ class SettlementImporter(Importer):
             raise RowProblem(h("visit_date"), str(error)) from None
         if discharge and discharge < visit_date:
             raise RowProblem(h("discharge_date"), "出院日期早于入院日期")
-        if facility.agreement_to and visit_date > facility.agreement_to or visit_date < facility.agreement_from:
+        if not facility.under_agreement_on(visit_date):
             raise RowProblem(h("visit_date"), f"{facility.name} 在 {visit_date} 不在协议期内")
         costs = {}
         for key in COST_LINES:

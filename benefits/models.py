@@ -82,6 +82,9 @@ class Facility(models.Model):
         verbose_name_plural = "定点医药机构"
         ordering = ["code"]
 
+    def under_agreement_on(self, day) -> bool:
+        return self.agreement_from <= day and (self.agreement_to is None or day <= self.agreement_to)
+
     def __str__(self):
         return self.name
 

@@ -109,6 +109,8 @@ def settlement_create(*, user, data: VisitInput, source_import=None) -> Settleme
     same person are computed one after the other, each on the other's totals."""
     if not path_allowed(user, data.person.region_path):
         raise ServiceError("region_denied", f"{data.person.name} 不在您的管辖区划内", "person")
+    if not data.facility.under_agreement_on(data.visit_date):
+        raise ServiceError("no_agreement", f"{data.facility.name} 在 {data.visit_date} 不在协议期内", "visit_date")
     if Settlement.objects.filter(facility=data.facility, bill_number=data.bill_number).exists():
         raise ServiceError("duplicate_bill", f"{data.facility.name} 的结算单号 {data.bill_number} 已结算", "bill_number")
     PersonYear.objects.get_or_create(person=data.person, year=data.visit_date.year)

@@ -68,6 +68,15 @@ def test_a_bill_is_settled_once(officer, insured, hospital):
     assert error.value.code == "duplicate_bill"
 
 
+def test_a_visit_outside_the_facilitys_agreement_is_refused(officer, insured, hospital):
+    hospital.agreement_to = date(2023, 3, 14)
+    hospital.save()
+    with pytest.raises(ServiceError) as error:
+        settle_for(officer, insured, hospital, "B1")  # visits on 2023-03-15
+    assert error.value.code == "no_agreement" and "不在协议期内" in error.value.message
+    assert not Settlement.objects.exists()
+
+
 def test_reversal_negates_and_restores_the_totals_then_a_new_record_corrects(officer, insured, hospital):
     first = settle_for(officer, insured, hospital, "B1")
     reversal = settlement_reverse(user=officer, settlement=first, reason="费用录入错误")
