@@ -53,6 +53,22 @@ def test_identity_valid_on_the_visit_date_gives_assistance(officer, clerk, insur
     assert before.assistance == D("0") and after.assistance > 0
 
 
+def test_an_expired_or_revoked_identity_gives_no_assistance_after_its_end(officer, clerk, insured, hospital, village):
+    from assistance.services.identities import identity_revoke
+
+    identity_certify(user=clerk, person=insured, code="subsistence_allowance", valid_from=date(2022, 1, 1), valid_to=date(2023, 3, 31))
+    last_day = settle_for(officer, insured, hospital, "B1", day=date(2023, 3, 31))
+    expired = settle_for(officer, insured, hospital, "B2", day=date(2023, 4, 1))
+    assert last_day.assistance > 0 and expired.assistance == D("0")
+
+    other = factories.person(village, name="退出人")
+    enrollment_register(user=clerk, person=other, category="regular", channel="village_batch", payment_date=date(2022, 10, 8), today=date(2022, 10, 8))
+    identity = identity_certify(user=clerk, person=other, code="subsistence_allowance", valid_from=date(2022, 1, 1))
+    identity_revoke(user=clerk, identity=identity, exit_date=date(2023, 5, 1), reason="收入超标")
+    assert settle_for(officer, other, hospital, "C1", day=date(2023, 4, 30)).assistance > 0
+    assert settle_for(officer, other, hospital, "C2", day=date(2023, 5, 1)).assistance == D("0")
+
+
 def test_waiting_period_pays_nothing_and_says_why(officer, clerk, village, hospital):
     person = factories.person(village)
     enrollment_register(user=clerk, person=person, category="regular", channel="individual", payment_date=date(2023, 2, 1), today=date(2023, 2, 1))
