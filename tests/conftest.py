@@ -101,3 +101,20 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def redis_broker():
+    import redis
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    try:
+        if not url:
+            raise redis.ConnectionError("CELERY_BROKER_URL is not set")
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError as error:
+        if settings.REQUIRE_SERVICES:
+            raise
+        pytest.skip(f"no Redis broker: {error}")
+    return url

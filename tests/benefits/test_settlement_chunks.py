@@ -2,7 +2,6 @@
 the result equals a one-transaction commit, a chunk run twice writes once, a chunk that finds
 new error rows stops the job without writing that chunk, and the uploader continues from it."""
 
-import time
 from datetime import date
 from decimal import Decimal as D
 
@@ -16,7 +15,7 @@ from core.tasks import commit_import
 from core.xlsx import write_xlsx
 from enrollment.services.enrollments import enrollment_register
 from tests import factories
-from tests.core.test_celery_worker import redis_broker  # noqa: F401 (fixture)
+from tests.workers import run_in_real_worker
 
 HEADERS = ["结算单号", "机构编码", "身份证号", "姓名", "就医类型", "入院（就诊）日期", "出院日期", "就医地", "病种", "甲类费用", "乙类药品", "目录外费用"]
 SPLIT = ("total", "policy_range", "deductible", "basic_fund", "outpatient_fund", "critical_illness", "assistance", "personal")
@@ -158,27 +157,11 @@ def test_cancelling_a_stopped_job_keeps_the_written_chunks(officer, people, sett
 
 
 @pytest.mark.services
-def test_chunks_run_in_a_real_worker(redis_broker, transactional_db, officer, clerk, village, xianan, settings):  # noqa: F811
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app as celery_app
-
+def test_chunks_run_in_a_real_worker(redis_broker, transactional_db, officer, clerk, village, xianan, settings):
     people = _people(clerk, village, xianan)
     settings.IMPORT_CHUNK_ROWS = 2
     job = _previewed(officer, _rows(people))
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            commit_import.delay(job.pk)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                job.refresh_from_db()
-                if job.status != ImportJob.Status.COMMITTING and job.status != ImportJob.Status.PREVIEWED:
-                    break
-                time.sleep(0.2)
-    finally:
-        celery_app.conf.task_always_eager = previous
+    run_in_real_worker(lambda: commit_import.delay(job.pk), job, until=(ImportJob.Status.COMMITTED, ImportJob.Status.FAILED))
     assert job.status == ImportJob.Status.COMMITTED, job.failure
     assert ImportChunk.objects.filter(job=job, status="done").count() == 4
     assert Settlement.objects.count() == 7
