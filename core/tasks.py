@@ -24,9 +24,10 @@ def commit_import(job_id: int) -> str:
 
 
 # One piece of a large commit: bounded (IMPORT_CHUNK_ROWS rows, about 10 s), acknowledged after
-# it ran, so a piece whose worker died is delivered again and written once. Each piece sends the
-# next: the pieces of a file run in order, as the people's running year totals require.
-@shared_task(name="core.tasks.commit_import_chunk", acks_late=True,
+# it ran and requeued when its worker process is lost, so a piece whose worker died is delivered
+# again and written once. Each piece sends the next: the pieces of a file run in order, as the
+# people's running year totals require.
+@shared_task(name="core.tasks.commit_import_chunk", acks_late=True, reject_on_worker_lost=True,
              soft_time_limit=settings.IMPORT_CHUNK_TIME_LIMIT, time_limit=settings.IMPORT_CHUNK_TIME_LIMIT + 60)
 def commit_import_chunk(job_id: int, number: int) -> int | None:
     try:
