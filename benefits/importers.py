@@ -66,7 +66,9 @@ class SettlementImporter(Importer):
                 outcomes[row.number].fail(problem.header, problem.message)
         people = {p.id_number: p for p in Person.objects.filter(id_number__any=list({p["id_number"] for p in parsed.values()}))
                   .select_related("village")}
-        bills = {(f, b) for f, b in Settlement.objects.filter(bill_number__any=list({p["bill_number"] for p in parsed.values()}))
+        # By facility and number, the order of the unique index (a million rows: 1 ms, not 0.7 s).
+        bills = {(f, b) for f, b in Settlement.objects.filter(facility__id__any=list({p["facility"].pk for p in parsed.values()}),
+                                                              bill_number__any=list({p["bill_number"] for p in parsed.values()}))
                  .values_list("facility__code", "bill_number")}
         items = {}
         for number, p in parsed.items():

@@ -6,7 +6,6 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from assistance.models import Application, HardshipIdentity
@@ -51,6 +50,7 @@ class BatchContext:
         people = {i.person.pk for i in items}
         years = {i.visit_date.year for i in items}
         missing = [(p, y) for p in people for y in years if (p, y) not in self.totals]
+        missing_set = set(missing)
         if missing:
             PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in missing], ignore_conflicts=True)
             rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in missing}), year__in=years)
@@ -58,10 +58,14 @@ class BatchContext:
                 rows = rows.select_for_update()
             for row in rows:
                 self.totals.setdefault((row.person_id, row.year), row)
-            days = {i.visit_date for i in items}
-            for pid, day, amount in (Settlement.objects.filter(person__id__any=list(people), visit_date__in=days, outpatient_fund__gt=0)
-                                     .values_list("person_id", "visit_date").annotate(s=Sum("outpatient_fund"))):
-                self.outpatient_today[(pid, day)] += amount
+            # Outpatient fund already paid per day (the daily cap), for every day of the newly
+            # loaded person-years, since later batches may bring other days of the same people;
+            # read by (person, year), the order of an index.
+            new_people = list({p for p, _ in missing})
+            for pid, day, amount in (Settlement.objects.filter(person__id__any=new_people, year__in=years, outpatient_fund__gt=0)
+                                     .values_list("person_id", "visit_date", "outpatient_fund")):
+                if (pid, day.year) in missing_set:
+                    self.outpatient_today[(pid, day)] += amount
         ids = list(people)
         self.enrollments = defaultdict(list)
         for e in (Enrollment.objects.filter(person__id__any=ids, status__in=Enrollment.PAID_STATUSES)

@@ -95,3 +95,14 @@ def test_facility_list_import(officer, xianan):
     assert (facility.level, facility.tier, facility.city_level, facility.zero_markup) == (3, "secondary_plus", True, False)
     again = imports.import_job_preview(imports.import_job_create(user=officer, kind="facilities", uploaded=SimpleUploadedFile("f.xlsx", data)).pk)
     assert again.counts["unchanged"] == 1
+
+
+def test_the_daily_outpatient_cap_counts_earlier_imports_of_that_day_in_any_batch(officer, setup, settings):
+    settings.IMPORT_BATCH_SIZE = 1  # each row its own batch: the person is loaded by the first
+    first = upload(officer, write_xlsx(HEADERS, [rows(setup)[1]]))  # 2023-03-16 at the clinic: 15.00, the daily cap
+    imports.import_job_commit(first.pk)
+    later = [["MZ7", "V001", setup.id_number, "结算人", "普通门诊", "2023-03-15", "", "", "", "40", "", ""],
+             ["MZ8", "V001", setup.id_number, "结算人", "普通门诊", "2023-03-16", "", "", "", "40", "", ""]]
+    imports.import_job_commit(upload(officer, write_xlsx(HEADERS, later)).pk)
+    fund = dict(Settlement.objects.values_list("bill_number", "basic_fund"))
+    assert fund == {"MZ1": D("15.00"), "MZ7": D("15.00"), "MZ8": D("0.00")}
