@@ -37,5 +37,37 @@ def django_on_postgres(default_db: str) -> None:
     call_command("load_policies", verbosity=0)
 
 
+def ensure_people(count: int) -> None:
+    """Generate demo households until the database holds at least `count` people."""
+    import time
+
+    from django.core.management import call_command
+
+    from enrollment.models import Person
+
+    have = Person.objects.count()
+    if have < count:
+        started = time.monotonic()
+        call_command("generate_demo", households=(count - have) // 3 + 500, stdout=open(os.devnull, "w"))
+        print(f"generated {Person.objects.count()} people in {time.monotonic() - started:.0f} s")
+
+
+def settlement_setup(facility_kinds) -> tuple:
+    """The benchmark's facilities in 咸安区 ([(code, name, level, tier)], created once) and a
+    city officer who may import and settle."""
+    from datetime import date
+
+    from benefits.models import Facility
+    from core.models import Region
+    from core.services.users import user_upsert
+
+    county = Region.objects.get(code="421202")
+    facilities = [Facility.objects.get_or_create(code=code, defaults={
+        "name": name, "level": level, "tier": tier, "region": county, "agreement_from": date(2020, 1, 1)})[0]
+        for code, name, level, tier in facility_kinds]
+    officer = user_upsert(username="bench_officer", password="bench-pass-2026", group="市局", region_code="421200", is_staff=True)
+    return facilities, officer
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

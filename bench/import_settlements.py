@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 os.environ.pop("CELERY_BROKER_URL", None)  # tasks eager, in this process
 
-from common import django_on_postgres, peak_rss_mb  # noqa: E402
+from common import django_on_postgres, ensure_people, peak_rss_mb, settlement_setup  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yibao_settle_bench"
 HEADERS = ["结算单号", "机构编码", "身份证号", "姓名", "就医类型", "入院（就诊）日期", "出院日期", "就医地", "病种", "甲类费用", "乙类药品", "目录外费用"]
@@ -34,28 +34,17 @@ def main():
     django_on_postgres(DEFAULT_DB)
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
     from django.db import connection
 
-    from benefits.models import Facility, Settlement
-    from core.models import Region
+    from benefits.models import Settlement
     from core.services import imports
-    from core.services.users import user_upsert
     from core.tasks import commit_import
     from enrollment.models import Person
 
-    if Person.objects.count() < args.people:
-        t = time.monotonic()
-        call_command("generate_demo", households=(args.people - Person.objects.count()) // 3 + 500, stdout=open(os.devnull, "w"))
-        print(f"generated {Person.objects.count()} people in {time.monotonic() - t:.0f} s")
+    ensure_people(args.people)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM benefits_settlement WHERE bill_number LIKE 'IMP%%'")
-    county = Region.objects.get(code="421202")
-    hospital = Facility.objects.get_or_create(code="IMPH01", defaults={
-        "name": "导入基准医院", "level": 2, "tier": "secondary_plus", "region": county, "agreement_from": date(2020, 1, 1)})[0]
-    clinic = Facility.objects.get_or_create(code="IMPV01", defaults={
-        "name": "导入基准卫生室", "level": 1, "tier": "village", "region": county, "agreement_from": date(2020, 1, 1)})[0]
-    officer = user_upsert(username="bench_officer", password="bench-pass-2026", group="市局", region_code="421200", is_staff=True)
+    (hospital, clinic), officer = settlement_setup([("IMPH01", "导入基准医院", 2, "secondary_plus"), ("IMPV01", "导入基准卫生室", 1, "village")])
     people = list(Person.objects.order_by("pk").values_list("id_number", "name")[: args.people])
 
     rng = random.Random(5)

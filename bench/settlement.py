@@ -9,13 +9,12 @@ Targets (issue 4): at least 2,000 stored settlements/s; trial endpoint p95 under
 
 import argparse
 import json
-import os
 import random
 import statistics
 import time
 from datetime import date, timedelta
 
-from common import django_on_postgres, peak_rss_mb
+from common import django_on_postgres, ensure_people, peak_rss_mb, settlement_setup
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yibao_settle_bench"
 BATCH = 5000
@@ -28,29 +27,19 @@ def main():
     parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
     django_on_postgres(DEFAULT_DB)
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
 
-    from benefits.models import Facility, PersonYear, Settlement
+    from benefits.models import PersonYear, Settlement
     from benefits.services.batch import BatchContext, write_batch
     from benefits.services.settlements import VisitInput
-    from core.models import Region
-    from core.services.users import user_upsert
     from enrollment.models import Person
 
-    if Person.objects.count() < args.people:
-        t = time.monotonic()
-        call_command("generate_demo", households=(args.people - Person.objects.count()) // 3 + 500, stdout=open(os.devnull, "w"))
-        print(f"generated {Person.objects.count()} people in {time.monotonic() - t:.0f} s")
+    ensure_people(args.people)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE benefits_settlement, benefits_personyear RESTART IDENTITY")
-    county = Region.objects.get(code="421202")
-    facilities = []
-    for i, (level, tier) in enumerate([(3, "secondary_plus"), (2, "secondary_plus"), (1, "township"), (1, "village")] * 10):
-        facilities.append(Facility.objects.get_or_create(code=f"BENCH{i:03d}", defaults={
-            "name": f"基准医院{i}", "level": level, "tier": tier, "region": county, "agreement_from": date(2020, 1, 1)})[0])
-    officer = user_upsert(username="bench_officer", password="bench-pass-2026", group="市局", region_code="421200", is_staff=True)
+    levels = [(3, "secondary_plus"), (2, "secondary_plus"), (1, "township"), (1, "village")] * 10
+    facilities, officer = settlement_setup([(f"BENCH{i:03d}", f"基准医院{i}", level, tier) for i, (level, tier) in enumerate(levels)])
     people = list(Person.objects.select_related("village").order_by("pk")[: args.people])
     rng = random.Random(11)
     kinds = ["outpatient"] * 6 + ["inpatient", "two_diseases_drug", "chronic", "general_fee"]
