@@ -4,8 +4,6 @@ number is settled once, so the same file again changes nothing."""
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-
 from benefits.models import Facility, Settlement
 from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.batch import BatchContext, write_batch
@@ -86,7 +84,7 @@ class SettlementImporter(Importer):
                                            disease=p["disease"], costs=p["costs"])
         if items:
             # Committing: the people's year totals are locked for the batch (transaction open).
-            self.context.load(list(items.values()), lock=transaction.get_connection().in_atomic_block)
+            self.context.load(list(items.values()), lock=self.committing)
         for number, item in items.items():
             outcome = outcomes[number]
             try:

@@ -9,6 +9,7 @@ the table's sequence beforehand (`reserve_ids`) when related rows must point at 
 
 import json
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from itertools import islice
 
 from django.db import connection, models
@@ -114,6 +115,14 @@ def refresh_statistics(*models_) -> None:
         cursor.execute(f"{command} {tables}")
 
 
+def _prep(field, value):
+    # A Decimal goes to psycopg as it is (the array cast to numeric(p, s) rounds as the column
+    # would); DecimalField's own preparation costs ~6 µs a value, most of a large update's time.
+    if value.__class__ is Decimal and isinstance(field, models.DecimalField):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
 def update_rows(model, objects: list, fields: Sequence[str]) -> int:
     """Write `fields` of many instances in one UPDATE ... FROM unnest(arrays) on PostgreSQL
     (Django's bulk_update builds a CASE per row and field, far slower for thousands of rows);
@@ -130,7 +139,7 @@ def update_rows(model, objects: list, fields: Sequence[str]) -> int:
     selects = f"unnest(%s::{pk.rel_db_type(connection)}[]) AS k" + "".join(
         f", unnest(%s::{cast}[]) AS {connection.ops.quote_name(c.column)}" for c, cast in zip(columns, casts))
     assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = v.{connection.ops.quote_name(c.column)}" for c in columns)
-    params = [[obj.pk for obj in objects]] + [[c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in objects] for c in columns]
+    params = [[obj.pk for obj in objects]] + [[_prep(c, getattr(obj, c.attname)) for obj in objects] for c in columns]
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM (SELECT {selects}) AS v WHERE t.{connection.ops.quote_name(pk.column)} = v.k", params)
         return cursor.rowcount

@@ -77,6 +77,7 @@ class Importer(ABC):
     # Rows independent of one another, and a row already written comes back UNCHANGED: a large
     # commit may then run as bounded chunks, each its own transaction (ImportChunk).
     commits_in_chunks = False
+    committing = False  # set by the engine: True while a commit checks the rows it will write
 
     def __init__(self, *, user, job=None, today: date | None = None):
         from django.utils import timezone
@@ -289,6 +290,7 @@ def _run(importer, rows, *, commit, progress, keep=None, duplicates=None):
     outcomes = [RowOutcome(r.number, summary=importer.describe(r)).fail(header, duplicates[r.number])
                 for r in rows if r.number in duplicates]
     candidates = [r for r in rows if r.number not in duplicates]
+    importer.committing = commit
     importer.prepare(candidates)
     ordered = importer.order(candidates)
     done = len(outcomes)

@@ -52,12 +52,15 @@ class BatchContext:
         missing = [(p, y) for p in people for y in years if (p, y) not in self.totals]
         missing_set = set(missing)
         if missing:
-            PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in missing], ignore_conflicts=True)
+            if lock:  # committing: every total gets its row, to lock now and update after the batch
+                PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in missing], ignore_conflicts=True)
             rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in missing}), year__in=years)
             if lock:
                 rows = rows.select_for_update()
             for row in rows:
                 self.totals.setdefault((row.person_id, row.year), row)
+            for p, y in missing:  # a preview writes nothing: a person's first year starts at zero in memory
+                self.totals.setdefault((p, y), PersonYear(person_id=p, year=y))
             # Outpatient fund already paid per day (the daily cap), for every day of the newly
             # loaded person-years, since later batches may bring other days of the same people;
             # read by (person, year), the order of an index.
