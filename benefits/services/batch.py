@@ -52,13 +52,12 @@ class BatchContext:
         missing = [(p, y) for p in people for y in years if (p, y) not in self.totals]
         missing_set = set(missing)
         if missing:
-            if lock:  # committing: every total gets its row, to lock now and update after the batch
-                PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in missing], ignore_conflicts=True)
-            rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in missing}), year__in=years)
-            if lock:
-                rows = rows.select_for_update()
-            for row in rows:
-                self.totals.setdefault((row.person_id, row.year), row)
+            self._load_totals(missing, years, lock=lock)
+            if lock:  # committing: every total gets its row, created now, locked, updated after the batch
+                new = [key for key in missing if key not in self.totals]
+                if new:
+                    PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in new], ignore_conflicts=True)
+                    self._load_totals(new, years, lock=True)
             for p, y in missing:  # a preview writes nothing: a person's first year starts at zero in memory
                 self.totals.setdefault((p, y), PersonYear(person_id=p, year=y))
             # Outpatient fund already paid per day (the daily cap), for every day of the newly
@@ -80,6 +79,11 @@ class BatchContext:
         self.approvals = defaultdict(list)
         for a in Application.objects.filter(person__id__any=ids, status=Application.Status.APPROVED).only("person_id", "kind", "decided_on"):
             self.approvals[a.person_id].append(a)
+
+    def _load_totals(self, keys, years, *, lock: bool) -> None:
+        rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in keys}), year__in=years)
+        for row in rows.select_for_update() if lock else rows:
+            self.totals.setdefault((row.person_id, row.year), row)
 
     def eligibility(self, item: VisitInput):
         day, pid = item.visit_date, item.person.pk
