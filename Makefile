@@ -29,6 +29,9 @@ test: venv
 bench: venv
 	$(PY) bench/import_enrollment.py
 	$(PY) bench/pages.py
+	$(PY) bench/import_identities.py
+	$(PY) bench/settlement.py
+	$(PY) bench/import_settlements.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles
