@@ -98,6 +98,12 @@ class ImportChunkInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("core.view_importjob")  # the job's chunks are part of its log
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ImportJob)
 class ImportJobAdmin(RegionScopedAdmin):

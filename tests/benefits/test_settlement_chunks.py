@@ -166,3 +166,15 @@ def test_chunks_run_in_a_real_worker(redis_broker, transactional_db, officer, cl
     assert ImportChunk.objects.filter(job=job, status="done").count() == 4
     assert Settlement.objects.count() == 7
     assert PersonYear.objects.get(person=people[0], year=2023).basic_fund > D(0)
+
+
+@pytest.mark.django_db
+def test_the_import_log_shows_each_chunk_to_the_officer(client, officer, people, settings):
+    settings.IMPORT_CHUNK_ROWS = 3
+    job = _previewed(officer, _rows(people))
+    commit_import.delay(job.pk)
+    client.force_login(officer)
+    admin_page = client.get(f"/admin/core/importjob/{job.pk}/change/").content.decode()
+    assert "导入分段" in admin_page and admin_page.count("已导入") >= 3
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "已完成 3 / 3 段" in page
