@@ -1,0 +1,30 @@
+"""`manage.py generate_settlement_demo`: demo facilities and this year's settlements of a demo
+county (benefits.services.demo), after `generate_demo`."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from benefits.models import Settlement
+from benefits.services.demo import generate_settlement_demo
+from core.models import Region
+
+
+class Command(BaseCommand):
+    help = "生成演示结算数据：定点医药机构，以及本年度部分参保人员的就医结算（由结算引擎计算）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--county", default="421202", help="县（市、区）区划代码，默认咸安区")
+        parser.add_argument("--share", type=float, default=0.3, help="有就医记录的参保人员比例")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="已有结算数据时不再生成")
+
+    def handle(self, *args, county, share, seed, if_empty, **options):
+        if if_empty and Settlement.objects.exists():
+            self.stdout.write("已有结算数据，跳过演示结算生成")
+            return
+        region = Region.objects.filter(code=county).first()
+        if region is None:
+            raise CommandError(f"区划 {county} 不存在，请先运行 load_policies")
+        if not 0 < share <= 1:
+            raise CommandError("--share 应在 0 到 1 之间")
+        result = generate_settlement_demo(county=region, share=share, seed=seed)
+        self.stdout.write(f"{region.name}演示结算：{result.facilities} 家定点机构，{result.people} 人 {result.settlements} 条结算单")

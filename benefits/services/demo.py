@@ -1,0 +1,101 @@
+"""Demo settlements for a first look (`manage.py generate_settlement_demo`): designated
+facilities of a demo county and this year's visits of a share of its insured people, settled by
+the engine through the batch path, as a facility's export would be. Generated, never shipped."""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from benefits.models import Facility, Settlement
+from benefits.services.batch import BatchContext, write_batch
+from benefits.services.settlements import VisitInput
+from core.bulk import refresh_statistics
+from core.models import Region, RegionLevel
+from enrollment.models import Enrollment, Person
+
+BATCH = 2000
+# (kind, weight, facility tier, cost ranges {line: (low, high)})
+VISITS = [
+    ("outpatient", 50, "village", {"class_a": (15, 120), "class_b_drug": (0, 40)}),
+    ("general_fee", 15, "township", {}),
+    ("outpatient", 10, "township", {"class_a": (40, 300), "class_b_drug": (0, 80)}),
+    ("inpatient", 15, "secondary_plus", {"class_a": (2000, 30000), "class_b_drug": (0, 6000), "material_general": (0, 3000),
+                                         "out_of_catalogue": (0, 1500)}),
+    ("two_diseases_drug", 10, "village", {"class_a": (30, 150)}),
+]
+
+
+@dataclass
+class SettlementDemoResult:
+    facilities: int
+    settlements: int
+    people: int
+
+
+def demo_facilities(county: Region) -> list[Facility]:
+    """A city hospital (level 3), the county hospital (level 2), one health centre per township
+    (zero markup) and one clinic per village of the first townships; created once."""
+    city = county.parent
+    start = date(timezone.localdate().year - 1, 1, 1)
+    wanted = [("DEMO-H3", f"{city.name if city else ''}中心医院", 3, "secondary_plus", county, True),
+              ("DEMO-H2", f"{county.name}人民医院", 2, "secondary_plus", county, False)]
+    towns = list(Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP).order_by("path")[:6])
+    for i, town in enumerate(towns):
+        wanted.append((f"DEMO-T{i:02d}", f"{town.name}卫生院", 1, "township", town, False))
+        for j, village in enumerate(Region.objects.filter(parent=town, level=RegionLevel.VILLAGE).order_by("path")[:3]):
+            wanted.append((f"DEMO-V{i:02d}{j}", f"{village.name}卫生室", 1, "village", village, False))
+    facilities = []
+    for code, name, level, tier, region, city_level in wanted:
+        facility, _ = Facility.objects.get_or_create(code=code, defaults={
+            "name": name, "level": level, "tier": tier, "region": region, "city_level": city_level, "zero_markup": tier != "secondary_plus",
+            "agreement_from": start})
+        facilities.append(facility)
+    return facilities
+
+
+def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 2026, today: date | None = None,
+                             user=None) -> SettlementDemoResult:
+    """Visits from January 1 to yesterday for `share` of the county's people insured this year,
+    one to four each, settled in date order on their running year totals. All or nothing."""
+    today = today or timezone.localdate()
+    rng = random.Random(seed)
+    year_start = date(today.year, 1, 1)
+    days = (today - year_start).days
+    if days < 1:
+        return SettlementDemoResult(0, 0, 0)
+    insured = list(Enrollment.objects.filter(region_path__startswith=county.path, benefit_year=today.year,
+                                             status__in=Enrollment.PAID_STATUSES).values_list("person_id", flat=True))
+    chosen = rng.sample(insured, int(len(insured) * share))
+    people = {p.pk: p for p in Person.objects.filter(pk__in=chosen).select_related("village")}
+    facilities = demo_facilities(county)
+    by_tier = {tier: [f for f in facilities if f.tier == tier] for tier in ("village", "township", "secondary_plus")}
+    weights = [v[1] for v in VISITS]
+    visits = []
+    for pid in chosen:
+        for _ in range(rng.randint(1, 4)):
+            kind, _w, tier, ranges = rng.choices(VISITS, weights)[0]
+            visits.append(VisitInput(
+                person=people[pid], facility=rng.choice(by_tier[tier]), bill_number="", kind=kind,
+                visit_date=year_start + timedelta(days=rng.randrange(days)),
+                costs={line: str(rng.randint(low, high)) for line, (low, high) in ranges.items()}))
+    # 两病 patients are registered (the stand-in flag until the approvals of the next issue).
+    registered = {v.person.pk for v in visits if v.kind == "two_diseases_drug"}
+    visits.sort(key=lambda v: v.visit_date)
+    for n, visit in enumerate(visits):
+        visit.bill_number = f"DEMO{today.year}{n:07d}"
+        if visit.kind == "inpatient":
+            visit.discharge_date = visit.visit_date + timedelta(days=rng.randint(2, 12))
+    context = BatchContext()
+    with transaction.atomic():
+        Person.objects.filter(pk__in=registered).update(two_diseases_registered=True)
+        for pid in registered:
+            people[pid].two_diseases_registered = True
+        for start in range(0, len(visits), BATCH):
+            batch = visits[start : start + BATCH]
+            context.load(batch, lock=True)
+            write_batch(context, [(v, *context.settle(v)) for v in batch], user=user)
+        transaction.on_commit(lambda: refresh_statistics(Settlement))
+    return SettlementDemoResult(len(facilities), len(visits), len(chosen))
