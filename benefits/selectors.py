@@ -7,6 +7,7 @@ from django.db.models import Count, Sum
 from benefits.models import Facility, PersonYear, Settlement
 from benefits.rules.settlement import SettlementError
 from benefits.services.policy import settlement_policy
+from core.money import money
 
 AMOUNTS = ("total", "basic_fund", "critical_illness", "assistance", "extra_assistance", "personal")
 
@@ -16,7 +17,8 @@ def facility_month(user, facility: Facility, year: int, month: int):
     rows = (Settlement.objects.restrict(user).filter(facility=facility, visit_date__year=year, visit_date__month=month)
             .select_related("person").order_by("visit_date", "pk"))
     totals = rows.aggregate(n=Count("pk"), **{a: Sum(a) for a in AMOUNTS})
-    return rows, totals
+    # Sums to the cent (SQLite's SUM of decimals comes back as a float-like long decimal).
+    return rows, {k: v if k == "n" else money(v or 0) for k, v in totals.items()}
 
 
 def person_year_history(person, year: int) -> dict:

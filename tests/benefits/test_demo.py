@@ -2,6 +2,7 @@
 engine, consistent with the people's year totals, shown on the settlement pages."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -46,3 +47,4 @@ def test_the_command_runs_once_and_the_pages_show_the_settlements(xianan, clerk_
     page = clerk_client.get(f"/benefits/settlements/?facility={hospital.pk}&year={month.year}&month={month.month}").content.decode()
     bill = Settlement.objects.filter(facility=hospital, visit_date__year=month.year, visit_date__month=month.month).first().bill_number
     assert bill in page
+    assert re.search(r"费用 \d+\.\d\d，基本医保 \d+\.\d\d，大病保险 \d+\.\d\d，", page)  # month totals to the cent
