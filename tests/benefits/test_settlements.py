@@ -190,5 +190,6 @@ def test_pages_list_a_facilitys_month_and_a_persons_year_with_caps(client, offic
     assert "6440.00（6440.00）" in history
     assert f"{second.basic_fund}（{D('6440.00') + second.basic_fund}）" in history
     assert "200000" in history  # the annual cap shown
+    assert "<td>大病保险</td><td>0.00</td>" in history  # year totals to the cent, zero included
     response = client.post(f"/benefits/settlements/{second.pk}/reverse/", {"reason": "重复结算"})
     assert response.status_code == 302 and Settlement.objects.get(pk=second.pk).status == "reversed"
