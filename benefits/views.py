@@ -15,6 +15,7 @@ from benefits import selectors
 from benefits.models import Facility, PolicyParameter, Settlement
 from benefits.services import settlements as settlement_services
 from core.errors import ServiceError
+from core.services.tokens import request_user
 from core.views_base import get_restricted_object_or_404
 from enrollment.models import Person
 from benefits.rules.settlement import SettlementError
@@ -25,8 +26,8 @@ from benefits.services.trial import trial
 @csrf_exempt  # a computation: it writes nothing
 @require_POST
 def trial_api(request):
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": "需要登录", "field": "auth"}, status=401)
+    if request_user(request) is None:  # a session, or another system's bearer token
+        return JsonResponse({"error": "需要登录或有效的接口令牌", "field": "auth"}, status=401)
     try:
         data = json.loads(request.body, parse_float=Decimal)
     except (json.JSONDecodeError, UnicodeDecodeError):

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import ImportChunk, ImportJob, Region, SecurityEvent, User
+from core.models import ApiToken, ImportChunk, ImportJob, Region, SecurityEvent, User
 from core.security import record_denied
 
 
@@ -120,6 +120,50 @@ class ImportJobAdmin(RegionScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens for other systems: created here by a superuser (shown once) or with
+    `manage.py create_api_token`; revoked, never edited."""
+
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__username", "prefix")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from django.contrib import messages
+
+        from core.services.tokens import token_create
+
+        token, raw = token_create(user=obj.user, name=obj.name)
+        obj.pk, obj.prefix, obj.key_hash = token.pk, token.prefix, token.key_hash
+        messages.warning(request, f"接口令牌（请妥善保存，不会再次显示）：{raw}")
+
+    @admin.action(description="停用所选令牌")
+    def revoke(self, request, queryset):
+        from core.services.tokens import token_revoke
+
+        for token in queryset:
+            token_revoke(token)
 
 
 __all__ = ["RegionScopedAdmin", "RegionScopedAdminMixin", "SimpleHistoryAdmin"]

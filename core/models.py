@@ -244,3 +244,25 @@ class ImportChunk(models.Model):
 
     def __str__(self):
         return f"{self.job_id}#{self.number}（第{self.first_row}–{self.last_row}行）"
+
+
+class ApiToken(models.Model):
+    """A bearer token with which another system calls the JSON interfaces as a user (e.g. a
+    hospital's system asking for a trial calculation). Only its SHA-256 is kept; the token is
+    shown once when created."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="所属用户", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("令牌前缀", max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("停用时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… {self.name}（{self.user}）"
