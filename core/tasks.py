@@ -35,6 +35,11 @@ def commit_import_chunk(job_id: int, number: int) -> int | None:
     except SoftTimeLimitExceeded:
         imports.import_job_chunk_interrupted(job_id, number, "超过时限")
         return None
+    except Exception:
+        # The chunk's transaction was rolled back; the job waits for the uploader instead of
+        # staying "导入中" with no task left to run it. The error goes to the worker's log.
+        imports.import_job_chunk_interrupted(job_id, number, "出错")
+        raise
     if following is not None:
         commit_import_chunk.delay(job_id, following)
     return following

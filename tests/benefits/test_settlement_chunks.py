@@ -178,3 +178,29 @@ def test_the_import_log_shows_each_chunk_to_the_officer(client, officer, people,
     assert "导入分段" in admin_page and admin_page.count("已导入") >= 3
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert "已完成 3 / 3 段" in page
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_in_a_chunk_leaves_the_job_waiting_not_stuck(officer, people, settings, monkeypatch):
+    from core import imports as engine
+
+    settings.IMPORT_CHUNK_ROWS = 3
+    job = _previewed(officer, _rows(people))
+    real_run, calls = engine.run, []
+
+    def failing_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run", failing_second_chunk)
+    with pytest.raises(RuntimeError):
+        commit_import.delay(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED and "第 5–7 行的导入出错" in job.failure
+    assert Settlement.objects.count() == 3
+    monkeypatch.setattr(engine, "run", real_run)
+    commit_import.delay(imports.import_job_confirm(user=officer, job=job, skip_bad_rows=False).pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.COMMITTED and Settlement.objects.count() == 7
