@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from benefits.models import Settlement
 from core.identity_codes import IdentityCode
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -17,8 +18,7 @@ class TrialForm(forms.Form):
     facility_level = forms.ChoiceField(label="医院级别", choices=[(1, "一级"), (2, "二级"), (3, "三级")], initial=2)
     facility_tier = forms.ChoiceField(label="门诊机构类别", choices=[("secondary_plus", "二级及以上"), ("township", "乡镇卫生院/社区卫生服务中心"),
                                                               ("village", "村卫生室/社区卫生服务站")])
-    location = forms.ChoiceField(label="就医地", choices=[("local", "市内"), ("county_at_city", "县级参保在市级医院"), ("remote_filed", "市外已转诊备案"),
-                                                     ("remote_unfiled", "市外未备案"), ("remote_emergency_nondesignated", "市外急诊非定点")])
+    location = forms.ChoiceField(label="就医地", choices=Settlement.Location.choices)
     disease = forms.CharField(label="慢特病病种", required=False)
     identities = forms.MultipleChoiceField(label="困难群众身份", choices=IdentityCode.choices, required=False,
                                            widget=forms.SelectMultiple(attrs={"size": 4}))

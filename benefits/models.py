@@ -103,6 +103,13 @@ class Settlement(models.Model):
         REVERSED = "reversed", "已冲正"
         REVERSAL = "reversal", "冲正记录"
 
+    class Location(models.TextChoices):  # RULES.md 3.2 (X000 art. 20(二))
+        LOCAL = "local", "市内"
+        COUNTY_AT_CITY = "county_at_city", "县级参保在市级医院"
+        REMOTE_FILED = "remote_filed", "市外已转诊备案"
+        REMOTE_UNFILED = "remote_unfiled", "市外未备案"
+        REMOTE_EMERGENCY_NONDESIGNATED = "remote_emergency_nondesignated", "市外急诊非定点"
+
     class Kind(models.TextChoices):
         INPATIENT = "inpatient", "住院"
         OUTPATIENT = "outpatient", "普通门诊"
@@ -117,7 +124,7 @@ class Settlement(models.Model):
     visit_date = models.DateField("就诊（入院）日期")
     discharge_date = models.DateField("出院日期", null=True, blank=True)
     year = models.PositiveSmallIntegerField("年度")
-    location = models.CharField("就医地", max_length=40, default="local")
+    location = models.CharField("就医地", max_length=40, choices=Location.choices, default=Location.LOCAL)
     disease = models.CharField("病种", max_length=60, blank=True)
     class_a = models.DecimalField("甲类", **MONEY)
     class_b_drug = models.DecimalField("乙类药品", **MONEY)

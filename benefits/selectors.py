@@ -4,8 +4,8 @@ from datetime import date
 
 from django.db.models import Count, Sum
 
-from benefits.models import Facility, PersonYear, Settlement
-from benefits.rules.settlement import SettlementError
+from benefits.models import Facility, PersonYear, PolicyParameter, Settlement
+from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.policy import settlement_policy
 from core.money import money
 
@@ -43,3 +43,20 @@ def person_year_history(person, year: int) -> dict:
     except SettlementError:  # a year without parameters shows no caps
         caps = {}
     return {"lines": lines, "totals": totals, "caps": caps}
+
+
+def settlement_detail(settlement: Settlement) -> dict:
+    """What a settlement page shows besides the record: its cost lines with labels, the
+    parameters it used with the value each had at the version used (from their history), and
+    the records of its reversal."""
+    cost_lines = [(Settlement._meta.get_field(line).verbose_name, getattr(settlement, line)) for line in COST_LINES]
+    versions = settlement.parameter_versions or {}
+    by_pk = {pk: (name, version) for name, (pk, version) in versions.items()}
+    used = {}
+    for row in PolicyParameter.history.filter(id__in=list(by_pk)).values("id", "version", "value", "unit", "source"):
+        name, version = by_pk[row["id"]]
+        if row["version"] == version:
+            used[name] = row
+    parameters = [(name, version, used.get(name)) for name, (_pk, version) in sorted(versions.items())]
+    reversal = Settlement.objects.filter(reverses=settlement).first()
+    return {"cost_lines": cost_lines, "parameters": parameters, "reversal": reversal}

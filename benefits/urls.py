@@ -9,6 +9,7 @@ urlpatterns = [
     path("parameters/", views.parameters, name="parameters"),
     path("settlements/", views.facility_settlements, name="facility_settlements"),
     path("people/<int:pk>/settlements/", views.person_settlements, name="person_settlements"),
+    path("settlements/<int:pk>/", views.settlement_detail, name="settlement_detail"),
     path("settlements/<int:pk>/reverse/", views.settlement_reverse, name="settlement_reverse"),
     path("applications/<int:pk>/one-time/", views.one_time_pay, name="one_time_pay"),
 ]

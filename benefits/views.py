@@ -83,6 +83,15 @@ def person_settlements(request, pk):
                                                                 **selectors.person_year_history(person, year)})
 
 
+@permission_required("benefits.view_settlement", raise_exception=True)
+def settlement_detail(request, pk):
+    """One settlement: cost lines, the split, each step with its amount and source, and the
+    parameter values it used."""
+    settlement = get_restricted_object_or_404(
+        request, Settlement.objects.select_related("person", "facility", "reverses", "source_import", "created_by"), pk=pk)
+    return render(request, "benefits/settlement_detail.html", {"s": settlement, **selectors.settlement_detail(settlement)})
+
+
 @permission_required("benefits.reverse_settlement", raise_exception=True)
 def settlement_reverse(request, pk):
     settlement = get_restricted_object_or_404(request, Settlement.objects.select_related("person"), pk=pk)

@@ -1,6 +1,7 @@
 """Settlements from the data: eligibility from enrollment, identities and approvals; totals kept
 per person and year; reversal; concurrent settlements of one person."""
 
+import re
 import threading
 from datetime import date
 from decimal import Decimal as D
@@ -9,7 +10,7 @@ import pytest
 from django.db import connection
 
 from assistance.services.identities import identity_certify
-from benefits.models import Facility, PersonYear, Settlement
+from benefits.models import Facility, PersonYear, PolicyParameter, Settlement
 from benefits.services.settlements import VisitInput, settlement_create, settlement_reverse
 from core.errors import ServiceError
 from core.models import Region
@@ -193,3 +194,20 @@ def test_pages_list_a_facilitys_month_and_a_persons_year_with_caps(client, offic
     assert "<td>大病保险</td><td>0.00</td>" in history  # year totals to the cent, zero included
     response = client.post(f"/benefits/settlements/{second.pk}/reverse/", {"reason": "重复结算"})
     assert response.status_code == 302 and Settlement.objects.get(pk=second.pk).status == "reversed"
+
+
+def test_the_settlement_page_explains_each_amount_with_the_parameter_values_used(client, officer, insured, hospital):
+    s = settle_for(officer, insured, hospital, "B1")
+    rate = PolicyParameter.objects.get(region__code="421200", name="inpatient_rate.2")
+    rate.value = "0.80"  # changed after the settlement: the page shows the value it used
+    rate.save()
+    client.force_login(officer)
+    page = client.get(f"/benefits/settlements/{s.pk}/").content.decode()
+    assert "起付标准" in page and "X000 art. 20(一)1" in page and "6440.00" in page
+    assert re.search(r"<td>inpatient_rate\.2</td><td>1</td><td>0\.7\d* rate</td>", page)
+    assert "市内" in page and "甲类" in page
+    history = client.get(f"/benefits/people/{insured.pk}/settlements/?year=2023").content.decode()
+    assert f'href="/benefits/settlements/{s.pk}/"' in history
+    reversal = settlement_reverse(user=officer, settlement=s, reason="录入错误")
+    page = client.get(f"/benefits/settlements/{s.pk}/").content.decode()
+    assert f"/benefits/settlements/{reversal.pk}/" in page and "录入错误" in page
