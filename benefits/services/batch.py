@@ -12,7 +12,8 @@ from assistance.models import Application, HardshipIdentity
 from benefits.models import PersonYear, PolicyParameter, Settlement
 from benefits.rules.settlement import COST_LINES, settle
 from benefits.services.policy import settlement_policy_window
-from benefits.services.settlements import NO_ENROLLMENT, SPLIT_FIELDS, VisitInput, apply_split, eligibility_for, year_to_date
+from benefits.services.settlements import (NO_ENROLLMENT, SPLIT_FIELDS, VisitInput, apply_split, eligibility_for, explanation_json,
+                                           year_to_date)
 from core.bulk import copy_rows, update_rows
 from enrollment.models import Enrollment
 
@@ -117,7 +118,7 @@ def write_batch(context: BatchContext, settled: list, *, user=None, source_impor
             item.person.pk, item.facility.pk, item.bill_number, item.kind, item.visit_date, item.discharge_date, item.visit_date.year,
             item.location, item.disease, *(Decimal(costs.get(line, 0)) for line in COST_LINES),
             *(getattr(split, f) for f in SPLIT_FIELDS), dict(policy.versions),
-            [{"step": s.step, "amount": str(s.amount), "source": s.source} for s in split.explanation],
+            explanation_json(split),
             Settlement.Status.SETTLED, "", item.person.region_path, source_import.pk if source_import else None,
             user.pk if user else None, now,
         ))

@@ -16,6 +16,7 @@ from benefits.models import Facility, PersonYear, Settlement
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy
 from core.errors import ServiceError
+from core.money import fmt_money
 from core.restrict import path_allowed
 from enrollment.models import Enrollment, Person
 
@@ -56,6 +57,11 @@ def eligibility_for(person: Person, day: date, *, enrollment=None, identities=No
     )
 
 
+def explanation_json(split: Split) -> list[dict]:
+    """The explanation as stored on a settlement and answered by the trial interface."""
+    return [{"step": s.step, "amount": fmt_money(s.amount), "source": s.source} for s in split.explanation]
+
+
 def year_to_date(totals: PersonYear, outpatient_today: Decimal) -> YearToDate:
     return YearToDate(**{f: getattr(totals, f) for f in YEAR_FIELDS if f != "personal"}, outpatient_fund_today=outpatient_today)
 
@@ -93,7 +99,7 @@ def settlement_row(data: VisitInput, split: Split, policy, *, user=None, source_
         **{line: Decimal(costs.get(line, 0)) for line in COST_LINES},
         **{f: getattr(split, f) for f in SPLIT_FIELDS},
         parameter_versions=dict(policy.versions),
-        explanation=[{"step": s.step, "amount": str(s.amount), "source": s.source} for s in split.explanation],
+        explanation=explanation_json(split),
         region_path=data.person.region_path, created_by=user, source_import=source_import,
     )
 

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy
+from benefits.services.settlements import explanation_json
 from core.identity_codes import CODES
 from core.models import Region
 from core.money import fmt_money
@@ -82,5 +83,5 @@ def split_to_json(split: Split) -> dict:
         "basic_fund": fmt_money(split.basic_fund), "critical_illness": fmt_money(split.critical_illness),
         "assistance": fmt_money(split.assistance), "extra_assistance": fmt_money(split.extra_assistance),
         "personal": fmt_money(split.personal),
-        "explanation": [{"step": s.step, "amount": fmt_money(s.amount), "source": s.source} for s in split.explanation],
+        "explanation": explanation_json(split),
     }

@@ -43,6 +43,8 @@ def test_an_enrolled_person_is_settled_as_worked_example_1(officer, insured, hos
     s = settle_for(officer, insured, hospital, "B1")
     assert (s.basic_fund, s.personal, s.status) == (D("6440.00"), D("4060.00"), "settled")
     assert s.parameter_versions["inpatient_rate.2"][1] == 1
+    assert {"step": "起付标准", "amount": "600.00", "source": "X000 art. 20(一)1"} in s.explanation  # stored to the cent
+    assert all(re.fullmatch(r"-?\d+\.\d\d", step["amount"]) for step in s.explanation)
     totals = PersonYear.objects.get(person=insured, year=2023)
     assert (totals.basic_fund, totals.ci_base, totals.personal) == (D("6440.00"), D("3360.00"), D("4060.00"))
 
