@@ -263,7 +263,18 @@ def _split(job: ImportJob) -> None:
 
 
 def _cells_to_json(values: dict) -> dict:
-    return {k: {"date": v.isoformat()} if isinstance(v, date) else v for k, v in values.items()}
+    return {k: _cell_to_json(v) for k, v in values.items()}
+
+
+def _cell_to_json(value):
+    """A cell as read (str, int, float, bool, None, date, datetime, or a rarer type such as a
+    time of day) as a JSON value that _cells_from_json turns back into what the importer saw;
+    the rarer types as their text, which is what an importer would make of them."""
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 def _cells_from_json(values: dict) -> dict:
