@@ -185,6 +185,10 @@ class ImportJob(models.Model):
     plan_version = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Stamped by the process working on the job (claim, each batch checked, each chunk written):
+    # a job "校验中/导入中" whose heartbeat is older than IMPORT_HEARTBEAT_STALE_SECONDS, and
+    # whose row no transaction holds, is shown interrupted (core.services.imports.is_interrupted).
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True, editable=False)
     previewed_at = models.DateTimeField("校验时间", null=True, blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     seconds = models.DecimalField("用时（秒）", max_digits=9, decimal_places=2, null=True, blank=True)
