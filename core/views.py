@@ -42,9 +42,22 @@ def _importer_or_403(request, kind):
     return importer
 
 
+def _visible_jobs(user, queryset=None):
+    """Import jobs the user may open: a job, its pages and files belong to its uploader's region
+    (restrict) and to the import permission of its kind, so a department user does not read a
+    clerk's rows."""
+    kinds = [kind for kind in imports.IMPORTERS if imports.can_import(user, kind)]
+    return (queryset if queryset is not None else ImportJob.objects.all()).filter(kind__in=kinds)
+
+
+def _job_or_404(request, pk, queryset=None) -> ImportJob:
+    """The job if visible to the user; otherwise 404, recorded as a security event if it exists."""
+    return get_restricted_object_or_404(request, _visible_jobs(request.user, queryset), pk=pk)
+
+
 @permission_required("core.view_importjob", raise_exception=True)
 def import_list(request):
-    jobs = ImportJob.objects.restrict(request.user).select_related("user").defer("errors", "preview_rows")
+    jobs = _visible_jobs(request.user).restrict(request.user).select_related("user").defer("errors", "preview_rows")
     page = Paginator(jobs, 30).get_page(request.GET.get("page"))
     return render(request, "imports/list.html", {"page": page, "kinds": {k: imports.importer_class(k).title for k in imports.IMPORTERS}})
 
@@ -79,7 +92,7 @@ def import_template(request, kind):
 
 @permission_required("core.view_importjob", raise_exception=True)
 def import_detail(request, pk):
-    job = get_restricted_object_or_404(request, ImportJob.objects.select_related("user"), pk=pk)
+    job = _job_or_404(request, pk, ImportJob.objects.select_related("user"))
     status_filter = request.GET.get("status", "")
     rows = job.preview_rows
     if status_filter in engine.STATUS_LABELS:
@@ -95,13 +108,12 @@ def import_detail(request, pk):
 
 @permission_required("core.view_importjob", raise_exception=True)
 def import_progress(request, pk):
-    job = get_restricted_object_or_404(request, ImportJob.objects.only("pk", "status", "total_rows", "region_path"), pk=pk)
+    job = _job_or_404(request, pk, ImportJob.objects.only("pk", "kind", "status", "total_rows", "region_path"))
     return JsonResponse(imports.get_progress(job))
 
 
 def _own_job(request, pk) -> ImportJob:
-    job = get_restricted_object_or_404(request, ImportJob.objects.all(), pk=pk)
-    _importer_or_403(request, job.kind)
+    job = _job_or_404(request, pk)
     if job.user_id != request.user.pk:
         raise PermissionDenied("只有上传人可以确认或取消该导入")
     return job
@@ -151,6 +163,7 @@ def import_cancel(request, pk):
 
 @permission_required("core.view_importjob", raise_exception=True)
 def import_error_rows(request, pk):
-    job = get_restricted_object_or_404(request, ImportJob.objects.all(), pk=pk)
+    job = _job_or_404(request, pk)
     name = job.original_name.rsplit(".", 1)[0]
-    return xlsx_response(imports.error_rows_workbook(job), f"{name}-错误行.xlsx")
+    full_ids = request.user.has_perm("core.view_full_id_number")
+    return xlsx_response(imports.error_rows_workbook(job, full_ids=full_ids), f"{name}-错误行.xlsx")

@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.bulk import reserve_ids
 from core.errors import ServiceError
 from core.history import insert_with_history
-from core.idnumber import IdNumberError, mask_id_number, parse_id_number
+from core.idnumber import IdNumberError, mask_id_number, normalize, parse_id_number
 from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed, region_allowed
@@ -59,6 +59,10 @@ RELATION_LABELS = {
     "外孙子女": Relation.GRANDCHILD, "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
 }
 CATEGORY_NAMES = dict(Category.choices)
+# A number registered outside the user's region: refused without saying where (or to whom), so
+# that a list of guessed numbers does not become a lookup of the province's registry; the row
+# cannot create a second person with that number either. Moves between counties go through 市局.
+NOT_REGISTRABLE_HERE = "该身份证号无法在您的辖区登记，请联系市局核实"
 # The columns the batch check reads (everything else stays in the database).
 IDENTITY_FIELDS = ("id", "person_id", "code", "valid_from", "valid_to", "revoked_on")
 PERSON_FIELDS = ("id", "name", "id_number", "birth_date", "phone", "village_id", "region_path", "relation_to_head", "household_id", "status")
@@ -69,7 +73,7 @@ ENROLLMENT_FIELDS = ("id", "person_id", "benefit_year", "category", "channel", "
 
 def _id_key(value) -> str:
     """An ID number cell as the rows are matched on (id_text without its number check)."""
-    return text(value).upper().replace(" ", "")
+    return normalize(text(value))
 
 
 # A kept plan's fields, in order (see EnrollmentListImporter.freeze).
@@ -319,7 +323,7 @@ class EnrollmentListImporter(Importer):
             facts = PersonFacts(Person.Status.NORMAL, (), tuple(employee.get(number, ())))
         else:
             if not path_allowed(self.user, person.region_path):
-                raise RowProblem(h("id_number"), f"该人员已登记在{person.village.full_name}，不在您的管辖区划内")
+                raise RowProblem(h("id_number"), NOT_REGISTRABLE_HERE)
             plan.person = person
             plan.person_changes = self._person_changes(person, p)
             facts = PersonFacts(person.status, tuple(enrollments.get(person.pk, ())), tuple(employee.get(number, ())))
@@ -336,13 +340,16 @@ class EnrollmentListImporter(Importer):
                 summary.append("新建家庭户")
         else:
             head_household = households.get(p["head_id"])
-            if head_household is not None and not path_allowed(self.user, head_household.region_path):
-                raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 的家庭户不在您的管辖区划内，不能入户")
-            if head_household is None:
+            # A household of another region reads as one not registered here (its existence,
+            # like a person's, is not told outside the region).
+            foreign_household = head_household is not None and not path_allowed(self.user, head_household.region_path)
+            if head_household is None or foreign_household:
                 if p["head_id"] in self.failed_heads:
                     raise RowProblem(h("head_id_number"), f"户主（第{self.file_heads.get(p['head_id'], '?')}行）有错误，本行无法入户")
                 if p["head_id"] not in self.file_heads:
-                    raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 未登记，也不在本文件中")
+                    raise RowProblem(h("head_id_number"), f"户主 {mask_id_number(p['head_id'])} 未在您的辖区登记，也不在本文件中")
+                if foreign_household:
+                    raise RowProblem(h("head_id_number"), NOT_REGISTRABLE_HERE)
             plan.household = head_household
             if not is_new and (person.household_id is None or head_household is None or person.household_id != head_household.pk):
                 if person.household_id and person.household.head_id == person.pk and person.household_id != getattr(head_household, "pk", None):

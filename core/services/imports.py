@@ -5,6 +5,7 @@ their steps in tasks (core.tasks) with progress in the cache."""
 import gzip
 import hashlib
 import json
+import re
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from django.utils.module_loading import import_string
 
 from core import imports as engine
 from core.errors import ServiceError
+from core.idnumber import mask_id_number
 from core.models import ImportChunk, ImportJob, SecurityEvent
 from core.security import record_event
 from core.xlsx import UnsafeFileError, read_table, size_text, write_xlsx
@@ -32,6 +34,8 @@ IMPORTERS = {
     "enrollment_list": "enrollment.importers.EnrollmentListImporter",
     "employee_coverage": "enrollment.importers.EmployeeCoverageImporter",
 }
+# An ID number quoted in an error message (e.g. a 15-digit number's 18-digit form).
+ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 PREVIEW_ROWS_KEPT = 100_000
 ERRORS_KEPT = 20_000
 Status = ImportJob.Status
@@ -448,19 +452,26 @@ def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
     return job
 
 
-def error_rows_workbook(job: ImportJob) -> bytes:
-    """The rows with errors, as uploaded, plus a 错误原因 column, for the sender to fix."""
+def error_rows_workbook(job: ImportJob, *, full_ids: bool = False) -> bytes:
+    """The rows with errors, as uploaded, plus a 错误原因 column, for the sender to fix. ID
+    numbers (cells of the ID columns and numbers quoted in the reasons) are masked unless the
+    downloading user may see full numbers (core.view_full_id_number)."""
     with job.file.open("rb") as handle:
         sheet = read_table(handle.read(), job.original_name)
     importer = importer_class(job.kind)
     index, _errors = engine.map_headers(importer, sheet.headers)  # reads only the class's columns
     text_columns = [index[c.key] + 1 for c in importer.columns if c.text and c.key in index]
+    id_columns = set() if full_ids else {index[c.key] for c in importer.columns if c.key.endswith("id_number") and c.key in index}
     reasons = {}
     for error in job.errors:
         text = f"{error['column']}：{error['message']}" if error["column"] else error["message"]
-        reasons.setdefault(error["row"], []).append(text)
+        reasons.setdefault(error["row"], []).append(text if full_ids else ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text))
     note = "错误原因"
-    rows = ([*cells, "；".join(reasons[number])] for number, cells in sheet.rows if number in reasons)
+
+    def shown(cells):
+        return [mask_id_number(engine.text(cell)) if i in id_columns and cell is not None else cell for i, cell in enumerate(cells)]
+
+    rows = ([*shown(cells), "；".join(reasons[number])] for number, cells in sheet.rows if number in reasons)
     return write_xlsx([*sheet.headers, note], rows, title="错误行", note_column=note, text_columns=text_columns)
 
 

@@ -120,7 +120,7 @@ def test_import_of_a_person_registered_in_another_county_is_an_error(clerk, fore
     data = write_xlsx(["姓名", "身份证号", "村/社区"], [[foreign_person.name, foreign_person.id_number, village.code]])
     job = imports.import_job_preview(imports.import_job_create(user=clerk, kind="enrollment_list", uploaded=SimpleUploadedFile("a.xlsx", data)).pk)
     assert job.counts["error"] == 1
-    assert "不在您的管辖区划内" in job.errors[0]["message"]
+    assert job.errors[0]["message"] == "该身份证号无法在您的辖区登记，请联系市局核实"
     assert Person.objects.get(pk=foreign_person.pk).village == foreign_person.village
 
 

@@ -240,8 +240,10 @@ def test_rows_outside_the_clerks_county_are_errors(clerk, village, jiayu_village
 
     assert statuses(job) == {2: ERROR, 3: ERROR, 4: ERROR, 5: NEW}
     assert reasons(job)[2].startswith("村/社区：")
-    assert "不在您的管辖区划内" in reasons(job)[3]
-    assert "家庭户不在您的管辖区划内" in reasons(job)[4]
+    # Neither where the person lives nor that the head's household exists elsewhere is told.
+    assert reasons(job)[3] == "身份证号：该身份证号无法在您的辖区登记，请联系市局核实"
+    assert reasons(job)[4] == f"户主身份证号：户主 {foreign_head.masked_id_number} 未在您的辖区登记，也不在本文件中"
+    assert foreign_village.name not in reasons(job)[3]
     imports.import_job_confirm(user=clerk, job=job, skip_bad_rows=True)
     imports.import_job_commit(job.pk)
     assert Person.objects.get(id_number=registered_there.id_number).village == foreign_village
