@@ -2,14 +2,14 @@
 batch path: preview shows each bill's split, commit writes them with COPY. A facility's bill
 number is settled once, so the same file again changes nothing."""
 
-from decimal import Decimal, InvalidOperation
-
 from benefits.models import Facility, Settlement
 from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.batch import BatchContext, write_batch
-from benefits.services.settlements import VisitInput
+from benefits.services.settlements import AMOUNT_MAX, YEAR_FIELDS, VisitInput, apply_split
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
-from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, text
+from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, identifier_text,
+                          text)
+from core.money import AmountError, parse_amount
 from core.restrict import path_allowed
 from enrollment.models import Person
 
@@ -27,6 +27,18 @@ class RowProblem(Exception):
     def __init__(self, header, message):
         super().__init__(message)
         self.header, self.message = header, message
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def _identifier(row, key: str, header: str, max_length: int | None = None) -> str:
+    """A naming cell (number, code, name) as text, or the row's error in that column."""
+    try:
+        return identifier_text(row.values.get(key), max_length=max_length)
+    except CellError as error:
+        raise RowProblem(header, str(error)) from None
 
 
 class SettlementImporter(Importer):
@@ -66,7 +78,8 @@ class SettlementImporter(Importer):
                   .select_related("village")}
         # By facility and number, the order of the unique index (a million rows: 1 ms, not 0.7 s).
         bills = {(f, b) for f, b in Settlement.objects.filter(facility__id__any=list({p["facility"].pk for p in parsed.values()}),
-                                                              bill_number__any=list({p["bill_number"] for p in parsed.values()}))
+                                                              bill_number__any=list({p["bill_number"] for p in parsed.values()}),
+                                                              reverses__isnull=True)
                  .values_list("facility__code", "bill_number")}
         items = {}
         for number, p in parsed.items():
@@ -92,6 +105,14 @@ class SettlementImporter(Importer):
             except SettlementError as error:
                 outcome.fail(self.header_of(error.field) if error.field in [c.key for c in self.columns] else "", error.message)
                 continue
+            totals = self.context.totals[(item.person.pk, item.visit_date.year)]
+            if any(abs(getattr(totals, f)) > AMOUNT_MAX for f in YEAR_FIELDS):
+                # The year's totals would no longer fit their columns: refused here, at preview,
+                # rather than failing the commit; the running totals go back to before the row.
+                apply_split(totals, split, sign=-1)
+                self.context.outpatient_today[(item.person.pk, item.visit_date)] -= split.outpatient_fund
+                outcome.fail("", f"该参保人 {item.visit_date.year} 年度累计金额将超出可记录的范围（最大 {AMOUNT_MAX:,}），请核对金额")
+                continue
             outcome.status, outcome.payload = NEW, (item, split, policy)
             outcome.summary = (f"{item.person.name} {mask_id_number(item.person.id_number)} {item.bill_number}：合计{split.total}，"
                                f"基本医保{split.basic_fund}，大病{split.critical_illness}，救助{split.assistance + split.extra_assistance}，"
@@ -100,14 +121,17 @@ class SettlementImporter(Importer):
 
     def _parse(self, row) -> dict:
         v, h = row.values, self.header_of
-        bill = text(v.get("bill_number"))
+        bill = _identifier(row, "bill_number", h("bill_number"), _max_length(Settlement, "bill_number"))
         if not bill:
             raise RowProblem(h("bill_number"), "不能为空")
-        facility = self.facilities.get(text(v.get("facility")))
+        code = _identifier(row, "facility", h("facility"))
+        facility = self.facilities.get(code)
         if facility is None:
-            raise RowProblem(h("facility"), f"「{text(v.get('facility'))}」不是您辖区的定点机构")
+            raise RowProblem(h("facility"), f"「{code}」不是您辖区的定点机构")
+        name = _identifier(row, "name", h("name"))
+        disease = _identifier(row, "disease", h("disease"), _max_length(Settlement, "disease"))
         try:
-            number = parse_id_number(id_text(v.get("id_number"))).number
+            number = parse_id_number(identifier_text(id_text(v.get("id_number")))).number
         except IdNumberError as error:
             raise RowProblem(h("id_number"), error.message) from None
         except CellError as error:
@@ -129,16 +153,14 @@ class SettlementImporter(Importer):
             raise RowProblem(h("visit_date"), f"{facility.name} 在 {visit_date} 不在协议期内")
         costs = {}
         for key in COST_LINES:
-            raw = text(v.get(key))
             try:
-                amount = Decimal(raw) if raw else Decimal(0)
-            except InvalidOperation:
-                raise RowProblem(h(key), f"「{raw}」不是有效金额") from None
-            if amount < 0:
-                raise RowProblem(h(key), "金额不能为负数")
-            costs[key] = amount
-        return {"bill_number": bill, "facility": facility, "id_number": number, "name": text(v.get("name")), "kind": kind,
-                "visit_date": visit_date, "discharge_date": discharge, "location": location, "disease": text(v.get("disease")),
+                costs[key] = parse_amount(v.get(key), maximum=AMOUNT_MAX)
+            except AmountError as error:
+                raise RowProblem(h(key), str(error)) from None
+        if sum(costs.values()) > AMOUNT_MAX:
+            raise RowProblem("", f"费用合计超出可记录的范围（最大 {AMOUNT_MAX:,}）")
+        return {"bill_number": bill, "facility": facility, "id_number": number, "name": name, "kind": kind,
+                "visit_date": visit_date, "discharge_date": discharge, "location": location, "disease": disease,
                 "costs": costs}
 
     def write(self, outcomes):
@@ -202,7 +224,8 @@ class FacilityImporter(Importer):
 
     def _parse(self, row):
         v, h = row.values, self.header_of
-        code, name = text(v.get("code")), text(v.get("name"))
+        code = _identifier(row, "code", h("code"), _max_length(Facility, "code"))
+        name = _identifier(row, "name", h("name"), _max_length(Facility, "name"))
         if not code or not name:
             raise RowProblem(h("code") if not code else h("name"), "不能为空")
         level = {"1": 1, "2": 2, "3": 3, "一级": 1, "二级": 2, "三级": 3}.get(text(v.get("level")))

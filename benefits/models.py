@@ -165,8 +165,10 @@ class Settlement(models.Model):
         verbose_name_plural = "结算单"
         permissions = [("reverse_settlement", "冲正结算单"), ("import_settlement", "导入结算数据")]
         constraints = [
-            # A facility's bill is settled once (its reversal carries the bill number + "-R").
-            models.UniqueConstraint(fields=["facility", "bill_number"], name="one_settlement_per_bill"),
+            # A facility's bill is settled once. Its reversal keeps the bill's number and points
+            # at it (reverses, one to one), so no number a facility may send is taken by a reversal.
+            models.UniqueConstraint(fields=["facility", "bill_number"], condition=models.Q(reverses__isnull=True),
+                                    name="one_settlement_per_bill"),
         ]
         indexes = [
             models.Index(fields=["person", "year"], name="settlement_person_year"),
@@ -175,6 +177,8 @@ class Settlement(models.Model):
         ]
 
     def __str__(self):
+        if self.status == self.Status.REVERSAL:
+            return f"{self.bill_number}（冲正）"  # the reversal keeps its bill's number
         return f"{self.bill_number}（{self.get_kind_display()}）"
 
 

@@ -1,8 +1,5 @@
 """Trial calculation doors: the staff page and the JSON endpoint, both over benefits.services.trial."""
 
-import json
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import JsonResponse
 from django.contrib import messages
@@ -19,7 +16,7 @@ from core.services.tokens import request_user
 from core.views_base import get_restricted_object_or_404
 from enrollment.models import Person
 from benefits.rules.settlement import SettlementError
-from benefits.services.trial import trial
+from benefits.services.trial import load, trial
 
 
 @login_not_required  # answers 401 in JSON rather than redirecting to the login page
@@ -29,11 +26,7 @@ def trial_api(request):
     if request_user(request) is None:  # a session, or another system's bearer token
         return JsonResponse({"error": "需要登录或有效的接口令牌", "field": "auth"}, status=401)
     try:
-        data = json.loads(request.body, parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return JsonResponse({"error": "输入不是有效的 JSON", "field": "input"}, status=400)
-    try:
-        return JsonResponse(trial(data), json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(trial(load(request.body)), json_dumps_params={"ensure_ascii": False})
     except SettlementError as error:
         return JsonResponse({"error": error.message, "field": error.field}, status=400, json_dumps_params={"ensure_ascii": False})
 

@@ -1,7 +1,7 @@
 """The region list (乡镇、村/社区 with their division codes), imported by officers from the civil
 affairs' list: townships and villages below the counties loaded by the presets."""
 
-from core.imports import CHANGED, NEW, UNCHANGED, Column, Importer, RowOutcome, text
+from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, identifier_text, text
 from core.models import LEVEL_ORDER, Region, RegionLevel
 from core.restrict import region_allowed
 
@@ -44,6 +44,11 @@ class RegionImporter(Importer):
                 continue
             if not name:
                 outcome.fail("名称", "不能为空")
+                continue
+            try:
+                identifier_text(name, max_length=Region._meta.get_field("name").max_length)
+            except CellError as error:
+                outcome.fail("名称", str(error))
                 continue
             parent = known.get(parent_code) or self.pending.get(parent_code)
             if parent is None:

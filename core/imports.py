@@ -8,6 +8,7 @@ progress, and for a commit wraps everything in one transaction that is rolled ba
 fails and the user did not choose to skip bad rows. Preview and commit run the same checks.
 """
 
+import unicodedata
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
@@ -167,6 +168,28 @@ def id_text(value) -> str:
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and value > 10**15):
         raise CellError("身份证号单元格是数字格式，Excel 已丢失末尾数字；请将该列设为“文本”格式后重新录入")
     return text(value).upper().replace(" ", "")
+
+
+FORMULA_START = ("=", "+", "-", "@")
+_SHOWN = 24  # characters of a refused value quoted back to the user
+
+
+def identifier_text(value, *, max_length: int | None = None) -> str:
+    """A cell that names something (a bill number, a code, an ID number, a name), as text.
+    Refused (CellError): text a spreadsheet would take for a formula (= + - @ first, e.g.
+    =HYPERLINK(...) as a bill number: the number would run as a formula in every export and
+    page that shows it), control or invisible format characters (a zero-width space makes a
+    second "same" number), and text longer than the column that will hold it."""
+    raw = value if isinstance(value, str) else text(value)
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in raw):
+        raise CellError("含有控制字符或不可见字符，请删除后重新录入")
+    cleaned = text(raw)
+    if cleaned.startswith(FORMULA_START):
+        shown = cleaned if len(cleaned) <= _SHOWN else cleaned[:_SHOWN] + "…"
+        raise CellError(f"「{shown}」以 = + - @ 开头，会被表格软件当作公式，已拒绝")
+    if max_length is not None and len(cleaned) > max_length:
+        raise CellError(f"长度 {len(cleaned)} 超过上限 {max_length} 个字符")
+    return cleaned
 
 
 def date_cell(value, *, required: bool = False) -> date | None:

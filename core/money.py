@@ -1,7 +1,9 @@
 """Money and calendar helpers shared by every rule: Decimal rounded half-up to 0.01 yuan
-(RULES.md: after each step), and calendar-month arithmetic."""
+(RULES.md: after each step), the one parser of amounts that come from outside (files, the
+trial interface), and calendar-month arithmetic."""
 
 import calendar
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -18,6 +20,48 @@ def money(value) -> Decimal:
         return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError, TypeError):
         raise ValueError(f"not an amount: {value!r}") from None
+
+
+class AmountError(ValueError):
+    """An amount from outside that is refused; the message (Chinese) is for the user."""
+
+
+# Digits, an optional fraction and exponent, as files and JSON write numbers; no "_" (which
+# Decimal would take), no NaN or Infinity.
+_AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SHOWN = 24  # characters of a refused value quoted back to the user
+
+
+def column_max(field) -> Decimal:
+    """The largest amount a DecimalField can store (max_digits 14, 2 places: 999999999999.99)."""
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** -field.decimal_places
+
+
+def parse_amount(value, *, maximum: Decimal) -> Decimal:
+    """A non-negative amount to the cent from a cell or a JSON value: Decimal, int, a numeric
+    string, or a float as a spreadsheet stores it (its shortest repr). Blank is zero. Refused
+    (AmountError): booleans, NaN, infinities, more than two decimal places (a fraction of a cent
+    is an error in the source, not something to round away), negatives, more than `maximum`
+    (the column that will hold it)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ZERO
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise AmountError("不是有效金额")
+    raw = repr(value) if isinstance(value, float) else str(value).strip()
+    shown = raw if len(raw) <= _SHOWN else raw[:_SHOWN] + "…"
+    if not isinstance(value, (int, Decimal)) and not _AMOUNT.fullmatch(raw):
+        raise AmountError(f"「{shown}」不是有效金额")
+    amount = Decimal(value) if isinstance(value, (int, Decimal)) else Decimal(raw)
+    if not amount.is_finite():
+        raise AmountError(f"「{shown}」不是有效金额")
+    if amount < 0:
+        raise AmountError("金额不能为负数")
+    if amount > maximum:
+        raise AmountError(f"金额 {shown} 超出可记录的范围（最大 {maximum:,}）")
+    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if cents != amount:
+        raise AmountError(f"金额 {shown} 超过两位小数（应精确到分）")
+    return cents + ZERO  # -0 becomes 0.00
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:

@@ -29,7 +29,7 @@ def xlsx_response(data: bytes, filename: str) -> HttpResponse:
 def _quote(name: str) -> str:
     from urllib.parse import quote
 
-    return quote(name)
+    return quote(name, safe="")  # RFC 5987: a "/" in a title (村/社区) is escaped too
 
 
 def _importer_or_403(request, kind):

@@ -238,12 +238,25 @@ def escape_cell(value):
     return value
 
 
+# Characters a sheet title may not hold, as their full-width forms: the title still reads the
+# same (区划（乡镇、村／社区）导入), and Excel and openpyxl accept it.
+_TITLE_CHARACTERS = str.maketrans({"/": "／", "\\": "＼", "?": "？", "*": "＊", "[": "［", "]": "］", ":": "："})
+TITLE_MAX = 31  # Excel's limit for a sheet title
+
+
+def sheet_title(title: str) -> str:
+    """`title` as a valid sheet title: no / \\ ? * [ ] :, no apostrophe first or last, no
+    control characters, at most 31 characters, never blank."""
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("", title).translate(_TITLE_CHARACTERS)[:TITLE_MAX].strip("'").strip()
+    return cleaned or "Sheet1"
+
+
 def write_xlsx(headers: list[str], rows, *, title: str = "Sheet1", note_column: str | None = None, text_columns=()) -> bytes:
     """A write-only workbook (constant memory) with escaped cells and a bold header; the
     `note_column` header (e.g. 错误原因) is highlighted; what is typed into the `text_columns`
     (1-based) stays text."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=sheet_title(title))
     for i, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, len(str(header)) * 2 + 4)
         if i in text_columns:

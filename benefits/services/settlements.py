@@ -16,13 +16,16 @@ from benefits.models import Facility, PersonYear, Settlement
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy
 from core.errors import ServiceError
-from core.money import fmt_money
+from core.money import column_max, fmt_money
 from core.restrict import path_allowed
 from enrollment.models import Enrollment, Person
 
 SPLIT_FIELDS = ("total", "class_b_first_pay", "policy_range", "location_first_pay", "deductible", "basic_fund", "critical_illness",
                 "assistance", "extra_assistance", "personal", "ci_base", "ma_base", "outpatient_fund", "chronic_fund")
 YEAR_FIELDS = ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid", "personal")
+# The largest amount a settlement (a cost line, its total, a year's total) can hold: what comes
+# from a file or the trial interface is refused above it, never left to overflow at commit.
+AMOUNT_MAX = column_max(Settlement._meta.get_field("total"))
 
 
 NO_ENROLLMENT = object()  # a batch caller looked and found none
@@ -117,7 +120,7 @@ def settlement_create(*, user, data: VisitInput, source_import=None) -> Settleme
         raise ServiceError("region_denied", f"{data.person.name} 不在您的管辖区划内", "person")
     if not data.facility.under_agreement_on(data.visit_date):
         raise ServiceError("no_agreement", f"{data.facility.name} 在 {data.visit_date} 不在协议期内", "visit_date")
-    if Settlement.objects.filter(facility=data.facility, bill_number=data.bill_number).exists():
+    if Settlement.objects.filter(facility=data.facility, bill_number=data.bill_number, reverses__isnull=True).exists():
         raise ServiceError("duplicate_bill", f"{data.facility.name} 的结算单号 {data.bill_number} 已结算", "bill_number")
     PersonYear.objects.get_or_create(person=data.person, year=data.visit_date.year)
     totals = PersonYear.objects.select_for_update().get(person=data.person, year=data.visit_date.year)
@@ -154,7 +157,8 @@ def settlement_reverse(*, user, settlement: Settlement, reason: str) -> Settleme
     totals = PersonYear.objects.select_for_update().get(person_id=original.person_id, year=original.year)
     reversal = Settlement.objects.get(pk=original.pk)
     reversal.pk = None
-    reversal.bill_number = f"{original.bill_number}-R"
+    # The reversal keeps the bill's number: it belongs to that bill, which reverses links. A
+    # number of its own ("<n>-R") could be a number the facility itself issues and imports.
     for name in (*COST_LINES, *SPLIT_FIELDS):
         setattr(reversal, name, -getattr(original, name))
     reversal.status, reversal.reverses, reversal.reason, reversal.created_by = Settlement.Status.REVERSAL, original, reason.strip(), user

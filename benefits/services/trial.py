@@ -2,70 +2,159 @@
 staff page, `POST /api/trial-settlement/` and `manage.py trial_settlement`. The contract is in
 README ("Trial calculation")."""
 
+import json
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy
-from benefits.services.settlements import explanation_json
+from benefits.services.settlements import AMOUNT_MAX, explanation_json
 from core.identity_codes import CODES
 from core.models import Region
-from core.money import fmt_money
+from core.money import AmountError, fmt_money, parse_amount
 
 YTD_KEYS = ("basic_fund", "outpatient_fund", "outpatient_fund_today", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid")
 PERSON_FLAGS = ("two_diseases_registered", "assistance_approved", "tilted_approved")
+TEXT_KEYS = {"visit": "", "facility_tier": "secondary_plus", "location": "local", "disease": ""}  # with their defaults
+KEYS = ("region", "date", "facility_level", *TEXT_KEYS, "costs", "person", "year_to_date")
+FACILITY_LEVELS = (1, 2, 3)
+# A request is a few hundred bytes, three levels deep (the object, person, identities); far
+# larger or deeper input is refused before it is parsed (deep nesting exhausts the parser's stack).
+MAX_BODY_BYTES = 64 * 1024
+MAX_DEPTH = 10
+_STRUCTURE = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _error(field: str, message: str) -> SettlementError:
+    return SettlementError("input", message, field)
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest, outside strings: one pass over the characters that
+    matter (an escape and its character count as one, so \\" does not end a string)."""
+    depth = deepest = 0
+    in_string = False
+    for match in _STRUCTURE.finditer(text):
+        c = match.group()
+        if c == '"':
+            in_string = not in_string
+        elif in_string or len(c) == 2:
+            continue
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str):
+    raise ValueError(name)  # NaN, Infinity: not JSON numbers, not amounts
+
+
+def load(raw: bytes | str):
+    """The request's JSON value, numbers with a fraction as Decimal. Refused (SettlementError,
+    field "input"): over MAX_BODY_BYTES, nested deeper than MAX_DEPTH, not UTF-8, not JSON
+    (NaN and Infinity included, and integers too long for Python to read)."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise _error("input", f"输入超过 {MAX_BODY_BYTES // 1024} KB")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise _error("input", "输入不是 UTF-8 编码的 JSON") from None
+    if _depth(text) > MAX_DEPTH:
+        raise _error("input", f"输入嵌套超过 {MAX_DEPTH} 层")
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+    except ValueError:  # JSONDecodeError, NaN/Infinity, an integer of thousands of digits
+        raise _error("input", "输入不是有效的 JSON") from None
 
 
 def _amount(value, field: str) -> Decimal:
-    if isinstance(value, bool):
-        raise SettlementError("amount", f"{field} 应为金额", field)
     try:
-        amount = Decimal(str(value)) if value not in (None, "") else Decimal(0)
-    except (InvalidOperation, ValueError):
-        raise SettlementError("amount", f"{field} 不是有效金额：{value}", field) from None
-    if not amount.is_finite() or amount < 0:
-        raise SettlementError("amount", f"{field} 应为非负金额", field)
-    return amount
+        return parse_amount(value, maximum=AMOUNT_MAX)
+    except AmountError as error:
+        raise SettlementError("amount", f"{field}：{error}", field) from None
 
 
-def _object(data, key) -> dict:
-    value = data.get(key) or {}
+def _object(data: dict, key: str, allowed) -> dict:
+    value = data.get(key)
+    if value is None:
+        return {}
     if not isinstance(value, dict):
-        raise SettlementError("input", f"{key} 应为对象", key)
+        raise _error(key, f"{key} 应为对象")
+    unknown = [str(k) for k in value if k not in allowed]
+    if unknown:
+        raise _error(key, f"{key} 中有未知的项目：{'、'.join(unknown)}")
+    return value
+
+
+def _text(data: dict, key: str, default: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise _error(key, f"{key} 应为字符串")
+    return value
+
+
+def _date(value) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise _error("date", f"date 应为 YYYY-MM-DD 形式的字符串：{value!r}"[:120])
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _error("date", f"date 不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+
+
+def _level(value) -> int:
+    # bool is an int in Python and 2.5 would read as 2: only the integers 1, 2, 3.
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or value not in FACILITY_LEVELS:
+        raise _error("facility_level", "facility_level 应为整数 1、2 或 3")
     return value
 
 
 def parse(data) -> tuple[Region, date, Visit, Eligibility, YearToDate]:
+    """The request as the engine's values; every key optional but region, date and visit, and
+    every value of the type README names, or SettlementError with the field."""
     if not isinstance(data, dict):
-        raise SettlementError("input", "输入应为一个 JSON 对象", "input")
+        raise _error("input", "输入应为一个 JSON 对象")
+    unknown = [str(k) for k in data if k not in KEYS]
+    if unknown:
+        raise _error("input", f"未知的输入项：{'、'.join(unknown)}")
     slug = data.get("region")
     region = Region.objects.filter(slug=slug).first() if isinstance(slug, str) and slug else None
     if region is None:
-        raise SettlementError("region", f"未知的统筹区代码：{slug}", "region")
-    try:
-        day = date.fromisoformat(str(data.get("date", "")))
-    except ValueError:
-        raise SettlementError("date", f"date 不是有效日期（应为 YYYY-MM-DD）：{data.get('date')}", "date") from None
-    costs = _object(data, "costs")
-    unknown = [k for k in costs if k not in COST_LINES]
-    if unknown:
-        raise SettlementError("costs", f"未知的费用项目：{'、'.join(unknown)}", "costs")
-    try:
-        level = int(data.get("facility_level", 1))
-    except (TypeError, ValueError):
-        raise SettlementError("facility_level", "facility_level 应为 1、2 或 3", "facility_level") from None
-    visit = Visit(
-        kind=str(data.get("visit", "")), facility_level=level, facility_tier=str(data.get("facility_tier", "secondary_plus")),
-        location=str(data.get("location", "local")), disease=str(data.get("disease", "") or ""),
-        costs={k: _amount(v, f"costs.{k}") for k, v in costs.items()},
-    )
-    person = _object(data, "person")
-    identities = person.get("identities") or []
-    if not isinstance(identities, list) or any(c not in CODES for c in identities):
-        bad = [c for c in identities if c not in CODES] if isinstance(identities, list) else identities
-        raise SettlementError("identities", f"未知的身份类别代码：{bad}", "identities")
-    eligibility = Eligibility(identities=tuple(identities), **{flag: bool(person.get(flag, False)) for flag in PERSON_FLAGS})
-    ytd = _object(data, "year_to_date")
+        raise SettlementError("region", f"未知的统筹区代码：{slug}"[:120], "region")
+    day = _date(data.get("date"))
+    costs = _object(data, "costs", COST_LINES)
+    amounts = {k: _amount(v, f"costs.{k}") for k, v in costs.items()}
+    if sum(amounts.values()) > AMOUNT_MAX:
+        raise SettlementError("amount", f"costs：费用合计超出范围（最大 {AMOUNT_MAX:,}）", "costs")
+    texts = {key: _text(data, key, default) for key, default in TEXT_KEYS.items()}
+    visit = Visit(kind=texts["visit"], facility_level=_level(data.get("facility_level")), facility_tier=texts["facility_tier"],
+                  location=texts["location"], disease=texts["disease"], costs=amounts)
+    person = _object(data, "person", ("identities", *PERSON_FLAGS))
+    identities = person.get("identities")
+    if identities is None:
+        identities = []
+    if not isinstance(identities, list) or not all(isinstance(c, str) for c in identities):
+        raise _error("identities", "identities 应为身份类别代码（字符串）的列表")
+    bad = [c for c in identities if c not in CODES]
+    if bad:
+        raise SettlementError("identities", f"未知的身份类别代码：{'、'.join(bad)}"[:200], "identities")
+    flags = {}
+    for flag in PERSON_FLAGS:
+        value = person.get(flag, False)
+        if not isinstance(value, bool):
+            raise _error(f"person.{flag}", f"person.{flag} 应为 true 或 false")
+        flags[flag] = value
+    eligibility = Eligibility(identities=tuple(identities), **flags)
+    ytd = _object(data, "year_to_date", YTD_KEYS)
     year_to_date = YearToDate(**{k: _amount(ytd.get(k), f"year_to_date.{k}") for k in YTD_KEYS})
     return region, day, visit, eligibility, year_to_date
 

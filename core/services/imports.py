@@ -175,6 +175,12 @@ def import_job_preview(job_id) -> ImportJob:
                             keep=plan if version else None)
     except ServiceError as error:
         return _fail(job, error.message)
+    except Exception:
+        # A check that fails unexpectedly (a bug; the error goes to the log) must not leave the
+        # job "校验中" for good: it fails with a message and may be checked again. A preview
+        # writes nothing, so there is nothing to roll back.
+        _fail(job, "校验时发生内部错误，未写入任何数据；请联系管理员，或稍后重新校验")
+        raise
     _drop_plan(job)
     if version and result.plan_kept:
         job.plan_file = default_storage.save(f"imports/plans/job-{job.pk}.json.gz", ContentFile(gzip.compress(

@@ -101,7 +101,7 @@ def test_reversal_negates_and_restores_the_totals_then_a_new_record_corrects(off
     reversal = settlement_reverse(user=officer, settlement=first, reason="费用录入错误")
     first.refresh_from_db()
     assert first.status == "reversed" and reversal.status == "reversal" and reversal.reverses == first
-    assert reversal.basic_fund == -first.basic_fund and reversal.bill_number == "B1-R"
+    assert reversal.basic_fund == -first.basic_fund and reversal.bill_number == "B1" and str(reversal) == "B1（冲正）"
     totals = PersonYear.objects.get(person=insured, year=2023)
     assert totals.basic_fund == D("0") and totals.ci_base == D("0")
     corrected = settle_for(officer, insured, hospital, "B1-2", costs={"class_a": "9000"})

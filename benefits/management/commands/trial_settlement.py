@@ -3,12 +3,11 @@ calculation"). Bad input exits with status 2 and {"error", "field"}."""
 
 import json
 import sys
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 
 from benefits.rules.settlement import SettlementError
-from benefits.services.trial import trial
+from benefits.services.trial import load, trial
 
 
 class Command(BaseCommand):
@@ -16,9 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            result = trial(json.loads(sys.stdin.read(), parse_float=Decimal))
-        except json.JSONDecodeError:
-            self._fail("输入不是有效的 JSON", "input")
+            result = trial(load(sys.stdin.read()))
         except SettlementError as error:
             self._fail(error.message, error.field)
         self.stdout.write(json.dumps(result, ensure_ascii=False))
