@@ -4,8 +4,12 @@ Each row certifies (or, with 退出日期, revokes) one identity of one person, 
 rules as the identity pages (assistance.services.identities): the department may only certify
 its own codes (X000 art. 41), periods of a code merge, illness_poverty lasts 12 months, and a
 person absent from a list keeps their identity. Unknown ID numbers get likely matches from the
-whole registry for the user to confirm; nothing is merged silently. Unknown people may be
+user's region for the user to confirm; nothing is merged silently. Unknown people may be
 registered by the import when the user chooses so and the row names their village.
+
+A person registered outside the user's region reads exactly as one not registered at all (the
+same message, no likely match from outside), so that a list of guessed numbers tells nothing of
+the rest of the registry. Only registering such a number is refused, without saying where.
 """
 
 from dataclasses import dataclass
@@ -32,6 +36,10 @@ SHORT_LABELS = {"特困": "extreme_poverty", "低保": "subsistence_allowance", 
                 "监测对象": None, "脱贫不稳定": "monitored_unstable", "边缘易致贫": "monitored_edge", "突发严重困难": "monitored_sudden",
                 "因病致贫": "illness_poverty", "返贫致贫": "returned_to_poverty", "稳定脱贫": "stable_out_of_poverty"}
 MAX_CANDIDATES = 5
+NOT_REGISTERED = "该身份证号的人员未在您的辖区登记"
+# The number exists outside the region: a second person cannot be registered with it, and
+# where it is registered is not told. Moves between counties go through 市局.
+NOT_REGISTRABLE_HERE = "该身份证号无法在您的辖区登记，请联系市局核实"
 
 
 class RowProblem(Exception):
@@ -137,8 +145,16 @@ class IdentityListImporter(Importer):
                 outcomes[row.number].fail(problem.header, problem.message)
         numbers = {p["id_number"] for p in parsed.values() if p["id_number"]}
         matched_ids = {self.matches[n] for n in parsed if n in self.matches}
-        people = {p.id_number: p for p in Person.objects.filter(Q(id_number__any=list(numbers)) | Q(pk__in=matched_ids))
-                  .only("id", "name", "id_number", "birth_date", "region_path", "village_id")}
+        found = Person.objects.filter(Q(id_number__any=list(numbers)) | Q(pk__in=matched_ids)).only(
+            "id", "name", "id_number", "birth_date", "region_path", "village_id")
+        # People outside the user's region are treated as unknown (only their numbers are kept,
+        # to refuse registering them again).
+        people, self.registered_elsewhere = {}, set()
+        for person in found:
+            if path_allowed(self.user, person.region_path):
+                people[person.id_number] = person
+            else:
+                self.registered_elsewhere.add(person.id_number)
         by_pk = {p.pk: p for p in people.values()}
         records: dict[tuple, list] = {}
         for record in HardshipIdentity.objects.filter(person__id__any=[p.pk for p in people.values()]):
@@ -195,9 +211,11 @@ class IdentityListImporter(Importer):
         new_person = None
         if person is None:
             if p["id_error"] is None and self.register_unknown:
+                if p["id_number"] in self.registered_elsewhere:
+                    raise RowProblem(h("id_number"), NOT_REGISTRABLE_HERE)
                 new_person = self._new_person(p)
             else:
-                message = p["id_error"] or "该身份证号的人员尚未登记"
+                message = p["id_error"] or NOT_REGISTERED
                 if candidates:
                     message += "；可能是：" + "；".join(f"{c.name} {mask_id_number(c.id_number)}（{why}）" for c, why in candidates) + "，请确认"
                 elif p["id_error"] is None:
@@ -205,13 +223,11 @@ class IdentityListImporter(Importer):
                 outcome.fail(h("id_number"), message)
                 outcome.choices = [[c.pk, f"{c.name} {mask_id_number(c.id_number)}（{why}）"] for c, why in candidates]
                 return
-        elif not path_allowed(self.user, person.region_path):
-            raise RowProblem(h("id_number"), "该人员不在您的管辖区划内")
         elif person.name != p["name"] and outcome.number not in self.matches:
             raise RowProblem(h("name"), f"姓名与登记信息（{person.name}）不一致，请核对")
 
         existing = records.get((person.pk, p["code"]), []) if person else []
-        plan = plan_certification(existing, p["code"], p["valid_from"], p["valid_to"])
+        plan = plan_certification(existing, p["code"], p["valid_from"], p["valid_to"], self.today)
         row = IdentityRow(person=person, new_person=new_person, code=p["code"], department=department, on_behalf=on_behalf,
                           document_number=p["document_number"], record=plan.record, absorbed=plan.absorbed,
                           valid_from=plan.valid_from, valid_to=plan.valid_to, revoked_on=None, revoke_reason="")
@@ -258,18 +274,20 @@ class IdentityListImporter(Importer):
         return found[0]
 
     def _candidates(self, unknown: dict) -> dict[int, list]:
-        """Likely people for unknown ID numbers, searched across the whole registry: one digit
-        off or two digits swapped; same name and birth date; same name in pinyin and birth
-        date (homophone typos). Shown masked, for the user to confirm."""
+        """Likely people for unknown ID numbers, searched in the user's region (Person.restrict:
+        a county's clerk or department searches the county, users bound to the city the whole
+        city): one digit off or two digits swapped; same name and birth date; same name in
+        pinyin and birth date (homophone typos). Shown masked, for the user to confirm."""
         found: dict[int, list] = {n: [] for n in unknown}
         variants = {n: one_digit_variants(p["id_number"]) for n, p in unknown.items() if len(p["id_number"]) == 18}
         all_variants = set().union(*variants.values()) if variants else set()
-        by_number = {p.id_number: p for p in Person.objects.filter(id_number__any=list(all_variants)).only("id", "name", "id_number", "birth_date")}
+        scope = Person.objects.restrict(self.user)
+        by_number = {p.id_number: p for p in scope.filter(id_number__any=list(all_variants)).only("id", "name", "id_number", "birth_date")}
         births = {n: _lenient_birth(p["id_number"]) for n, p in unknown.items()}
         same_day = {}
         dates = {b for b in births.values() if b}
         if dates:
-            for person in Person.objects.filter(birth_date__in=dates).only("id", "name", "id_number", "birth_date"):
+            for person in scope.filter(birth_date__in=dates).only("id", "name", "id_number", "birth_date"):
                 same_day.setdefault(person.birth_date, []).append(person)
         for n, p in unknown.items():
             seen = set()

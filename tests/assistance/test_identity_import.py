@@ -101,7 +101,7 @@ def test_a_name_that_does_not_match_the_registry_is_an_error(civil, village):
 def test_unknown_people_are_errors_unless_the_user_registers_them(civil, village):
     number = factories.id_number(date(1970, 2, 2))
     job = preview(civil, [row("新人", number, village=village.code)])
-    assert job.counts["error"] == 1 and "尚未登记" in job.errors[0]["message"]
+    assert job.counts["error"] == 1 and "未在您的辖区登记" in job.errors[0]["message"]
     job = preview(civil, [row("新人", number, village=village.code)], register_unknown=True)
     assert job.counts["new"] == 1
     imports.import_job_commit(job.pk)
