@@ -1,12 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from assistance.models import Application, AssistanceClassRule, HardshipIdentity
-from core.admin import CountyFilter, RegionScopedAdminMixin
+from core.admin import CountyFilter, RegionScopedHistoryAdmin
 
 
 @admin.register(HardshipIdentity)
-class HardshipIdentityAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+class HardshipIdentityAdmin(RegionScopedHistoryAdmin):
     """Read-only here: certifying and revoking go through the identity service, which checks
     the department (X000 art. 41)."""
 
@@ -28,13 +27,19 @@ class HardshipIdentityAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AssistanceClassRule)
-class AssistanceClassRuleAdmin(SimpleHistoryAdmin):
+class AssistanceClassRuleAdmin(RegionScopedHistoryAdmin):
+    """S001 §二 classes hold for every region of the installation: changed by superusers."""
+
     list_display = ("identity_code", "assistance_class", "source", "confirmed")
     list_filter = ("assistance_class", "confirmed")
+    history_revert = True
+
+    def owner_paths(self, obj):
+        return []
 
 
 @admin.register(Application)
-class ApplicationAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(RegionScopedHistoryAdmin):
     """Read-only: accepting and deciding go through the application service (maker-checker)."""
 
     list_display = ("person", "kind", "status", "accepted_by", "accepted_at", "decided_by", "decided_on")

@@ -1,9 +1,14 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import ApiToken, ImportChunk, ImportJob, Region, SecurityEvent, User
+from core.restrict import may_change, region_path_of
 from core.security import record_denied
 
 
@@ -25,31 +30,144 @@ class CountyFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _restricted(model, user):
+    """The rows of a model the user may see, or None for a model not bound to regions."""
+    manager = model._default_manager
+    return manager.restrict(user) if hasattr(manager.none(), "restrict") else None
+
+
+class RestrictedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id box names the chosen row (`?household=<pk>`, `?head=<pk>`) only when the
+    user may see it: Django's widget reads it through the unrestricted default manager."""
+
+    def __init__(self, rel, admin_site, *, queryset, **kwargs):
+        self.queryset = queryset
+        super().__init__(rel, admin_site, **kwargs)
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            obj = self.queryset.get(**{key: value})
+        except (ValueError, TypeError, ValidationError, self.queryset.model.DoesNotExist):
+            return "", ""
+        try:
+            url = reverse(f"{self.admin_site.name}:{obj._meta.app_label}_{obj._meta.model_name}_change", args=(obj.pk,))
+        except NoReverseMatch:
+            url = ""
+        return str(obj), url
+
+
 class RegionScopedAdminMixin:
     """Admin pages show only the officer's region subtree (core.restrict): lists, change
-    pages, foreign-key choices, exports. An object of another region by URL is a 403 and a
-    recorded attempt."""
+    pages, history pages, foreign-key choices, raw-id labels, list filters, exports. An
+    object of another region by URL is a 403 and a recorded attempt. A row is changed or
+    deleted only when every region that owns it lies in the user's subtree (`owner_paths`,
+    core.restrict.may_change): a county officer reads the city's tables but does not change
+    them. simple-history's revert is off unless the admin is the row's writer
+    (`history_revert`); rows written by services change on the staff pages."""
 
-    region_fk_querysets = {}
+    history_revert = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
+        queryset = super().get_queryset(request)
+        return queryset.restrict(request.user) if hasattr(queryset, "restrict") else queryset
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is None and self.model._default_manager.filter(pk=object_id).exists():
+        if obj is None and self._exists_elsewhere(object_id):
             record_denied(request, self.model, object_id)
             raise PermissionDenied("该记录不在您的管辖区划内")
         return obj
 
+    def _exists_elsewhere(self, object_id) -> bool:
+        try:
+            return self.model._default_manager.filter(pk=object_id).exists()
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+    # --- who may change a row
+
+    def owner_paths(self, obj) -> list[str]:
+        """The regions whose users may change this row: by default the row's own region."""
+        return [region_path_of(obj)]
+
+    def may_change_object(self, request, obj) -> bool:
+        return obj is None or may_change(request.user, self.owner_paths(obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_change_object(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_change_object(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The row as it will be saved must still belong to the user (a changed region or scheme).
+        if not self.may_change_object(request, obj):
+            raise PermissionDenied("您无权修改上级或其他区划共用的记录")
+        super().save_model(request, obj, form, change)
+
+    # --- choices, raw-id labels and list filters
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if hasattr(related._default_manager.none(), "restrict"):
-            kwargs["queryset"] = related._default_manager.restrict(request.user)
+        queryset = _restricted(db_field.related_model, request.user)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+            if db_field.name in self.get_raw_id_fields(request) and "widget" not in kwargs:
+                kwargs["widget"] = RestrictedRawIdWidget(
+                    db_field.remote_field, self.admin_site, queryset=queryset, using=kwargs.get("using")
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_raw_id_fields(self, request):
+        return self.raw_id_fields
+
+    def get_list_filter(self, request):
+        """A filter on a related field lists only the values of the rows the user sees
+        (Django's lists every region, every county's name)."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and "__" not in entry:
+                field = self.model._meta.get_field(entry)
+                if field.is_relation and _restricted(field.related_model, request.user) is not None:
+                    entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
+
+    # --- simple-history pages: the same rows and permissions as the change page
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._history_subject(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self._history_subject(request, object_id)
+        if request.method == "POST" and self.revert_disabled(request, obj):
+            raise PermissionDenied("该记录不能在后台恢复到历史版本")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _history_subject(self, request, object_id):
+        """The live row through the restricted queryset (403 for another region's); the
+        history of a deleted row is for superusers only."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            if request.user.is_superuser:
+                return None
+            raise Http404("记录不存在")
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def revert_disabled(self, request, obj=None):
+        if not self.history_revert or not self.has_change_permission(request, obj):
+            return True
+        return super().revert_disabled(request, obj)
 
 
 class RegionScopedAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class RegionScopedHistoryAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
     pass
 
 
@@ -60,6 +178,15 @@ class RegionAdmin(RegionScopedAdmin):
     search_fields = ("code", "name")
     list_select_related = ("parent",)
     readonly_fields = ("path",)
+
+    def owner_paths(self, obj):
+        # A region is its parent's to change: a county does not rename itself or set its own
+        # fiscal share (脱贫县, N004 §一); a top-level region is the installation's.
+        return [obj.parent.path if obj.parent_id else ""]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Code and parent make the path every row below copies (core.restrict): fixed once saved.
+        return ("code", "parent", "path") if obj is not None else self.readonly_fields
 
 
 @admin.register(User)
@@ -166,4 +293,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token_revoke(token)
 
 
-__all__ = ["RegionScopedAdmin", "RegionScopedAdminMixin", "SimpleHistoryAdmin"]
+__all__ = ["RegionScopedAdmin", "RegionScopedAdminMixin", "RegionScopedHistoryAdmin", "SimpleHistoryAdmin"]

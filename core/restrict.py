@@ -4,6 +4,10 @@ Every region-bound model uses `RegionScopedQuerySet` as its manager and names th
 that leads to a region path (`region_path_lookup`). Views (RegionScopedMixin), admin
 (core.admin.RegionScopedAdmin), exports, imports and selectors call `.restrict(user)`;
 nothing else filters by region.
+
+Seeing and changing differ for rows shared by a city or a province (a scheme's standards, a
+city's parameters): `may_change(user, owner_paths)` is the one rule for writes, a row is
+changed only by a user whose subtree holds every region that owns it.
 """
 
 from django.db import models
@@ -46,3 +50,29 @@ def path_allowed(user, path: str) -> bool:
     if user.is_superuser:
         return True
     return bool(user.region_id) and path.startswith(user_region_path(user))
+
+
+def region_path_of(obj) -> str:
+    """The region path of a region-bound row, read along its model's `region_path_lookup`
+    (e.g. "region__path" is obj.region.path); "" when the chain is broken."""
+    value = obj
+    for part in getattr(type(obj), "region_path_lookup", "region_path").split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return ""
+    return value
+
+
+def may_change(user, owner_paths) -> bool:
+    """Whether a user may change, add or delete a row owned by these regions (their paths).
+    Every owner must lie inside the user's subtree: a county-bound officer may read a city's
+    or a province's table but not change it. A row owned by no region applies to the whole
+    installation and is changed by superusers only."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    paths = [p for p in owner_paths]
+    if not paths or not user.region_id:
+        return False
+    return all(p and path_allowed(user, p) for p in paths)

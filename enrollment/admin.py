@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import CountyFilter, RegionScopedAdminMixin
+from core.admin import CountyFilter, RegionScopedAdminMixin, RegionScopedHistoryAdmin
+from core.restrict import may_change
 from core.resources import EngineImportExportMixin, MaskedExportMixin
 from enrollment.models import (
     CollectionWindow,
@@ -24,8 +24,33 @@ from enrollment.resources import (
 )
 
 
-class ScopedHistoryAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
-    pass
+ScopedHistoryAdmin = RegionScopedHistoryAdmin
+
+
+def scheme_owner_paths(scheme_id) -> list[str]:
+    """A scheme belongs to the regions that use it (SchemeAssignment): 咸宁 and 十堰 share
+    X000, so its tables are the province's to change."""
+    return list(SchemeAssignment.objects.filter(scheme_id=scheme_id).values_list("region__path", flat=True))
+
+
+class SchemeTableAdmin(ScopedHistoryAdmin):
+    """A scheme's yearly tables (standards, windows, subsidy rules): written here, so revert
+    is allowed; changed only by users whose subtree holds every region using the scheme."""
+
+    history_revert = True
+
+    def owner_paths(self, obj):
+        return scheme_owner_paths(obj.scheme_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "scheme":
+            assignments = SchemeAssignment.objects.values_list("scheme_id", "region__path")
+            owners = {}
+            for scheme_id, path in assignments:
+                owners.setdefault(scheme_id, []).append(path)
+            changeable = [pk for pk in ResidentScheme.objects.values_list("pk", flat=True) if may_change(request.user, owners.get(pk, []))]
+            kwargs["queryset"] = ResidentScheme.objects.filter(pk__in=changeable)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 
@@ -49,13 +74,27 @@ class PersonAdmin(MaskedExportMixin, ScopedHistoryAdmin):
     list_filter = (CountyFilter, "status", "gender")
     search_fields = ("=id_number", "name")
     list_select_related = ("village",)
-    raw_id_fields = ("household",)
-    readonly_fields = ("birth_date", "gender", "region_path", "created_at", "updated_at")
+    # Registering, moving and status changes go through the people services on the staff pages
+    # (ID number with its birth date and gender, the village's region check, the status date).
+    readonly_fields = ("id_number", "birth_date", "gender", "household", "relation_to_head", "hukou_region", "village",
+                       "status", "status_date", "region_path", "created_at", "updated_at")
     show_full_result_count = False
 
     @admin.display(description="身份证号")
     def masked_id_number(self, obj):
         return obj.masked_id_number
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "masked_id_number"]
+        if not request.user.has_perm("core.view_full_id_number"):
+            fields = ["masked_id_number" if f == "id_number" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "masked_id_number")
 
 
 @admin.register(Household)
@@ -65,6 +104,11 @@ class HouseholdAdmin(ScopedHistoryAdmin):
     raw_id_fields = ("head",)
     list_select_related = ("village", "head")
     show_full_result_count = False
+    # Members and the village change through the household services on the staff pages.
+    readonly_fields = ("head", "village", "created_at", "updated_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Enrollment)
@@ -86,6 +130,14 @@ class EnrollmentAdmin(EngineImportExportAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Status, payment, category and village are priced and checked for conflicts by the
+        # enrollment services (staff pages); the admin shows, imports and exports.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(School)
 class SchoolAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
@@ -104,29 +156,38 @@ class EmployeeCoverageAdmin(EngineImportExportAdmin):
 
 
 @admin.register(ResidentScheme)
-class ResidentSchemeAdmin(SimpleHistoryAdmin):
+class ResidentSchemeAdmin(ScopedHistoryAdmin):
     list_display = ("code", "name", "waiting_length", "waiting_unit", "source", "confirmed")
     list_filter = ("confirmed",)
+    history_revert = True
+
+    def owner_paths(self, obj):
+        return scheme_owner_paths(obj.pk)
+
+    def has_add_permission(self, request):
+        # A new scheme is used by no region yet: the installation's (core.restrict.may_change).
+        return super().has_add_permission(request) and may_change(request.user, [])
 
 
 @admin.register(SchemeAssignment)
 class SchemeAssignmentAdmin(ScopedHistoryAdmin):
     list_display = ("region", "scheme")
+    history_revert = True
 
 
 @admin.register(ContributionStandard)
-class ContributionStandardAdmin(SimpleHistoryAdmin):
+class ContributionStandardAdmin(SchemeTableAdmin):
     list_display = ("scheme", "benefit_year", "individual", "fiscal_subsidy", "source", "confirmed")
     list_filter = ("scheme", "confirmed")
 
 
 @admin.register(CollectionWindow)
-class CollectionWindowAdmin(SimpleHistoryAdmin):
+class CollectionWindowAdmin(SchemeTableAdmin):
     list_display = ("scheme", "benefit_year", "kind", "opens_on", "closes_on", "source", "confirmed")
     list_filter = ("scheme", "kind", "confirmed")
 
 
 @admin.register(SubsidyRule)
-class SubsidyRuleAdmin(SimpleHistoryAdmin):
+class SubsidyRuleAdmin(SchemeTableAdmin):
     list_display = ("scheme", "identity_code", "from_year", "to_year", "percent", "fixed_amount", "source", "confirmed")
     list_filter = ("scheme", "identity_code", "confirmed")
