@@ -2,8 +2,9 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from core.identity_codes import CERTIFYING_DEPARTMENT, IdentityCode
-from core.idnumber import IdNumberError, parse_id_number
+from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
 from core.models import Department
+from core.validation import plausible_date
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -16,10 +17,10 @@ def codes_for(user):
 
 
 class IdentityCertifyForm(forms.Form):
-    id_number = forms.CharField(label="身份证号", max_length=18)
+    id_number = forms.CharField(label="身份证号", max_length=ID_INPUT_MAX_LENGTH)
     document_number = forms.CharField(label="认定文号", max_length=100, required=False)
-    valid_from = forms.DateField(label="认定日期", widget=DATE_INPUT)
-    valid_to = forms.DateField(label="有效期至", required=False, widget=DATE_INPUT,
+    valid_from = forms.DateField(validators=[plausible_date], label="认定日期", widget=DATE_INPUT)
+    valid_to = forms.DateField(validators=[plausible_date], label="有效期至", required=False, widget=DATE_INPUT,
                                help_text="长期有效留空；因病致贫重病患者最长12个月（S001 §二）")
 
     def __init__(self, *args, user=None, **kwargs):
@@ -37,7 +38,7 @@ class IdentityCertifyForm(forms.Form):
 
 
 class IdentityRevokeForm(forms.Form):
-    exit_date = forms.DateField(label="退出日期", widget=DATE_INPUT)
+    exit_date = forms.DateField(validators=[plausible_date], label="退出日期", widget=DATE_INPUT)
     reason = forms.CharField(label="退出原因", max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -55,7 +56,7 @@ class IdentitySearchForm(forms.Form):
 
 class SubsidyRunForm(forms.Form):
     benefit_year = forms.IntegerField(label="待遇年度", min_value=2000, max_value=2100)
-    assessed_on = forms.DateField(label="身份核定日期", widget=DATE_INPUT, help_text="按该日有效的身份计算资助")
+    assessed_on = forms.DateField(validators=[plausible_date], label="身份核定日期", widget=DATE_INPUT, help_text="按该日有效的身份计算资助")
 
     def __init__(self, *args, user=None, **kwargs):
         from core.models import Region, RegionLevel
@@ -89,7 +90,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ApplicationForm(forms.Form):
-    id_number = forms.CharField(label="申请人身份证号", max_length=18)
+    id_number = forms.CharField(label="申请人身份证号", max_length=ID_INPUT_MAX_LENGTH)
     kind = forms.ChoiceField(label="申请类型", choices=[("class_3_4", "三、四类医疗救助"), ("tilted", "倾斜救助"), ("one_time", "认定前12个月一次性救助")])
     reason = forms.CharField(label="申请理由", widget=forms.Textarea(attrs={"rows": 3}))
     amount_claimed = forms.DecimalField(label="申请金额（元）", max_digits=12, decimal_places=2, required=False, min_value=0)

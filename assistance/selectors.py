@@ -5,6 +5,7 @@ from datetime import date
 from assistance.models import HardshipIdentity
 from assistance.services.identities import assistance_class
 from core.errors import ServiceError
+from core.idnumber import normalize as normalize_id_number
 
 
 def identities_of(person) -> list[HardshipIdentity]:
@@ -46,5 +47,6 @@ def identity_search(user, *, code="", status="", department="", query=""):
         qs = qs.filter(department=department)
     query = (query or "").strip()
     if query:
-        qs = qs.filter(person__id_number=query.upper()) if len(query) == 18 else qs.filter(person__name__startswith=query)
+        number = normalize_id_number(query)
+        qs = qs.filter(person__id_number=number) if len(number) == 18 else qs.filter(person__name__startswith=query)
     return qs

@@ -18,27 +18,29 @@ from core.errors import ServiceError
 from core.models import SecurityEvent
 from core.paging import keyset_page
 from core.security import record_event
+from core.validation import choice_param, keyset_params, pk_param, refuses_bad_query, search_form, text_param
 from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
 from enrollment.models import Person
 
 EXPORT_ROW_LIMIT = 200_000
+COUNTY_CODE_MAX_LENGTH = 12  # a division code (区划代码) is 6 or 12 digits
 
 
 def _search(request):
     form = forms.IdentitySearchForm(request.GET or None)
-    form.is_valid()
-    data = getattr(form, "cleaned_data", {})
+    data = search_form(form)
     qs = selectors.identity_search(request.user, code=data.get("code", ""), status=data.get("status", ""),
                                    department=data.get("department", ""), query=data.get("q", ""))
     return form, qs
 
 
 @permission_required("assistance.view_hardshipidentity", raise_exception=True)
+@refuses_bad_query
 def identity_list(request):
     form, qs = _search(request)
-    page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+    page = keyset_page(qs, **keyset_params(request))
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -46,6 +48,7 @@ def identity_list(request):
 
 
 @permission_required("assistance.export_hardshipidentity", raise_exception=True)
+@refuses_bad_query
 def identity_export(request):
     _form, qs = _search(request)
     full = request.user.has_perm("core.view_full_id_number")
@@ -60,9 +63,10 @@ def identity_export(request):
 
 
 @permission_required("assistance.certify_identity", raise_exception=True)
+@refuses_bad_query
 def identity_certify(request):
     initial = {}
-    person_pk = request.GET.get("person")
+    person_pk = pk_param(request, "person", label="人员")
     if person_pk:
         person = get_restricted_object_or_404(request, Person.objects.all(), pk=person_pk)
         initial["id_number"] = person.id_number
@@ -130,17 +134,20 @@ def subsidy_run(request, pk):
 
 
 @permission_required("assistance.view_subsidyrun", raise_exception=True)
+@refuses_bad_query
 def subsidy_run_export(request, pk):
     """The list for one payer (?payer=) or one county (?county=), with its total."""
     run = get_restricted_object_or_404(request, SubsidyRun.objects.select_related("region"), pk=pk)
     lines = run.lines.select_related("person", "person__village", "county").order_by("county__code", "person__region_path", "person_id")
     title = run.region.name
-    if request.GET.get("payer"):
-        lines = lines.filter(payer=request.GET["payer"])
-        title = dict(Payer.choices).get(request.GET["payer"], "")
-    elif request.GET.get("county"):
-        lines = lines.filter(county__code=request.GET["county"])
-        title = lines.first().county.name if lines.exists() else request.GET["county"]
+    payer = choice_param(request, "payer", Payer.choices, label="资金来源")
+    county = text_param(request, "county", max_length=COUNTY_CODE_MAX_LENGTH, label="县（市、区）代码")
+    if payer:
+        lines = lines.filter(payer=payer)
+        title = dict(Payer.choices)[payer]
+    elif county:
+        lines = lines.filter(county__code=county)
+        title = lines.first().county.name if lines.exists() else county
     full = request.user.has_perm("core.view_full_id_number")
     rows = [[l.person.name, l.person.id_number if full else l.person.masked_id_number, l.county.name if l.county else "",
              l.person.village.name, l.get_code_display(), l.get_payer_display(), l.standard, l.subsidy, l.source] for l in lines.iterator(chunk_size=2000)]
@@ -152,13 +159,14 @@ def subsidy_run_export(request, pk):
 
 
 @permission_required("assistance.view_hardshipidentity", raise_exception=True)
+@refuses_bad_query
 def coverage_gap(request):
     today = timezone.localdate()
     form = forms.CoverageGapForm(request.GET or None, initial={"benefit_year": today.year + 1})
-    year = form.cleaned_data["benefit_year"] if form.is_valid() else today.year + 1
+    year = search_form(form).get("benefit_year") or today.year + 1
     region = request.user.region
     people = subsidy_services.coverage_gap(request.user, region, year, today) if region else Person.objects.none()
-    if request.GET.get("export") and request.user.has_perm("assistance.export_hardshipidentity"):
+    if text_param(request, "export") and request.user.has_perm("assistance.export_hardshipidentity"):
         full = request.user.has_perm("core.view_full_id_number")
         rows = [[p.village.parent.name if p.village.parent_id else "", p.village.name, p.name, p.id_number if full else p.masked_id_number, p.phone]
                 for p in people.iterator(chunk_size=2000)]

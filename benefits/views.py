@@ -13,6 +13,7 @@ from benefits.models import Facility, PolicyParameter, Settlement
 from benefits.services import settlements as settlement_services
 from core.errors import ServiceError
 from core.services.tokens import request_user
+from core.validation import BadQuery, month_param, pk_param, refuses_bad_query, year_param
 from core.views_base import get_restricted_object_or_404
 from enrollment.models import Person
 from benefits.rules.settlement import SettlementError
@@ -51,14 +52,18 @@ def parameters(request):
 
 
 @permission_required("benefits.view_settlement", raise_exception=True)
+@refuses_bad_query
 def facility_settlements(request):
     """Settlements per facility and month."""
     from django.utils import timezone
 
     today = timezone.localdate()
     facilities = Facility.objects.restrict(request.user).order_by("code")
-    facility = facilities.filter(pk=request.GET.get("facility")).first() or facilities.first()
-    year, month = int(request.GET.get("year") or today.year), int(request.GET.get("month") or today.month)
+    facility_pk = pk_param(request, "facility", label="定点机构")
+    facility = facilities.filter(pk=facility_pk).first() if facility_pk else facilities.first()
+    if facility_pk and facility is None:
+        raise BadQuery("facility", "所选定点机构不存在或不在您的管辖区划内")
+    year, month = year_param(request, default=today.year), month_param(request, default=today.month)
     rows, totals = selectors.facility_month(request.user, facility, year, month) if facility else ([], {})
     return render(request, "benefits/facility_settlements.html", {
         "facilities": facilities, "facility": facility, "year": year, "month": month, "rows": rows[:500] if facility else [],
@@ -66,12 +71,13 @@ def facility_settlements(request):
 
 
 @permission_required("benefits.view_settlement", raise_exception=True)
+@refuses_bad_query
 def person_settlements(request, pk):
     """A person's yearly settlement history with running totals against every cap."""
     from django.utils import timezone
 
     person = get_restricted_object_or_404(request, Person.objects.select_related("village"), pk=pk)
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    year = year_param(request, default=timezone.localdate().year)
     return render(request, "benefits/person_settlements.html", {"person": person, "year": year,
                                                                 **selectors.person_year_history(person, year)})
 

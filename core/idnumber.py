@@ -5,6 +5,7 @@ sequence (odd for men, even for women) and a check character computed with ISO 7
 MOD 11-2. Pure functions; errors carry a code and a Chinese message.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from operator import mul
@@ -19,6 +20,9 @@ PROVINCE_CODES = frozenset(
      50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83]
 )
 EARLIEST_BIRTH = date(1900, 1, 1)
+# What an input field accepts before normalize(): an 18-character number typed with spaces
+# ("4212 0219 8005 1710 13") is longer than 18.
+ID_INPUT_MAX_LENGTH = 30
 
 
 class IdNumberError(ValueError):
@@ -48,7 +52,11 @@ def upgrade_15_digit(number15: str) -> str:
 
 
 def normalize(raw) -> str:
-    return str(raw or "").strip().replace(" ", "").upper()
+    """The one spelling of a number, applied before every check and every lookup: NFKC
+    (fullwidth ４２２３… and Ｘ become ASCII, as Chinese input methods type them), no
+    whitespace anywhere (fullwidth space included), x as X. Without it a fullwidth number
+    passes the checks (str.isdigit accepts it) and registers a second person."""
+    return "".join(unicodedata.normalize("NFKC", str(raw or "")).split()).upper()
 
 
 def parse_id_number(raw, *, today: date | None = None) -> IdNumber:
@@ -56,14 +64,15 @@ def parse_id_number(raw, *, today: date | None = None) -> IdNumber:
     number = normalize(raw)
     if not number:
         raise IdNumberError("empty", "身份证号不能为空")
-    if len(number) == 15 and number.isdigit():
+    if len(number) == 15 and number.isascii() and number.isdigit():
         raise IdNumberError(
             "fifteen_digits",
             f"15位旧身份证号已停止使用，请使用18位身份证号（对应号码应为 {upgrade_15_digit(number)}，请核对证件）",
         )
     if len(number) != 18:
         raise IdNumberError("length", f"身份证号应为18位，当前为{len(number)}位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # isascii: other scripts' digits (e.g. Arabic-Indic) survive NFKC and pass isdigit.
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise IdNumberError("characters", "身份证号前17位应为数字，最后一位为数字或X")
     if int(number[:2]) not in PROVINCE_CODES:
         raise IdNumberError("division", f"身份证号前6位地址码 {number[:6]} 不是有效的行政区划代码")

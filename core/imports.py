@@ -19,6 +19,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from core.idnumber import normalize as normalize_id_number
+from core.validation import date_problem
+
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {NEW: "新增", CHANGED: "变更", UNCHANGED: "无变化", ERROR: "错误"}
 
@@ -104,7 +107,7 @@ class Importer(ABC):
             value = row.values.get(key)
             if isinstance(value, float) and abs(value) >= 2**53:
                 return None
-            part = text(value).upper().replace(" ", "")
+            part = normalize_id_number(text(value))  # one spelling: fullwidth and half-width repeat
             if not part:
                 return None
             parts.append(part)
@@ -167,7 +170,7 @@ def id_text(value) -> str:
     """An ID number cell. A number-formatted cell has lost its last digits in Excel."""
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool) and value > 10**15):
         raise CellError("身份证号单元格是数字格式，Excel 已丢失末尾数字；请将该列设为“文本”格式后重新录入")
-    return text(value).upper().replace(" ", "")
+    return normalize_id_number(text(value))  # fullwidth digits, inner spaces, x: one spelling
 
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -198,16 +201,25 @@ def date_cell(value, *, required: bool = False) -> date | None:
             raise CellError("不能为空")
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return _plausible_cell(value.date())
     if isinstance(value, date):
-        return value
+        return _plausible_cell(value)
     raw = text(value)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"):
         try:
-            return datetime.strptime(raw, fmt).date()
+            day = datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
+        return _plausible_cell(day)
     raise CellError(f"「{raw}」不是有效日期，请写成 2022-10-08 的形式")
+
+
+def _plausible_cell(day: date) -> date:
+    """core.validation's range (1900-2099), as for forms and services."""
+    problem = date_problem(day)
+    if problem:
+        raise CellError(problem)
+    return day
 
 
 # ------------------------------------------------------------------------------ engine

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from core.idnumber import IdNumberError, parse_id_number
+from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
+from core.validation import plausible_date
 from core.models import Region, RegionLevel
 from enrollment.models import Category, Channel, Person, PriorCoverageKind, Relation, School
 from enrollment.selectors import village_choices
@@ -90,7 +91,7 @@ class HouseholdForm(CrispyForm):
 
 class MemberForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    id_number = forms.CharField(label="身份证号", max_length=18)
+    id_number = forms.CharField(label="身份证号", max_length=ID_INPUT_MAX_LENGTH)
     # A blank first choice: empty member rows of the household form stay empty.
     relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
@@ -110,7 +111,7 @@ class PersonEditForm(CrispyForm):
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices, required=False)
     status = forms.ChoiceField(label="状态", choices=Person.Status.choices)
-    status_date = forms.DateField(label="死亡/迁出日期", required=False, widget=DATE_INPUT)
+    status_date = forms.DateField(validators=[plausible_date], label="死亡/迁出日期", required=False, widget=DATE_INPUT)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,11 +123,11 @@ class EnrollmentTermsForm(CrispyForm):
 
     category = forms.ChoiceField(label="参保类别", choices=Category.choices, initial=Category.REGULAR)
     channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
-    payment_date = forms.DateField(label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费（按今天核定）")
+    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费（按今天核定）")
     benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100,
                                       help_text="可选；填写后核定结果须为该年度")
     prior_coverage_kind = forms.ChoiceField(label="接续事由", choices=[("", "无")] + PriorCoverageKind.choices, required=False)
-    prior_coverage_ended_on = forms.DateField(label="原保障终止/转出日期", required=False, widget=DATE_INPUT)
+    prior_coverage_ended_on = forms.DateField(validators=[plausible_date], label="原保障终止/转出日期", required=False, widget=DATE_INPUT)
     prior_coverage_years = forms.IntegerField(label="职工医保连续参保年数", required=False, min_value=0)
 
     def __init__(self, *args, user=None, **kwargs):
@@ -170,7 +171,7 @@ MemberEnrollFormSet = formset_factory(MemberEnrollForm, extra=0)
 
 class HouseholdEnrollForm(CrispyForm):
     channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
-    payment_date = forms.DateField(label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费")
+    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费")
     benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100)
 
     def clean_payment_date(self):
@@ -181,7 +182,7 @@ class HouseholdEnrollForm(CrispyForm):
 
 
 class PaymentForm(CrispyForm):
-    payment_date = forms.DateField(label="缴费日期", widget=DATE_INPUT, initial=timezone.localdate)
+    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", widget=DATE_INPUT, initial=timezone.localdate)
 
 
 class ReasonForm(CrispyForm):

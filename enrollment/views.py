@@ -14,6 +14,8 @@ from core.history import history_entries
 from core.models import SecurityEvent
 from core.paging import keyset_page
 from core.security import record_event
+from core.idnumber import normalize as normalize_id_number
+from core.validation import keyset_params, refuses_bad_query, search_form, text_param
 from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
@@ -39,13 +41,14 @@ def dashboard(request):
 
 
 @permission_required("enrollment.view_person", raise_exception=True)
+@refuses_bad_query
 def people_list(request):
     form = forms.PersonSearchForm(request.GET or None, user=request.user)
-    form.is_valid()
-    data = getattr(form, "cleaned_data", {})
+    data = search_form(form)
     qs = selectors.people_search(request.user, data.get("q", ""), data.get("village"))
-    page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
-    if len(page.items) == 1 and data.get("q") and len(data["q"].strip()) == 18 and "after" not in request.GET:
+    paging = keyset_params(request)
+    page = keyset_page(qs, **paging)
+    if len(page.items) == 1 and len(normalize_id_number(data.get("q"))) == 18 and paging["after"] is None:
         return redirect("enrollment:person", pk=page.items[0].pk)
     query = request.GET.copy()
     for key in ("after", "before"):
@@ -54,10 +57,10 @@ def people_list(request):
 
 
 @permission_required("enrollment.export_person", raise_exception=True)
+@refuses_bad_query
 def people_export(request):
     form = forms.PersonSearchForm(request.GET or None, user=request.user)
-    form.is_valid()
-    data = getattr(form, "cleaned_data", {})
+    data = search_form(form)
     qs = selectors.people_search(request.user, data.get("q", ""), data.get("village")).order_by("pk")
     full = request.user.has_perm("core.view_full_id_number")
     headers = ["姓名", "身份证号", "性别", "出生日期", "联系电话", "村/社区", "与户主关系", "状态"]
@@ -261,6 +264,7 @@ def enrollment_resume(request, pk):
 
 
 @permission_required("enrollment.add_enrollment", raise_exception=True)
+@refuses_bad_query
 def renew(request):
     """Renew last year's enrollees of a village in bulk: first a preview of who would be
     registered, then the registration."""
@@ -278,12 +282,14 @@ def renew(request):
 
 
 @permission_required("enrollment.view_employeecoverage", raise_exception=True)
+@refuses_bad_query
 def employee_coverage(request):
-    q = (request.GET.get("q") or "").strip().upper()
+    q = text_param(request, "q", label="身份证号或姓名")
     qs = EmployeeCoverage.objects.restrict(request.user)
     if q:
-        qs = qs.filter(id_number=q) if len(q) == 18 else qs.filter(name__startswith=q)
-    page = keyset_page(qs, after=request.GET.get("after"), before=request.GET.get("before"))
+        number = normalize_id_number(q)
+        qs = qs.filter(id_number=number) if len(number) == 18 else qs.filter(name__startswith=q)
+    page = keyset_page(qs, **keyset_params(request))
     return render(request, "enrollment/employee_coverage.html", {"page": page, "q": q})
 
 

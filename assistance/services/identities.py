@@ -15,6 +15,7 @@ from core.identity_codes import CERTIFYING_DEPARTMENT, IdentityCode
 from core.models import Department
 from core.money import add_months
 from core.restrict import path_allowed
+from core.validation import check_date
 
 Status = HardshipIdentity.Status
 ILLNESS_POVERTY_MONTHS = 12  # S001 §二: 救助身份自身份认定之日起12个月有效
@@ -49,9 +50,12 @@ def illness_poverty_end(valid_from: date) -> date:
     return add_months(valid_from, ILLNESS_POVERTY_MONTHS) - timedelta(days=1)
 
 
-def period_for(code: str, valid_from: date, valid_to: date | None) -> tuple[date, date | None]:
+def period_for(code: str, valid_from: date, valid_to: date | None, today: date | None = None) -> tuple[date, date | None]:
     """The period a certification may have: illness_poverty lasts 12 months from
-    certification unless a shorter end is given (S001 §二)."""
+    certification unless a shorter end is given (S001 §二). Dates in core.validation's
+    range, and no certification dated after today."""
+    check_date(valid_from, field="valid_from", label="认定日期", not_after_today=True, today=today)
+    check_date(valid_to, field="valid_to", label="有效期至")
     if valid_to is not None and valid_to < valid_from:
         raise ServiceError("period", "有效期至不能早于认定日期", "valid_to")
     if code == IdentityCode.ILLNESS_POVERTY:
@@ -69,8 +73,9 @@ def absorb(record: HardshipIdentity, others: list) -> None:
 
 def _touching(a_from, a_to, b_from, b_to) -> bool:
     """Periods that overlap or follow each other without a gap (open end = forever)."""
-    a_end = a_to or date.max - timedelta(days=1)
-    b_end = b_to or date.max - timedelta(days=1)
+    # Capped a day short of date.max: a record stored with 9999-12-31 must not overflow + 1 day.
+    a_end = min(a_to or date.max, date.max - timedelta(days=1))
+    b_end = min(b_to or date.max, date.max - timedelta(days=1))
     return a_from <= b_end + timedelta(days=1) and b_from <= a_end + timedelta(days=1)
 
 
@@ -86,11 +91,12 @@ class CertificationPlan:
     unchanged: bool
 
 
-def plan_certification(existing: list[HardshipIdentity], code: str, valid_from: date, valid_to: date | None) -> CertificationPlan:
+def plan_certification(existing: list[HardshipIdentity], code: str, valid_from: date, valid_to: date | None,
+                       today: date | None = None) -> CertificationPlan:
     """The one rule for periods of the same code: a period touching existing (unrevoked)
     records merges with them into one continuous record; otherwise it is a new record.
     illness_poverty never exceeds 12 months from its latest certification (S001 §二)."""
-    valid_from, valid_to = period_for(code, valid_from, valid_to)
+    valid_from, valid_to = period_for(code, valid_from, valid_to, today)
     touching = [i for i in existing if i.revoked_on is None and _touching(i.valid_from, i.valid_to, valid_from, valid_to)]
     if not touching:
         return CertificationPlan(None, valid_from, valid_to, [], False)
@@ -120,7 +126,7 @@ def identity_certify(*, user, person, code: str, valid_from: date, valid_to: dat
         raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "id_number")
     today = timezone.localdate()
     existing = list(HardshipIdentity.objects.select_for_update().filter(person=person, code=code))
-    plan = plan_certification(existing, code, valid_from, valid_to)
+    plan = plan_certification(existing, code, valid_from, valid_to, today)
     if plan.record is not None:
         record = plan.record
         absorb(record, plan.absorbed)
@@ -150,6 +156,7 @@ def identity_revoke(*, user, identity: HardshipIdentity, exit_date: date, reason
     acting_department(user, identity.code, on_behalf_of)
     if not path_allowed(user, identity.region_path):
         raise ServiceError("region_denied", "该人员不在您的管辖区划内")
+    check_date(exit_date, field="exit_date", label="退出日期")
     if identity.revoked_on is not None and identity.revoked_on <= exit_date:
         return identity
     if exit_date < identity.valid_from:

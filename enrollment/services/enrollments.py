@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.audit import stamp
 from core.errors import ServiceError
 from core.restrict import region_allowed
+from core.validation import check_date
 from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Person, School
 from enrollment.rules.terms import PriorCoverage, ResidentPolicy, Terms, TermsError
 from enrollment.services.policy import scheme_for_region
@@ -168,6 +169,8 @@ def build_enrollment(
     """An unsaved enrollment with its terms, or ServiceError naming the conflict. The subsidy
     comes from the person's certified identities valid on the payment (or registration) date."""
     today = today or timezone.localdate()
+    # A payment is recorded once made: never dated after today, whichever door it comes through.
+    check_date(payment_date, field="payment_date", label="缴费日期", not_after_today=True, today=today)
     assessed_on = payment_date or today
     terms, codes, record = priced_with_identities(person, category=category, assessed_on=assessed_on,
                                                   prior_coverage=prior_coverage, policy=policy)
@@ -236,8 +239,7 @@ def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: dat
     enrollment = _locked(enrollment)
     if enrollment.status != Status.REGISTERED:
         raise ServiceError("not_registered", f"该参保登记状态为「{enrollment.get_status_display()}」，不能再次缴费")
-    if payment_date > today:
-        raise ServiceError("future_payment", "缴费日期不能晚于今天", "payment_date")
+    check_date(payment_date, field="payment_date", label="缴费日期", not_after_today=True, today=today)
     price_payment(enrollment, payment_date, today=today)
     conflict = find_conflict(
         person_facts(enrollment.person),

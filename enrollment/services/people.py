@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from core.audit import stamp
 from core.errors import ServiceError
 from core.idnumber import IdNumberError, parse_id_number
+from core.validation import check_date
 from core.models import Region, RegionLevel
 from core.restrict import region_allowed
 from enrollment.models import Household, Person, Relation
@@ -80,6 +81,8 @@ def person_update(*, user, person: Person, **changes) -> Person:
         person.status_date = None
     elif person.status_date is None:
         raise ServiceError("status_date", "请填写状态变更日期（死亡或迁出日期）", "status_date")
+    else:
+        check_date(person.status_date, field="status_date", label="死亡/迁出日期", not_after_today=True)
     person.full_clean(exclude=["region_path", "household"], validate_unique=False)
     stamp(person, user)
     person.save()

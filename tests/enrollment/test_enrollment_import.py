@@ -144,8 +144,10 @@ def test_a_member_joins_the_household_of_a_head_registered_earlier(clerk, villag
     ({4: "421299999999"}, "村/社区", "「421299999999」不是您管辖区划内的村（社区）"),
     ({6: "职工"}, "参保类别", "无法识别「职工」，应为 城乡居民/在校大中专学生/中小学生/幼儿/新生儿"),
     ({7: "2022-13-45"}, "缴费日期", "「2022-13-45」不是有效日期，请写成 2022-10-08 的形式"),
-    ({7: "2999-01-01"}, "缴费日期", "缴费日期不能晚于今天"),
-], ids=["name", "id-length", "relation", "village", "category", "date", "future-payment"])
+    ({7: "2099-01-01"}, "缴费日期", "缴费日期不能晚于今天"),
+    ({7: "0001-01-01"}, "缴费日期", "「0001-01-01」不在合理范围内（应在1900-01-01至2099-12-31之间）"),
+    ({7: "2999-01-01"}, "缴费日期", "「2999-01-01」不在合理范围内（应在1900-01-01至2099-12-31之间）"),
+], ids=["name", "id-length", "relation", "village", "category", "date", "future-payment", "before-1900", "after-2099"])
 def test_a_bad_cell_is_an_error_naming_row_column_and_reason(clerk, village, change, column, message):
     row = enrollment_row("张三", factories.id_number(), village)
     for index, value in change.items():
