@@ -210,7 +210,7 @@ def test_a_head_id_typed_with_spaces_still_takes_in_the_members(clerk, village):
 def test_a_member_whose_head_is_nowhere_is_an_error(clerk, village):
     stranger = factories.id_number()
     job = previewed(clerk, enrollment_list(enrollment_row("张三", factories.id_number(), village, head=stranger, relation="子女")))
-    assert "未登记，也不在本文件中" in reasons(job)[2]
+    assert "未在您的辖区登记，也不在本文件中" in reasons(job)[2]
 
 
 def test_a_second_enrollment_for_the_same_year_is_refused(clerk, village):
