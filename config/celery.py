@@ -8,6 +8,11 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from core.logs import connect_celery_signals  # noqa: E402
+
+# Logging as settings.LOGGING sets it, with task ids and the id of the request that queued a task.
+connect_celery_signals()
+
 app = Celery("yibao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

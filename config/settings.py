@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "core",
     "enrollment",
     "benefits",
@@ -45,8 +47,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +120,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind the TLS proxy every request comes from the proxy's address: failures are counted by
+# the client address the proxies append to X-Forwarded-For (core.middleware.client_ip), so one
+# user's mistakes do not lock out the whole bureau. TRUSTED_PROXY_COUNT is the number of proxies
+# in front of gunicorn; 0 (the default) ignores the header, which a client could forge.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -123,7 +134,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded files (import lists) are private: kept under PRIVATE_STORAGE_ROOT, never served
 # as static media; only views that check permissions stream them.
@@ -183,6 +194,8 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery leaves logging as LOGGING below sets it (core.logs connects `setup_logging`).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Production hardening; `manage.py check --deploy` passes when DEBUG is off.
 if not DEBUG:
@@ -197,12 +210,48 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp 4): scripts only from our own files or with the page's
+# nonce (`nonce="{{ request.csp_nonce }}"`); inline style attributes stay allowed (the templates
+# use a few; styles cannot run code). No frames, plugins or foreign form targets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Logging: everything to stderr (gunicorn, the Celery worker and beat hand it to journald),
+# each line with the request id, user id and path, or the Celery task id; tracebacks included;
+# 18-digit ID numbers masked (core.logs). Request errors come from `django.request`, task
+# failures from `celery.app.trace`.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
+    "formatters": {
+        "line": {
+            "()": "core.logs.MaskingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [request=%(request_id)s user=%(user_id)s "
+                      "path=%(path)s task=%(task_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "line"},
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
-        "core.security": {"handlers": ["console"], "level": "WARNING"},
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "celery": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "core": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         import core.lookups  # noqa: F401 - registers the `__any` lookup
+        import core.checks  # noqa: F401 - registers the deployment checks
 
         from core.roles import sync_roles_after_migrate
 

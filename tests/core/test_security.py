@@ -47,15 +47,31 @@ def test_sessions_expire():
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 
-def test_check_deploy_passes_with_production_settings():
+def _production_env(static_root):
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT")}
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "ALLOWED_HOSTS": "yibao.example.gov.cn",
-        "SECRET_KEY": "k8#Zq2!vR7@pL4$wN9^tY6&uB3*eX1(cM5)hJ0-gF8+dS2=aQ7",
+        "SECRET_KEY": "k8#Zq2!vR7@pL4$wN9^tY6&uB3*eX1(cM5)hJ0-gF8+dS2=aQ7", "STATIC_ROOT": str(static_root),
     })
+    return env
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    env = _production_env(tmp_path / "static")
+    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
     done = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_deploy_reports_static_files_not_collected(tmp_path):
+    # Without the manifest every page, the login page included, would be a server error.
+    done = subprocess.run([sys.executable, "manage.py", "check", "--deploy"],
+                          cwd=ROOT, env=_production_env(tmp_path / "empty"), capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "core.E001" in done.stderr and "collectstatic" in done.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
