@@ -63,10 +63,11 @@ class BatchContext:
                 self.totals.setdefault((p, y), PersonYear(person_id=p, year=y))
             # Outpatient fund already paid per day (the daily cap), for every day of the newly
             # loaded person-years, since later batches may bring other days of the same people;
-            # read by (person, year), the order of an index.
+            # read by (person, year), the order of an index. Reversals (negative amounts) count
+            # too, as in settlement_create: a reversed bill frees its share of the daily cap.
             new_people = list({p for p, _ in missing})
-            for pid, day, amount in (Settlement.objects.filter(person__id__any=new_people, year__in=years, outpatient_fund__gt=0)
-                                     .values_list("person_id", "visit_date", "outpatient_fund")):
+            for pid, day, amount in (Settlement.objects.filter(person__id__any=new_people, year__in=years)
+                                     .exclude(outpatient_fund=0).values_list("person_id", "visit_date", "outpatient_fund")):
                 if (pid, day.year) in missing_set:
                     self.outpatient_today[(pid, day)] += amount
         ids = list(people)

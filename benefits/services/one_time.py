@@ -27,7 +27,10 @@ def _visit(s: Settlement) -> Visit:
 
 
 def _ytd_before(person_id: int, year: int, day) -> YearToDate:
-    rows = Settlement.objects.filter(person_id=person_id, year=year, visit_date__lt=day).exclude(status=Settlement.Status.REVERSED)
+    # Only the settlements that stand: a reversed original and its reversal (negated, same
+    # visit date) net to zero, so both are left out; one without the other would count the
+    # bill negatively.
+    rows = Settlement.objects.filter(person_id=person_id, year=year, visit_date__lt=day, status=Settlement.Status.SETTLED)
     total = {f: sum((getattr(r, f) for r in rows), Decimal(0)) for f in
              ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "critical_illness", "ma_base", "assistance", "extra_assistance")}
     return YearToDate(basic_fund=total["basic_fund"], outpatient_fund=total["outpatient_fund"], chronic_fund=total["chronic_fund"],
