@@ -31,15 +31,13 @@ from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, R
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed
 from enrollment.models import Person
+from enrollment.services.people import NOT_REGISTRABLE_HERE
 
 SHORT_LABELS = {"特困": "extreme_poverty", "低保": "subsistence_allowance", "低保边缘": "low_income_edge", "孤儿": "orphan",
                 "监测对象": None, "脱贫不稳定": "monitored_unstable", "边缘易致贫": "monitored_edge", "突发严重困难": "monitored_sudden",
                 "因病致贫": "illness_poverty", "返贫致贫": "returned_to_poverty", "稳定脱贫": "stable_out_of_poverty"}
 MAX_CANDIDATES = 5
 NOT_REGISTERED = "该身份证号的人员未在您的辖区登记"
-# The number exists outside the region: a second person cannot be registered with it, and
-# where it is registered is not told. Moves between counties go through 市局.
-NOT_REGISTRABLE_HERE = "该身份证号无法在您的辖区登记，请联系市局核实"
 
 
 class RowProblem(Exception):

@@ -41,6 +41,7 @@ from enrollment.models import (
 )
 from enrollment.rules.terms import Terms, TermsError, compute_terms
 from enrollment.services.enrollments import PersonFacts, check_enrollment, find_conflict, initial_status, price_payment
+from enrollment.services.people import NOT_REGISTRABLE_HERE
 from enrollment.services.policy import PolicyCache
 
 CATEGORY_LABELS = {
@@ -59,10 +60,6 @@ RELATION_LABELS = {
     "外孙子女": Relation.GRANDCHILD, "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
 }
 CATEGORY_NAMES = dict(Category.choices)
-# A number registered outside the user's region: refused without saying where (or to whom), so
-# that a list of guessed numbers does not become a lookup of the province's registry; the row
-# cannot create a second person with that number either. Moves between counties go through 市局.
-NOT_REGISTRABLE_HERE = "该身份证号无法在您的辖区登记，请联系市局核实"
 # The columns the batch check reads (everything else stays in the database).
 IDENTITY_FIELDS = ("id", "person_id", "code", "valid_from", "valid_to", "revoked_on")
 PERSON_FIELDS = ("id", "name", "id_number", "birth_date", "phone", "village_id", "region_path", "relation_to_head", "household_id", "status")

@@ -10,8 +10,13 @@ from core.errors import ServiceError
 from core.idnumber import IdNumberError, parse_id_number
 from core.validation import check_date
 from core.models import Region, RegionLevel
-from core.restrict import region_allowed
+from core.restrict import path_allowed, region_allowed
 from enrollment.models import Household, Person, Relation
+
+# A number registered outside the user's region: refused without saying where or to whom, so
+# that forms and lists of guessed numbers do not become a lookup of the registry, and without a
+# second person being created. Moves between counties go through 市局. (Imports use it too.)
+NOT_REGISTRABLE_HERE = "该身份证号无法在您的辖区登记，请联系市局核实"
 
 
 def check_village(user, village: Region | None) -> Region:
@@ -31,7 +36,9 @@ def validate_id_number(raw) -> "parse_id_number":
         raise ServiceError(f"id_{error.code}", error.message, "id_number") from None
 
 
-def _existing_person_message(person: Person) -> str:
+def _existing_person_message(user, person: Person) -> str:
+    if not path_allowed(user, person.region_path):
+        return NOT_REGISTRABLE_HERE
     return f"身份证号 {person.masked_id_number} 已登记为 {person.name}（{person.village.full_name}）"
 
 
@@ -47,7 +54,7 @@ def person_create(
         raise ServiceError("name_required", "姓名不能为空", "name")
     existing = Person.objects.filter(id_number=parsed.number).select_related("village").first()
     if existing is not None:
-        raise ServiceError("duplicate_id", _existing_person_message(existing), "id_number")
+        raise ServiceError("duplicate_id", _existing_person_message(user, existing), "id_number")
     person = Person(
         name=name, id_number=parsed.number, birth_date=parsed.birth_date, gender=parsed.gender, phone=(phone or "").strip(),
         household=household, relation_to_head=relation_to_head, hukou_region=hukou_region, village=village,
@@ -133,9 +140,9 @@ def household_register(*, user, village: Region, address: str, members: list[Mem
 
 def _join_household(user, person: Person, household: Household, member: MemberInput) -> Person:
     if not region_allowed(user, person.village):
-        raise ServiceError("region_denied", _existing_person_message(person) + "，不在您的管辖区划内", "members")
+        raise ServiceError("region_denied", NOT_REGISTRABLE_HERE, "members")
     if person.household_id and person.household_id != household.pk:
-        raise ServiceError("other_household", _existing_person_message(person) + "，已属于其他家庭户", "members")
+        raise ServiceError("other_household", _existing_person_message(user, person) + "，已属于其他家庭户", "members")
     person.household = household
     person.relation_to_head = member.relation_to_head
     if member.phone:

@@ -114,3 +114,21 @@ def test_an_enrollment_list_does_not_say_where_a_person_of_another_county_lives(
     imports.import_job_confirm(user=clerk, job=job, skip_bad_rows=True)
     imports.import_job_commit(job.pk)
     assert list(Person.objects.filter(id_number=elsewhere.id_number)) == [elsewhere]
+
+
+def test_registering_a_household_does_not_say_who_or_where_a_person_of_another_county_is(clerk, village, jiayu_villages):
+    from core.errors import ServiceError
+    from enrollment.services.people import MemberInput, household_register, person_create
+
+    # Given a person registered in 嘉鱼县
+    elsewhere = factories.person(jiayu_villages[0], name="王五")
+    # When a 咸安区 clerk registers a household, or a person, with that number
+    for attempt in (
+        lambda: household_register(user=clerk, village=village, address="", members=[MemberInput("王五", elsewhere.id_number, "head")]),
+        lambda: person_create(user=clerk, name="王五", id_number=elsewhere.id_number, village=village),
+    ):
+        with pytest.raises(ServiceError) as error:
+            attempt()
+        # Then the refusal names neither the person nor the place
+        assert error.value.message == "该身份证号无法在您的辖区登记，请联系市局核实"
+    assert list(Person.objects.filter(id_number=elsewhere.id_number)) == [elsewhere]
