@@ -35,18 +35,28 @@ class SettlementDemoResult:
     people: int
 
 
+def demo_facility_code(county: Region, suffix: str) -> str:
+    """Facility codes are unique across the installation: the county's code keeps two demo
+    counties apart."""
+    return f"DEMO-{county.code}-{suffix}"
+
+
+def demo_bill_prefix(county: Region, year: int) -> str:
+    return f"DEMO{county.code}-{year}"
+
+
 def demo_facilities(county: Region) -> list[Facility]:
     """A city hospital (level 3), the county hospital (level 2), one health centre per township
-    (zero markup) and one clinic per village of the first townships; created once."""
+    (zero markup) and one clinic per village of the first townships; created once per county."""
     city = county.parent
     start = date(timezone.localdate().year - 1, 1, 1)
-    wanted = [("DEMO-H3", f"{city.name if city else ''}中心医院", 3, "secondary_plus", county, True),
-              ("DEMO-H2", f"{county.name}人民医院", 2, "secondary_plus", county, False)]
+    wanted = [(demo_facility_code(county, "H3"), f"{city.name if city else ''}中心医院（{county.name}）", 3, "secondary_plus", county, True),
+              (demo_facility_code(county, "H2"), f"{county.name}人民医院", 2, "secondary_plus", county, False)]
     towns = list(Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP).order_by("path")[:6])
     for i, town in enumerate(towns):
-        wanted.append((f"DEMO-T{i:02d}", f"{town.name}卫生院", 1, "township", town, False))
+        wanted.append((demo_facility_code(county, f"T{i:02d}"), f"{town.name}卫生院", 1, "township", town, False))
         for j, village in enumerate(Region.objects.filter(parent=town, level=RegionLevel.VILLAGE).order_by("path")[:3]):
-            wanted.append((f"DEMO-V{i:02d}{j}", f"{village.name}卫生室", 1, "village", village, False))
+            wanted.append((demo_facility_code(county, f"V{i:02d}{j}"), f"{village.name}卫生室", 1, "village", village, False))
     facilities = []
     for code, name, level, tier, region, city_level in wanted:
         facility, _ = Facility.objects.get_or_create(code=code, defaults={
@@ -84,8 +94,12 @@ def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 
     # 两病 patients are registered (the stand-in flag until the approvals of the next issue).
     registered = {v.person.pk for v in visits if v.kind == "two_diseases_drug"}
     visits.sort(key=lambda v: v.visit_date)
-    for n, visit in enumerate(visits):
-        visit.bill_number = f"DEMO{today.year}{n:07d}"
+    # Bill numbers carry the county's code (two demo counties never collide) and continue
+    # after an earlier run's, so running it again adds visits instead of failing.
+    prefix = demo_bill_prefix(county, today.year)
+    first = Settlement.objects.filter(facility__in=facilities, bill_number__startswith=prefix).count()
+    for n, visit in enumerate(visits, start=first):
+        visit.bill_number = f"{prefix}{n:07d}"
         if visit.kind == "inpatient":
             visit.discharge_date = visit.visit_date + timedelta(days=rng.randint(2, 12))
     context = BatchContext()

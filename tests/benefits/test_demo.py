@@ -31,7 +31,7 @@ def test_demo_settlements_are_the_engines_and_match_the_year_totals(xianan):
     for total in PersonYear.objects.filter(year=2026)[:40]:
         mine = Settlement.objects.filter(person_id=total.person_id, year=2026).aggregate(b=Sum("basic_fund"), p=Sum("personal"))
         assert (total.basic_fund, total.personal) == (mine["b"], mine["p"])
-    assert Facility.objects.filter(code__startswith="DEMO-", region_path__startswith=xianan.path).count() == result.facilities
+    assert Facility.objects.filter(code__startswith="DEMO-421202-", region_path__startswith=xianan.path).count() == result.facilities
 
 
 def test_the_command_runs_once_and_the_pages_show_the_settlements(xianan, clerk_client):
@@ -42,7 +42,7 @@ def test_the_command_runs_once_and_the_pages_show_the_settlements(xianan, clerk_
     assert count > 0 and f"{count} 条结算单" in out.getvalue()
     call_command("generate_settlement_demo", "--if-empty", stdout=io.StringIO())
     assert Settlement.objects.count() == count
-    hospital = Facility.objects.get(code="DEMO-H2")
+    hospital = Facility.objects.get(code="DEMO-421202-H2")
     month = Settlement.objects.filter(facility=hospital).values_list("visit_date", flat=True).first()
     page = clerk_client.get(f"/benefits/settlements/?facility={hospital.pk}&year={month.year}&month={month.month}").content.decode()
     bill = Settlement.objects.filter(facility=hospital, visit_date__year=month.year, visit_date__month=month.month).first().bill_number

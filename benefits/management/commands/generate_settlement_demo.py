@@ -18,12 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="已有结算数据时不再生成")
 
     def handle(self, *args, county, share, seed, if_empty, **options):
-        if if_empty and Settlement.objects.exists():
-            self.stdout.write("已有结算数据，跳过演示结算生成")
-            return
         region = Region.objects.filter(code=county).first()
         if region is None:
             raise CommandError(f"区划 {county} 不存在，请先运行 load_policies")
+        # Per county, so that `make demo` can fill a second county and show the isolation.
+        if if_empty and Settlement.objects.filter(region_path__startswith=region.path).exists():
+            self.stdout.write(f"{region.name}已有结算数据，跳过演示结算生成")
+            return
         if not 0 < share <= 1:
             raise CommandError("--share 应在 0 到 1 之间")
         result = generate_settlement_demo(county=region, share=share, seed=seed)

@@ -21,12 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="已有人员数据时不再生成")
 
     def handle(self, *args, households, county, seed, if_empty, **options):
-        if if_empty and Person.objects.exists():
-            self.stdout.write("已有人员数据，跳过演示数据生成")
-            return
         region = Region.objects.filter(code=county).first()
         if region is None:
             raise CommandError(f"区划 {county} 不存在，请先运行 load_policies")
+        # Per county, so that `make demo` can fill a second county and show the isolation.
+        if if_empty and Person.objects.filter(region_path__startswith=region.path).exists():
+            self.stdout.write(f"{region.name}已有人员数据，跳过演示数据生成")
+            return
         started = time.monotonic()
         result = generate_demo(
             county=region, households=households, seed=seed,
