@@ -52,7 +52,8 @@ def _visible_jobs(user, queryset=None):
 
 def _job_or_404(request, pk, queryset=None) -> ImportJob:
     """The job if visible to the user; otherwise 404, recorded as a security event if it exists."""
-    return get_restricted_object_or_404(request, _visible_jobs(request.user, queryset), pk=pk)
+    return get_restricted_object_or_404(request, _visible_jobs(request.user, queryset), pk=pk,
+                                        denied_detail="导入记录不在用户所属区划内，或用户没有该类名单的导入权限")
 
 
 @permission_required("core.view_importjob", raise_exception=True)

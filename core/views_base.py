@@ -7,14 +7,15 @@ from django.http import Http404
 from core.security import record_denied
 
 
-def get_restricted_object_or_404(request, queryset, **lookup):
-    """The object if it lies in the user's region; otherwise 404, and if it exists elsewhere
-    the attempt is recorded."""
+def get_restricted_object_or_404(request, queryset, *, denied_detail=None, **lookup):
+    """The object if it lies in the user's region (and in the queryset's own limits); otherwise
+    404, and if it exists elsewhere the attempt is recorded (with denied_detail, if given)."""
     try:
         return queryset.restrict(request.user).get(**lookup)
     except queryset.model.DoesNotExist:
         if queryset.model._default_manager.filter(**lookup).exists():
-            record_denied(request, queryset.model, lookup.get("pk", lookup))
+            extra = {"detail": denied_detail} if denied_detail else {}
+            record_denied(request, queryset.model, lookup.get("pk", lookup), **extra)
         raise Http404("没有找到该记录，或您无权查看") from None
 
 

@@ -56,7 +56,8 @@ def test_a_department_user_of_the_same_county_cannot_open_a_clerks_import(client
     for url in pages(clerks_job):
         assert client.get(url).status_code == 404, url
     events = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.ACCESS_DENIED, user=civil)
-    assert events.count() == 3 and {e.object_id for e in events} == {str(clerks_job.pk)}
+    assert events.count() == 3 and {(e.object_id, e.detail) for e in events} == {
+        (str(clerks_job.pk), "导入记录不在用户所属区划内，或用户没有该类名单的导入权限")}
     # and the import log does not list it
     assert clerks_job.original_name not in client.get("/imports/").content.decode()
 
