@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/commit/", views.import_commit, name="commit"),
     path("<int:pk>/cancel/", views.import_cancel, name="cancel"),
+    path("<int:pk>/resume/", views.import_resume, name="resume"),
     path("<int:pk>/choose/", views.import_choose, name="choose"),
     path("<int:pk>/errors.xlsx", views.import_error_rows, name="error_rows"),
 ]

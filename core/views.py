@@ -60,7 +60,8 @@ def _job_or_404(request, pk, queryset=None) -> ImportJob:
 def import_list(request):
     jobs = _visible_jobs(request.user).restrict(request.user).select_related("user").defer("errors", "preview_rows")
     page = Paginator(jobs, 30).get_page(request.GET.get("page"))
-    return render(request, "imports/list.html", {"page": page, "kinds": {k: imports.importer_class(k).title for k in imports.IMPORTERS}})
+    return render(request, "imports/list.html", {"page": page, "kinds": {k: imports.importer_class(k).title for k in imports.IMPORTERS},
+                                                 "interrupted": imports.interrupted_ids(page)})
 
 
 def import_new(request, kind):
@@ -77,13 +78,17 @@ def import_new(request, kind):
         except ServiceError as error:
             form.add_error("file", error.message)
         else:
-            if imports.runs_in_background(job):
-                transaction.on_commit(lambda: preview_import.delay(job.pk))
-                messages.info(request, f"文件共 {job.total_rows} 行，已转入后台校验，请稍候")
-            else:
-                imports.import_job_preview(job.pk)
+            _start_check(request, job)
             return redirect("imports:detail", pk=job.pk)
     return render(request, "imports/new.html", {"form": form, "importer": importer, "kind": kind})
+
+
+def _start_check(request, job: ImportJob) -> None:
+    if imports.runs_in_background(job):
+        transaction.on_commit(lambda: preview_import.delay(job.pk))
+        messages.info(request, f"文件共 {job.total_rows} 行，已转入后台校验，请稍候")
+    else:
+        imports.import_job_preview(job.pk)
 
 
 def import_template(request, kind):
@@ -99,17 +104,19 @@ def import_detail(request, pk):
     if status_filter in engine.STATUS_LABELS:
         rows = [r for r in rows if r[1] == status_filter]
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    progress = imports.get_progress(job)
     return render(request, "imports/detail.html", {
         "job": job, "page": page, "status_filter": status_filter, "labels": engine.STATUS_LABELS,
-        "title": imports.importer_class(job.kind).title, "progress": imports.get_progress(job),
+        "title": imports.importer_class(job.kind).title, "progress": progress,
         "can_act": request.user.has_perm(imports.importer_class(job.kind).permission) and job.user_id == request.user.pk,
-        "working": job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.PREVIEWING, ImportJob.Status.COMMITTING),
+        "working": job.status in imports.WORKING and not progress["interrupted"],
+        "stale_seconds": imports.heartbeat_stale_seconds(),
     })
 
 
 @permission_required("core.view_importjob", raise_exception=True)
 def import_progress(request, pk):
-    job = _job_or_404(request, pk, ImportJob.objects.only("pk", "kind", "status", "total_rows", "region_path"))
+    job = _job_or_404(request, pk, ImportJob.objects.only("pk", "kind", "status", "total_rows", "region_path", "heartbeat_at", "updated_at"))
     return JsonResponse(imports.get_progress(job))
 
 
@@ -125,15 +132,35 @@ def import_commit(request, pk):
     job = _own_job(request, pk)
     try:
         job = imports.import_job_confirm(user=request.user, job=job, skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
-        if imports.runs_in_background(job):
-            transaction.on_commit(lambda: commit_import.delay(job.pk))
-            messages.info(request, "已转入后台导入，请稍候")
+        _start_commit(request, job)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("imports:detail", pk=pk)
+
+
+def _start_commit(request, job: ImportJob) -> None:
+    if imports.runs_in_background(job):
+        transaction.on_commit(lambda: commit_import.delay(job.pk))
+        messages.info(request, "已转入后台导入，请稍候")
+    else:
+        job = imports.import_job_commit(job.pk)
+        if job.status == ImportJob.Status.COMMITTED:
+            messages.success(request, f"导入完成：新增 {job.counts.get('new', 0)} 行，变更 {job.counts.get('changed', 0)} 行")
+        elif job.failure:
+            messages.error(request, job.failure)
+
+
+@require_POST
+def import_resume(request, pk):
+    """继续 an interrupted job: the service puts it back where its step starts; the step is then
+    started as after an upload (a check) or a confirmation (a commit)."""
+    job = _own_job(request, pk)
+    try:
+        job = imports.import_job_resume(user=request.user, job=job)
+        if job.status == ImportJob.Status.UPLOADED:
+            _start_check(request, job)
         else:
-            job = imports.import_job_commit(job.pk)
-            if job.status == ImportJob.Status.COMMITTED:
-                messages.success(request, f"导入完成：新增 {job.counts.get('new', 0)} 行，变更 {job.counts.get('changed', 0)} 行")
-            elif job.failure:
-                messages.error(request, job.failure)
+            _start_commit(request, job)
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("imports:detail", pk=pk)
@@ -155,8 +182,9 @@ def import_choose(request, pk):
 def import_cancel(request, pk):
     job = _own_job(request, pk)
     try:
-        imports.import_job_cancel(user=request.user, job=job)
-        messages.info(request, "已取消该导入，未写入任何数据")
+        job = imports.import_job_cancel(user=request.user, job=job)
+        kept = imports.rows_written(job)
+        messages.info(request, f"已取消该导入；此前各段已导入的 {kept} 行保留，其余各段不再导入" if kept else "已取消该导入，未写入任何数据")
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("imports:detail", pk=pk)

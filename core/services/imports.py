@@ -67,11 +67,78 @@ def get_progress(job: ImportJob) -> dict:
     state = cache.get(_progress_key(job.pk)) or {"phase": "", "done": 0, "total": job.total_rows}
     total = state["total"] or 0
     state["percent"] = int(100 * state["done"] / total) if total else (100 if job.status in (Status.PREVIEWED, Status.COMMITTED) else 0)
+    interrupted = is_interrupted(job)
     state["status"] = job.status
-    state["status_label"] = job.get_status_display()
-    chunks = job.chunks.aggregate(total=models.Count("pk"), done=models.Count("pk", filter=models.Q(status=ImportChunk.Status.DONE)))
+    state["interrupted"] = interrupted
+    state["status_label"] = INTERRUPTED_LABEL if interrupted else job.get_status_display()
+    done = models.Q(status=ImportChunk.Status.DONE)
+    chunks = job.chunks.aggregate(total=models.Count("pk"), done=models.Count("pk", filter=done),
+                                  rows=models.Sum("rows", filter=done), last_row=models.Max("last_row", filter=done))
     state["chunks_total"], state["chunks_done"] = chunks["total"], chunks["done"]
+    state["rows_written"], state["last_row_written"] = chunks["rows"] or 0, chunks["last_row"]
     return state
+
+
+# ------------------------------------------------------------------------------ liveness
+
+# One process works on a job at a time (a web request or a Celery task). It stamps the job's
+# heartbeat when it takes the job up and as it goes, and while it writes it holds the job's row
+# inside its transaction; PostgreSQL rolls that transaction back and frees the row the moment
+# the process dies. A job "working" with an old heartbeat and a free row is interrupted: it
+# is shown 已中断 and may be continued or cancelled by its uploader.
+WORKING = (Status.UPLOADED, Status.PREVIEWING, Status.COMMITTING)
+INTERRUPTED_LABEL = "已中断"
+HEARTBEAT_STALE_SECONDS = 120  # unless settings.IMPORT_HEARTBEAT_STALE_SECONDS says otherwise
+
+
+def heartbeat_stale_seconds() -> int:
+    return getattr(settings, "IMPORT_HEARTBEAT_STALE_SECONDS", HEARTBEAT_STALE_SECONDS)
+
+
+def _beat(job_id) -> None:
+    ImportJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
+
+
+def _stale(job: ImportJob) -> bool:
+    """Working, and no sign of life for longer than the stale period."""
+    beat = job.heartbeat_at or job.updated_at
+    return job.status in WORKING and beat < timezone.now() - timedelta(seconds=heartbeat_stale_seconds())
+
+
+def _row_held(job_id) -> bool:
+    """True while another transaction holds the job's row: a process is writing it right now,
+    however long since its last heartbeat."""
+    with transaction.atomic():
+        return not list(ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).values_list("pk", flat=True))
+
+
+def is_interrupted(job: ImportJob) -> bool:
+    return _stale(job) and not _row_held(job.pk)
+
+
+def interrupted_ids(jobs) -> set:
+    """The interrupted ones among a page of jobs (only stale ones are asked about their row)."""
+    return {job.pk for job in jobs if is_interrupted(job)}
+
+
+def _hold(job: ImportJob, status) -> bool:
+    """Take the job's row for the rest of the caller's transaction (the sign that a process is
+    working on it) and check that the job is still in `status`."""
+    return bool(list(ImportJob.objects.select_for_update().filter(pk=job.pk, status=status).values_list("pk", flat=True)))
+
+
+def _lock_idle(job_id) -> ImportJob:
+    """The job's row, locked, unless a process holds it: that process is alive, however slow,
+    and is left to finish rather than overtaken."""
+    job = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+    if job is None:
+        raise ServiceError("busy", "该导入正在写入数据（处理它的进程仍在运行），请稍后再试")
+    return job
+
+
+def rows_written(job: ImportJob) -> int:
+    """Rows of a chunked job that its finished pieces wrote (they stay written)."""
+    return job.chunks.filter(status=ImportChunk.Status.DONE).aggregate(n=models.Sum("rows"))["n"] or 0
 
 
 # ------------------------------------------------------------------------------ steps
@@ -146,19 +213,20 @@ def _record(job: ImportJob, result: engine.RunResult) -> None:
 
 
 def _claim(job_id, expected: tuple, new_status) -> ImportJob | None:
-    """Move a job from an expected status to a working one under a row lock; None when
-    another worker has it or it is already done (tasks are safe to run twice). A job left
-    "working" longer than a task may run belonged to a worker that died: its transaction was
-    rolled back, so it is taken up again."""
-    stale_before = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    """Move a job from an expected status to a working one under a row lock, stamping its
+    heartbeat; None when another process has it or it is already done (tasks are safe to run
+    twice). The lock waits for a process still writing the job, which then finds it done. A job
+    left "working" with an old heartbeat belonged to a process that died (its transaction was
+    rolled back and the row is ours now), so it is taken up again, e.g. by a redelivered task."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update(of=("self",)).select_related("user", "user__region").defer("preview_rows", "errors").get(pk=job_id)
-        abandoned = job.status == new_status and job.updated_at < stale_before
+        abandoned = job.status == new_status and _stale(job)
         if job.status not in expected and not abandoned:
             return None
         job.status = new_status
         job.failure = ""
-        job.save(update_fields=["status", "failure", "updated_at"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "failure", "heartbeat_at", "updated_at"])
     return job
 
 
@@ -171,8 +239,7 @@ def import_job_preview(job_id) -> ImportJob:
     try:
         importer, rows = _load(job)
         version = importer.data_version()
-        result = engine.run(importer, rows, commit=False, progress=lambda d, t: set_progress(job.pk, "preview", d, t),
-                            keep=plan if version else None)
+        result = engine.run(importer, rows, commit=False, progress=_checking(job.pk), keep=plan if version else None)
     except ServiceError as error:
         return _fail(job, error.message)
     except Exception:
@@ -192,6 +259,15 @@ def import_job_preview(job_id) -> ImportJob:
     job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
     job.save()
     return job
+
+
+def _checking(job_id):
+    """Progress of a check, which is also its heartbeat: a check writes nothing and runs
+    outside a transaction, so each batch's stamp is seen at once."""
+    def progress(done, total):
+        set_progress(job_id, "preview", done, total)
+        _beat(job_id)
+    return progress
 
 
 def _has_errors(job: ImportJob) -> ServiceError:
@@ -219,18 +295,21 @@ def import_job_commit(job_id) -> ImportJob:
     if job is None:
         return ImportJob.objects.get(pk=job_id)
     if commits_in_chunks(job):
-        try:
-            _split(job)
-        except ServiceError as error:
-            return _fail(job, error.message)
-        return job  # the chunks are run by core.tasks.commit_import_chunk, one after another
+        return _start_chunks(job)
     started = time.monotonic()
     progress = lambda d, t: set_progress(job.pk, "commit", d, t)  # noqa: E731
     try:
-        if _write_kept_plan(job, progress):
-            return _committed(job, started, recorded=False)
-        importer, rows = _load(job)
-        result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows, progress=progress)
+        # The rows and the job's "已导入" in one transaction that holds the job's row: a process
+        # that dies leaves neither, and its freed row shows the job interrupted.
+        with transaction.atomic():
+            if not _hold(job, Status.COMMITTING):
+                return ImportJob.objects.get(pk=job_id)
+            if _write_kept_plan(job, progress):
+                return _committed(job, started, recorded=False)
+            importer, rows = _load(job)
+            result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows, progress=progress)
+            _record(job, result)
+            return _committed(job, started)
     except engine.CommitAborted as aborted:
         _record(job, aborted.result)
         job.status = Status.PREVIEWED
@@ -243,11 +322,25 @@ def import_job_commit(job_id) -> ImportJob:
         # The database refused a row the checks passed (someone registered the same person at
         # the same moment): the transaction was rolled back, so nothing is written.
         return _fail(job, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时登记了同一人员），未写入任何数据；请重新上传校验")
-    _record(job, result)
-    return _committed(job, started)
 
 
 # ------------------------------------------------------------------------------ chunked commit
+
+
+def _start_chunks(job: ImportJob) -> ImportJob:
+    """Cut the file into pieces (once) under the job's row; the pieces are run by
+    core.tasks.commit_import_chunk, one after another. A job whose pieces are all written
+    already (it stopped between its last piece and its end) is finished here."""
+    with transaction.atomic():
+        if not _hold(job, Status.COMMITTING):
+            return ImportJob.objects.get(pk=job.pk)
+        try:
+            _split(job)
+        except ServiceError as error:
+            return _fail(job, error.message)
+        if next_chunk(job.pk) is None:
+            _chunks_finished(job)
+    return job
 
 
 def _split(job: ImportJob) -> None:
@@ -305,16 +398,18 @@ def import_job_commit_chunk(job_id, number: int) -> int | None:
     of the next piece to run, or None when the job is finished, stopped or not committing.
     Safe to run twice: a piece already done is not written again (its row lock makes a second
     worker wait, then see it done)."""
-    job = ImportJob.objects.select_related("user", "user__region").defer("preview_rows", "errors").get(pk=job_id)
-    if job.status != Status.COMMITTING:
-        return None
     started = time.monotonic()
-    finished = ImportChunk.objects.filter(job=job, status=ImportChunk.Status.DONE).aggregate(n=models.Sum("rows"))["n"] or 0
     try:
+        # The job's row is held for the piece (the sign that a process is writing it); the piece,
+        # the job's heartbeat and, after the last piece, the finished job commit together.
         with transaction.atomic():
+            job = ImportJob.objects.select_for_update(of=("self",)).select_related("user", "user__region").defer("preview_rows", "errors").get(pk=job_id)
+            if job.status != Status.COMMITTING:
+                return None
             chunk = ImportChunk.objects.select_for_update().get(job=job, number=number)
             if chunk.status == ImportChunk.Status.DONE:
                 return next_chunk(job.pk)
+            finished = rows_written(job)
             with default_storage.open(chunk.file, "rb") as handle:
                 payload = json.loads(gzip.decompress(handle.read()))
             importer = importer_class(job.kind)(user=job.user, job=job)
@@ -326,6 +421,12 @@ def import_job_commit_chunk(job_id, number: int) -> int | None:
             chunk.errors = _error_list(result)
             chunk.seconds, chunk.finished_at = Decimal(f"{time.monotonic() - started:.2f}"), timezone.now()
             chunk.save()
+            following = next_chunk(job.pk)
+            if following is None:
+                _chunks_finished(job)
+            else:
+                job.heartbeat_at = timezone.now()
+                job.save(update_fields=["heartbeat_at", "updated_at"])
     except engine.CommitAborted as aborted:
         return _chunk_stopped(job, chunk, finished, aborted.result)
     except ServiceError as error:
@@ -334,11 +435,6 @@ def import_job_commit_chunk(job_id, number: int) -> int | None:
     except IntegrityError:
         _fail(job, _partial(finished, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时结算了同一单号），该段未写入"))
         return None
-    following = next_chunk(job.pk)
-    if following is None:
-        _chunks_finished(job)
-    else:
-        job.save(update_fields=["updated_at"])  # alive: not taken for an abandoned commit
     return following
 
 
@@ -350,7 +446,7 @@ def import_job_chunk_interrupted(job_id, number: int, reason: str) -> ImportJob:
         if job.status != Status.COMMITTING:
             return job
         chunk = job.chunks.get(number=number)
-        finished = job.chunks.filter(status=ImportChunk.Status.DONE).aggregate(n=models.Sum("rows"))["n"] or 0
+        finished = rows_written(job)
         job.status = Status.PREVIEWED
         job.failure = _partial(finished, f"第 {chunk.first_row}–{chunk.last_row} 行的导入{reason}，该段未写入") + "；再次确认导入将从该段继续"
         job.save(update_fields=["status", "failure", "updated_at"])
@@ -387,8 +483,9 @@ def _chunks_finished(job: ImportJob) -> None:
     counts = {key: sum(c.counts.get(key, 0) for c in chunks) for key in (engine.NEW, engine.CHANGED, engine.UNCHANGED, engine.ERROR)}
     job.counts = counts
     job.errors = [e for c in chunks for e in c.errors][:ERRORS_KEPT]
-    for chunk in chunks:
-        default_storage.delete(chunk.file)
+    # After the commit: were the transaction rolled back, a continued job reads its pieces again.
+    names = [chunk.file for chunk in chunks]
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
     job.failure = ""
     job.seconds = sum((c.seconds or Decimal(0) for c in chunks), Decimal(0))
     job.status = Status.COMMITTED
@@ -413,8 +510,8 @@ def _committed(job: ImportJob, started: float, *, recorded: bool = True) -> Impo
 def _write_kept_plan(job: ImportJob, progress) -> bool:
     """Write the preview's plan when the data it was checked against have not changed since
     (same version, same day); False when the rows must be checked again."""
-    if not job.plan_file:
-        return False
+    if not job.plan_file or not default_storage.exists(job.plan_file):
+        return False  # gone when the commit that wrote it died before its end: check the rows again
     importer = importer_class(job.kind)(user=job.user, job=job)
     if importer.data_version() != job.plan_version:
         return False
@@ -445,11 +542,39 @@ def import_job_set_skip(*, user, job: ImportJob, skip_bad_rows: bool) -> ImportJ
     return job
 
 
-def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
+def _not_interrupted(job: ImportJob, action: str) -> ServiceError:
+    if job.status in WORKING:
+        return ServiceError("state", f"该导入仍在进行（{job.get_status_display()}），不能{action}；"
+                                     f"超过 {heartbeat_stale_seconds()} 秒没有进展时显示为「{INTERRUPTED_LABEL}」，方可{action}")
+    return ServiceError("state", f"状态为「{job.get_status_display()}」的导入不能{action}")
+
+
+def import_job_resume(*, user, job: ImportJob) -> ImportJob:
+    """继续 an interrupted job: its step starts again from what is written. A check starts over
+    (it writes nothing): the job is back to 已上传. A commit is back to 待确认 for the caller to
+    commit again as after a confirmation: a chunked job continues from its first piece not
+    written (the written ones stay, each written once); any other commit was one transaction,
+    rolled back, and runs again whole. Refused while a process still holds the job."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status not in (Status.UPLOADED, Status.PREVIEWED, Status.FAILED):
-            raise ServiceError("state", f"状态为「{job.get_status_display()}」的导入不能取消")
+        job = _lock_idle(job.pk)
+        if not _stale(job):
+            raise _not_interrupted(job, "继续")
+        job.status = Status.PREVIEWED if job.status == Status.COMMITTING else Status.UPLOADED
+        job.failure = ""
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "failure", "heartbeat_at", "updated_at"])
+    record_event(kind=SecurityEvent.Kind.IMPORT, user=user, obj=job, detail=f"继续已中断的导入 {job.original_name}")
+    return job
+
+
+def import_job_cancel(*, user, job: ImportJob) -> ImportJob:
+    """Cancel a job before its commit, after it stopped, or when interrupted. Pieces of a
+    chunked job already written stay written (rows_written says how many rows): they are
+    ordinary records, corrected like any other. Refused while a process still holds the job."""
+    with transaction.atomic():
+        job = _lock_idle(job.pk)
+        if job.status not in (Status.UPLOADED, Status.PREVIEWED, Status.FAILED) and not _stale(job):
+            raise _not_interrupted(job, "取消")
         job.status = Status.CANCELLED
         _drop_plan(job)
         for chunk in job.chunks.filter(status=ImportChunk.Status.PENDING):

@@ -1,5 +1,6 @@
-"""A job left "checking" or "importing" by a worker that died is taken up again by the
-redelivered task; a job another worker is working on right now is left alone."""
+"""A job left "checking" or "importing" by a worker that died (no heartbeat for longer than the
+stale period) is taken up again by the redelivered task; a job another worker is working on
+right now is left alone."""
 
 from datetime import timedelta
 
@@ -22,21 +23,21 @@ def job(clerk, village, current_standards):
 
 
 def test_a_job_being_checked_now_is_left_to_its_worker(job):
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, updated_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, updated_at=timezone.now(), heartbeat_at=timezone.now())
     assert imports.import_job_preview(job.pk).status == ImportJob.Status.PREVIEWING
 
 
 def test_an_abandoned_check_is_taken_up_again(job, settings):
-    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, updated_at=long_ago)
+    long_ago = timezone.now() - timedelta(seconds=imports.heartbeat_stale_seconds() + 60)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PREVIEWING, updated_at=long_ago, heartbeat_at=long_ago)
     job = imports.import_job_preview(job.pk)
     assert job.status == ImportJob.Status.PREVIEWED and job.counts["new"] == 1
 
 
 def test_an_abandoned_commit_is_taken_up_again_and_writes_once(job, settings):
     job = imports.import_job_preview(job.pk)
-    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, updated_at=long_ago)
+    long_ago = timezone.now() - timedelta(seconds=imports.heartbeat_stale_seconds() + 60)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.COMMITTING, updated_at=long_ago, heartbeat_at=long_ago)
     assert imports.import_job_commit(job.pk).status == ImportJob.Status.COMMITTED
     from enrollment.models import Person
 
