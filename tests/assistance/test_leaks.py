@@ -124,3 +124,9 @@ def test_the_coverage_gap_export_masks_numbers_for_departments(client, civil, ha
     client.force_login(civil)
     text = cells(client.get(f"/assistance/coverage-gap/?benefit_year={date.today().year + 1}&export=1"))
     assert hardship_person.masked_id_number in text and hardship_person.id_number not in text
+
+
+def test_the_identity_list_export_masks_numbers_for_departments(client, civil, hardship_person):
+    client.force_login(civil)
+    text = cells(client.get("/assistance/identities/export.xlsx"))
+    assert hardship_person.masked_id_number in text and hardship_person.id_number not in text
