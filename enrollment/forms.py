@@ -139,7 +139,7 @@ class EnrollmentTermsForm(CrispyForm):
         data = super().clean()
         if data.get("payment_date") and data["payment_date"] > timezone.localdate():
             self.add_error("payment_date", "缴费日期不能晚于今天")
-        if data.get("prior_coverage_kind") and not data.get("prior_coverage_ended_on"):
+        if data.get("prior_coverage_kind") and not data.get("prior_coverage_ended_on") and "prior_coverage_ended_on" not in self.errors:
             self.add_error("prior_coverage_ended_on", "请填写原保障终止或转出日期")
         return data
 
