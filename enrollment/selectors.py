@@ -1,13 +1,19 @@
 """Reads, always restricted to the user's region."""
 
+import copy
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
+from core.errors import ServiceError
 from core.idnumber import normalize
 from core.models import Region, RegionLevel
-from enrollment.models import Enrollment, Household, Person
+from enrollment.models import Category, Enrollment, Household, Person
+from enrollment.rules.terms import TermsError
 
 Status = Enrollment.Status
 DASHBOARD_CACHE_SECONDS = 300
@@ -64,11 +70,78 @@ def enrollment_figures(user, year: int) -> dict:
     return figures
 
 
-def household_members_with_status(household: Household, years: list[int]):
-    """Members of a household with their enrollment per year (None when not enrolled)."""
-    members = list(household.members.all().order_by("pk"))
-    enrollments = Enrollment.objects.filter(person__in=members, benefit_year__in=years).exclude(status=Status.CANCELLED)
-    by_person_year = {(e.person_id, e.benefit_year): e for e in enrollments.select_related("school")}
+@dataclass(frozen=True)
+class AmountDue:
+    """What an enrollment costs, as every page shows it: for an unpaid (registered) one, the
+    terms its payment would be priced at today (the identities valid today, the one pricing
+    service the payment uses); for a paid one, what was paid. `note` says why an unpaid one
+    cannot be priced today (then the registered terms are shown)."""
+
+    standard: Decimal
+    subsidy: Decimal
+    subsidy_identity: str
+    amount_due: Decimal
+    benefit_start: date
+    benefit_end: date
+    mid_year: bool
+    waiting_days: int
+    sources: tuple
+    paid: bool
+    priced_on: date | None = None  # set when priced today
+    note: str = ""
+
+    @classmethod
+    def of(cls, enrollment: Enrollment, *, paid: bool, priced_on: date | None = None, note: str = "") -> "AmountDue":
+        return cls(enrollment.standard, enrollment.subsidy, enrollment.subsidy_identity, enrollment.amount_due,
+                   enrollment.benefit_start, enrollment.benefit_end, enrollment.mid_year, enrollment.waiting_days,
+                   tuple(enrollment.sources or ()), paid, priced_on, note)
+
+
+def with_amounts_due(enrollments, *, today: date | None = None) -> list[Enrollment]:
+    """The enrollments, each with `.due` (AmountDue). A page's unpaid ones are priced in one
+    go: their people and villages in one query (when not loaded), the identities valid today
+    in one, each scheme's parameters once."""
+    from assistance.services.identities import valid_identities
+    from enrollment.services.enrollments import price_payment
+    from enrollment.services.policy import PolicyCache
+
+    today = today or timezone.localdate()
+    enrollments = list(enrollments)
+    unpaid = [e for e in enrollments if e.status == Status.REGISTERED]
+    unloaded = {e.person_id for e in unpaid
+                if not Enrollment.person.is_cached(e) or not Person.village.is_cached(e.person)}
+    if unloaded:
+        people = Person.objects.select_related("village").in_bulk(unloaded)
+        for e in unpaid:
+            if e.person_id in people:
+                e.person = people[e.person_id]
+    identities = valid_identities({e.person_id for e in unpaid}, today) if unpaid else {}
+    policies = PolicyCache()
+    for e in enrollments:
+        if e.status != Status.REGISTERED:
+            e.due = AmountDue.of(e, paid=e.is_paid)
+            continue
+        # A copy: price_payment sets the payment's terms, date and status on what it is given.
+        priced = copy.copy(e)
+        try:
+            price_payment(priced, today, today=today, policy=policies.policy(e.person.village), records=identities.get(e.person_id, []))
+        except (ServiceError, TermsError) as error:
+            e.due = AmountDue.of(e, paid=False, note=f"按今日无法核定：{error.message}")
+            continue
+        e.due = AmountDue.of(priced, paid=False, priced_on=today)
+    return enrollments
+
+
+def household_members_with_status(household: Household, years: list[int], today: date | None = None):
+    """Members of a household with their enrollment per year (None when not enrolled), each
+    enrollment with its amount due (with_amounts_due)."""
+    members = list(household.members.select_related("village").order_by("pk"))
+    by_pk = {m.pk: m for m in members}
+    enrollments = list(Enrollment.objects.filter(person__in=members, benefit_year__in=years).exclude(status=Status.CANCELLED)
+                       .select_related("school"))
+    for e in enrollments:
+        e.person = by_pk[e.person_id]
+    by_person_year = {(e.person_id, e.benefit_year): e for e in with_amounts_due(enrollments, today=today)}
     return [(m, [by_person_year.get((m.pk, y)) for y in years]) for m in members]
 
 

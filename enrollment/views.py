@@ -81,8 +81,10 @@ def _person(request, pk) -> Person:
 @permission_required("enrollment.view_person", raise_exception=True)
 def person_detail(request, pk):
     person = _person(request, pk)
-    enrollments = list(Enrollment.objects.restrict(request.user).filter(person=person).select_related("school").order_by("-benefit_year"))
-    context = {"person": person, "enrollments": enrollments, "today": timezone.localdate()}
+    today = timezone.localdate()
+    enrollments = selectors.with_amounts_due(
+        Enrollment.objects.restrict(request.user).filter(person=person).select_related("school").order_by("-benefit_year"), today=today)
+    context = {"person": person, "enrollments": enrollments, "today": today}
     if request.user.has_perm("assistance.view_hardshipidentity"):
         context["identities"] = assistance_selectors.identities_of(person)
         context["assistance"] = assistance_selectors.person_assistance(person, context["today"])
@@ -223,6 +225,7 @@ def _enrollment_action(request, pk, form_class, action, title, success):
         else:
             messages.success(request, success)
             return redirect("enrollment:person", pk=enrollment.person_id)
+    selectors.with_amounts_due([enrollment])  # the header shows what paying today costs
     return render(request, "enrollment/form.html", {"form": form, "title": f"{title}：{enrollment}", "back": enrollment.person, "enrollment": enrollment})
 
 
