@@ -16,6 +16,7 @@ from core.forms import ImportUploadForm
 from core.models import ImportJob
 from core.services import imports
 from core.tasks import commit_import, preview_import
+from core.validation import choice_param, page_param, refuses_bad_query
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import XLSX_MIME
 
@@ -57,9 +58,10 @@ def _job_or_404(request, pk, queryset=None) -> ImportJob:
 
 
 @permission_required("core.view_importjob", raise_exception=True)
+@refuses_bad_query
 def import_list(request):
     jobs = _visible_jobs(request.user).restrict(request.user).select_related("user").defer("errors", "preview_rows")
-    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
+    page = Paginator(jobs, 30).get_page(page_param(request))
     return render(request, "imports/list.html", {"page": page, "kinds": {k: imports.importer_class(k).title for k in imports.IMPORTERS},
                                                  "interrupted": imports.interrupted_ids(page)})
 
@@ -97,13 +99,14 @@ def import_template(request, kind):
 
 
 @permission_required("core.view_importjob", raise_exception=True)
+@refuses_bad_query
 def import_detail(request, pk):
     job = _job_or_404(request, pk, ImportJob.objects.select_related("user"))
-    status_filter = request.GET.get("status", "")
+    status_filter = choice_param(request, "status", list(engine.STATUS_LABELS), label="状态")
     rows = job.preview_rows
     if status_filter in engine.STATUS_LABELS:
         rows = [r for r in rows if r[1] == status_filter]
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = Paginator(rows, 100).get_page(page_param(request))
     progress = imports.get_progress(job)
     return render(request, "imports/detail.html", {
         "job": job, "page": page, "status_filter": status_filter, "labels": engine.STATUS_LABELS,
