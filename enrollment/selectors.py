@@ -132,6 +132,61 @@ def with_amounts_due(enrollments, *, today: date | None = None) -> list[Enrollme
     return enrollments
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What enrolling a person today would cost (not yet registered): the same pricing as
+    registration (the identities valid today), or a note saying why it cannot be priced."""
+
+    benefit_year: int | None = None
+    standard: Decimal | None = None
+    subsidy: Decimal | None = None
+    subsidy_identity: str = ""
+    amount_due: Decimal | None = None
+    note: str = ""
+
+
+def quotes_today(people_categories, *, today: date | None = None, benefit_year: int | None = None) -> dict[int, Quote]:
+    """person id -> Quote for [(person with its village loaded, category)], priced in one go:
+    the identities valid today in one query, each scheme's parameters once. With
+    `benefit_year`, a day that buys another year is a note, as registering would refuse it."""
+    from assistance.services.identities import valid_identities
+    from enrollment.services.enrollments import priced_with_identities
+    from enrollment.services.policy import PolicyCache
+
+    today = today or timezone.localdate()
+    people_categories = list(people_categories)
+    records = valid_identities([p.pk for p, _ in people_categories], today) if people_categories else {}
+    policies = PolicyCache()
+    quotes = {}
+    for person, category in people_categories:
+        try:
+            terms, _codes, _record = priced_with_identities(person, category=category, assessed_on=today, records=records.get(person.pk, []),
+                                                            policy=policies.policy(person.village))
+        except (ServiceError, TermsError) as error:
+            quotes[person.pk] = Quote(note=error.message)
+            continue
+        note = ""
+        if benefit_year is not None and terms.benefit_year != benefit_year:
+            note = f"今日登记对应{terms.benefit_year}年度，不是所选的{benefit_year}年度"
+        quotes[person.pk] = Quote(terms.benefit_year, terms.standard, terms.subsidy, terms.subsidy_identity or "", terms.amount_due, note)
+    return quotes
+
+
+def renewal_category(last_category: str) -> str:
+    """The category a renewal registers: last year's, except that a newborn's free birth year
+    is followed by the resident category (X000 art. 7)."""
+    return Category.REGULAR if last_category == Category.NEWBORN else last_category
+
+
+def renewal_quotes(candidates, *, to_year: int, today: date | None = None) -> dict[int, Quote]:
+    """For the renewal preview: each candidate's amount due as renewing today would price it,
+    with last year's category (one query for those)."""
+    candidates = list(candidates)
+    last = dict(Enrollment.objects.filter(person__in=candidates, benefit_year=to_year - 1).exclude(status=Status.CANCELLED)
+                .values_list("person_id", "category"))
+    return quotes_today([(p, renewal_category(last.get(p.pk, Category.REGULAR))) for p in candidates], today=today, benefit_year=to_year)
+
+
 def household_members_with_status(household: Household, years: list[int], today: date | None = None):
     """Members of a household with their enrollment per year (None when not enrolled), each
     enrollment with its amount due (with_amounts_due)."""

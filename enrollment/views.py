@@ -184,7 +184,7 @@ def household_enroll(request, pk):
     """Enroll several members of a household in one form: common channel and payment date,
     category per member; subsidies from each member's certified identities. All or nothing."""
     household = _household(request, pk)
-    members = list(household.members.filter(status=Person.Status.NORMAL).order_by("pk"))
+    members = list(household.members.filter(status=Person.Status.NORMAL).select_related("village").order_by("pk"))
     by_id = {m.pk: m for m in members}
     form = forms.HouseholdEnrollForm(request.POST or None)
     initial = [{"person_id": m.pk, "include": True, "category": selectors.default_category(m)} for m in members]
@@ -204,7 +204,8 @@ def household_enroll(request, pk):
             messages.success(request, f"已为 {len(created)} 名家庭成员办理参保登记")
             return redirect("enrollment:household", pk=household.pk)
     identities = valid_identities([m.pk for m in members], timezone.localdate())
-    rows = [(m, f, identities.get(m.pk, [])) for m, f in zip(members, formset.forms)]
+    quotes = selectors.quotes_today([(m, i["category"]) for m, i in zip(members, initial)])
+    rows = [(m, f, identities.get(m.pk, []), quotes[m.pk]) for m, f in zip(members, formset.forms)]
     return render(request, "enrollment/household_enroll.html", {"household": household, "form": form, "formset": formset, "rows": rows})
 
 
@@ -280,7 +281,10 @@ def renew(request):
             messages.success(request, f"{village.name} {to_year}年度续保：登记 {result.created} 人，未能登记 {len(result.refused)} 人")
             context["refused"] = result.refused
         candidates = enrollment_services.renewal_candidates(user=request.user, village=village, to_year=to_year)
-        context.update({"candidates": candidates[:500], "candidate_count": candidates.count(), "village": village, "to_year": to_year})
+        shown = list(candidates[:500])
+        quotes = selectors.renewal_quotes(shown, to_year=to_year)
+        context.update({"candidates": [(p, quotes[p.pk]) for p in shown], "candidate_count": candidates.count(), "village": village,
+                        "to_year": to_year})
     return render(request, "enrollment/renew.html", context)
 
 

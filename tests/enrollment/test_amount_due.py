@@ -3,7 +3,7 @@ person registered for next year and certified 低保 afterwards owes 40.00, not 
 person page, the payment form and the household page, and paying takes 40.00."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -99,3 +99,39 @@ def test_pricing_a_page_of_enrollments_costs_the_same_queries_for_three_or_twelv
     assert few_amounts == [D("40.00"), D("400.00"), D("400.00")]
     assert many_amounts == [D("40.00")] + [D("400.00")] * 4 + [D("40.00")] + [D("400.00")] * 6
     assert many_queries == few_queries
+
+
+def test_the_household_enroll_page_quotes_todays_price_and_registering_takes_it(clerk_client, clerk, village, next_year_window):
+    # Given a household whose head was certified 低保, not yet enrolled for next year
+    household = household_register(user=clerk, village=village, address="", members=[
+        MemberInput("李一", factories.id_number(), "head"), MemberInput("李二", factories.id_number(), "spouse")])
+    head, spouse = household.members.order_by("pk")
+    identity_certify(user=clerk, person=head, code="subsistence_allowance", valid_from=timezone.localdate())
+    # When the clerk opens 全户参保登记
+    page = clerk_client.get(f"/enrollment/households/{household.pk}/enroll/").content.decode()
+    # Then each member's amount if paid today is shown: 40.00 for the head, 400.00 for the spouse
+    assert f"{next_year_window}年度 应缴 40.00 元（资助 360.00 元）" in page
+    assert f"{next_year_window}年度 应缴 400.00 元" in page
+    # And registering the household stores those amounts
+    data = {"channel": "village_batch", "payment_date": "", "benefit_year": "",
+            "m-TOTAL_FORMS": "2", "m-INITIAL_FORMS": "2", "m-MIN_NUM_FORMS": "0", "m-MAX_NUM_FORMS": "1000",
+            "m-0-person_id": head.pk, "m-0-include": "on", "m-0-category": "regular",
+            "m-1-person_id": spouse.pk, "m-1-include": "on", "m-1-category": "regular"}
+    assert clerk_client.post(f"/enrollment/households/{household.pk}/enroll/", data).status_code == 302
+    stored = dict(Enrollment.objects.values_list("person_id", "amount_due"))
+    assert stored == {head.pk: D("40.00"), spouse.pk: D("400.00")}
+
+
+def test_the_village_renewal_preview_shows_todays_price(clerk_client, clerk, village, next_year_window):
+    # Given a person enrolled this year (paid in last year's window) and certified 低保 since
+    this_year = next_year_window - 1
+    paid = date(this_year - 1, 10, 8)
+    person = factories.person(village, name="续保人")
+    enrollment_register(user=clerk, person=person, category="regular", channel="village_batch", payment_date=paid, today=paid)
+    identity_certify(user=clerk, person=person, code="subsistence_allowance", valid_from=timezone.localdate())
+    # When the renewal for next year is previewed
+    page = clerk_client.get(f"/enrollment/renew/?village={village.pk}&to_year={next_year_window}").content.decode()
+    # Then the candidate's row shows 40.00 due, which is what renewing registers
+    assert re.search(r'class="amount-due">40\.00<small class="text-muted">（资助 360\.00）', page)
+    clerk_client.post("/enrollment/renew/", {"village": village.pk, "to_year": next_year_window, "confirm": "1"})
+    assert Enrollment.objects.get(person=person, benefit_year=next_year_window).amount_due == D("40.00")
