@@ -65,19 +65,12 @@ def _user_id(request) -> str:
     return str(wrapped.pk)
 
 
-class ContextFilter(logging.Filter):
-    """Adds request_id, user_id, path and task_id to the record and masks ID numbers in its
-    message and traceback, so that every handler (not only our formatter) gets them masked."""
+class MaskIdNumbers(logging.Filter):
+    """Masks ID numbers in the record's message and traceback (also gunicorn's access log)."""
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        context = _context.get()
-        request = getattr(record, "request", None) or (context.request if context else None)
-        record.request_id = context.request_id if context else NONE
-        record.task_id = context.task_id if context else NONE
-        record.path = mask_id_numbers(getattr(request, "path", None) or (context.path if context else NONE))
-        record.user_id = _user_id(request)
         record.msg = mask_id_numbers(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
@@ -87,6 +80,19 @@ class ContextFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_id_numbers(record.stack_info)
         return True
+
+
+class ContextFilter(MaskIdNumbers):
+    """Adds request_id, user_id, path and task_id to the record, and masks its ID numbers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _context.get()
+        request = getattr(record, "request", None) or (context.request if context else None)
+        record.request_id = context.request_id if context else NONE
+        record.task_id = context.task_id if context else NONE
+        record.path = mask_id_numbers(getattr(request, "path", None) or (context.path if context else NONE))
+        record.user_id = _user_id(request)
+        return super().filter(record)
 
 
 class MaskingFormatter(logging.Formatter):

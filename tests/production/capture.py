@@ -4,6 +4,7 @@ import contextlib
 import io
 import logging
 
+
 @contextlib.contextmanager
 def stderr_log():
     """What the configured stderr handler (settings.LOGGING) writes, as a string buffer. Look it
