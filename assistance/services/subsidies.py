@@ -14,6 +14,7 @@ from core.errors import ServiceError
 from core.models import Region, RegionLevel
 from core.money import ZERO, money
 from core.restrict import region_allowed
+from core.validation import check_date
 from enrollment.models import Enrollment, Person
 from enrollment.rules.terms import TermsError, best_subsidy
 from enrollment.services.policy import PolicyCache
@@ -40,6 +41,7 @@ def subsidy_run_create(*, user, region: Region, benefit_year: int, assessed_on: 
     """Compute the list and compare it with the previous run of the same region and year."""
     if not region_allowed(user, region):
         raise ServiceError("region_denied", f"{region.name} 不在您的管辖区划内", "region")
+    check_date(assessed_on, field="assessed_on", label="身份核定日期")
     policies = PolicyCache()
     try:
         policy = policies.policy(region)

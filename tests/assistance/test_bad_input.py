@@ -144,3 +144,14 @@ def test_a_department_list_refuses_implausible_dates_by_row_and_column(civil, vi
 
     assert reasons(job) == {2: f"认定日期：「0001-01-01」{RANGE}", 3: f"认定日期：「9999-06-01」{RANGE}"}
     assert not HardshipIdentity.objects.exists()
+
+
+def test_a_subsidy_run_assessed_on_0001_is_refused_and_no_run_is_kept(officer, xianan):
+    from assistance.models import SubsidyRun
+    from assistance.services.subsidies import subsidy_run_create
+
+    with pytest.raises(ServiceError) as error:
+        subsidy_run_create(user=officer, region=xianan, benefit_year=2023, assessed_on=date(1, 1, 1))
+
+    assert (error.value.field, error.value.message) == ("assessed_on", f"身份核定日期「0001-01-01」{RANGE}")
+    assert not SubsidyRun.objects.exists()
