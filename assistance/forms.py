@@ -4,7 +4,7 @@ from django import forms
 from core.identity_codes import CERTIFYING_DEPARTMENT, IdentityCode
 from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
 from core.models import Department
-from core.validation import plausible_date
+from core.validation import TEXT_PARAM_MAX_LENGTH, plausible_date
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,7 +48,7 @@ class IdentityRevokeForm(forms.Form):
 
 
 class IdentitySearchForm(forms.Form):
-    q = forms.CharField(label="身份证号或姓名", required=False)
+    q = forms.CharField(label="身份证号或姓名", required=False, max_length=TEXT_PARAM_MAX_LENGTH)
     code = forms.ChoiceField(label="身份类别", choices=[("", "全部")] + IdentityCode.choices, required=False)
     status = forms.ChoiceField(label="状态", choices=[("", "全部"), ("certified", "已认定"), ("revoked", "已退出"), ("expired", "已到期")], required=False)
     department = forms.ChoiceField(label="认定部门", choices=[("", "全部")] + Department.choices, required=False)

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
-from core.validation import plausible_date
+from core.validation import TEXT_PARAM_MAX_LENGTH, plausible_date
 from core.models import Region, RegionLevel
 from enrollment.models import Category, Channel, Person, PriorCoverageKind, Relation, School
 from enrollment.selectors import village_choices
@@ -72,7 +72,7 @@ class CrispyForm(forms.Form):
 
 
 class PersonSearchForm(CrispyForm):
-    q = forms.CharField(label="身份证号或姓名", required=False, widget=forms.TextInput(attrs={"placeholder": "输入身份证号（可只输前几位）或姓名", "autofocus": True}))
+    q = forms.CharField(label="身份证号或姓名", required=False, max_length=TEXT_PARAM_MAX_LENGTH, widget=forms.TextInput(attrs={"placeholder": "输入身份证号（可只输前几位）或姓名", "autofocus": True}))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -118,6 +118,10 @@ def test_subsidy_export_refuses_an_unknown_payer_and_an_overlong_county(officer_
 def test_an_overlong_search_is_refused_with_the_form_to_correct_it(officer_client):
     html = refused(officer_client.get(f"/enrollment/employee-coverage/?q={'张' * 500}"), "过长")
     assert "500 个字符" in html
+    response = officer_client.get(f"/enrollment/people/?q={'张' * 500}")
+    refused(response, "身份证号或姓名：")
+    assert response.context["form"].errors["q"]  # the search form is shown again to correct it
+    refused(officer_client.get(f"/assistance/identities/?q={'张' * 500}"), "身份证号或姓名：")
 
 
 def test_bad_paging_keys_and_import_filters_are_refused(officer_client):
