@@ -135,3 +135,16 @@ def test_the_village_renewal_preview_shows_todays_price(clerk_client, clerk, vil
     assert re.search(r'class="amount-due">40\.00<small class="text-muted">（资助 360\.00）', page)
     clerk_client.post("/enrollment/renew/", {"village": village.pk, "to_year": next_year_window, "confirm": "1"})
     assert Enrollment.objects.get(person=person, benefit_year=next_year_window).amount_due == D("40.00")
+
+
+def test_the_enrollment_export_gives_unpaid_rows_at_todays_price(clerk, village, next_year_window):
+    from enrollment.resources import EnrollmentExportResource
+
+    # Given two unpaid enrollments, one of a person certified 低保 after registering
+    _, (certified, other) = _registered_family(clerk, village, 2)
+    identity_certify(user=clerk, person=certified, code="subsistence_allowance", valid_from=timezone.localdate())
+    # When the enrollments are exported (the admin's export)
+    dataset = EnrollmentExportResource(user=clerk).export(Enrollment.objects.select_related("person").order_by("person_id"))
+    # Then the amounts are today's: 360.00 subsidy and 40.00 due for the certified one
+    rows = [(row["资助金额"], row["个人应缴"]) for row in dataset.dict]
+    assert [tuple(D(str(v)) for v in r) for r in rows] == [(D("360.00"), D("40.00")), (D("0.00"), D("400.00"))]
