@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.history import history_entries
-from core.models import SecurityEvent
+from core.models import RegionLevel, SecurityEvent
+from core.restrict import region_allowed
 from core.paging import keyset_page
 from core.security import record_event
 from core.idnumber import normalize as normalize_id_number
@@ -305,7 +306,9 @@ def policy(request):
     """The resident-scheme parameters in force, per scheme, with unconfirmed values marked."""
     schemes = []
     for scheme in ResidentScheme.objects.order_by("code"):
-        regions = [a.region for a in SchemeAssignment.objects.filter(scheme=scheme).select_related("region")]
+        # Pooling regions (city, province) and the user's own; not another county's assignment.
+        regions = [a.region for a in SchemeAssignment.objects.filter(scheme=scheme).select_related("region")
+                   if a.region.level in (RegionLevel.PROVINCE, RegionLevel.CITY) or region_allowed(request.user, a.region)]
         year = timezone.localdate().year
         policy = resident_policy(scheme)
         windows = [policy.window_for(kind, y) for y in (year, year + 1) for kind in ("resident", "college_student")
