@@ -1,0 +1,425 @@
+"""The permanent isolation walk: every URL pattern of the project and of the admin (walked
+from the resolver), filled with objects of another county and requested by every role of one
+county, GET and POST with a valid CSRF token, with the other county's ids in query strings and
+forms. No response may carry the other county's data, none may be a 500, and nothing in the
+database may change.
+
+A new URL pattern with a parameter this walk does not know fails the test: map it in
+`STAFF_OBJECTS` (or `fill_kwargs`) to an object of the other county."""
+
+import io
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RoutePattern
+from openpyxl import load_workbook
+
+from assistance.models import Application, Evidence, HardshipIdentity, SubsidyRun, SubsidyRunLine
+from benefits.models import Facility, OneTimeAssistance, PolicyParameter, Settlement
+from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, RegionLevel, SecurityEvent
+from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
+from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+# Rows that change on every request by design: sessions, security events and login logs.
+VOLATILE_MODELS = {"sessions.session", "core.securityevent", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+VOLATILE_FIELDS = {"last_login"}
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------- the other county
+
+
+@dataclass
+class Foreign:
+    """The other county's (嘉鱼县) objects and the strings that must never reach county A."""
+
+    objects: dict
+    markers: list
+
+
+def build_foreign(jiayu, current_year) -> Foreign:
+    township = factories.region(jiayu.code + "009", "嘉鱼泄露镇", RegionLevel.TOWNSHIP, jiayu)
+    village = factories.region(township.code + "009", "嘉鱼泄露村", RegionLevel.VILLAGE, township)
+    clerk = factories.user("jiayu_clerk", CLERK, jiayu)
+    clerk.full_name = "嘉鱼经办员"
+    clerk.save()
+    reviewer = factories.user("jiayu_reviewer", REVIEWER, jiayu)
+    head = factories.person(village, name="嘉鱼甲", phone="13900000001")
+    member = factories.person(village, name="嘉鱼乙", male=False)
+    household = Household.objects.create(number="JYHH0001", address="嘉鱼泄露路1号", village=village, head=head)
+    Person.objects.filter(pk__in=[head.pk, member.pk]).update(household=household)
+    scheme = ResidentScheme.objects.get(code="xianning")
+    school = School.objects.create(code="JYSC0001", name="嘉鱼泄露中学", kind="secondary", region=village)
+    enrollment = Enrollment.objects.create(
+        person=head, benefit_year=current_year, scheme=scheme, category="regular", channel="individual", village=village,
+        region_path=village.path, registered_on=date(current_year - 1, 10, 1), standard="400", subsidy="0", amount_due="400",
+        benefit_start=date(current_year, 1, 1), benefit_end=date(current_year, 12, 31),
+    )
+    identity = HardshipIdentity.objects.create(person=member, code="orphan", department=Department.CIVIL_AFFAIRS,
+                                               document_number="嘉鱼认定001", valid_from=date(current_year - 1, 1, 1))
+    application = Application.objects.create(person=member, kind="class_3_4", reason="嘉鱼申请理由", accepted_by=clerk)
+    evidence = Evidence(application=application, original_name="嘉鱼证明.pdf", content_type="application/pdf", size=len(PDF),
+                        sha256="0" * 64, uploaded_by=clerk)
+    evidence.file.save("jiayu.pdf", ContentFile(PDF), save=False)
+    evidence.save()
+    approved = Application.objects.create(person=head, kind="one_time", reason="嘉鱼一次性救助", accepted_by=clerk,
+                                          status="approved", decided_by=reviewer, decided_on=date(current_year, 1, 5))
+    OneTimeAssistance.objects.create(application=approved, certified_on=date(current_year, 1, 1), period_from=date(current_year - 1, 1, 1),
+                                     amount=Decimal("123.45"))
+    facility = Facility.objects.create(code="JYFA0001", name="嘉鱼泄露医院", level=1, tier="township", region=township,
+                                       agreement_from=date(2020, 1, 1))
+    settlement = Settlement.objects.create(person=head, facility=facility, bill_number="JYBILL0001", kind="outpatient",
+                                           visit_date=date(current_year, 2, 1), year=current_year, total="88.00",
+                                           region_path=village.path, created_by=clerk)
+    job = ImportJob.objects.create(
+        kind="enrollment_list", file="imports/jiayu.xlsx", original_name="嘉鱼名单.xlsx", sha256="1" * 64, size=100, user=clerk,
+        region=jiayu, status=ImportJob.Status.PREVIEWED, total_rows=2, counts={"error": 1, "new": 1},
+        errors=[{"row": 2, "column": "姓名", "message": "嘉鱼乙 身份证号有误", "value": member.id_number}],
+    )
+    ImportChunk.objects.create(job=job, number=1, first_row=2, last_row=3, rows=2, file="chunks/jiayu.json.gz")
+    run = SubsidyRun.objects.create(region=jiayu, region_path=jiayu.path, benefit_year=current_year, assessed_on=date(current_year, 1, 1),
+                                    created_by=clerk, people=1, total="400.00")
+    SubsidyRunLine.objects.create(run=run, person=member, identity=identity, code="orphan", payer="assistance_fund", county=jiayu,
+                                  standard="400", subsidy="400", source="嘉鱼依据")
+    parameter = PolicyParameter.objects.create(region=jiayu, scheme="resident_basic", name="嘉鱼参数", value="777.77", unit="元",
+                                               valid_from=date(current_year, 1, 1), source="嘉鱼文件")
+    assignment = SchemeAssignment.objects.create(region=jiayu, scheme=scheme)
+    coverage = EmployeeCoverage.objects.create(id_number=factories.id_number(prefix="421221"), name="嘉鱼职工", employer="嘉鱼泄露厂",
+                                               starts_on=date(2020, 1, 1), region=jiayu)
+    event = SecurityEvent.objects.create(kind=SecurityEvent.Kind.EXPORT, user=clerk, path="/jiayu/", detail="嘉鱼导出")
+    token = ApiToken.objects.create(user=clerk, name="嘉鱼令牌", prefix="jy000000", key_hash="2" * 64)
+    objects = {
+        "region": village, "township": township, "county": jiayu, "user": clerk, "person": head, "member": member,
+        "household": household, "school": school, "enrollment": enrollment, "identity": identity, "application": application,
+        "approved_application": approved, "evidence": evidence, "facility": facility, "settlement": settlement, "import_job": job,
+        "subsidy_run": run, "parameter": parameter, "assignment": assignment, "coverage": coverage, "event": event, "token": token,
+    }
+    markers = ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
+    for person in (head, member):
+        markers += [person.id_number, person.masked_id_number]
+    markers += [coverage.id_number]
+    return Foreign(objects=objects, markers=markers)
+
+
+# ---------------------------------------------------------------------------- the resolver
+
+
+@dataclass
+class Route:
+    name: str  # namespaced, "" for an unnamed pattern
+    pattern: URLPattern
+    model: type | None  # the admin's model for a model admin's pattern
+    prefix: str  # the routes of the resolvers above it, e.g. "admin/enrollment/person/"
+
+    @property
+    def params(self) -> tuple[list[str], int]:
+        """Named parameters and the count of positional ones."""
+        pattern = self.pattern.pattern
+        if isinstance(pattern, RoutePattern):
+            return list(pattern.converters), 0
+        regex = pattern.regex
+        return list(regex.groupindex), regex.groups - len(regex.groupindex)
+
+
+def walk(resolver, namespace="", model=None, prefix=""):
+    admin_prefixes = {f"{m._meta.app_label}/{m._meta.model_name}/": m for m in admin.site._registry}
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace) if n)
+            yield from walk(entry, inner, admin_prefixes.get(str(entry.pattern), model), prefix + str(entry.pattern))
+        else:
+            name = ":".join(n for n in (namespace, entry.name) if n) if entry.name else ""
+            yield Route(name, entry, model, prefix)
+
+
+# The other county's object behind each staff page's <pk>.
+STAFF_OBJECTS = {
+    "enrollment:person": "person", "enrollment:person_edit": "person", "enrollment:person_enroll": "person",
+    "enrollment:household": "household", "enrollment:household_add_member": "household", "enrollment:household_enroll": "household",
+    "enrollment:enrollment_pay": "enrollment", "enrollment:enrollment_cancel": "enrollment",
+    "enrollment:enrollment_suspend": "enrollment", "enrollment:enrollment_resume": "enrollment",
+    "assistance:identity_revoke": "identity", "assistance:subsidy_run": "subsidy_run", "assistance:subsidy_run_export": "subsidy_run",
+    "assistance:application": "application", "assistance:evidence": "evidence",
+    "benefits:person_settlements": "person", "benefits:settlement_detail": "settlement", "benefits:settlement_reverse": "settlement",
+    "benefits:one_time_pay": "approved_application",
+}
+for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
+    STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
+
+
+def admin_object(model, foreign: Foreign):
+    """The other county's row of an admin's model; a shared table's first row otherwise."""
+    for obj in foreign.objects.values():
+        if type(obj) is model:
+            return obj
+    return model._default_manager.order_by("pk").first()
+
+
+def fill(route: Route, foreign: Foreign) -> list[tuple[tuple, dict]]:
+    """(args, kwargs) for a route, every parameter an object of the other county."""
+    names, positional = route.params
+    objects = foreign.objects
+    obj = admin_object(route.model, foreign) if route.model is not None else None
+    pk = obj.pk if obj is not None else 0
+    kwargs = {}
+    for name in names:
+        if name == "pk":
+            assert route.name in STAFF_OBJECTS, f"{route.name}: map its <pk> to an object of the other county in STAFF_OBJECTS"
+            kwargs["pk"] = objects[STAFF_OBJECTS[route.name]].pk
+        elif name == "kind":
+            kwargs["kind"] = objects["import_job"].kind
+        elif name == "object_id" and route.model is not None:
+            kwargs["object_id"] = pk
+        elif name == "object_id":  # admin:view_on_site
+            kwargs["object_id"] = objects["person"].pk
+        elif name == "content_type_id":
+            kwargs["content_type_id"] = ContentType.objects.get_for_model(Person).pk
+        elif name == "id" and route.model is not None:  # a user's password page
+            kwargs["id"] = pk
+        elif name == "app_label":
+            return [((), {"app_label": label}) for label in sorted({m._meta.app_label for m in admin.site._registry})]
+        else:
+            raise AssertionError(f"{route.name or route.pattern}: unknown URL parameter {name!r}, fill it with the other county's object")
+    if positional:
+        assert positional == 2 and route.name.endswith("_simple_history"), f"{route.name}: unknown positional parameters"
+        record = obj.history.order_by("-history_id").first() if obj is not None else None
+        return [((pk, record.history_id if record else 0), {})]
+    return [((), kwargs)]
+
+
+def urls_for(route: Route, foreign: Foreign) -> list[str]:
+    if not route.name and isinstance(route.pattern.pattern, RoutePattern):  # e.g. the admin's <object_id>/ redirect
+        return [f"/{route.prefix}" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), str(route.pattern.pattern))
+                for _args, kwargs in fill(route, foreign)]
+    if not route.name:
+        assert "catch_all" in getattr(route.pattern.callback, "__name__", ""), f"unnamed URL pattern {route.pattern}"
+        return [f"/{route.prefix}no-such-app/no-such-model/"]
+    return [reverse(route.name, args=args, kwargs=kwargs) for args, kwargs in fill(route, foreign)]
+
+
+# ---------------------------------------------------------------------------- what is sent
+
+
+def form_data(obj, marker="改动") -> dict:
+    """A model form's POST for the row with its first text field changed."""
+    data, changed = {}, False
+    for field in obj._meta.concrete_fields:
+        if not field.editable or field.primary_key:
+            continue
+        value = field.value_from_object(obj)
+        if isinstance(value, bool):
+            if value:
+                data[field.name] = "on"
+            continue
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value)
+        if not changed and field.get_internal_type() == "CharField" and not field.choices and not field.unique:
+            value, changed = marker, True
+        data[field.name] = "" if value is None else str(value)
+    return data
+
+
+def post_data(route: Route, foreign: Foreign, year: int) -> dict:
+    objects = foreign.objects
+    head, member, village = objects["person"], objects["member"], objects["region"]
+    by_name = {
+        "assistance:identity_certify": {"id_number": member.id_number, "code": "orphan", "valid_from": f"{year}-01-01"},
+        "assistance:application_new": {"id_number": member.id_number, "kind": "class_3_4", "reason": "越权"},
+        "assistance:subsidy_runs": {"region": objects["county"].pk, "benefit_year": year, "assessed_on": f"{year}-01-01"},
+        "enrollment:renew": {"village": village.pk, "to_year": year + 1, "confirm": "1"},
+        "enrollment:household_new": {"village": village.pk, "number": "X", "address": "X", "members-TOTAL_FORMS": "1",
+                                     "members-INITIAL_FORMS": "0", "members-0-name": head.name,
+                                     "members-0-id_number": head.id_number, "members-0-relation_to_head": "head"},
+        "enrollment:employee_coverage": {"id_number": objects["coverage"].id_number},
+    }
+    if route.name in by_name:
+        return by_name[route.name]
+    if route.model is not None:
+        obj = admin_object(route.model, foreign)
+        action = route.name.rsplit("_", 1)[-1]
+        if action == "delete" and obj is not None:
+            return {"post": "yes"}
+        if action == "changelist" and obj is not None:
+            return {"action": "delete_selected", "_selected_action": obj.pk, "index": "0", "post": "yes"}
+        if obj is not None and action in ("change", "history", "add"):
+            return form_data(obj)
+    return {}
+
+
+def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
+    """Query strings that carry the other county's ids and names."""
+    objects = foreign.objects
+    head, village = objects["person"], objects["region"]
+    # Search terms that find the other county's rows without being markers themselves (a page
+    # may echo what was typed).
+    searches = ["q=嘉", f"q={head.id_number[:10]}"]
+    by_name = {
+        "enrollment:people": searches + [f"village={village.pk}"],
+        "enrollment:people_export": searches + [f"village={village.pk}"],
+        "assistance:identities": searches,
+        "assistance:identities_export": searches,
+        "assistance:identity_certify": [f"person={head.pk}", f"person={objects['member'].pk}"],
+        "assistance:application_new": [f"person={objects['member'].pk}"],
+        "assistance:coverage_gap": [f"region={objects['county'].pk}&benefit_year={year}", f"village={village.pk}&benefit_year={year}"],
+        "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
+        "enrollment:renew": [f"village={village.pk}&to_year={year + 1}"],
+        "enrollment:employee_coverage": [f"q={objects['coverage'].id_number[:10]}", "q=嘉"],
+        "imports:list": ["q=嘉"],
+    }
+    probes = list(by_name.get(route.name, []))
+    if route.model is not None and route.name.endswith("_add"):  # initial values: raw-id labels, choices
+        for field in route.model._meta.concrete_fields:
+            target = admin_object(field.related_model, foreign) if field.is_relation else None
+            if target is not None and field.related_model in admin.site._registry:
+                probes.append(f"{field.name}={target.pk}")
+    if route.model is not None and route.name.endswith("_changelist"):  # lookup popups, search, a foreign filter value
+        probes += ["_popup=1&_to_field=id", "q=嘉"]
+        fields = {f.name for f in route.model._meta.concrete_fields}
+        probes += [f"{name}__id__exact={objects['region'].pk}" for name in ("region", "village") if name in fields]
+    if route.name == "admin:autocomplete":
+        for model, model_admin in admin.site._registry.items():
+            for field in model._meta.concrete_fields:
+                remote = admin.site._registry.get(field.related_model) if field.is_relation else None
+                if remote is not None and remote.search_fields:
+                    probes.append(f"app_label={model._meta.app_label}&model_name={model._meta.model_name}"
+                                  f"&field_name={field.name}&term=嘉")
+    return probes
+
+
+# ---------------------------------------------------------------------------- what comes back
+
+
+def response_text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", "replace") + response.get("Location", "")
+    if "spreadsheetml" in response.get("Content-Type", "") and body:
+        sheet_cells = []
+        for sheet in load_workbook(io.BytesIO(body), read_only=True).worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                sheet_cells += [str(v) for v in row if v is not None]
+        text += "\n".join(sheet_cells)
+    return text
+
+
+def database_snapshot() -> dict:
+    snapshot = {}
+    for model in apps.get_models():
+        if model._meta.label_lower in VOLATILE_MODELS:
+            continue
+        fields = [f.attname for f in model._meta.concrete_fields if f.name not in VOLATILE_FIELDS]
+        snapshot[model._meta.label_lower] = list(model._base_manager.order_by("pk").values_list(*fields))
+    return snapshot
+
+
+def county_roles(xianan) -> dict:
+    """Every role of county A, each a staff user, so the admin's permissions are what stops them."""
+    users = {name: factories.user(f"a_{i}", name, xianan, staff=True) for i, name in enumerate((CLERK, REVIEWER, CITY_OFFICER))}
+    for department, group in DEPARTMENT_GROUPS.items():
+        users[group] = factories.user(f"a_{department}", group, xianan, staff=True, department=department)
+    return users
+
+
+class Walker:
+    def __init__(self, user):
+        self.user = user
+        self.client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+        self.login()
+
+    def login(self):
+        self.client.force_login(self.user)
+        page = self.client.get("/").content.decode()
+        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    def get(self, url):
+        return self.client.get(url)
+
+    def post(self, url, data):
+        response = self.client.post(url, {**data, "csrfmiddlewaretoken": self.token})
+        if self.client.session.get("_auth_user_id") is None:  # a logout page: log in again
+            self.login()
+        return response
+
+
+@pytest.fixture
+def quiet_request_log():
+    """The walk's thousands of refusals are expected: no warning line for each."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+def exchange(walker, route, url, foreign, year, *, admin_too: bool):
+    """The requests of one URL: GET, GET with each probe, POST."""
+    if route.prefix.startswith("admin/") and not admin_too:
+        return []
+    probes = [url] + [f"{url}?{query}" for query in query_probes(route, foreign, year)]
+    sent = [("GET", u, walker.get(u), {}) for u in probes]
+    data = post_data(route, foreign, year)
+    sent.append(("POST", url, walker.post(url, data), data))
+    return sent
+
+
+def leaked(response, data, markers) -> list[str]:
+    text = response_text(response)
+    for value in data.values():  # what the user typed may come back in the form
+        if isinstance(value, str) and len(value) >= 3:
+            text = text.replace(value, "")
+    return [marker for marker in markers if marker in text]
+
+
+def test_no_page_of_the_project_or_the_admin_reaches_another_county(xianan, jiayu, current_standards, quiet_request_log):
+    # Given the other county's objects, and every role of county A
+    year = date.today().year
+    foreign = build_foreign(jiayu, year)
+    roles = county_roles(xianan)
+    # The department groups hold the same permissions: one walks the admin, all walk the staff pages.
+    admin_walkers = {CLERK, REVIEWER, CITY_OFFICER, DEPARTMENT_GROUPS["civil_affairs"]}
+    routes = list(walk(get_resolver()))
+    urls = [(route, url) for route in routes for url in urls_for(route, foreign)]
+    before = database_snapshot()
+    started = time.monotonic()
+
+    # When each role requests every URL
+    count, leaks, errors, csrf_failures = 0, [], [], []
+    for role, user in roles.items():
+        walker = Walker(user)
+        for route, url in urls:
+            for method, sent, response, data in exchange(walker, route, url, foreign, year, admin_too=role in admin_walkers):
+                count += 1
+                where = f"{role} {method} {sent} → {response.status_code}"
+                if response.status_code >= 500:
+                    errors.append(where)
+                    continue
+                if response.status_code == 403 and b"CSRF" in response.content:
+                    csrf_failures.append(where)
+                leaks += [f"{where}: {marker}" for marker in leaked(response, data, foreign.markers)]
+        # Then nothing changed
+        after = database_snapshot()
+        changed = [label for label in before if before[label] != after[label]]
+        assert not changed, f"as {role} the walk changed {changed}"
+    seconds = time.monotonic() - started
+
+    # and no response was a 500, refused for CSRF (every POST reached its view), or carried the other county's data
+    logger.info("URL walk: %d patterns, %d URLs, %d roles, %d requests, %d leaks, %d server errors, %.0f s",
+                len(routes), len(urls), len(roles), count, len(leaks), len(errors), seconds)
+    assert not errors, "\n".join(errors[:40])
+    assert not csrf_failures, "\n".join(csrf_failures[:10])
+    assert not leaks, "\n".join(leaks[:60])
