@@ -29,6 +29,7 @@ def test_an_unhandled_error_is_logged_with_traceback_path_user_and_request_id(cl
     response = client.get(f"/test-only/fail/{ID_NUMBER}/")
     # then the user gets a 500 with the request id to quote, and the log has the rest
     assert response.status_code == 500
+    assert "系统出错" in response.content.decode()
     request_id = response["X-Request-ID"]
     log = log_output.getvalue()
     assert "Traceback (most recent call last)" in log

@@ -171,8 +171,9 @@ def test_production_server_serves_every_page_and_logs_errors(gunicorn, presets):
     assert response.status == 200
 
     # an unhandled error: the user gets a 500 and its request id, the log the traceback
-    response, _ = browser.request("GET", f"/test-only/fail/{ID_NUMBER}/")
+    response, page = browser.request("GET", f"/test-only/fail/{ID_NUMBER}/")
     assert response.status == 500
+    assert "系统出错" in page and ID_NUMBER not in page
     request_id = response.getheader("X-Request-ID")
 
     time.sleep(0.5)  # let the workers flush their lines
