@@ -148,3 +148,16 @@ def test_the_enrollment_export_gives_unpaid_rows_at_todays_price(clerk, village,
     # Then the amounts are today's: 360.00 subsidy and 40.00 due for the certified one
     rows = [(row["资助金额"], row["个人应缴"]) for row in dataset.dict]
     assert [tuple(D(str(v)) for v in r) for r in rows] == [(D("360.00"), D("40.00")), (D("0.00"), D("400.00"))]
+
+
+def test_an_unpaid_enrollment_that_paying_today_cannot_buy_says_why(clerk_client, clerk, village, current_standards):
+    # Given a registration for 2024 made in 2023's collection window, never paid
+    person = factories.person(village)
+    enrollment = enrollment_register(user=clerk, person=person, category="regular", channel="village_batch", today=date(2023, 10, 8))
+    assert enrollment.benefit_year == 2024 and enrollment.payment_date is None
+    # When the person page and the payment form are opened today
+    page = clerk_client.get(f"/enrollment/people/{person.pk}/").content.decode()
+    pay_form = clerk_client.get(f"/enrollment/enrollments/{enrollment.pk}/pay/").content.decode()
+    # Then both show the registered amount with the reason a payment today would be refused
+    for html in (page, pay_form):
+        assert "按今日无法核定" in html and "与登记的2024年度不符" in html
