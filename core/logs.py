@@ -17,7 +17,8 @@ _ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 NONE = "-"
-TASK_HEADER = "request_id"
+# Message headers by which a task learns the web request that queued it.
+TASK_HEADERS = ("log_request_id", "log_user_id", "log_path")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class LogContext:
     path: str = NONE
     request: object = None
     task_id: str = NONE
+    user_id: str = NONE  # for a task: the user of the request that queued it
 
 
 _context: contextvars.ContextVar[LogContext | None] = contextvars.ContextVar("log_context", default=None)
@@ -91,7 +93,7 @@ class ContextFilter(MaskIdNumbers):
         record.request_id = context.request_id if context else NONE
         record.task_id = context.task_id if context else NONE
         record.path = mask_id_numbers(getattr(request, "path", None) or (context.path if context else NONE))
-        record.user_id = _user_id(request)
+        record.user_id = _user_id(request) if request is not None else (context.user_id if context else NONE)
         return super().filter(record)
 
 
@@ -102,24 +104,33 @@ class MaskingFormatter(logging.Formatter):
         return mask_id_numbers(super().format(record))
 
 
-# Celery: a task logs with its own id and the id of the web request that queued it.
+# Celery: a task logs with its own id and the request id, user id and path of the web request
+# that queued it.
 _task_tokens: dict[str, contextvars.Token] = {}
 
 
-def _add_request_id_header(headers=None, **kwargs):
+def _add_request_headers(headers=None, **kwargs):
     context = _context.get()
-    if headers is not None and context is not None:
-        headers.setdefault(TASK_HEADER, context.request_id)
+    if headers is None or context is None:
+        return
+    user_id = _user_id(context.request) if context.request is not None else context.user_id
+    for name, value in zip(TASK_HEADERS, (context.request_id, user_id, context.path)):
+        headers.setdefault(name, value)
+
+
+def _queued_by(task) -> list:
+    request = getattr(task, "request", None)
+    headers = getattr(request, "headers", None) or {}
+    return [str(getattr(request, name, None) or headers.get(name) or NONE) for name in TASK_HEADERS]
 
 
 def _bind_task(task_id=None, task=None, **kwargs):
-    request = getattr(task, "request", None)
-    queued_by = getattr(request, TASK_HEADER, None) or (getattr(request, "headers", None) or {}).get(TASK_HEADER)
     outer = _context.get()  # an eager task runs inside the web request that sent it
     if outer is not None:
         context = replace(outer, task_id=task_id or NONE)
     else:
-        context = LogContext(request_id=new_request_id(queued_by), task_id=task_id or NONE)
+        request_id, user_id, path = _queued_by(task)
+        context = LogContext(request_id=new_request_id(request_id), user_id=user_id, path=path, task_id=task_id or NONE)
     _task_tokens[task_id] = _context.set(context)
 
 
@@ -140,6 +151,6 @@ def connect_celery_signals() -> None:
     from celery import signals
 
     signals.setup_logging.connect(_keep_django_logging, weak=False, dispatch_uid="core.logs.setup")
-    signals.before_task_publish.connect(_add_request_id_header, weak=False, dispatch_uid="core.logs.publish")
+    signals.before_task_publish.connect(_add_request_headers, weak=False, dispatch_uid="core.logs.publish")
     signals.task_prerun.connect(_bind_task, weak=False, dispatch_uid="core.logs.prerun")
     signals.task_postrun.connect(_unbind_task, weak=False, dispatch_uid="core.logs.postrun")

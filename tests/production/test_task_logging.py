@@ -1,6 +1,8 @@
 """A task that fails in a real worker leaves its traceback on stderr with the task id and the
-id of the web request that queued it; the ID number in its error is masked."""
+request id, user id and path of the web request that queued it; the ID number in its error is
+masked."""
 
+import logging
 import time
 
 import pytest
@@ -25,7 +27,7 @@ def test_a_failing_task_is_logged_with_traceback_task_id_and_the_queuing_request
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30), stderr_log() as output:
             # given a web request that queues a task
-            token = logs.bind(logs.LogContext(request_id="web-request-0001", path="/imports/"))
+            token = logs.bind(logs.LogContext(request_id="web-request-0001", path="/imports/7/", user_id="42"))
             try:
                 result = fail_on_purpose.delay(ID_NUMBER)
             finally:
@@ -40,7 +42,25 @@ def test_a_failing_task_is_logged_with_traceback_task_id_and_the_queuing_request
     log = output.getvalue()
     failure = next(line for line in log.splitlines() if "raised unexpected" in line)
     assert f"task={result.id}" in failure
-    assert "request=web-request-0001" in failure
+    assert "request=web-request-0001 user=42 path=/imports/7/" in failure
     assert "Traceback (most recent call last)" in log.split(failure)[1]
     assert "DeliberateFailure: deliberate task failure for " + ID_NUMBER[:6] + "********" + ID_NUMBER[-4:] in log
     assert ID_NUMBER not in log
+
+
+@celery_app.task(name="tests.production.log_a_line")
+def log_a_line():
+    logging.getLogger("core.tasks").warning("working on it")
+
+
+def test_an_eager_task_logs_inside_the_request_that_ran_it(log_output):
+    # the embedded default (no broker) runs tasks in the web process
+    token = logs.bind(logs.LogContext(request_id="web-request-0002", path="/imports/", user_id="42"))
+    try:
+        result = log_a_line.apply()
+        logging.getLogger("core.views").warning("after the task")
+    finally:
+        logs.unbind(token)
+    log = log_output.getvalue()
+    assert f"[request=web-request-0002 user=42 path=/imports/ task={result.id}] working on it" in log
+    assert "[request=web-request-0002 user=42 path=/imports/ task=-] after the task" in log
