@@ -253,8 +253,8 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "celery": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
-        "core": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        **{name: {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False}
+           for name in ("celery", "core", "enrollment", "benefits", "assistance", "funds")},
     },
 }
 
