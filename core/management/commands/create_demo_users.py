@@ -1,4 +1,4 @@
-"""`manage.py create_demo_users`: a demo city officer and a demo county clerk, with the
+"""`manage.py create_demo_users`: a demo city officer and demo clerks of two counties, with the
 credentials printed. Only for the demo: refuses to run with DEBUG off."""
 
 from django.conf import settings
@@ -10,11 +10,13 @@ from core.services.users import user_upsert
 DEMO_USERS = [
     ("officer", "demo-officer-2026", "市局", "421200", True, "演示市局管理员"),
     ("clerk", "demo-clerk-2026", "经办员", "421202", False, "演示咸安区经办员"),
+    # A clerk of a second county, so a first look can show that counties are kept apart.
+    ("clerk_jiayu", "demo-clerk-jiayu-2026", "经办员", "421221", False, "演示嘉鱼县经办员"),
 ]
 
 
 class Command(BaseCommand):
-    help = "创建演示用户（市局管理员、咸安区经办员）并打印账号密码，仅限演示环境"
+    help = "创建演示用户（市局管理员、咸安区和嘉鱼县经办员）并打印账号密码，仅限演示环境"
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
