@@ -72,9 +72,11 @@ def find_conflict(facts: PersonFacts, terms: Terms, *, channel: str, exclude_id=
     for cover in facts.employee_periods:
         if cover.starts_on <= terms.benefit_end and (cover.ends_on is None or cover.ends_on >= terms.benefit_start):
             until = cover.ends_on.isoformat() if cover.ends_on else "今"
+            # The employer is not named: the employee list is city-wide, and a list of guessed
+            # numbers must not tell a county clerk where anyone works (issue 8).
             return ServiceError(
                 "employee_overlap",
-                f"该人员{cover.starts_on:%Y-%m-%d}至{until}参加职工医保（{cover.employer or '单位未填'}），"
+                f"该人员{cover.starts_on:%Y-%m-%d}至{until}参加职工医保，"
                 f"与居民医保待遇期{_period(terms.benefit_start, terms.benefit_end)}重叠，不能同时参保（X000 art. 3）",
                 "payment_date",
             )

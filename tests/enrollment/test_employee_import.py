@@ -121,10 +121,11 @@ def test_the_employee_list_then_blocks_an_overlapping_resident_enrollment(office
     # When the village list enrolls both for 2023
     job = previewed(clerk, enrollment_list(enrollment_row("张三", zhang, village), enrollment_row("李四", li, village)))
 
-    # Then Zhang's row is refused with the period and the article, Li's is fine
+    # Then Zhang's row is refused with the period and the article (not the employer: the
+    # employee list is city-wide), Li's is fine
     assert statuses(job) == {2: ERROR, 3: NEW}
     assert reasons(job)[2] == (
-        "缴费日期：该人员2020-01-01至今参加职工医保（咸宁市某公司），"
+        "缴费日期：该人员2020-01-01至今参加职工医保，"
         "与居民医保待遇期2023-01-01至2023-12-31重叠，不能同时参保（X000 art. 3）"
     )
 
