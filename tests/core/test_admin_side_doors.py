@@ -11,7 +11,7 @@ from assistance.models import Application, AssistanceClassRule, HardshipIdentity
 from benefits.models import PolicyParameter
 from core.models import Region
 from core.roles import CITY_OFFICER
-from enrollment.models import ContributionStandard, Enrollment, Household, Person, ResidentScheme, SubsidyRule
+from enrollment.models import ContributionStandard, Enrollment, Household, ResidentScheme, SubsidyRule
 from tests import factories
 
 pytestmark = pytest.mark.django_db

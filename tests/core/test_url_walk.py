@@ -5,7 +5,7 @@ forms. No response may carry the other county's data, none may be a 500, and not
 database may change.
 
 A new URL pattern with a parameter this walk does not know fails the test: map it in
-`STAFF_OBJECTS` (or `fill_kwargs`) to an object of the other county."""
+`STAFF_OBJECTS` (or `fill`) to an object of the other county."""
 
 import io
 import json
@@ -51,6 +51,7 @@ class Foreign:
 
     objects: dict
     markers: list
+    home_village: Region | None = None  # county A's: where an attacker moves a row
 
 
 def build_foreign(jiayu, current_year) -> Foreign:
@@ -258,7 +259,11 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         if action == "changelist" and obj is not None:
             return {"action": "delete_selected", "_selected_action": obj.pk, "index": "0", "post": "yes"}
         if obj is not None and action in ("change", "history", "add"):
-            return form_data(obj)
+            data = form_data(obj)
+            for name in ("village", "region"):  # the issue's attack: another county's row moved into county A
+                if name in data and action != "add" and foreign.home_village is not None:
+                    data[name] = str(foreign.home_village.pk)
+            return data
     return {}
 
 
@@ -385,10 +390,12 @@ def leaked(response, data, markers) -> list[str]:
     return [marker for marker in markers if marker in text]
 
 
-def test_no_page_of_the_project_or_the_admin_reaches_another_county(xianan, jiayu, current_standards, quiet_request_log):
+def test_no_page_of_the_project_or_the_admin_reaches_another_county(xianan, xianan_villages, jiayu, current_standards,
+                                                                    quiet_request_log):
     # Given the other county's objects, and every role of county A
     year = date.today().year
     foreign = build_foreign(jiayu, year)
+    foreign.home_village = xianan_villages[0]
     roles = county_roles(xianan)
     # The department groups hold the same permissions: one walks the admin, all walk the staff pages.
     admin_walkers = {CLERK, REVIEWER, CITY_OFFICER, DEPARTMENT_GROUPS["civil_affairs"]}
