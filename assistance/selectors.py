@@ -4,7 +4,6 @@ from datetime import date
 
 from assistance.models import HardshipIdentity
 from assistance.services.identities import assistance_class
-from core.errors import ServiceError
 from core.idnumber import normalize as normalize_id_number
 
 
@@ -14,26 +13,23 @@ def identities_of(person) -> list[HardshipIdentity]:
 
 def person_assistance(person, today: date) -> dict:
     """For a person's page: the identities valid today, the resulting assistance class (the
-    most favourable), and the subsidy they give for the next benefit year (RULES.md 1, 2.3)."""
-    from enrollment.rules.terms import TermsError, best_subsidy
-    from enrollment.services.policy import policy_for_region
+    most favourable), and what enrolling today would cost (RULES.md 1, 2.3), priced by the
+    same service as registration and payment (enrollment.selectors.quotes_today)."""
+    from assistance.services.applications import approved_on
+    from enrollment.selectors import default_category, quotes_today
 
     valid = [r for r in identities_of(person) if r.is_valid_on(today)]
-    from assistance.services.applications import approved_on
-
     klass = assistance_class({r.code for r in valid})
     result = {"valid": valid, "assistance_class": klass, "quote": None, "quote_error": "",
               # S001 §四(六): classes 3-4 receive assistance only after an approved application.
               "needs_application": klass in (3, 4) and approved_on(person.pk, "class_3_4", today) is None}
-    year = today.year + 1
-    try:
-        standard = policy_for_region(person.village).standard_for(year).individual
-    except (TermsError, ServiceError) as error:
-        result["quote_error"] = error.message
+    quote = quotes_today([(person, default_category(person, today))], today=today)[person.pk]
+    if quote.note:
+        result["quote_error"] = quote.note
         return result
-    amount, code, _source = best_subsidy(policy_for_region(person.village), year, standard, [r.code for r in valid])
-    record = next((r for r in valid if r.code == code), None)
-    result["quote"] = {"year": year, "standard": standard, "subsidy": amount, "amount_due": standard - amount, "record": record}
+    record = next((r for r in valid if r.code == quote.subsidy_identity), None)
+    result["quote"] = {"year": quote.benefit_year, "standard": quote.standard, "subsidy": quote.subsidy,
+                       "amount_due": quote.amount_due, "record": record}
     return result
 
 

@@ -161,3 +161,15 @@ def test_an_unpaid_enrollment_that_paying_today_cannot_buy_says_why(clerk_client
     # Then both show the registered amount with the reason a payment today would be refused
     for html in (page, pay_form):
         assert "按今日无法核定" in html and "与登记的2024年度不符" in html
+
+
+def test_person_page_header_prices_the_year_a_payment_today_buys(clerk, village, current_standards):
+    # Given a 低保 person and a day outside every collection window (mid-year, X000 art. 11)
+    from assistance.selectors import person_assistance
+
+    person = factories.person(village)
+    identity_certify(user=clerk, person=person, code="subsistence_allowance", valid_from=date(2026, 1, 5))
+    # When the person page's header prices enrolling on 2026-06-15
+    header = person_assistance(person, date(2026, 6, 15))["quote"]
+    # Then it prices what paying that day gives: benefit year 2026 (not next year), 360.00 subsidy
+    assert (header["year"], header["standard"], header["subsidy"], header["amount_due"]) == (2026, D("400.00"), D("360.00"), D("40.00"))
