@@ -179,6 +179,9 @@ IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 # 2,000-3,000 settlements/s, far under the broker's visibility timeout below.
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=20000)
 IMPORT_CHUNK_TIME_LIMIT = env.int("IMPORT_CHUNK_TIME_LIMIT", default=10 * 60)
+# A job in 校验中/导入中 whose worker has not stamped its heartbeat for this long, and whose row
+# no transaction holds, is shown 已中断 with 继续 and 取消 (core.services.imports.is_interrupted).
+IMPORT_HEARTBEAT_STALE_SECONDS = env.int("IMPORT_HEARTBEAT_STALE_SECONDS", default=120)
 
 # Redis: cache (progress of background jobs, dashboard figures) and Celery broker.
 REDIS_URL = env.str("REDIS_URL", default="")
