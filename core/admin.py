@@ -112,14 +112,11 @@ class RegionScopedAdminMixin:
         queryset = _restricted(db_field.related_model, request.user)
         if queryset is not None:
             kwargs["queryset"] = queryset
-            if db_field.name in self.get_raw_id_fields(request) and "widget" not in kwargs:
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
                 kwargs["widget"] = RestrictedRawIdWidget(
                     db_field.remote_field, self.admin_site, queryset=queryset, using=kwargs.get("using")
                 )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_raw_id_fields(self, request):
-        return self.raw_id_fields
 
     def get_list_filter(self, request):
         """A filter on a related field lists only the values of the rows the user sees

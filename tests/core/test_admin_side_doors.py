@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from django.contrib import admin
 
 from assistance.models import Application, AssistanceClassRule, HardshipIdentity
 from benefits.models import PolicyParameter
@@ -213,3 +214,18 @@ def test_lookups_and_filters_show_no_other_county(client, county_officer, foreig
         for leak in ("嘉鱼", "十堰", foreign_person.masked_id_number):
             assert leak not in page, (response.request["PATH_INFO"], leak)
     assert "咸安区" in pages[4].content.decode()  # the filter lists the officer's own region
+
+
+def test_a_raw_id_box_names_only_rows_the_user_may_see(rf, county_officer, foreign_person, village):
+    # Given the household admin's 户主 raw-id box, as the 咸安 officer sees it
+    own = factories.person(village, name="咸安人")
+    request = rf.get("/admin/enrollment/household/add/")
+    request.user = county_officer
+    household_admin = admin.site._registry[Household]
+    field = household_admin.formfield_for_foreignkey(Household._meta.get_field("head"), request)
+    # When it shows a person of another county, and one of the officer's county
+    foreign_box = field.widget.render("head", foreign_person.pk)
+    own_box = field.widget.render("head", own.pk)
+    # Then only the officer's own person is named
+    assert "嘉鱼人" not in foreign_box and foreign_person.masked_id_number not in foreign_box
+    assert "咸安人" in own_box
