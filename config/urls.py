@@ -9,6 +9,8 @@ admin.site.site_header = "医保经办管理系统"
 admin.site.site_title = "医保经办"
 admin.site.index_title = "后台管理"
 
+handler500 = "core.error_views.server_error"
+
 urlpatterns = [
     path("", enrollment_views.dashboard, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),

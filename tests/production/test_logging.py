@@ -31,6 +31,7 @@ def test_an_unhandled_error_is_logged_with_traceback_path_user_and_request_id(cl
     assert response.status_code == 500
     assert "系统出错" in response.content.decode()
     request_id = response["X-Request-ID"]
+    assert f'<code class="request-id">{request_id}</code>' in response.content.decode()
     log = log_output.getvalue()
     assert "Traceback (most recent call last)" in log
     assert "DeliberateFailure: deliberate failure for" in log

@@ -3,6 +3,8 @@ smoke test only: production ships no crash URL."""
 
 from django.urls import include, path
 
+from config.urls import handler500  # noqa: F401 - the real error page
+
 ID_NUMBER = "42120219800517001X"  # a full ID number that must never reach the log
 
 
