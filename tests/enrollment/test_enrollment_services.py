@@ -125,7 +125,8 @@ def test_person_on_employee_list_for_overlapping_period_is_refused(clerk, villag
     with pytest.raises(ServiceError) as error:
         register(clerk, person, payment_date=date(2022, 10, 8))
     assert error.value.code == "employee_overlap"
-    assert "某公司" in error.value.message and "职工医保" in error.value.message
+    # The period is named; the employer is not (the employee list is city-wide).
+    assert "2020-01-01至2023-06-30参加职工医保" in error.value.message and "某公司" not in error.value.message
 
 
 def test_employee_cover_ended_before_the_benefit_period_is_no_conflict(clerk, village, xianan):
