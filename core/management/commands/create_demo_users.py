@@ -9,6 +9,9 @@ from core.services.users import user_upsert
 
 DEMO_USERS = [
     ("officer", "demo-officer-2026", "市局", "421200", True, "演示市局管理员"),
+    # 咸宁 and 十堰 share one resident scheme (X000), so its yearly standards are changed at the
+    # province level (core.restrict.may_change): the demo has a province officer for that.
+    ("province", "demo-province-2026", "市局", "420000", True, "演示省局管理员"),
     ("clerk", "demo-clerk-2026", "经办员", "421202", False, "演示咸安区经办员"),
     # A clerk of a second county, so a first look can show that counties are kept apart.
     ("clerk_jiayu", "demo-clerk-jiayu-2026", "经办员", "421221", False, "演示嘉鱼县经办员"),
