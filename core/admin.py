@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -7,9 +9,13 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.idnumber import normalize as normalize_id_number
 from core.models import ApiToken, ImportChunk, ImportJob, Region, SecurityEvent, User
 from core.restrict import may_change, region_path_of
 from core.security import record_denied
+
+# A search term that is an ID number or its first digits once normalised.
+ID_SEARCH = re.compile(r"\d{6,17}[\dX]?")
 
 
 class CountyFilter(admin.SimpleListFilter):
@@ -71,6 +77,14 @@ class RegionScopedAdminMixin:
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset.restrict(request.user) if hasattr(queryset, "restrict") else queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        # An ID number typed with a Chinese input method (fullwidth digits, spaces, x) finds the
+        # person as the staff pages' searches do (core.idnumber.normalize).
+        number = normalize_id_number(search_term)
+        if ID_SEARCH.fullmatch(number):
+            search_term = number
+        return super().get_search_results(request, queryset, search_term)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -229,3 +229,14 @@ def test_a_raw_id_box_names_only_rows_the_user_may_see(rf, county_officer, forei
     # Then only the officer's own person is named
     assert "嘉鱼人" not in foreign_box and foreign_person.masked_id_number not in foreign_box
     assert "咸安人" in own_box
+
+
+def test_admin_search_finds_a_person_by_a_fullwidth_id_number(client, officer, village):
+    # Given a registered person, and an officer typing the number with a Chinese input method
+    person = factories.person(village, name="全角查询")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in person.id_number[:-1]) + " " + person.id_number[-1].lower()
+    client.force_login(officer)
+    # When the admin's person list is searched with it
+    page = client.get("/admin/enrollment/person/", {"q": fullwidth}).content.decode()
+    # Then the person is found, as the staff pages' search finds them
+    assert "全角查询" in page
