@@ -2,7 +2,6 @@
 change pages, it does not edit what services compute, and a table shared by a city or a
 province is changed only by users bound at that level or above."""
 
-import json
 from datetime import date
 
 import pytest
@@ -14,26 +13,14 @@ from core.models import Region
 from core.roles import CITY_OFFICER
 from enrollment.models import ContributionStandard, Enrollment, Household, ResidentScheme, SubsidyRule
 from tests import factories
+from tests.admin_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(obj, **changes):
     """What the admin's form for the row posts, with some values changed."""
-    data = {}
-    for field in obj._meta.concrete_fields:
-        if not field.editable or field.primary_key:
-            continue
-        value = field.value_from_object(obj)
-        if isinstance(value, bool):
-            if value:
-                data[field.name] = "on"
-            continue
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value)
-        data[field.name] = "" if value is None else str(value)
-    data.update({k: str(v) for k, v in changes.items()})
-    return data
+    return admin_form_data(obj, changes=changes)
 
 
 def history_url(obj):

@@ -8,7 +8,6 @@ A new URL pattern with a parameter this walk does not know fails the test: map i
 `STAFF_OBJECTS` (or `fill`) to an object of the other county."""
 
 import io
-import json
 import logging
 import re
 import time
@@ -32,6 +31,7 @@ from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, Re
 from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
 from tests import factories
+from tests.admin_forms import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -219,21 +219,7 @@ def urls_for(route: Route, foreign: Foreign) -> list[str]:
 
 def form_data(obj, marker="改动") -> dict:
     """A model form's POST for the row with its first text field changed."""
-    data, changed = {}, False
-    for field in obj._meta.concrete_fields:
-        if not field.editable or field.primary_key:
-            continue
-        value = field.value_from_object(obj)
-        if isinstance(value, bool):
-            if value:
-                data[field.name] = "on"
-            continue
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value)
-        if not changed and field.get_internal_type() == "CharField" and not field.choices and not field.unique:
-            value, changed = marker, True
-        data[field.name] = "" if value is None else str(value)
-    return data
+    return admin_form_data(obj, marker=marker)
 
 
 def post_data(route: Route, foreign: Foreign, year: int) -> dict:
