@@ -75,14 +75,14 @@ def test_clerk_registers_and_enrolls_a_household(page, failed_responses, clerk, 
     page.get_by_label("缴费日期").fill(payment_date.isoformat())
     page.get_by_role("button", name="登记").click()
 
-    # Then the household page shows both members insured for the period of that payment
+    # Then the household page shows both members insured for the period of that payment, and what each paid
     page.wait_for_url(HOUSEHOLD_PAGE)
     assert page.get_by_role("alert").inner_text() == "已为 2 名家庭成员办理参保登记"
     rows = {cells[0]: cells for cells in (members.nth(i).locator("td").all_inner_texts() for i in range(2))}
     assert rows[spouse["name"]][:4] == [spouse["name"], mask_id_number(spouse["id_number"]), "配偶", "正常"]
-    assert rows[spouse["name"]][benefit_column] == f"已缴费\n{period}"
+    assert [line.strip() for line in rows[spouse["name"]][benefit_column].split("\n")] == ["已缴费", period, "已缴 400.00 元"]
     assert rows[head["name"]][:4] == [head["name"], mask_id_number(head["id_number"]), "户主", "正常"]
-    assert rows[head["name"]][benefit_column] == f"已缴费\n{period}"
+    assert [line.strip() for line in rows[head["name"]][benefit_column].split("\n")] == ["已缴费", period, "已缴 400.00 元"]
 
     # ... and the head's own page shows the enrollment, paid today, with the same period
     page.get_by_role("link", name=head["name"]).click()
