@@ -110,6 +110,11 @@ class PersonEditForm(CrispyForm):
     name = forms.CharField(label="姓名", max_length=50)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices, required=False)
+    # An explicit change of 户主: the former head's new relation (each household has one head).
+    former_head_relation = forms.ChoiceField(
+        label="原户主改为", required=False, choices=[("", "—")] + [c for c in Relation.choices if c[0] != Relation.HEAD],
+        help_text="仅在把本人设为户主、变更本户户主时填写：原户主与新户主的关系",
+    )
     status = forms.ChoiceField(label="状态", choices=Person.Status.choices)
     status_date = forms.DateField(validators=[plausible_date], label="死亡/迁出日期", required=False, widget=DATE_INPUT)
 

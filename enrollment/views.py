@@ -175,7 +175,8 @@ def household_add_member(request, pk):
         except ServiceError as error:
             forms.apply_service_error(form, error)
         else:
-            messages.success(request, f"已将{person.name}登记为家庭成员")
+            moved = f"（由原{person.moved_from}转入，原户户主不变）" if person.moved_from else ""
+            messages.success(request, f"已将{person.name}登记为家庭成员{moved}")
             return redirect("enrollment:household", pk=household.pk)
     return render(request, "enrollment/form.html", {"form": form, "title": f"添加家庭成员：{household}", "back_url": household})
 

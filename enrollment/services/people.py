@@ -73,8 +73,66 @@ def person_create(
 EDITABLE_PERSON_FIELDS = ("name", "phone", "relation_to_head", "hukou_region", "village", "status", "status_date")
 
 
+def _locked_household(household_id: int) -> Household:
+    """The household row locked: every change of who is 户主 takes this lock first, so two
+    clerks cannot make two heads (or none) at the same time."""
+    return Household.objects.select_for_update().get(pk=household_id)
+
+
+def _heads(household: Household, *, exclude: Person | None = None) -> list[Person]:
+    """Who counts as 户主 of a household: the household's head and any member recorded with the
+    relation 户主 (the two agree unless the data was damaged before this check existed)."""
+    members = household.members.filter(relation_to_head=Relation.HEAD)
+    if household.head_id:
+        members = members | Person.objects.filter(pk=household.head_id)
+    if exclude is not None:
+        members = members.exclude(pk=exclude.pk)
+    return list(members.distinct().order_by("pk"))
+
+
+def _is_head(person: Person, household: Household) -> bool:
+    return household.head_id == person.pk or person.relation_to_head == Relation.HEAD
+
+
+def _check_head_change(user, person: Person, new_relation: str, former_head_relation: str) -> None:
+    """Exactly one 户主 per household (RULES.md: 每户须有且只有一名户主). Making a member the
+    head is refused while another head exists, unless the clerk says what the former head
+    becomes (former_head_relation); the only head cannot be given another relation."""
+    household = _locked_household(person.household_id)
+    was_head = _is_head(person, household)
+    if was_head and new_relation != Relation.HEAD:
+        raise ServiceError(
+            "head_required",
+            f"{person.name}是本户户主，每户须有一名户主，不能直接改为其他关系；"
+            "如需变更户主，请修改新户主的信息：将其设为户主，并选择原户主改为的关系",
+            "relation_to_head",
+        )
+    if new_relation != Relation.HEAD or was_head:
+        return
+    others = _heads(household, exclude=person)
+    if others and not former_head_relation:
+        names = "、".join(o.name for o in others)
+        raise ServiceError(
+            "one_head",
+            f"该户已有户主{names}，每户只能有一名户主；如需变更户主，请在“原户主改为”中选择{names}的新关系",
+            "relation_to_head",
+        )
+    if former_head_relation == Relation.HEAD:
+        raise ServiceError("former_head_relation", "原户主须改为户主以外的关系", "former_head_relation")
+    for former in others:
+        former.relation_to_head = former_head_relation
+        stamp(former, user)
+        former.save(update_fields=["relation_to_head", "updated_at"])
+    household.head = person
+    stamp(household, user)
+    household.save()
+
+
 @transaction.atomic
-def person_update(*, user, person: Person, **changes) -> Person:
+def person_update(*, user, person: Person, former_head_relation: str = "", **changes) -> Person:
+    """Change a person's editable fields. Setting 与户主关系 to 户主 in a household that has a
+    head also needs former_head_relation: the relation the former head takes (an explicit
+    change of head, in one transaction)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     unknown = set(changes) - set(EDITABLE_PERSON_FIELDS)
     if unknown:
@@ -82,6 +140,8 @@ def person_update(*, user, person: Person, **changes) -> Person:
     if "village" in changes:
         check_village(user, changes["village"])
         person.region_path = changes["village"].path
+    if person.household_id and "relation_to_head" in changes:
+        _check_head_change(user, person, changes["relation_to_head"] or "", former_head_relation or "")
     for key, value in changes.items():
         setattr(person, key, value)
     if person.status == Person.Status.NORMAL:
@@ -138,33 +198,63 @@ def household_register(*, user, village: Region, address: str, members: list[Mem
     return household
 
 
-def _join_household(user, person: Person, household: Household, member: MemberInput) -> Person:
+def _join_household(user, person: Person, household: Household, member: MemberInput, *, allow_move: bool = False) -> Person:
+    """An already registered person joins a household. The name typed must be the registered
+    one (a different name is a typo in the number, or a correction to make on the person's
+    page, never a silent rename). With allow_move a member of another household moves here;
+    that household's 户主 cannot leave it (it would be left without one)."""
     if not region_allowed(user, person.village):
         raise ServiceError("region_denied", NOT_REGISTRABLE_HERE, "members")
-    if person.household_id and person.household_id != household.pk:
-        raise ServiceError("other_household", _existing_person_message(user, person) + "，已属于其他家庭户", "members")
+    name = (member.name or "").strip()
+    if name != person.name:
+        raise ServiceError(
+            "name_mismatch",
+            f"身份证号 {person.masked_id_number} 已登记为 {person.name}，与填写的姓名“{name}”不一致；"
+            "请核对身份证号，如需更正姓名请在人员页面修改",
+            "name",
+        )
+    former = None
+    if person.household_id:
+        if not allow_move:
+            raise ServiceError("other_household", _existing_person_message(user, person) + "，已属于其他家庭户", "members")
+        former = _locked_household(person.household_id)
+        if _is_head(person, former):
+            raise ServiceError(
+                "head_cannot_move",
+                f"{person.name}是另一家庭户的户主，不能转入本户；"
+                "请先在原户将另一成员设为户主",
+                "id_number",
+            )
     person.household = household
     person.relation_to_head = member.relation_to_head
     if member.phone:
         person.phone = member.phone
     stamp(person, user)
     person.save()
+    person.moved_from = former
     return person
 
 
 @transaction.atomic
 def household_add_member(*, user, household: Household, member: MemberInput) -> Person:
-    if member.relation_to_head == Relation.HEAD and household.head_id:
-        raise ServiceError("one_head", "该户已有户主", "relation_to_head")
+    """Add a member: a new person, a registered person without a household, or a member of
+    another household of the user's region, who moves here (the returned person's moved_from
+    is then that household). Whoever is already a member, or 户主 elsewhere, is refused."""
+    household = _locked_household(household.pk)
     id_number = validate_id_number(member.id_number).number
     existing = Person.objects.filter(id_number=id_number).select_related("village", "household").first()
+    if existing is not None and existing.household_id == household.pk:
+        raise ServiceError("already_member", f"{existing.name}（{existing.masked_id_number}）已是本户成员", "id_number")
+    if member.relation_to_head == Relation.HEAD and _heads(household):
+        raise ServiceError("one_head", "该户已有户主，每户只能有一名户主", "relation_to_head")
     if existing is None:
         person = person_create(
             user=user, name=member.name, id_number=id_number, village=household.village, phone=member.phone,
             household=household, relation_to_head=member.relation_to_head,
         )
+        person.moved_from = None
     else:
-        person = _join_household(user, existing, household, member)
+        person = _join_household(user, existing, household, member, allow_move=True)
     if member.relation_to_head == Relation.HEAD:
         household.head = person
         stamp(household, user)
