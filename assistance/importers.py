@@ -27,7 +27,8 @@ from core.errors import ServiceError
 from core.history import insert_with_history
 from core.identity_codes import CERTIFYING_DEPARTMENT, LABEL_TO_CODE, IdentityCode
 from core.idnumber import CHECK_CHARS, IdNumberError, check_char, mask_id_number, parse_id_number
-from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
+from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, identifier_text,
+                          text)
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed
 from enrollment.models import Person
@@ -44,6 +45,14 @@ class RowProblem(Exception):
     def __init__(self, header, message):
         super().__init__(message)
         self.header, self.message = header, message
+
+
+def _identifier(header: str, value, *, model, field_name: str) -> str:
+    """A naming cell (a name, a document number) within its model field, or the row's error."""
+    try:
+        return identifier_text(value, max_length=model._meta.get_field(field_name).max_length)
+    except CellError as error:
+        raise RowProblem(header, str(error)) from None
 
 
 def parse_code(value) -> str | None:
@@ -172,7 +181,8 @@ class IdentityListImporter(Importer):
 
     def _parse(self, row: RowIn) -> dict:
         v, h = row.values, self.header_of
-        name = text(v.get("name"))
+        # The name of a person the list may register (register_unknown): the register's limits.
+        name = _identifier(h("name"), v.get("name"), model=Person, field_name="name")
         if not name:
             raise RowProblem(h("name"), "不能为空")
         try:
@@ -200,8 +210,10 @@ class IdentityListImporter(Importer):
             raise RowProblem(h("valid_to"), f"有效期至 {valid_to} 早于认定日期 {valid_from}")
         if exit_date and exit_date < valid_from:
             raise RowProblem(h("exit_date"), f"退出日期 {exit_date} 早于认定日期 {valid_from}")
+        document_number = _identifier(h("document_number"), v.get("document_number"), model=HardshipIdentity,
+                                      field_name="document_number")
         return {"name": name, "id_number": number, "id_error": id_error, "code": code, "valid_from": valid_from, "valid_to": valid_to,
-                "exit_date": exit_date, "document_number": text(v.get("document_number")), "village": text(v.get("village"))}
+                "exit_date": exit_date, "document_number": document_number, "village": text(v.get("village"))}
 
     def _check_row(self, outcome, p, person, records, candidates):
         h = self.header_of

@@ -190,6 +190,22 @@ def identifier_text(value, *, max_length: int | None = None) -> str:
     if cleaned.startswith(FORMULA_START):
         shown = cleaned if len(cleaned) <= _SHOWN else cleaned[:_SHOWN] + "…"
         raise CellError(f"「{shown}」以 = + - @ 开头，会被表格软件当作公式，已拒绝")
+    return _within(cleaned, max_length)
+
+
+def free_text(value, *, max_length: int) -> str:
+    """A cell of free text (an address), as text on one line: line breaks and runs of spaces
+    become one space (Excel's Alt+Enter inside a cell), other control or invisible format
+    characters are refused, and so is text longer than the column that will hold it. What it
+    begins with is not checked: exports escape cells that a spreadsheet would run."""
+    raw = value if isinstance(value, str) else text(value)
+    joined = " ".join(raw.split())
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in joined):
+        raise CellError("含有控制字符或不可见字符，请删除后重新录入")
+    return _within(joined, max_length)
+
+
+def _within(cleaned: str, max_length: int | None) -> str:
     if max_length is not None and len(cleaned) > max_length:
         raise CellError(f"长度 {len(cleaned)} 超过上限 {max_length} 个字符")
     return cleaned

@@ -20,7 +20,9 @@ from core.bulk import reserve_ids
 from core.errors import ServiceError
 from core.history import insert_with_history
 from core.idnumber import IdNumberError, mask_id_number, normalize, parse_id_number
-from core.imports import CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, text
+from core.imports import (CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, free_text, id_text,
+                          identifier_text, text)
+from core.phone import PhoneError, normalize_phone
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed, region_allowed
 from assistance.models import HardshipIdentity
@@ -98,6 +100,28 @@ class RowProblem(Exception):
         super().__init__(message)
         self.header = header
         self.message = message
+
+
+def _max_length(model, field_name: str) -> int:
+    return model._meta.get_field(field_name).max_length
+
+
+def _cell(header: str, read, value, **kwargs) -> str:
+    """A text cell read by one of core.imports' readers, or the row's error in its column."""
+    try:
+        return read(value, **kwargs)
+    except CellError as error:
+        raise RowProblem(header, str(error)) from None
+
+
+def _phone(header: str, value) -> str:
+    """A contact number: not formula-like text (identifier_text), within Person.phone, and a
+    mobile or landline number (core.phone), in its one spelling."""
+    raw = _cell(header, identifier_text, value, max_length=_max_length(Person, "phone"))
+    try:
+        return normalize_phone(raw)
+    except PhoneError as error:
+        raise RowProblem(header, error.message) from None
 
 
 @dataclass(slots=True)
@@ -179,7 +203,7 @@ class EnrollmentListImporter(Importer):
     def _parse(self, row: RowIn) -> dict:
         v = row.values
         h = self.header_of
-        name = text(v.get("name"))
+        name = _cell(h("name"), identifier_text, v.get("name"), max_length=_max_length(Person, "name"))
         if not name:
             raise RowProblem(h("name"), "不能为空")
         try:
@@ -221,10 +245,12 @@ class EnrollmentListImporter(Importer):
         year_raw = text(v.get("benefit_year")).replace("年", "").replace("度", "")
         if year_raw and not (year_raw.isdigit() and len(year_raw) == 4):
             raise RowProblem(h("benefit_year"), f"「{year_raw}」不是有效年度")
+        phone = _phone(h("phone"), v.get("phone"))
+        address = _cell(h("address"), free_text, v.get("address"), max_length=_max_length(Household, "address"))
         return {
             "name": name, "parsed": parsed, "head_id": head_id, "relation": relation, "village": village,
-            "phone": text(v.get("phone")), "category": category, "payment_date": payment_date, "school": school,
-            "benefit_year": int(year_raw) if year_raw else None, "address": text(v.get("address")),
+            "phone": phone, "category": category, "payment_date": payment_date, "school": school,
+            "benefit_year": int(year_raw) if year_raw else None, "address": address,
         }
 
     def _id(self, raw: str):
@@ -631,9 +657,10 @@ class EmployeeCoverageImporter(Importer):
 
     def _parse(self, row):
         v, h = row.values, self.header_of
-        name = text(v.get("name"))
+        name = _cell(h("name"), identifier_text, v.get("name"), max_length=_max_length(EmployeeCoverage, "name"))
         if not name:
             raise RowProblem(h("name"), "不能为空")
+        employer = _cell(h("employer"), identifier_text, v.get("employer"), max_length=_max_length(EmployeeCoverage, "employer"))
         try:
             number = parse_id_number(id_text(v.get("id_number"))).number
         except IdNumberError as error:
@@ -654,7 +681,7 @@ class EmployeeCoverageImporter(Importer):
         region = self.region_by_key.get(region_raw) if region_raw else self.user.region
         if region is None or not region_allowed(self.user, region):
             raise RowProblem(h("region"), f"「{region_raw}」不是您管辖的区划")
-        return {"name": name, "id_number": number, "employer": text(v.get("employer")), "starts_on": starts, "ends_on": ends, "region": region}
+        return {"name": name, "id_number": number, "employer": employer, "starts_on": starts, "ends_on": ends, "region": region}
 
     def write(self, outcomes):
         new = [o.payload for o in outcomes if o.status == NEW]
