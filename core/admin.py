@@ -1,18 +1,25 @@
 import re
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import SimpleTemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.idnumber import normalize as normalize_id_number
 from core.models import ApiToken, ImportChunk, ImportJob, Region, SecurityEvent, User
 from core.restrict import may_change, region_path_of
 from core.security import record_denied
+from core.validation import refuses_bad_query
 
 # A search term that is an ID number or its first digits once normalised.
 ID_SEARCH = re.compile(r"\d{6,17}[\dX]?")
@@ -63,7 +70,27 @@ class RestrictedRawIdWidget(ForeignKeyRawIdWidget):
         return str(obj), url
 
 
-class RegionScopedAdminMixin:
+def invalid_lookup_response(request):
+    """What Django's changelist answers to filters it cannot apply (IncorrectLookupParameters:
+    an unknown field, a value of the wrong type): the same page without them and ?e=1, or,
+    when that already failed, its "database error" page. The export view answers the same."""
+    if ERROR_FLAG in request.GET:
+        return SimpleTemplateResponse("admin/invalid_setup.html", {"title": "数据库错误"})
+    return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+
+
+class RefusesNulAdminMixin:
+    """A NUL character in a list's filter or search (?status=%00, ?q=%00) would reach
+    PostgreSQL, which cannot compare it (psycopg raises ValueError -> 500): the list refuses
+    it with the project's 400 page (core.validation.refuses_bad_query). Every admin of the
+    site has it: the region-scoped ones through RegionScopedAdminMixin, the others below."""
+
+    @method_decorator(refuses_bad_query)
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, extra_context)
+
+
+class RegionScopedAdminMixin(RefusesNulAdminMixin):
     """Admin pages show only the officer's region subtree (core.restrict): lists, change
     pages, history pages, foreign-key choices, raw-id labels, list filters, exports. An
     object of another region by URL is a 403 and a recorded attempt. A row is changed or
@@ -261,7 +288,7 @@ class ImportJobAdmin(RegionScopedAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RefusesNulAdminMixin, admin.ModelAdmin):
     """Tokens for other systems: created here by a superuser (shown once) or with
     `manage.py create_api_token`; revoked, never edited."""
 
@@ -304,4 +331,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token_revoke(token)
 
 
-__all__ = ["RegionScopedAdmin", "RegionScopedAdminMixin", "RegionScopedHistoryAdmin", "SimpleHistoryAdmin"]
+# The admins of installed apps (groups; django-axes' login records, for superusers) list with
+# the same refusal. Their apps come before core in INSTALLED_APPS, so they are registered.
+for _model in (Group, AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        _base = type(admin.site.get_model_admin(_model))
+        admin.site.unregister(_model)
+        admin.site.register(_model, type(_base.__name__, (RefusesNulAdminMixin, _base), {"__module__": __name__}))
+
+
+__all__ = ["RefusesNulAdminMixin", "RegionScopedAdmin", "RegionScopedAdminMixin", "RegionScopedHistoryAdmin", "SimpleHistoryAdmin"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from core.admin import CountyFilter, RegionScopedAdminMixin, RegionScopedHistoryAdmin
+from core.idnumber import mask_id_number
 from core.restrict import may_change
 from core.resources import EngineImportExportMixin, MaskedExportMixin
 from enrollment.models import (
@@ -153,6 +154,16 @@ class EmployeeCoverageAdmin(EngineImportExportAdmin):
     list_display = ("name", "id_number", "employer", "starts_on", "ends_on", "region")
     search_fields = ("=id_number", "name", "employer")
     show_full_result_count = False
+
+    def get_list_display(self, request):
+        # Lists show ID numbers masked unless the user may see them in full (as PersonAdmin).
+        if request.user.has_perm("core.view_full_id_number"):
+            return self.list_display
+        return tuple("masked_id_number" if f == "id_number" else f for f in self.list_display)
+
+    @admin.display(description="身份证号")
+    def masked_id_number(self, obj):
+        return mask_id_number(obj.id_number)
 
 
 @admin.register(ResidentScheme)
