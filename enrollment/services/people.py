@@ -101,12 +101,20 @@ def _check_head_change(user, person: Person, new_relation: str, former_head_rela
     household = _locked_household(person.household_id)
     was_head = _is_head(person, household)
     if was_head and new_relation != Relation.HEAD:
-        raise ServiceError(
-            "head_required",
-            f"{person.name}是本户户主，每户须有一名户主，不能直接改为其他关系；"
-            "如需变更户主，请修改新户主的信息：将其设为户主，并选择原户主改为的关系",
-            "relation_to_head",
-        )
+        others = _heads(household, exclude=person)
+        if not others:
+            raise ServiceError(
+                "head_required",
+                f"{person.name}是本户户主，每户须有一名户主，不能直接改为其他关系；"
+                "如需变更户主，请修改新户主的信息：将其设为户主，并选择原户主改为的关系",
+                "relation_to_head",
+            )
+        # A household damaged before this check had two heads: demoting one repairs it.
+        if household.head_id == person.pk:
+            household.head = others[0]
+            stamp(household, user)
+            household.save()
+        return
     if new_relation != Relation.HEAD or was_head:
         return
     others = _heads(household, exclude=person)

@@ -8,6 +8,7 @@ import pytest
 from enrollment.models import Household, Person, Relation
 from enrollment.services.people import MemberInput, household_register
 from tests import factories
+from tests.spreadsheets import committed, enrollment_list, enrollment_row, previewed, reasons
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,39 @@ def test_changing_the_head_is_explicit_and_demotes_the_former_head(clerk_client,
     assert head.relation_to_head == Relation.PARENT
     assert_one_head(family, Person.objects.get(pk=child.pk))
     assert str(Household.objects.get(pk=family.pk)) == "覃小户"
+
+
+def test_a_household_with_two_heads_from_before_is_repaired_by_demoting_one(clerk_client, family):
+    # Given a household damaged before the check: 覃小 is also recorded as 户主
+    head, child = family.head, family.members.get(relation_to_head=Relation.CHILD)
+    Person.objects.filter(pk=child.pk).update(relation_to_head=Relation.HEAD)
+    # When the clerk demotes the household's recorded head, 覃晨
+    response = edit_person(clerk_client, head, relation_to_head=Relation.PARENT)
+    # Then 覃小 is the one head left
+    assert response.status_code == 302
+    assert_one_head(family, Person.objects.get(pk=child.pk))
+
+
+# The enrollment list (参保名单) writes people in bulk, not through person_update; its own check
+# must keep the same rule.
+
+def test_an_import_cannot_list_a_head_as_a_member_of_another_household(clerk, family, village, current_standards):
+    # Given 王大's household, and a list that names 覃晨 (户主 of his own) as 王大's 子女
+    other = household_register(user=clerk, village=village, address="", members=[
+        MemberInput("王大", factories.id_number(date(1960, 1, 1)), Relation.HEAD)])
+    job = previewed(clerk, enrollment_list(enrollment_row("覃晨", family.head.id_number, village,
+                                                          head=other.head.id_number, relation="子女")))
+    # Then the row is refused and both households keep their head
+    assert "另一家庭户的户主" in reasons(job)[2]
+    assert_one_head(family, family.head)
+    assert_one_head(other, other.head)
+
+
+def test_an_import_that_makes_a_member_a_head_opens_a_household_and_the_old_one_keeps_its_head(
+        clerk, family, village, current_standards):
+    child = family.members.get(relation_to_head=Relation.CHILD)
+    committed(clerk, enrollment_list(enrollment_row(child.name, child.id_number, village)))
+    child.refresh_from_db()
+    assert child.household != family and child.household.head == child
+    assert_one_head(child.household, child)
+    assert_one_head(family, family.head)
