@@ -5,7 +5,7 @@ number is settled once, so the same file again changes nothing."""
 from benefits.models import Facility, Settlement
 from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.batch import BatchContext, write_batch
-from benefits.services.settlements import AMOUNT_MAX, YEAR_FIELDS, VisitInput, apply_split
+from benefits.services.settlements import AMOUNT_MAX, YEAR_FIELDS, VisitInput, apply_split, visit_dates_problem
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, identifier_text,
                           text)
@@ -147,8 +147,9 @@ class SettlementImporter(Importer):
             discharge = date_cell(v.get("discharge_date"))
         except CellError as error:
             raise RowProblem(h("visit_date"), str(error)) from None
-        if discharge and discharge < visit_date:
-            raise RowProblem(h("discharge_date"), "出院日期早于入院日期")
+        problem = visit_dates_problem(visit_date, discharge, today=self.today)
+        if problem:
+            raise RowProblem(h(problem[0]), problem[1])
         if not facility.under_agreement_on(visit_date):
             raise RowProblem(h("visit_date"), f"{facility.name} 在 {visit_date} 不在协议期内")
         costs = {}

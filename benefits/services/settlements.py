@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from assistance.services.applications import approved_on
 from assistance.services.identities import valid_identities
@@ -18,6 +19,7 @@ from benefits.services.policy import settlement_policy
 from core.errors import ServiceError
 from core.money import column_max, fmt_money
 from core.restrict import path_allowed
+from core.validation import date_problem
 from enrollment.models import Enrollment, Person
 
 SPLIT_FIELDS = ("total", "class_b_first_pay", "policy_range", "location_first_pay", "deductible", "basic_fund", "critical_illness",
@@ -112,12 +114,29 @@ def _outpatient_today(person_id: int, day: date) -> Decimal:
             .aggregate(s=Sum("outpatient_fund"))["s"] or Decimal(0))
 
 
+def visit_dates_problem(visit_date: date, discharge_date: date | None, *, today: date) -> tuple[str, str] | None:
+    """(field, Chinese reason) when a visit's dates cannot be settled, else None: a bill is
+    settled after the care, so neither date lies after today, and discharge is not before
+    admission. Every door (the settlement import, settlement_create) asks this."""
+    for field, label, day in (("visit_date", "入院（就诊）日期", visit_date), ("discharge_date", "出院日期", discharge_date)):
+        if day is not None:
+            problem = date_problem(day, label=label, not_after_today=True, today=today)
+            if problem:
+                return field, problem
+    if discharge_date is not None and discharge_date < visit_date:
+        return "discharge_date", "出院日期早于入院日期"
+    return None
+
+
 @transaction.atomic
 def settlement_create(*, user, data: VisitInput, source_import=None) -> Settlement:
     """Settle one visit. The person's PersonYear row is locked first: two settlements of the
     same person are computed one after the other, each on the other's totals."""
     if not path_allowed(user, data.person.region_path):
         raise ServiceError("region_denied", f"{data.person.name} 不在您的管辖区划内", "person")
+    problem = visit_dates_problem(data.visit_date, data.discharge_date, today=timezone.localdate())
+    if problem:
+        raise ServiceError("visit_dates", problem[1], problem[0])
     if not data.facility.under_agreement_on(data.visit_date):
         raise ServiceError("no_agreement", f"{data.facility.name} 在 {data.visit_date} 不在协议期内", "visit_date")
     if Settlement.objects.filter(facility=data.facility, bill_number=data.bill_number, reverses__isnull=True).exists():

@@ -10,6 +10,7 @@ import json
 import sys
 from datetime import date
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
@@ -312,7 +313,40 @@ def test_the_migration_gives_existing_reversals_their_bills_number(officer, pers
     reversal = settlement_reverse(user=officer, settlement=first, reason="旧数据")
     Settlement.objects.filter(pk=reversal.pk).update(bill_number="B7-R")  # as reversals were numbered before
     migration = importlib.import_module("benefits.migrations.0005_reversal_keeps_bill_number")
-    with connection.schema_editor() as editor:
-        migration.reversals_keep_the_bill_number(django_apps, editor)
+    # What the migration's RunPython is given of the schema editor (SQLite opens no editor
+    # inside the test's transaction, so the same two attributes stand in for it).
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    migration.reversals_keep_the_bill_number(django_apps, editor)
     reversal.refresh_from_db()
     assert reversal.bill_number == "B7"
+
+
+# ------------------------------------------------------------------------------ visit dates
+
+
+def test_a_visit_after_today_is_refused_by_the_import_and_the_service(officer, person, hospital):
+    # Given an export with an admission after today, a discharge after today, and a past visit
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    later = (today + timedelta(days=19)).isoformat()
+    future_admission = bill(person, "F1")
+    future_admission[5:7] = [later, later]
+    future_discharge = bill(person, "F2")
+    future_discharge[6] = later
+    job = imports.import_job_preview(imports.import_job_create(
+        user=officer, kind="settlements",
+        uploaded=SimpleUploadedFile("f.xlsx", write_xlsx(HEADERS, [future_admission, future_discharge, bill(person, "P1")]))).pk)
+    # Then the preview refuses both future rows by their column, and only the past visit is settleable
+    errors = errors_by_row(job)
+    assert errors[(2, "入院（就诊）日期")] == f"入院（就诊）日期不能晚于今天（{later} 晚于 {today.isoformat()}）"
+    assert errors[(3, "出院日期")] == f"出院日期不能晚于今天（{later} 晚于 {today.isoformat()}）"
+    assert {r for r, _ in errors} == {2, 3}
+    # ... and the one-by-one service refuses it too, writing nothing
+    with pytest.raises(ServiceError) as error:
+        settlement_create(user=officer, data=VisitInput(person=person, facility=hospital, bill_number="F3", kind="inpatient",
+                                                        visit_date=today + timedelta(days=1), costs={"class_a": D("100")}))
+    assert error.value.field == "visit_date"
+    assert not Settlement.objects.exists()
