@@ -15,7 +15,7 @@ from assistance.services import applications as application_services
 from assistance.services import identities as identity_services
 from assistance.services import subsidies as subsidy_services
 from core.errors import ServiceError
-from core.models import SecurityEvent
+from core.models import Region, RegionLevel, SecurityEvent
 from core.paging import keyset_page
 from core.security import record_event
 from core.validation import choice_param, keyset_params, pk_param, refuses_bad_query, search_form, text_param
@@ -25,7 +25,6 @@ from core.xlsx import write_xlsx
 from enrollment.models import Person
 
 EXPORT_ROW_LIMIT = 200_000
-COUNTY_CODE_MAX_LENGTH = 12  # a division code (区划代码) is 6 or 12 digits
 
 
 def _search(request):
@@ -141,13 +140,15 @@ def subsidy_run_export(request, pk):
     lines = run.lines.select_related("person", "person__village", "county").order_by("county__code", "person__region_path", "person_id")
     title = run.region.name
     payer = choice_param(request, "payer", Payer.choices, label="资金来源")
-    county = text_param(request, "county", max_length=COUNTY_CODE_MAX_LENGTH, label="县（市、区）代码")
+    # The counties of the run's region: any other value is refused, not exported as an empty list.
+    counties = dict(Region.objects.filter(level=RegionLevel.COUNTY, path__startswith=run.region.path).values_list("code", "name"))
+    county = choice_param(request, "county", counties, label="县（市、区）代码")
     if payer:
         lines = lines.filter(payer=payer)
         title = dict(Payer.choices)[payer]
     elif county:
         lines = lines.filter(county__code=county)
-        title = lines.first().county.name if lines.exists() else county
+        title = counties[county]
     full = request.user.has_perm("core.view_full_id_number")
     rows = [[l.person.name, l.person.id_number if full else l.person.masked_id_number, l.county.name if l.county else "",
              l.person.village.name, l.get_code_display(), l.get_payer_display(), l.standard, l.subsidy, l.source] for l in lines.iterator(chunk_size=2000)]

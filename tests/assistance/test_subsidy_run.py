@@ -99,3 +99,21 @@ def test_export_per_county(officer, client, people):
     assert "?county=421221" in page
     rows = list(load_workbook(io.BytesIO(client.get(f"/assistance/subsidy-runs/{run.pk}/export.xlsx?county=421221").content)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["嘉鱼戊", "合计"]
+
+
+def test_export_for_a_county_outside_the_run_is_refused_not_an_empty_file(officer, client, people):
+    # Given the city's run
+    run = subsidy_run_create(user=officer, region=officer.region, benefit_year=2023, assessed_on=ASSESSED)
+    client.force_login(officer)
+    # When the export is asked for a county code that is not one of the run's counties
+    for bad in ("abc", "4", "420300"):
+        response = client.get(f"/assistance/subsidy-runs/{run.pk}/export.xlsx", {"county": bad})
+        # Then it is a 400 naming the value, not an empty list named after it
+        assert response.status_code == 400
+        assert f"县（市、区）代码「{bad}」不是可选的值" in response.content.decode()
+    # ... while a county of the run downloads under its name
+    response = client.get(f"/assistance/subsidy-runs/{run.pk}/export.xlsx", {"county": "421221"})
+    from urllib.parse import quote
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(quote("2023年度资助参保名单-嘉鱼县.xlsx"))
