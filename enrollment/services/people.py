@@ -95,7 +95,7 @@ def _is_head(person: Person, household: Household) -> bool:
 
 
 def _check_head_change(user, person: Person, new_relation: str, former_head_relation: str) -> None:
-    """Exactly one 户主 per household (RULES.md: 每户须有且只有一名户主). Making a member the
+    """Exactly one 户主 per household (as household_register requires). Making a member the
     head is refused while another head exists, unless the clerk says what the former head
     becomes (former_head_relation); the only head cannot be given another relation."""
     household = _locked_household(person.household_id)
