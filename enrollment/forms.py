@@ -10,12 +10,33 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
+from core.phone import PhoneError, normalize_phone
 from core.validation import TEXT_PARAM_MAX_LENGTH, plausible_date
 from core.models import Region, RegionLevel
-from enrollment.models import Category, Channel, Person, PriorCoverageKind, Relation, School
+from enrollment.models import Category, Channel, Household, Person, PriorCoverageKind, Relation, School
 from enrollment.selectors import village_choices
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Continuous years of employee insurance a transfer may claim (X000 art. 12 needs 2): no working
+# life holds more, and the column (a smallint) would refuse a larger number with a database error.
+PRIOR_COVERAGE_YEARS_MAX = 80
+
+
+def _max_length(model, field_name: str) -> int:
+    return model._meta.get_field(field_name).max_length
+
+
+class PhoneField(forms.CharField):
+    """联系电话 (optional): a mobile or landline number (core.phone), as the lists import it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label="联系电话", max_length=_max_length(Person, "phone"), required=False, **kwargs)
+
+    def clean(self, value):
+        try:
+            return normalize_phone(super().clean(value))
+        except PhoneError as error:
+            raise forms.ValidationError(error.message) from None
 
 
 class FastSelect(forms.Select):
@@ -80,8 +101,8 @@ class PersonSearchForm(CrispyForm):
 
 
 class HouseholdForm(CrispyForm):
-    number = forms.CharField(label="户号", required=False, max_length=30)
-    address = forms.CharField(label="住址", required=False, max_length=200)
+    number = forms.CharField(label="户号", required=False, max_length=_max_length(Household, "number"))
+    address = forms.CharField(label="住址", required=False, max_length=_max_length(Household, "address"))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,11 +111,11 @@ class HouseholdForm(CrispyForm):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
+    name = forms.CharField(label="姓名", max_length=_max_length(Person, "name"))
     id_number = forms.CharField(label="身份证号", max_length=ID_INPUT_MAX_LENGTH)
     # A blank first choice: empty member rows of the household form stay empty.
     relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    phone = PhoneField()
 
     def clean_id_number(self):
         try:
@@ -107,8 +128,8 @@ MemberFormSet = formset_factory(MemberForm, extra=4, min_num=1, validate_min=Tru
 
 
 class PersonEditForm(CrispyForm):
-    name = forms.CharField(label="姓名", max_length=50)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    name = forms.CharField(label="姓名", max_length=_max_length(Person, "name"))
+    phone = PhoneField()
     relation_to_head = forms.ChoiceField(label="与户主关系", choices=[("", "—")] + Relation.choices, required=False)
     # An explicit change of 户主: the former head's new relation (each household has one head).
     former_head_relation = forms.ChoiceField(
@@ -133,7 +154,8 @@ class EnrollmentTermsForm(CrispyForm):
                                       help_text="可选；填写后核定结果须为该年度")
     prior_coverage_kind = forms.ChoiceField(label="接续事由", choices=[("", "无")] + PriorCoverageKind.choices, required=False)
     prior_coverage_ended_on = forms.DateField(validators=[plausible_date], label="原保障终止/转出日期", required=False, widget=DATE_INPUT)
-    prior_coverage_years = forms.IntegerField(label="职工医保连续参保年数", required=False, min_value=0)
+    prior_coverage_years = forms.IntegerField(label="职工医保连续参保年数", required=False, min_value=0,
+                                              max_value=PRIOR_COVERAGE_YEARS_MAX)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

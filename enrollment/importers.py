@@ -203,13 +203,14 @@ class EnrollmentListImporter(Importer):
     def _parse(self, row: RowIn) -> dict:
         v = row.values
         h = self.header_of
-        name = _cell(h("name"), identifier_text, v.get("name"), max_length=_max_length(Person, "name"))
-        if not name:
+        if not text(v.get("name")):
             raise RowProblem(h("name"), "不能为空")
         try:
             parsed = self._id(id_text(v.get("id_number")))
         except (IdNumberError, CellError) as error:
             raise RowProblem(h("id_number"), error.message if isinstance(error, IdNumberError) else str(error)) from None
+        # The name's text after the number that names the row: a row wrong in both says the number.
+        name = _cell(h("name"), identifier_text, v.get("name"), max_length=_max_length(Person, "name"))
         try:
             head_id = id_text(v.get("head_id_number")) or parsed.number
         except CellError as error:
