@@ -4,6 +4,7 @@ trial interface), and calendar-month arithmetic."""
 
 import calendar
 import re
+import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -28,7 +29,7 @@ class AmountError(ValueError):
 
 # Digits, an optional fraction and exponent, as files and JSON write numbers; no "_" (which
 # Decimal would take), no NaN or Infinity.
-_AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _SHOWN = 24  # characters of a refused value quoted back to the user
 
 
@@ -47,7 +48,9 @@ def parse_amount(value, *, maximum: Decimal) -> Decimal:
         return ZERO
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise AmountError("不是有效金额")
-    raw = repr(value) if isinstance(value, float) else str(value).strip()
+    # NFKC: fullwidth digits typed with a Chinese input method read as ASCII; other scripts'
+    # digits (which Decimal would accept) are refused by the ASCII pattern below.
+    raw = repr(value) if isinstance(value, float) else unicodedata.normalize("NFKC", str(value)).strip()
     shown = raw if len(raw) <= _SHOWN else raw[:_SHOWN] + "…"
     if not isinstance(value, (int, Decimal)) and not _AMOUNT.fullmatch(raw):
         raise AmountError(f"「{shown}」不是有效金额")

@@ -13,6 +13,7 @@ from benefits.services.settlements import AMOUNT_MAX, explanation_json
 from core.identity_codes import CODES
 from core.models import Region
 from core.money import AmountError, fmt_money, parse_amount
+from core.validation import date_problem
 
 YTD_KEYS = ("basic_fund", "outpatient_fund", "outpatient_fund_today", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid")
 PERSON_FLAGS = ("two_diseases_registered", "assistance_approved", "tilted_approved")
@@ -104,9 +105,13 @@ def _date(value) -> date:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise _error("date", f"date 应为 YYYY-MM-DD 形式的字符串：{value!r}"[:120])
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise _error("date", f"date 不是有效日期（应为 YYYY-MM-DD）：{value}") from None
+    problem = date_problem(day, label="date ")  # the range every date of the system keeps (1900-2099)
+    if problem:
+        raise _error("date", problem)
+    return day
 
 
 def _level(value) -> int:

@@ -235,6 +235,9 @@ DEEP = '{"region": "xianning", "costs": ' + "[" * 100_000 + "]" * 100_000 + "}"
     ({**TRIAL, "date": 20230315}, "date"),
     ({**TRIAL, "date": "20230315"}, "date"),
     ({**TRIAL, "date": ["2023-03-15"]}, "date"),
+    ({**TRIAL, "date": "9999-12-31"}, "date"),
+    ({**TRIAL, "date": "0001-01-01"}, "date"),
+    ({**TRIAL, "costs": {"class_a": "\u0661\u0662"}}, "costs.class_a"),  # Arabic-Indic digits
     ({**TRIAL, "visit": ["inpatient"]}, "visit"),
     ({**TRIAL, "location": {"local": 1}}, "location"),
     ({**TRIAL, "facility_levl": 2}, "input"),
@@ -253,6 +256,15 @@ def test_the_trial_interface_still_reads_numbers_and_strings_as_amounts(client, 
            '"costs": {"class_a": 8000.00, "class_b_drug": "2000", "out_of_catalogue": 5e2}, "person": {"identities": [], "tilted_approved": false}}'
     response = client.post("/api/trial-settlement/", body, content_type="application/json")
     assert response.status_code == 200 and response.json()["personal"] == "4060.00"
+
+
+def test_fullwidth_digits_read_as_the_amount_they_show(client, clerk, presets):
+    # Given an amount typed with a Chinese input method's fullwidth digits
+    client.force_login(clerk)
+    body = {**TRIAL, "costs": {"class_a": "８０００．００"}}
+    # Then it is read as 8000.00, as ASCII digits would be
+    response = client.post("/api/trial-settlement/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 200 and response.json()["total"] == "8000.00"
 
 
 @pytest.mark.parametrize("payload, field", [
