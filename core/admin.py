@@ -2,13 +2,13 @@ import re
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -79,18 +79,27 @@ def invalid_lookup_response(request):
     return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
 
 
-class RefusesNulAdminMixin:
-    """A NUL character in a list's filter or search (?status=%00, ?q=%00) would reach
-    PostgreSQL, which cannot compare it (psycopg raises ValueError -> 500): the list refuses
-    it with the project's 400 page (core.validation.refuses_bad_query). Every admin of the
-    site has it: the region-scoped ones through RegionScopedAdminMixin, the others below."""
+class BadQueryAdminMixin:
+    """A list's filters and search come from the URL; bad ones are refused or dropped, never a
+    500. A NUL character (?status=%00, ?q=%00) would reach PostgreSQL, which cannot compare it
+    (psycopg raises ValueError): a 400 page (core.validation.refuses_bad_query). A lookup
+    Django builds but the database refuses when the list is counted (?name__regex=(,
+    ?birth_date__year=99999999) is dropped as Django drops those it cannot build (?e=1).
+    Every admin of the site has it: the region-scoped ones through RegionScopedAdminMixin,
+    the others below."""
 
     @method_decorator(refuses_bad_query)
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, extra_context)
+        if request.method != "GET" or not request.GET:
+            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic():  # a savepoint: the refused query leaves no broken transaction
+                return super().changelist_view(request, extra_context)
+        except (DataError, ValueError, OverflowError):
+            return invalid_lookup_response(request)
 
 
-class RegionScopedAdminMixin(RefusesNulAdminMixin):
+class RegionScopedAdminMixin(BadQueryAdminMixin):
     """Admin pages show only the officer's region subtree (core.restrict): lists, change
     pages, history pages, foreign-key choices, raw-id labels, list filters, exports. An
     object of another region by URL is a 403 and a recorded attempt. A row is changed or
@@ -288,7 +297,7 @@ class ImportJobAdmin(RegionScopedAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(RefusesNulAdminMixin, admin.ModelAdmin):
+class ApiTokenAdmin(BadQueryAdminMixin, admin.ModelAdmin):
     """Tokens for other systems: created here by a superuser (shown once) or with
     `manage.py create_api_token`; revoked, never edited."""
 
@@ -337,7 +346,7 @@ for _model in (Group, AccessAttempt, AccessLog, AccessFailureLog):
     if admin.site.is_registered(_model):
         _base = type(admin.site.get_model_admin(_model))
         admin.site.unregister(_model)
-        admin.site.register(_model, type(_base.__name__, (RefusesNulAdminMixin, _base), {"__module__": __name__}))
+        admin.site.register(_model, type(_base.__name__, (BadQueryAdminMixin, _base), {"__module__": __name__}))
 
 
-__all__ = ["RefusesNulAdminMixin", "RegionScopedAdmin", "RegionScopedAdminMixin", "RegionScopedHistoryAdmin", "SimpleHistoryAdmin"]
+__all__ = ["BadQueryAdminMixin", "RegionScopedAdmin", "RegionScopedAdminMixin", "RegionScopedHistoryAdmin", "SimpleHistoryAdmin"]
