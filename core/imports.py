@@ -184,7 +184,7 @@ def identifier_text(value, *, max_length: int | None = None) -> str:
     page that shows it), control or invisible format characters (a zero-width space makes a
     second "same" number), and text longer than the column that will hold it."""
     raw = value if isinstance(value, str) else text(value)
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in raw):
+    if _has_control(raw):
         raise CellError("含有控制字符或不可见字符，请删除后重新录入")
     cleaned = text(raw)
     if cleaned.startswith(FORMULA_START):
@@ -200,9 +200,15 @@ def free_text(value, *, max_length: int) -> str:
     begins with is not checked: exports escape cells that a spreadsheet would run."""
     raw = value if isinstance(value, str) else text(value)
     joined = " ".join(raw.split())
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in joined):
+    if _has_control(joined):
         raise CellError("含有控制字符或不可见字符，请删除后重新录入")
     return _within(joined, max_length)
+
+
+def _has_control(value: str) -> bool:
+    # isprintable() (C speed) is False for every control and format character, and for a few
+    # harmless ones (spaces other than " "), which the exact test then lets through.
+    return not value.isprintable() and any(unicodedata.category(c) in ("Cc", "Cf") for c in value)
 
 
 def _within(cleaned: str, max_length: int | None) -> str:
