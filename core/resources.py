@@ -22,8 +22,8 @@ from core.admin import invalid_lookup_response
 from core.errors import ServiceError
 from core.models import SecurityEvent
 from core.security import record_event
-from core.validation import refuses_bad_query
 from core.services.imports import import_job_create, importer_class
+from core.validation import refuses_bad_query
 from core.xlsx import Sheet, UnsafeFileError, check_xlsx, read_first_sheet, size_text, write_xlsx
 
 IMPORT_TYPES = {engine.NEW: RowResult.IMPORT_TYPE_NEW, engine.CHANGED: RowResult.IMPORT_TYPE_UPDATE, engine.UNCHANGED: RowResult.IMPORT_TYPE_SKIP}
