@@ -170,3 +170,16 @@ def test_employee_list_masks_id_numbers_without_the_right_to_see_them(client, of
     # Then the viewer sees the number masked, the officer in full
     assert masked in viewer_page and number not in viewer_page
     assert number in officer_page
+
+
+def test_autocomplete_with_a_nul_finds_nothing(client, officer, rows):
+    # Given an officer and a person of their region
+    client.force_login(officer)
+    # When the raw-id/autocomplete lookup for people and households is asked with a NUL term
+    for model_name, field_name in (("enrollment", "person"), ("household", "head")):
+        response = client.get("/admin/autocomplete/", {"app_label": "enrollment", "model_name": model_name,
+                                                        "field_name": field_name, "term": NUL})
+        # Then it answers with no results (no row can hold a NUL), not a server error
+        assert (response.status_code, response.json()["results"]) == (200, [])
+    assert client.get("/admin/autocomplete/", {"app_label": "enrollment", "model_name": "enrollment",
+                                               "field_name": "person", "term": "咸安"}).json()["results"] != []
