@@ -98,6 +98,13 @@ class BadQueryAdminMixin:
         except (DataError, ValueError, OverflowError):
             return invalid_lookup_response(request)
 
+    def get_search_results(self, request, queryset, search_term):
+        if "\x00" in search_term:
+            # No row holds a NUL (PostgreSQL text cannot), and psycopg refuses to send one: the
+            # autocomplete boxes (/admin/autocomplete/?term=%00) find nothing.
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
 
 class RegionScopedAdminMixin(BadQueryAdminMixin):
     """Admin pages show only the officer's region subtree (core.restrict): lists, change
@@ -117,10 +124,6 @@ class RegionScopedAdminMixin(BadQueryAdminMixin):
     def get_search_results(self, request, queryset, search_term):
         # An ID number typed with a Chinese input method (fullwidth digits, spaces, x) finds the
         # person as the staff pages' searches do (core.idnumber.normalize).
-        if "\x00" in search_term:
-            # No row holds a NUL (PostgreSQL text cannot), and psycopg refuses to send one: the
-            # autocomplete boxes (/admin/autocomplete/?term=%00) find nothing.
-            return queryset.none(), False
         number = normalize_id_number(search_term)
         if ID_SEARCH.fullmatch(number):
             search_term = number

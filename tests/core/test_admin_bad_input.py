@@ -183,3 +183,12 @@ def test_autocomplete_with_a_nul_finds_nothing(client, officer, rows):
         assert (response.status_code, response.json()["results"]) == (200, [])
     assert client.get("/admin/autocomplete/", {"app_label": "enrollment", "model_name": "enrollment",
                                                "field_name": "person", "term": "咸安"}).json()["results"] != []
+
+
+def test_group_autocomplete_with_a_nul_finds_nothing(client, superuser):
+    # Given a superuser, when the groups box of the user form is asked with a NUL term
+    client.force_login(superuser)
+    response = client.get("/admin/autocomplete/", {"app_label": "core", "model_name": "user", "field_name": "groups",
+                                                    "term": NUL})
+    # Then it answers with no groups, not a server error
+    assert (response.status_code, response.json()["results"]) == (200, [])
