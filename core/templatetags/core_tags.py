@@ -28,3 +28,34 @@ def identity_label(code):
         return IdentityCode(code).label
     except ValueError:
         return code
+
+
+@register.filter
+def yuan(value):
+    """An amount with thousands separators and two decimals: 200,000.00."""
+    from core.display import yuan as shown
+
+    return shown(value)
+
+
+@register.filter
+def percent(rate):
+    """A rate stored as a fraction as a percentage: 0.70 → 70%."""
+    from core.display import percent as shown
+
+    return shown(rate)
+
+
+@register.filter
+def source(text):
+    """A policy source as document and article, the full title on hover (咸宁办法 第二十条)."""
+    from core.display import source_html
+
+    return source_html(text)
+
+
+@register.filter
+def source_plain(text):
+    from core.display import source_text
+
+    return source_text(text)
