@@ -431,12 +431,16 @@ class Enrollment(models.Model):
     sources = models.JSONField("政策依据", default=list, blank=True)
     status_reason = models.CharField("状态变更原因", max_length=200, blank=True)
     source_import = models.ForeignKey(ImportJob, verbose_name="来源导入", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The counter payment that paid it (enrollment.services.payments); none for enrollments
+    # paid before payments were recorded, or paid through an import.
+    payment = models.ForeignKey("Payment", verbose_name="缴费记录", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="enrollments", db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["person", "scheme", "school", "village", "source_import",
-                                                                            "created_by", "subsidy_identity_record"])
+                                                                            "created_by", "subsidy_identity_record", "payment"])
     objects = RegionScopedQuerySet.as_manager()
 
     class Meta:
@@ -458,6 +462,8 @@ class Enrollment(models.Model):
             # Deleting or merging an identity record checks the enrollments it subsidised.
             models.Index(fields=["subsidy_identity_record"], name="enrollment_subsidy_record",
                          condition=Q(subsidy_identity_record__isnull=False)),
+            # A receipt lists the enrollments of its payment; most rows have none (imports).
+            models.Index(fields=["payment"], name="enrollment_payment", condition=Q(payment__isnull=False)),
         ]
 
     def __str__(self):
@@ -470,3 +476,63 @@ class Enrollment(models.Model):
     @property
     def is_paid(self):
         return self.status in self.PAID_STATUSES
+
+
+class PaymentMethod(models.TextChoices):
+    """How the money was received at the counter: cash and card at the service hall, the
+    QR-code payments, the tax bureau's app (since 2019 the tax bureau collects resident
+    contributions; in 湖北 through 楚税通), and a bank collecting on the bureau's behalf."""
+
+    CASH = "cash", "现金"
+    BANK_CARD = "bank_card", "银行卡（POS刷卡）"
+    WECHAT = "wechat", "微信支付"
+    ALIPAY = "alipay", "支付宝"
+    TAX_APP = "tax_app", "税务APP（楚税通）"
+    BANK_AGENT = "bank_agent", "银行代收"
+
+
+class Payment(models.Model):
+    """A contribution received at the counter (缴费记录): one receipt (票据号) for one person's
+    or a whole household's enrollments, the amount received equal to what they owed. Written
+    only by enrollment.services.payments.payment_record."""
+
+    receipt_number = models.CharField("票据号", max_length=30)
+    # Receipt series are issued per county (the county bureau's or tax office's 票据): the
+    # number is unique within the county, and two counties may print the same number.
+    county = models.ForeignKey(Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+", db_index=False)
+    amount = models.DecimalField("实收金额", **MONEY)
+    method = models.CharField("缴费方式", max_length=20, choices=PaymentMethod.choices)
+    paid_on = models.DateField("缴费日期")
+    payer_name = models.CharField("缴款人", max_length=50)
+    household = models.ForeignKey(Household, verbose_name="家庭户", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="payments", db_index=False)
+    village = models.ForeignKey(Region, verbose_name="村/社区", on_delete=models.PROTECT, related_name="+", db_index=False)
+    region_path = models.CharField(max_length=200, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    history = HistoricalRecords(no_db_index=["county", "household", "village", "recorded_by"])
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "缴费记录"
+        verbose_name_plural = "缴费记录"
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "receipt_number"], name="one_receipt_number_per_county"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_non_negative"),
+            models.CheckConstraint(condition=~Q(receipt_number=""), name="payment_receipt_number_required"),
+        ]
+        indexes = [
+            path_index("payment_region_path", "region_path"),
+            # The daily summary (日结单): one clerk's payments of one day.
+            models.Index(fields=["recorded_by", "recorded_at"], name="payment_clerk_day"),
+        ]
+
+    def __str__(self):
+        return f"票据号 {self.receipt_number}"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.village.path
+        super().save(*args, **kwargs)
