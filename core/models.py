@@ -106,7 +106,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
-        permissions = [("view_full_id_number", "查看完整身份证号")]
+        # manage_users: the staff pages' 用户管理 (core.services.users), bounded to the officer's
+        # subtree and the roles they may grant. Not change_user: that opens the admin's user
+        # form, whose 超级用户状态 and 权限 boxes have no such bounds.
+        permissions = [("view_full_id_number", "查看完整身份证号"), ("manage_users", "管理本辖区用户账号")]
 
     def __str__(self):
         return self.full_name or self.username
