@@ -50,7 +50,7 @@ ROLE_PERMISSIONS = {
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
-        "core.view_user", "core.view_securityevent", "core.view_importjob",
+        "core.view_user", "core.manage_users", "core.view_securityevent", "core.view_importjob",
         "enrollment.import_enrollment", "enrollment.import_person", "enrollment.export_person", "enrollment.export_enrollment",
         "enrollment.add_school", "enrollment.change_school",
         "enrollment.view_employeecoverage", "enrollment.add_employeecoverage", "enrollment.change_employeecoverage",
