@@ -1,11 +1,11 @@
 from django.urls import path
 
-from benefits import views
+from benefits import views, views_trial
 
 app_name = "benefits"
 
 urlpatterns = [
-    path("trial/", views.trial_page, name="trial"),
+    path("trial/", views_trial.trial_page, name="trial"),
     path("parameters/", views.parameters, name="parameters"),
     path("settlements/", views.facility_settlements, name="facility_settlements"),
     path("people/<int:pk>/settlements/", views.person_settlements, name="person_settlements"),

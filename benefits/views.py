@@ -1,106 +1,163 @@
-"""Trial calculation doors: the staff page and the JSON endpoint, both over benefits.services.trial."""
+"""Pages of benefits: parameters, settlements per facility and person, a settlement and its
+reversal, the one-time assistance. The trial calculation's doors are in benefits/views_trial.py."""
 
-from django.contrib.auth.decorators import login_not_required, permission_required
-from django.http import JsonResponse
+from django.contrib.auth.decorators import permission_required
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from benefits.forms import TrialForm
 from benefits import selectors
 from benefits.models import Facility, PolicyParameter, Settlement
 from benefits.services import settlements as settlement_services
 from core.errors import ServiceError
-from core.services.tokens import request_user
 from core.validation import BadQuery, month_param, pk_param, refuses_bad_query, year_param
 from core.views_base import get_restricted_object_or_404
 from enrollment.models import Person
-from benefits.rules.settlement import SettlementError
-from benefits.services.trial import load, trial
-
-
-@login_not_required  # answers 401 in JSON rather than redirecting to the login page
-@csrf_exempt  # a computation: it writes nothing
-@require_POST
-def trial_api(request):
-    if request_user(request) is None:  # a session, or another system's bearer token
-        return JsonResponse({"error": "需要登录或有效的接口令牌", "field": "auth"}, status=401)
-    try:
-        return JsonResponse(trial(load(request.body)), json_dumps_params={"ensure_ascii": False})
-    except SettlementError as error:
-        return JsonResponse({"error": error.message, "field": error.field}, status=400, json_dumps_params={"ensure_ascii": False})
-
-
-def trial_page(request):
-    form = TrialForm(request.POST or None)
-    result = error = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = trial(form.as_request())
-        except SettlementError as exc:
-            error = exc.message
-    return render(request, "benefits/trial.html", {"form": form, "result": result, "error": error})
 
 
 @permission_required("benefits.view_policyparameter", raise_exception=True)
 def parameters(request):
-    """The parameters of the user's regions, unconfirmed ones marked (RULES.md: values the
-    sources leave open are shown as unconfirmed until an officer confirms them)."""
+    """The parameters of the user's regions by region and tier, each by its Chinese name with
+    its value as users read it, unconfirmed ones marked (RULES.md: values the sources leave
+    open are shown as unconfirmed until an officer confirms them)."""
     rows = PolicyParameter.objects.restrict(request.user).select_related("region").order_by("region__path", "scheme", "name", "valid_from")
-    return render(request, "benefits/parameters.html", {"rows": rows})
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.region, {}).setdefault(row.get_scheme_display(), []).append(row)
+    return render(request, "benefits/parameters.html", {"groups": [(region, list(tiers.items())) for region, tiers in groups.items()]})
+
+
+def _facility_filter(request):
+    """The user's facilities and the chosen one (None: 全部机构); a facility outside the
+    user's region is refused rather than silently replaced."""
+    facilities = Facility.objects.restrict(request.user).order_by("code")
+    facility_pk = pk_param(request, "facility", label="定点机构")
+    facility = facilities.filter(pk=facility_pk).first() if facility_pk else None
+    if facility_pk and facility is None:
+        raise BadQuery("facility", "所选定点机构不存在或不在您的管辖区划内")
+    return facilities, facility
+
+
+def _list_month(request, facility):
+    """The month asked for, or the latest month with data for the facility (or all): the list
+    opens on data rather than on an empty current month."""
+    today = timezone.localdate()
+    year, month = year_param(request), month_param(request)
+    if month is None:
+        latest = selectors.latest_month(request.user, facility, year)
+        if latest is not None:
+            return latest
+        return year or today.year, today.month
+    if year is None:
+        latest = selectors.latest_month(request.user, facility)
+        year = latest[0] if latest else today.year
+    return year, month
 
 
 @permission_required("benefits.view_settlement", raise_exception=True)
 @refuses_bad_query
 def facility_settlements(request):
-    """Settlements per facility and month."""
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    facilities = Facility.objects.restrict(request.user).order_by("code")
-    facility_pk = pk_param(request, "facility", label="定点机构")
-    facility = facilities.filter(pk=facility_pk).first() if facility_pk else facilities.first()
-    if facility_pk and facility is None:
-        raise BadQuery("facility", "所选定点机构不存在或不在您的管辖区划内")
-    year, month = year_param(request, default=today.year), month_param(request, default=today.month)
-    rows, totals = selectors.facility_month(request.user, facility, year, month) if facility else ([], {})
+    """Settlements per facility (or all facilities) and month, with the month's totals."""
+    facilities, facility = _facility_filter(request)
+    year, month = _list_month(request, facility)
+    rows, totals = selectors.facility_month(request.user, facility, year, month)
+    shown = list(rows[:LIST_ROW_LIMIT])
+    query = urlencode({"facility": facility.pk if facility else "", "year": year, "month": month})
     return render(request, "benefits/facility_settlements.html", {
-        "facilities": facilities, "facility": facility, "year": year, "month": month, "rows": rows[:500] if facility else [],
-        "totals": totals, "months": range(1, 13)})
+        "facilities": facilities, "facility": facility, "year": year, "month": month, "rows": shown,
+        "more": totals["n"] > len(shown), "row_limit": LIST_ROW_LIMIT, "totals": totals, "months": range(1, 13),
+        "export_query": query})
+
+
+@permission_required("benefits.view_settlement", raise_exception=True)
+@refuses_bad_query
+def facility_settlements_export(request):
+    """The facility month list as .xlsx, with the same filters and its totals row."""
+    _facilities, facility = _facility_filter(request)
+    year, month = _list_month(request, facility)
+    rows, totals = selectors.facility_month(request.user, facility, year, month)
+    full = request.user.has_perm("core.view_full_id_number")
+    headers = ["就诊（入院）日期", "出院日期", "结算单号", "定点机构", "参保人", "身份证号", "就医类型", "就医地", "费用合计",
+               "基本医保统筹", "大病保险", "医疗救助", "倾斜/托底救助", "个人负担", "状态"]
+    lines = (
+        [s.visit_date, s.discharge_date, s.bill_number, s.facility.name, s.person.name,
+         s.person.id_number if full else s.person.masked_id_number, s.get_kind_display(), s.get_location_display(),
+         *(getattr(s, name) for name in selectors.AMOUNTS), s.get_status_display()]
+        for s in rows.iterator(chunk_size=2000)
+    )
+    total_row = ["合计", None, f"{totals['n']} 笔", None, None, None, None, None, *(totals[name] for name in selectors.AMOUNTS), None]
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="benefits.Settlement",
+                 detail=f"导出结算清单 {request.GET.urlencode()}")
+    scope = facility.name if facility else "全部机构"
+    return xlsx_response(write_xlsx(headers, chain(lines, [total_row]), title=f"{year}年{month}月结算清单"),
+                         f"结算清单-{scope}-{year}年{month:02d}月.xlsx")
 
 
 @permission_required("benefits.view_settlement", raise_exception=True)
 @refuses_bad_query
 def person_settlements(request, pk):
-    """A person's yearly settlement history with running totals against every cap."""
-    from django.utils import timezone
-
+    """A person's yearly settlement history with running totals, and every cap with the
+    amount used and left."""
     person = get_restricted_object_or_404(request, Person.objects.select_related("village"), pk=pk)
     year = year_param(request, default=timezone.localdate().year)
-    return render(request, "benefits/person_settlements.html", {"person": person, "year": year,
+    trail = [(person.name, reverse("enrollment:person", args=[person.pk])), (f"{year}年度结算记录", "")]
+    return render(request, "benefits/person_settlements.html", {"person": person, "year": year, "trail": trail,
                                                                 **selectors.person_year_history(person, year)})
+
+
+def _settlement(request, pk) -> Settlement:
+    return get_restricted_object_or_404(
+        request, Settlement.objects.select_related("person", "person__village", "facility", "reverses", "source_import", "created_by"),
+        pk=pk)
+
+
+def _settlement_trail(settlement, *last):
+    person = settlement.person
+    return [(person.name, reverse("enrollment:person", args=[person.pk])),
+            ("结算记录", f"{reverse('benefits:person_settlements', args=[person.pk])}?year={settlement.year}"), *last]
 
 
 @permission_required("benefits.view_settlement", raise_exception=True)
 def settlement_detail(request, pk):
-    """One settlement: cost lines, the split, each step with its amount and source, and the
-    parameter values it used."""
-    settlement = get_restricted_object_or_404(
-        request, Settlement.objects.select_related("person", "facility", "reverses", "source_import", "created_by"), pk=pk)
-    return render(request, "benefits/settlement_detail.html", {"s": settlement, **selectors.settlement_detail(settlement)})
+    """One settlement: cost lines, each tier's payment, each step with its amount and source,
+    and the parameters its steps used, by tier."""
+    settlement = _settlement(request, pk)
+    return render(request, "benefits/settlement_detail.html", {
+        "s": settlement, "trail": _settlement_trail(settlement, ("结算单", "")), **selectors.settlement_detail(settlement)})
+
+
+@permission_required("benefits.view_settlement", raise_exception=True)
+def settlement_bill(request, pk):
+    """The one-stop settlement bill (一站式结算单) on A4, to print and hand to the person."""
+    settlement = _settlement(request, pk)
+    return render(request, "benefits/settlement_bill.html", {"s": settlement, **selectors.settlement_bill(settlement)})
+
+
+REVERSE_RETURNS = ("person", "detail")
 
 
 @permission_required("benefits.reverse_settlement", raise_exception=True)
 def settlement_reverse(request, pk):
-    settlement = get_restricted_object_or_404(request, Settlement.objects.select_related("person"), pk=pk)
-    if request.method == "POST":
-        try:
-            settlement_services.settlement_reverse(user=request.user, settlement=settlement, reason=request.POST.get("reason", ""))
-            messages.success(request, f"结算单 {settlement.bill_number} 已冲正")
-        except ServiceError as error:
-            messages.error(request, error.message)
-    return redirect("benefits:person_settlements", pk=settlement.person_id)
+    """冲正, from the dialog of the settlement page or the person's year page: a reason and the
+    confirmation box are required; the service refuses an empty reason too."""
+    settlement = _settlement(request, pk)
+    back = redirect("benefits:settlement_detail", pk=settlement.pk)
+    if request.method != "POST":
+        return back
+    if request.POST.get("return_to") == "person":
+        back = redirect(f"{reverse('benefits:person_settlements', args=[settlement.person_id])}?year={settlement.year}")
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        messages.error(request, f"结算单 {settlement.bill_number} 未冲正：请填写冲正原因")
+        return back
+    if request.POST.get("confirm") != "1":
+        messages.error(request, f"结算单 {settlement.bill_number} 未冲正：请勾选“确认冲正”")
+        return back
+    try:
+        settlement_services.settlement_reverse(user=request.user, settlement=settlement, reason=reason)
+        messages.success(request, f"结算单 {settlement.bill_number} 已冲正")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return back
 
 
 @permission_required("assistance.review_application", raise_exception=True)

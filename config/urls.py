@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from benefits import views as benefits_views
+from benefits import views_trial
 from enrollment import views as enrollment_views
 
 admin.site.site_header = "医保经办管理系统"
@@ -19,6 +19,6 @@ urlpatterns = [
     path("imports/", include("core.urls")),
     path("assistance/", include("assistance.urls")),
     path("benefits/", include("benefits.urls")),
-    path("api/trial-settlement/", benefits_views.trial_api, name="trial_api"),
+    path("api/trial-settlement/", views_trial.trial_api, name="trial_api"),
     path("admin/", admin.site.urls),
 ]
