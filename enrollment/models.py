@@ -463,7 +463,7 @@ class Enrollment(models.Model):
             models.Index(fields=["subsidy_identity_record"], name="enrollment_subsidy_record",
                          condition=Q(subsidy_identity_record__isnull=False)),
             # A receipt lists the enrollments of its payment; most rows have none (imports).
-            models.Index(fields=["payment"], name="enrollment_payment", condition=Q(payment__isnull=False)),
+            models.Index(fields=["payment"], name="enrollment_paid_by", condition=Q(payment__isnull=False)),
         ]
 
     def __str__(self):
