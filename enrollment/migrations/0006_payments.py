@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='enrollment',
-            index=models.Index(condition=models.Q(('payment__isnull', False)), fields=['payment'], name='enrollment_payment'),
+            index=models.Index(condition=models.Q(('payment__isnull', False)), fields=['payment'], name='enrollment_paid_by'),
         ),
         migrations.AddIndex(
             model_name='payment',
