@@ -10,6 +10,7 @@ from enrollment.models import (
     EmployeeCoverage,
     Enrollment,
     Household,
+    Payment,
     Person,
     ResidentScheme,
     SchemeAssignment,
@@ -202,3 +203,41 @@ class CollectionWindowAdmin(SchemeTableAdmin):
 class SubsidyRuleAdmin(SchemeTableAdmin):
     list_display = ("scheme", "identity_code", "from_year", "to_year", "percent", "fixed_amount", "source", "confirmed")
     list_filter = ("scheme", "identity_code", "confirmed")
+
+
+class PaymentEnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    fk_name = "payment"
+    fields = ("person", "benefit_year", "category", "standard", "subsidy", "amount_due", "status")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ScopedHistoryAdmin):
+    """Counter payments, to look at: recorded only by enrollment.services.payments (the amount
+    checked against what is due, the enrollments priced and marked paid in one step)."""
+
+    list_display = ("receipt_number", "paid_on", "payer_name", "amount", "method", "village", "recorded_by", "recorded_at")
+    list_filter = (CountyFilter, "method", "paid_on")
+    search_fields = ("=receipt_number", "payer_name")
+    list_select_related = ("village", "recorded_by")
+    show_full_result_count = False
+    inlines = [PaymentEnrollmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,11 +9,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.errors import ServiceError
 from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
+from core.money import AmountError, column_max, parse_amount
 from core.phone import PhoneError, normalize_phone
-from core.validation import TEXT_PARAM_MAX_LENGTH, plausible_date
+from core.validation import TEXT_PARAM_MAX_LENGTH, check_date, plausible_date
 from core.models import Region, RegionLevel
-from enrollment.models import Category, Channel, Household, Person, PriorCoverageKind, Relation, School
+from enrollment.models import Category, Channel, Household, Payment, PaymentMethod, Person, PriorCoverageKind, Relation, School
 from enrollment.selectors import village_choices
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -208,10 +210,6 @@ class HouseholdEnrollForm(CrispyForm):
         return value
 
 
-class PaymentForm(CrispyForm):
-    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", widget=DATE_INPUT, initial=timezone.localdate)
-
-
 class ReasonForm(CrispyForm):
     reason = forms.CharField(label="原因", max_length=200)
 
@@ -225,3 +223,56 @@ class RenewForm(CrispyForm):
         self.order_fields(["village", "to_year"])
         if not self.is_bound:
             self.initial.setdefault("to_year", timezone.localdate().year + 1)
+
+
+# ---------------------------------------------------------------------------- counter payments (缴费)
+
+
+class CounterPaymentForm(CrispyForm):
+    """A payment at the counter: the receipt's number, the amount received (which the service
+    checks against what is due on the payment date), how it was paid, and the date."""
+
+    receipt_number = forms.CharField(label="票据号", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                                     help_text="缴费票据上的号码；同一县（市、区）内不能重复")
+    amount_received = forms.CharField(label="实收金额（元）", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                                      help_text="须与应缴金额一致，精确到分")
+    method = forms.ChoiceField(label="缴费方式", choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
+    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", widget=DATE_INPUT, initial=timezone.localdate)
+
+    def clean_receipt_number(self):
+        from enrollment.services.payments import normalize_receipt_number
+
+        try:
+            return normalize_receipt_number(self.cleaned_data["receipt_number"])
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean_amount_received(self):
+        try:
+            return parse_amount(self.cleaned_data["amount_received"], maximum=column_max(Payment._meta.get_field("amount")))
+        except AmountError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_payment_date(self):
+        try:
+            return check_date(self.cleaned_data["payment_date"], field="payment_date", label="缴费日期", not_after_today=True)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"receipt_number": data["receipt_number"], "amount_received": data["amount_received"], "method": data["method"],
+                "payment_date": data["payment_date"]}
+
+
+class HouseholdPaymentForm(CounterPaymentForm):
+    """整户缴费: the unpaid enrollments of a household's members for one benefit year, ticked."""
+
+    enrollments = forms.TypedMultipleChoiceField(label="缴费人员", coerce=int, widget=forms.CheckboxSelectMultiple,
+                                                 error_messages={"required": "请至少选择一名缴费人员"})
+
+    def __init__(self, *args, enrollments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrollments"].choices = [(e.pk, e.person.name) for e in enrollments]
+        self.fields["enrollments"].initial = [e.pk for e in enrollments]
+        self.order_fields(["enrollments", "receipt_number", "amount_received", "method", "payment_date"])

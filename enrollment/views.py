@@ -1,30 +1,38 @@
 """Staff pages of enrollment. Each view restricts rows with the user's region (core.restrict
 through get_restricted_object_or_404 / selectors) and calls one service."""
 
+import re
+from datetime import date
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.history import history_entries
-from core.models import RegionLevel, SecurityEvent
+from core.models import RegionLevel, SecurityEvent, User
 from core.restrict import region_allowed
 from core.paging import keyset_page
 from core.security import record_event
 from core.idnumber import normalize as normalize_id_number
-from core.validation import keyset_params, refuses_bad_query, search_form, text_param
+from core.display import yuan
+from core.validation import (BadQuery, date_problem, keyset_params, pk_param, refuses_bad_query, search_form, text_param,
+                             year_param)
 from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
 from assistance import selectors as assistance_selectors
 from assistance.services.identities import valid_identities
-from enrollment import forms, selectors
-from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment
+from enrollment import forms, receipts, selectors
+from enrollment.models import EmployeeCoverage, Enrollment, Household, Payment, Person, ResidentScheme, SchemeAssignment
 from enrollment.services import enrollments as enrollment_services
+from enrollment.services import payments as payment_services
 from enrollment.services import people as people_services
 from enrollment.services.policy import resident_policy
 
@@ -79,13 +87,20 @@ def _person(request, pk) -> Person:
     return get_restricted_object_or_404(request, Person.objects.select_related("village", "village__parent", "household", "household__head"), pk=pk)
 
 
+def _person_trail(person: Person) -> list:
+    trail = [("人员查询", reverse("enrollment:people"))]
+    if person.household_id:
+        trail.append((str(person.household), reverse("enrollment:household", args=[person.household_id])))
+    return trail + [(person.name, "")]
+
+
 @permission_required("enrollment.view_person", raise_exception=True)
 def person_detail(request, pk):
     person = _person(request, pk)
     today = timezone.localdate()
     enrollments = selectors.with_amounts_due(
         Enrollment.objects.restrict(request.user).filter(person=person).select_related("school").order_by("-benefit_year"), today=today)
-    context = {"person": person, "enrollments": enrollments, "today": today}
+    context = {"person": person, "enrollments": enrollments, "today": today, "trail": _person_trail(person)}
     if request.user.has_perm("assistance.view_hardshipidentity"):
         context["identities"] = assistance_selectors.identities_of(person)
         context["assistance"] = assistance_selectors.person_assistance(person, context["today"])
@@ -159,9 +174,12 @@ def household_detail(request, pk):
     household = _household(request, pk)
     year = selectors.current_benefit_year(timezone.localdate())
     years = [year, year + 1]
+    unpaid_years = sorted(set(Enrollment.objects.restrict(request.user).filter(person__household=household, status=Enrollment.Status.REGISTERED)
+                              .values_list("benefit_year", flat=True)))
     return render(request, "enrollment/household_detail.html", {
         "household": household, "years": years, "members": selectors.household_members_with_status(household, years),
         "history": history_entries([household]) if request.user.has_perm("enrollment.view_enrollment") else [],
+        "unpaid_years": unpaid_years, "trail": [("人员查询", reverse("enrollment:people")), (str(household), "")],
     })
 
 
@@ -232,12 +250,129 @@ def _enrollment_action(request, pk, form_class, action, title, success):
     return render(request, "enrollment/form.html", {"form": form, "title": f"{title}：{enrollment}", "back": enrollment.person, "enrollment": enrollment})
 
 
+def _priced_on(form) -> date:
+    """The day the payment form's amounts are priced for: the date typed (once valid), else today."""
+    if form.is_bound and not form.is_valid() and "payment_date" in form.errors:
+        return timezone.localdate()
+    return form.cleaned_data["payment_date"] if form.is_bound else timezone.localdate()
+
+
+def _payment_page(request, *, form, enrollments, title, trail, household=None, year=None, years=()):
+    """The payment form of one enrollment or a household's: each enrollment priced for the
+    payment date (the one pricing path the payment takes), and the total due of those ticked."""
+    priced_on = _priced_on(form)
+    rows = selectors.with_amounts_due(enrollments, today=priced_on)
+    ticked = None
+    if "enrollments" in form.fields and form.is_bound and "enrollments" not in form.errors:
+        ticked = set(form.cleaned_data["enrollments"])
+    due = [e for e in rows if ticked is None or e.pk in ticked]
+    return render(request, "enrollment/payment_form.html", {
+        "form": form, "title": title, "trail": trail, "rows": rows, "household": household, "year": year, "years": years,
+        "ticked": ticked, "priced_on": priced_on, "total_due": sum((e.due.amount_due for e in due), Decimal("0.00")),
+        "total_subsidy": sum((e.due.subsidy for e in due), Decimal("0.00")),
+    })
+
+
+def _record_payment(request, form, enrollments, household=None):
+    """Record the payment; the receipt on success, None (errors on the form) on refusal."""
+    try:
+        payment = payment_services.payment_record(user=request.user, enrollments=enrollments, household=household,
+                                                  **form.service_kwargs())
+    except ServiceError as error:
+        forms.apply_service_error(form, error)
+        return None
+    messages.success(request, f"缴费已登记：票据号 {payment.receipt_number}，实收 {yuan(payment.amount)} 元")
+    return redirect("enrollment:payment_receipt", pk=payment.pk)
+
+
+@permission_required("enrollment.change_enrollment", raise_exception=True)
 def enrollment_pay(request, pk):
-    return _enrollment_action(
-        request, pk, forms.PaymentForm,
-        lambda e, d: enrollment_services.enrollment_record_payment(user=request.user, enrollment=e, payment_date=d["payment_date"]),
-        "登记缴费", "缴费已登记",
-    )
+    """登记缴费 for one enrollment: receipt number, amount received, method and date."""
+    enrollment = _enrollment(request, pk)
+    form = forms.CounterPaymentForm(request.POST or None)
+    if request.method == "POST" and "recalculate" not in request.POST and form.is_valid():
+        done = _record_payment(request, form, [enrollment])
+        if done is not None:
+            return done
+    person = enrollment.person
+    trail = [("人员查询", reverse("enrollment:people")), (person.name, reverse("enrollment:person", args=[person.pk])), ("登记缴费", "")]
+    return _payment_page(request, form=form, enrollments=[enrollment], title=f"登记缴费：{enrollment}", trail=trail)
+
+
+@permission_required("enrollment.change_enrollment", raise_exception=True)
+@refuses_bad_query
+def household_pay(request, pk):
+    """整户缴费: every unpaid enrollment of the household's members for a benefit year (?year=),
+    all ticked, one receipt number and one amount for all, recorded as one payment."""
+    household = _household(request, pk)
+    unpaid = (Enrollment.objects.restrict(request.user).filter(person__household=household, status=Enrollment.Status.REGISTERED)
+              .select_related("person", "person__village", "school"))
+    years = sorted(set(unpaid.values_list("benefit_year", flat=True)))
+    year = year_param(request, default=years[0] if years else selectors.current_benefit_year(timezone.localdate()))
+    enrollments = list(unpaid.filter(benefit_year=year).order_by("person_id"))
+    form = forms.HouseholdPaymentForm(request.POST or None, enrollments=enrollments)
+    if request.method == "POST" and "recalculate" not in request.POST and form.is_valid():
+        chosen = [e for e in enrollments if e.pk in set(form.cleaned_data["enrollments"])]
+        done = _record_payment(request, form, chosen, household)
+        if done is not None:
+            return done
+    trail = [("人员查询", reverse("enrollment:people")), (str(household), reverse("enrollment:household", args=[household.pk])),
+             ("整户缴费", "")]
+    return _payment_page(request, form=form, enrollments=enrollments, title=f"整户缴费：{household} {year}年度", trail=trail,
+                         household=household, year=year, years=years)
+
+
+@permission_required("enrollment.view_enrollment", raise_exception=True)
+def payment_receipt(request, pk):
+    """缴费凭证: what was paid, by whom, for whom; printable (half an A4 page)."""
+    payment = get_restricted_object_or_404(
+        request, Payment.objects.select_related("county", "village", "village__parent", "household", "household__head", "recorded_by"), pk=pk)
+    lines = receipts.payment_for_receipt(payment)
+    if payment.household_id:
+        back = (str(payment.household), reverse("enrollment:household", args=[payment.household_id]))
+    else:
+        back = (lines[0].person.name, reverse("enrollment:person", args=[lines[0].person_id])) if lines else ("人员查询", reverse("enrollment:people"))
+    return render(request, "enrollment/payment_receipt.html", {
+        "payment": payment, "lines": lines, "in_words": receipts.amount_in_words(payment.amount),
+        "trail": [("人员查询", reverse("enrollment:people")), back, ("缴费凭证", "")],
+    })
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _date_param(request, name: str, *, label: str, default: date) -> date:
+    raw = text_param(request, name, max_length=10, label=label)
+    if not raw:
+        return default
+    if not _ISO_DATE.fullmatch(raw):
+        raise BadQuery(name, f"{label}「{raw}」不是有效的日期（应为 2026-01-31 的格式）")
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise BadQuery(name, f"{label}「{raw}」不是有效的日期") from None
+    problem = date_problem(value, label=label)
+    if problem:
+        raise BadQuery(name, problem)
+    return value
+
+
+@permission_required("enrollment.view_enrollment", raise_exception=True)
+@refuses_bad_query
+def daily_summary(request):
+    """日结单: a clerk's payments of a day (default: the user's, today), totals per method."""
+    today = timezone.localdate()
+    day = _date_param(request, "date", label="日期", default=today)
+    clerks = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
+    clerk_pk = pk_param(request, "clerk", label="经办人")
+    if clerk_pk is None:
+        clerk = request.user
+    else:
+        clerk = clerks.filter(pk=clerk_pk).first()
+        if clerk is None:
+            raise BadQuery("clerk", "所选经办人不存在或不在您的管辖区划内")
+    summary = receipts.daily_summary(request.user, clerk=clerk, day=day)
+    return render(request, "enrollment/daily_summary.html", {"summary": summary, "clerks": clerks, "day": day, "today": today})
 
 
 def enrollment_cancel(request, pk):

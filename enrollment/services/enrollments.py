@@ -234,11 +234,11 @@ def price_payment(enrollment: Enrollment, payment_date: date, *, today: date, po
     return enrollment
 
 
-@transaction.atomic
-def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: date, today: date | None = None) -> Enrollment:
-    """Registered → paid, with the terms the payment date gives."""
-    today = today or timezone.localdate()
-    enrollment = _locked(enrollment)
+def priced_for_payment(enrollment: Enrollment, payment_date: date, *, today: date) -> Enrollment:
+    """A locked registered enrollment set to what paying on `payment_date` gives (unsaved), or
+    ServiceError: not unpaid, the date, the price (price_payment) and the conflicts of RULES.md
+    2.2. Every door that records a payment goes through here (enrollment_record_payment and
+    enrollment.services.payments.payment_record)."""
     if enrollment.status != Status.REGISTERED:
         raise ServiceError("not_registered", f"该参保登记状态为「{enrollment.get_status_display()}」，不能再次缴费")
     check_date(payment_date, field="payment_date", label="缴费日期", not_after_today=True, today=today)
@@ -251,6 +251,27 @@ def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: dat
     )
     if conflict is not None:
         raise conflict
+    return enrollment
+
+
+def locked_for_payment(pks) -> list[Enrollment]:
+    """Enrollments locked in key order (two clerks paying overlapping sets wait, never deadlock)."""
+    return list(Enrollment.objects.select_for_update(of=("self",)).select_related("person", "person__village", "school", "village")
+                .filter(pk__in=pks).order_by("pk"))
+
+
+@transaction.atomic
+def enrollment_record_payment(*, user, enrollment: Enrollment, payment_date: date, today: date | None = None) -> Enrollment:
+    """Registered → paid, with the terms the payment date gives, without a counter receipt
+    (the staff pages record payments with their receipt through payments.payment_record)."""
+    today = today or timezone.localdate()
+    enrollment = priced_for_payment(_locked(enrollment), payment_date, today=today)
+    return save_paid(enrollment, user=user)
+
+
+def save_paid(enrollment: Enrollment, *, user, payment=None) -> Enrollment:
+    """Write a priced payment (priced_for_payment) with the counter payment it belongs to."""
+    enrollment.payment = payment
     stamp(enrollment, user, "缴费")
     enrollment.save()
     return enrollment

@@ -30,6 +30,7 @@ from benefits.models import Facility, OneTimeAssistance, PolicyParameter, Settle
 from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, RegionLevel, SecurityEvent
 from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
+from enrollment.models import Payment
 from tests import factories
 from tests.admin_forms import admin_form_data
 
@@ -72,6 +73,14 @@ def build_foreign(jiayu, current_year) -> Foreign:
         region_path=village.path, registered_on=date(current_year - 1, 10, 1), standard="400", subsidy="0", amount_due="400",
         benefit_start=date(current_year, 1, 1), benefit_end=date(current_year, 12, 31),
     )
+    payment = Payment.objects.create(receipt_number="JYPAY0001", county=jiayu, amount="400", method="cash", paid_on=date(current_year - 1, 10, 2),
+                                     payer_name="嘉鱼乙", village=village, recorded_by=clerk)
+    Enrollment.objects.create(
+        person=member, benefit_year=current_year, scheme=scheme, category="regular", channel="individual", village=village,
+        region_path=village.path, registered_on=date(current_year - 1, 10, 1), payment_date=date(current_year - 1, 10, 2), status="paid",
+        standard="400", subsidy="0", amount_due="400", benefit_start=date(current_year, 1, 1), benefit_end=date(current_year, 12, 31),
+        payment=payment,
+    )
     identity = HardshipIdentity.objects.create(person=member, code="orphan", department=Department.CIVIL_AFFAIRS,
                                                document_number="嘉鱼认定001", valid_from=date(current_year - 1, 1, 1))
     application = Application.objects.create(person=member, kind="class_3_4", reason="嘉鱼申请理由", accepted_by=clerk)
@@ -107,11 +116,13 @@ def build_foreign(jiayu, current_year) -> Foreign:
     token = ApiToken.objects.create(user=clerk, name="嘉鱼令牌", prefix="jy000000", key_hash="2" * 64)
     objects = {
         "region": village, "township": township, "county": jiayu, "user": clerk, "person": head, "member": member,
+        "payment": payment,
         "household": household, "school": school, "enrollment": enrollment, "identity": identity, "application": application,
         "approved_application": approved, "evidence": evidence, "facility": facility, "settlement": settlement, "import_job": job,
         "subsidy_run": run, "parameter": parameter, "assignment": assignment, "coverage": coverage, "event": event, "token": token,
     }
-    markers = ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
+    markers = ["JYPAY0001"]
+    markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
         markers += [person.id_number, person.masked_id_number]
     markers += [coverage.id_number]
@@ -155,6 +166,7 @@ STAFF_OBJECTS = {
     "enrollment:household": "household", "enrollment:household_add_member": "household", "enrollment:household_enroll": "household",
     "enrollment:enrollment_pay": "enrollment", "enrollment:enrollment_cancel": "enrollment",
     "enrollment:enrollment_suspend": "enrollment", "enrollment:enrollment_resume": "enrollment",
+    "enrollment:household_pay": "household", "enrollment:payment_receipt": "payment",
     "assistance:identity_revoke": "identity", "assistance:subsidy_run": "subsidy_run", "assistance:subsidy_run_export": "subsidy_run",
     "assistance:application": "application", "assistance:evidence": "evidence",
     "benefits:person_settlements": "person", "benefits:settlement_detail": "settlement", "benefits:settlement_reverse": "settlement",
@@ -234,6 +246,10 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
                                      "members-INITIAL_FORMS": "0", "members-0-name": head.name,
                                      "members-0-id_number": head.id_number, "members-0-relation_to_head": "head"},
         "enrollment:employee_coverage": {"id_number": objects["coverage"].id_number},
+        "enrollment:household_pay": {"enrollments": objects["enrollment"].pk, "receipt_number": "A1", "amount_received": "400.00",
+                                     "method": "cash", "payment_date": f"{year - 1}-10-02"},
+        "enrollment:enrollment_pay": {"receipt_number": "A2", "amount_received": "400.00", "method": "cash",
+                                      "payment_date": f"{year - 1}-10-02"},
     }
     if route.name in by_name:
         return by_name[route.name]
@@ -270,6 +286,7 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "assistance:coverage_gap": [f"region={objects['county'].pk}&benefit_year={year}", f"village={village.pk}&benefit_year={year}"],
         "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
         "enrollment:renew": [f"village={village.pk}&to_year={year + 1}"],
+        "enrollment:daily_summary": [f"clerk={objects['user'].pk}", f"clerk={objects['user'].pk}&date={year - 1}-10-02"],
         "enrollment:employee_coverage": [f"q={objects['coverage'].id_number[:10]}", "q=嘉"],
         "imports:list": ["q=嘉"],
     }
