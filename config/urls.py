@@ -19,6 +19,7 @@ urlpatterns = [
     path("imports/", include("core.urls")),
     path("assistance/", include("assistance.urls")),
     path("benefits/", include("benefits.urls")),
+    path("users/", include("core.users_urls")),
     path("api/trial-settlement/", views_trial.trial_api, name="trial_api"),
     path("admin/", admin.site.urls),
 ]

@@ -19,3 +19,98 @@ class ImportUploadForm(forms.Form):
         self.upload_option_keys = [key for key, _label in upload_options]
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "上传并校验"))
+
+
+# ------------------------------------------------------------------------------ 用户管理
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """A region of the officer's subtree (core.services.users.assignable_regions), indented by
+    its level so the tree reads as one list without a query per option."""
+
+    def label_from_instance(self, obj):
+        depth = obj.path.count("/") - 1
+        return "　" * depth + obj.name
+
+
+def _user_region_field(officer, **kwargs):
+    from core.services.users import assignable_regions
+
+    return RegionChoiceField(label="所属区划", queryset=assignable_regions(officer), **kwargs)
+
+
+def _department_choices():
+    from core.models import Department
+
+    return [("", "按角色确定")] + list(Department.choices)
+
+
+class UserSearchForm(forms.Form):
+    ACTIVE_CHOICES = [("", "全部"), ("1", "在用"), ("0", "已停用")]
+
+    q = forms.CharField(label="用户名或姓名", required=False, max_length=100)
+    active = forms.ChoiceField(label="状态", choices=ACTIVE_CHOICES, required=False)
+
+    def __init__(self, *args, officer=None, **kwargs):
+        from core.services.users import ALL_ROLES
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = _user_region_field(officer, required=False, empty_label="全部")
+        self.fields["role"] = forms.ChoiceField(label="角色", choices=[("", "全部")] + [(r, r) for r in ALL_ROLES], required=False)
+        self.order_fields(["q", "region", "role", "active"])
+
+    def active_value(self) -> bool | None:
+        value = self.cleaned_data.get("active") if self.is_bound else ""
+        return {"1": True, "0": False}.get(value)
+
+
+class _UserFieldsForm(forms.Form):
+    full_name = forms.CharField(label="姓名", max_length=50)
+    department = forms.ChoiceField(
+        label="所属部门", required=False, choices=_department_choices,
+        help_text="经办员、审核员、市局为医疗保障局；部门用户为其部门（县级人民政府认定的身份，选“县级人民政府”）",
+    )
+
+    def __init__(self, *args, officer=None, **kwargs):
+        from core.services.users import grantable_roles
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = _user_region_field(officer)
+        self.fields["roles"] = forms.MultipleChoiceField(
+            label="角色", choices=[(r, r) for r in grantable_roles(officer)], widget=forms.CheckboxSelectMultiple,
+            help_text="只列出您可以授予的角色",
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class UserCreateForm(_UserFieldsForm):
+    PASSWORD_CHOICES = [("generate", "自动生成初始密码（只显示一次）"), ("set", "由我设定初始密码")]
+
+    username = forms.CharField(label="用户名", max_length=150, help_text="登录用，字母、数字和 @ . + - _，创建后不能修改")
+    password_choice = forms.ChoiceField(label="初始密码", choices=PASSWORD_CHOICES, initial="generate", widget=forms.RadioSelect)
+    password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+                               help_text="至少8个字符，不能全是数字，不能与用户名相近")
+    password_confirm = forms.CharField(label="再次输入密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["username", "full_name", "region", "roles", "department", "password_choice", "password", "password_confirm"])
+        self.helper.add_input(Submit("submit", "创建用户"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password_choice") == "set":
+            if not data.get("password"):
+                self.add_error("password", "请填写初始密码")
+            elif data.get("password") != data.get("password_confirm"):
+                self.add_error("password_confirm", "两次输入的密码不一致")
+        return data
+
+
+class UserEditForm(_UserFieldsForm):
+    is_active = forms.BooleanField(label="账号在用", required=False, help_text="取消勾选即停用：不能再登录，已登录的会话随之失效")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["full_name", "region", "roles", "department", "is_active"])
+        self.helper.add_input(Submit("submit", "保存"))

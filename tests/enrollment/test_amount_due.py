@@ -60,7 +60,8 @@ def test_registered_then_certified_subsistence_allowance_shows_and_pays_todays_p
     assert "应缴 40.00 元" in household_page and "400.00" not in household_page
 
     # And paying today is priced at 40.00, which the pages then show as paid
-    response = clerk_client.post(f"/enrollment/enrollments/{enrollment.pk}/pay/", {"payment_date": timezone.localdate().isoformat()})
+    response = clerk_client.post(f"/enrollment/enrollments/{enrollment.pk}/pay/", {
+        "payment_date": timezone.localdate().isoformat(), "receipt_number": "XJ0001", "amount_received": "40.00", "method": "cash"})
     assert response.status_code == 302
     enrollment.refresh_from_db()
     assert (enrollment.amount_due, enrollment.subsidy, enrollment.subsidy_identity) == (D("40.00"), D("360.00"), "subsistence_allowance")

@@ -78,7 +78,9 @@ def test_enroll_person_form_reports_the_conflict_in_chinese(clerk_client, clerk,
 def test_pay_page_records_payment(clerk_client, clerk, village, current_standards):
     person = factories.person(village)
     enrollment = svc.enrollment_register(user=clerk, person=person, category="regular", channel="village_batch")
-    response = clerk_client.post(f"/enrollment/enrollments/{enrollment.pk}/pay/", {"payment_date": timezone.localdate().isoformat()})
+    response = clerk_client.post(f"/enrollment/enrollments/{enrollment.pk}/pay/", {
+        "payment_date": timezone.localdate().isoformat(), "receipt_number": "XJ0002", "amount_received": str(enrollment.amount_due),
+        "method": "cash"})
     assert response.status_code == 302
     assert Enrollment.objects.get(pk=enrollment.pk).payment_date == timezone.localdate()
 

@@ -1,0 +1,23 @@
+"""Reads of 用户管理: the users of the officer's subtree (core.restrict), with their region and
+roles loaded for the list."""
+
+from django.db.models import Prefetch, Q
+from django.contrib.auth.models import Group
+
+from core.models import Region, User
+
+
+def users_of(officer, *, region: Region | None = None, role: str = "", active: bool | None = None, query: str = ""):
+    """The users bound to a region of the officer's subtree; `region` narrows to that region's
+    subtree, `query` matches username or name."""
+    qs = User.objects.restrict(officer).select_related("region").prefetch_related(
+        Prefetch("groups", queryset=Group.objects.order_by("name")))
+    if region is not None:
+        qs = qs.filter(region__path__startswith=region.path)
+    if role:
+        qs = qs.filter(groups__name=role)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    if query:
+        qs = qs.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
+    return qs.order_by("region__path", "username")
