@@ -9,7 +9,9 @@ urlpatterns = [
     path("parameters/", views.parameters, name="parameters"),
     path("settlements/", views.facility_settlements, name="facility_settlements"),
     path("people/<int:pk>/settlements/", views.person_settlements, name="person_settlements"),
+    path("settlements/export.xlsx", views.facility_settlements_export, name="facility_settlements_export"),
     path("settlements/<int:pk>/", views.settlement_detail, name="settlement_detail"),
+    path("settlements/<int:pk>/bill/", views.settlement_bill, name="settlement_bill"),
     path("settlements/<int:pk>/reverse/", views.settlement_reverse, name="settlement_reverse"),
     path("applications/<int:pk>/one-time/", views.one_time_pay, name="one_time_pay"),
 ]

@@ -1,17 +1,29 @@
 """Pages of benefits: parameters, settlements per facility and person, a settlement and its
 reversal, the one-time assistance. The trial calculation's doors are in benefits/views_trial.py."""
 
+from itertools import chain
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import permission_required
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from benefits import selectors
 from benefits.models import Facility, PolicyParameter, Settlement
 from benefits.services import settlements as settlement_services
+from core.display import yuan
 from core.errors import ServiceError
+from core.models import SecurityEvent
+from core.security import record_event
 from core.validation import BadQuery, month_param, pk_param, refuses_bad_query, year_param
+from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
+from core.xlsx import write_xlsx
 from enrollment.models import Person
+
+LIST_ROW_LIMIT = 500  # rows a month list shows; the export has them all
 
 
 @permission_required("benefits.view_policyparameter", raise_exception=True)
@@ -65,7 +77,7 @@ def facility_settlements(request):
     return render(request, "benefits/facility_settlements.html", {
         "facilities": facilities, "facility": facility, "year": year, "month": month, "rows": shown,
         "more": totals["n"] > len(shown), "row_limit": LIST_ROW_LIMIT, "totals": totals, "months": range(1, 13),
-        "export_query": query})
+        "export_query": query, "scope_label": f"{year}年{month}月 {facility.name if facility else '全部机构'}"})
 
 
 @permission_required("benefits.view_settlement", raise_exception=True)
@@ -170,7 +182,7 @@ def one_time_pay(request, pk):
     if request.method == "POST":
         try:
             payment = one_time_assistance_pay(user=request.user, application=application)
-            messages.success(request, f"一次性医疗救助 {payment.amount} 元已记录（{len(payment.settlements)} 笔结算）")
+            messages.success(request, f"一次性医疗救助 {yuan(payment.amount)} 元已记录（{len(payment.settlements)} 笔结算）")
         except ServiceError as error:
             messages.error(request, error.message)
     return redirect("assistance:application", pk=pk)
