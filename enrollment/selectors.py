@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.errors import ServiceError
@@ -17,6 +16,7 @@ from enrollment.rules.terms import TermsError
 
 Status = Enrollment.Status
 DASHBOARD_CACHE_SECONDS = 300
+DASHBOARD_TOP_VILLAGES = 10  # 各村征缴进度: the villages with the most unpaid registrations
 
 
 def people_search(user, query: str = "", village=None):
@@ -45,27 +45,31 @@ def village_choices(user) -> list[tuple[int, str]]:
 
 
 def enrollment_figures(user, year: int) -> dict:
-    """Dashboard figures of the user's region for a benefit year: enrolled, paid, subsidised,
-    and people enrolled last year who have not enrolled for this one. Cached for 5 minutes."""
-    key = f"dashboard:{user.region_id if not user.is_superuser else 'all'}:{year}"
+    """Dashboard figures of the user's region for a benefit year: enrolled, paid, unpaid,
+    subsidised, people enrolled last year who have not enrolled for this one, the amount
+    collected (paid registrations) and the amount registered but unpaid (as registered), and
+    the villages with the most unpaid registrations (各村征缴进度). Aggregated in SQL by the
+    collection worklist (enrollment.worklists.village_totals), so each figure is the count of
+    the list it links to. Cached for 5 minutes."""
+    from enrollment import worklists
+
+    key = f"dashboard:v2:{user.region_id if not user.is_superuser else 'all'}:{year}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    active = Enrollment.objects.restrict(user).filter(benefit_year=year).exclude(status=Status.CANCELLED)
-    figures = active.aggregate(
-        enrolled=Count("pk"),
-        paid=Count("pk", filter=Q(status__in=Enrollment.PAID_STATUSES)),
-        subsidised=Count("pk", filter=Q(subsidy__gt=0)),
-    )
-    # NOT EXISTS (an anti-join on the one-enrollment-per-year index), not NOT IN: PostgreSQL
-    # cannot hash a million-row NOT IN list and falls back to a nested scan.
-    renewed = Enrollment.objects.filter(person_id=OuterRef("person_id"), benefit_year=year).exclude(status=Status.CANCELLED)
-    figures["not_renewed"] = (
-        Enrollment.objects.restrict(user).filter(benefit_year=year - 1)
-        .exclude(status=Status.CANCELLED).filter(~Exists(renewed))
-        .filter(person__status=Person.Status.NORMAL).count()
-    )
-    figures["year"] = year
+    summary = worklists.village_totals(user, worklists.Scope(year=year), top_unpaid=DASHBOARD_TOP_VILLAGES)
+    total = summary.total
+    figures = {
+        "year": year, "enrolled": total.registered, "paid": total.paid, "unpaid": total.unpaid, "subsidised": total.subsidised,
+        "not_renewed": total.not_renewed, "collected": total.collected, "unpaid_amount": total.amount_due,
+        # Plain values, not Region rows: the cache holds them.
+        "villages": [
+            {"pk": v.village.pk, "name": v.village.name, "township": v.village.parent.name if v.village.parent_id else "",
+             "registered": v.registered, "paid": v.paid, "unpaid": v.unpaid, "not_renewed": v.not_renewed,
+             "collected": v.collected, "unpaid_amount": v.amount_due}
+            for v in summary.villages
+        ],
+    }
     cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
     return figures
 
@@ -178,13 +182,20 @@ def renewal_category(last_category: str) -> str:
     return Category.REGULAR if last_category == Category.NEWBORN else last_category
 
 
-def renewal_quotes(candidates, *, to_year: int, today: date | None = None) -> dict[int, Quote]:
-    """For the renewal preview: each candidate's amount due as renewing today would price it,
-    with last year's category (one query for those)."""
-    candidates = list(candidates)
+def renewal_categories(candidates, *, to_year: int) -> dict[int, str]:
+    """person id -> the category each candidate would renew in (last year's, renewal_category),
+    in one query."""
     last = dict(Enrollment.objects.filter(person__in=candidates, benefit_year=to_year - 1).exclude(status=Status.CANCELLED)
                 .values_list("person_id", "category"))
-    return quotes_today([(p, renewal_category(last.get(p.pk, Category.REGULAR))) for p in candidates], today=today, benefit_year=to_year)
+    return {p.pk: renewal_category(last.get(p.pk, Category.REGULAR)) for p in candidates}
+
+
+def renewal_quotes(candidates, *, to_year: int, today: date | None = None, categories: dict | None = None) -> dict[int, Quote]:
+    """For the renewal preview: each candidate's amount due as renewing today would price it,
+    with last year's category (`categories` when the caller has them, else one query)."""
+    candidates = list(candidates)
+    categories = categories if categories is not None else renewal_categories(candidates, to_year=to_year)
+    return quotes_today([(p, categories[p.pk]) for p in candidates], today=today, benefit_year=to_year)
 
 
 def household_members_with_status(household: Household, years: list[int], today: date | None = None):

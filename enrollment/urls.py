@@ -1,6 +1,7 @@
 from django.urls import path
 
 from enrollment import views
+from enrollment import views_collection
 
 app_name = "enrollment"
 
@@ -22,6 +23,9 @@ urlpatterns = [
     path("enrollments/<int:pk>/suspend/", views.enrollment_suspend, name="enrollment_suspend"),
     path("enrollments/<int:pk>/resume/", views.enrollment_resume, name="enrollment_resume"),
     path("renew/", views.renew, name="renew"),
+    path("collection/", views_collection.collection, name="collection"),
+    path("collection/export.xlsx", views_collection.collection_export, name="collection_export"),
+    path("collection/print/", views_collection.collection_print, name="collection_print"),
     path("employee-coverage/", views.employee_coverage, name="employee_coverage"),
     path("policy/", views.policy, name="policy"),
 ]

@@ -29,8 +29,9 @@ from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
 from assistance import selectors as assistance_selectors
 from assistance.services.identities import valid_identities
-from enrollment import forms, receipts, selectors
-from enrollment.models import EmployeeCoverage, Enrollment, Household, Payment, Person, ResidentScheme, SchemeAssignment
+from enrollment import charts, forms, receipts, selectors
+from enrollment import worklists
+from enrollment.models import Category, EmployeeCoverage, Enrollment, Household, Payment, Person, ResidentScheme, SchemeAssignment
 from enrollment.services import enrollments as enrollment_services
 from enrollment.services import payments as payment_services
 from enrollment.services import people as people_services
@@ -46,6 +47,10 @@ def dashboard(request):
     if request.user.has_perm("enrollment.view_enrollment"):
         context["figures"] = [selectors.enrollment_figures(request.user, y) for y in (year, year + 1)]
         context["windows"] = selectors.open_windows(request.user, today)
+        context.update(charts.dashboard_charts(request.user, today))
+        # 各村征缴进度: the year being collected (an open window's), else the current one.
+        collecting = worklists.collecting_year(request.user, today)
+        context["progress"] = next((f for f in context["figures"] if f["year"] == collecting), context["figures"][0])
     return render(request, "enrollment/dashboard.html", context)
 
 
@@ -404,25 +409,68 @@ def enrollment_resume(request, pk):
     return redirect("enrollment:person", pk=enrollment.person_id)
 
 
+# Rows of the renewal preview, each with a checkbox: below Django's 1,000 POST fields
+# (DATA_UPLOAD_MAX_NUMBER_FIELDS) with the form's own fields. A bigger village is renewed in turns.
+RENEW_PREVIEW_LIMIT = 900
+
+
+def _chosen_ids(request) -> tuple[set[int], int]:
+    """The person ids ticked on the renewal preview, and how many values were not ids at all."""
+    ids, bad = set(), 0
+    for value in request.POST.getlist("person"):
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            ids.add(int(value))
+        else:
+            bad += 1
+    return ids, bad
+
+
 @permission_required("enrollment.add_enrollment", raise_exception=True)
 @refuses_bad_query
 def renew(request):
-    """Renew last year's enrollees of a village in bulk: first a preview of who would be
-    registered, then the registration."""
+    """Renew last year's enrollees of a village in bulk, in three steps: the preview lists the
+    candidates (category and amount due today, each ticked); 下一步 shows the ticked people's
+    count and total for confirmation; 确认 registers exactly those (renew_village, which checks
+    each id is a candidate of the village: another county's id is ignored and counted)."""
     form = forms.RenewForm(request.POST or request.GET or None, user=request.user)
-    context = {"form": form}
-    if form.is_bound and form.is_valid():
-        village, to_year = form.cleaned_data["village"], form.cleaned_data["to_year"]
-        if request.method == "POST" and "confirm" in request.POST:
-            result = enrollment_services.renew_village(user=request.user, village=village, to_year=to_year)
+    context = {"form": form, "stage": "preview", "limit": RENEW_PREVIEW_LIMIT}
+    if not (form.is_bound and form.is_valid()):
+        return render(request, "enrollment/renew.html", context)
+    village, to_year = form.cleaned_data["village"], form.cleaned_data["to_year"]
+    candidates = enrollment_services.renewal_candidates(user=request.user, village=village, to_year=to_year)
+    context.update({"village": village, "to_year": to_year})
+    if request.method == "POST":
+        ids, bad = _chosen_ids(request)
+        if not ids and not bad:
+            messages.error(request, "请至少勾选一人再办理续保")
+        elif "confirm" in request.POST:
+            result = enrollment_services.renew_village(user=request.user, village=village, to_year=to_year, person_ids=ids)
             messages.success(request, f"{village.name} {to_year}年度续保：登记 {result.created} 人，未能登记 {len(result.refused)} 人")
-            context["refused"] = result.refused
-        candidates = enrollment_services.renewal_candidates(user=request.user, village=village, to_year=to_year)
-        shown = list(candidates[:500])
-        quotes = selectors.renewal_quotes(shown, to_year=to_year)
-        context.update({"candidates": [(p, quotes[p.pk]) for p in shown], "candidate_count": candidates.count(), "village": village,
-                        "to_year": to_year})
+            if result.ignored + bad:
+                messages.warning(request, f"有 {result.ignored + bad} 个所选人员不在本村可续保名单中，已忽略")
+            context.update({"stage": "done", "refused": result.refused})
+        else:
+            chosen = list(candidates.filter(pk__in=ids))
+            ignored = len(ids) + bad - len(chosen)
+            rows = _renewal_rows(chosen, to_year)
+            left_out = list(candidates.exclude(pk__in=ids)[:RENEW_PREVIEW_LIMIT])
+            context.update({
+                "stage": "review", "rows": rows, "chosen_count": len(chosen), "ignored": ignored, "left_out": left_out,
+                "total": sum((q.amount_due for _p, _c, q in rows if q.amount_due is not None and not q.note), Decimal("0.00")),
+                "unpriced": sum(1 for _p, _c, q in rows if q.amount_due is None or q.note),
+            })
+            return render(request, "enrollment/renew.html", context)
+    shown = list(candidates[:RENEW_PREVIEW_LIMIT])
+    context.update({"rows": _renewal_rows(shown, to_year), "candidate_count": candidates.count()})
     return render(request, "enrollment/renew.html", context)
+
+
+def _renewal_rows(people, to_year):
+    """(person, category label, quote) for the renewal pages: the category each would renew in
+    and the amount due as renewing today prices it."""
+    categories = selectors.renewal_categories(people, to_year=to_year)
+    quotes = selectors.renewal_quotes(people, to_year=to_year, categories=categories)
+    return [(p, Category(categories[p.pk]).label, quotes[p.pk]) for p in people]
 
 
 @permission_required("enrollment.view_employeecoverage", raise_exception=True)

@@ -14,6 +14,7 @@ from core.audit import stamp
 from core.errors import ServiceError
 from core.restrict import region_allowed
 from core.validation import check_date
+from enrollment import selectors
 from enrollment.models import Category, Channel, EmployeeCoverage, Enrollment, Person, School
 from enrollment.rules.terms import PriorCoverage, ResidentPolicy, Terms, TermsError
 from enrollment.services.policy import scheme_for_region
@@ -355,31 +356,39 @@ def renewal_candidates(*, user, village, to_year: int):
 class RenewalResult:
     created: int
     refused: list  # (person, message)
+    ignored: int = 0  # chosen ids that are not candidates of the village (another village or county, already renewed)
 
 
-def renew_village(*, user, village, to_year: int, assessed_on: date | None = None) -> RenewalResult:
+def renew_village(*, user, village, to_year: int, assessed_on: date | None = None, person_ids=None) -> RenewalResult:
     """Bulk renewal (续保): register last year's enrollees of a village for `to_year` with their
     previous category (subsidies from the identities valid today), each through
-    enrollment_register; a person who cannot be enrolled is reported, the others are registered."""
+    enrollment_register; a person who cannot be enrolled is reported, the others are registered.
+    With `person_ids` (the people the clerk left ticked on the preview), only those of them who
+    are candidates; the others are counted as ignored, never registered."""
     assessed_on = assessed_on or timezone.localdate()
     previous = {
         e.person_id: e
         for e in Enrollment.objects.filter(benefit_year=to_year - 1, person__village=village).exclude(status=Status.CANCELLED)
     }
+    candidates = renewal_candidates(user=user, village=village, to_year=to_year)
+    ignored = 0
+    if person_ids is not None:
+        chosen = set(person_ids)
+        candidates = candidates.filter(pk__in=chosen)
+        ignored = len(chosen) - candidates.count()
     created, refused = 0, []
-    for person in renewal_candidates(user=user, village=village, to_year=to_year):
+    for person in candidates:
         last = previous[person.pk]
-        category = Category.REGULAR if last.category == Category.NEWBORN else last.category
         try:
             enrollment_register(
-                user=user, person=person, category=category, channel=last.channel, school=last.school,
+                user=user, person=person, category=selectors.renewal_category(last.category), channel=last.channel, school=last.school,
                 today=assessed_on, benefit_year=to_year,
             )
         except ServiceError as error:
             refused.append((person, error.message))
             continue
         created += 1
-    return RenewalResult(created, refused)
+    return RenewalResult(created, refused, ignored)
 
 
 @transaction.atomic

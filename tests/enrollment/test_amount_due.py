@@ -134,7 +134,7 @@ def test_the_village_renewal_preview_shows_todays_price(clerk_client, clerk, vil
     page = clerk_client.get(f"/enrollment/renew/?village={village.pk}&to_year={next_year_window}").content.decode()
     # Then the candidate's row shows 40.00 due, which is what renewing registers
     assert re.search(r'class="amount-due">40\.00<small class="text-muted">（资助 360\.00）', page)
-    clerk_client.post("/enrollment/renew/", {"village": village.pk, "to_year": next_year_window, "confirm": "1"})
+    clerk_client.post("/enrollment/renew/", {"village": village.pk, "to_year": next_year_window, "person": person.pk, "confirm": "1"})
     assert Enrollment.objects.get(person=person, benefit_year=next_year_window).amount_due == D("40.00")
 
 
