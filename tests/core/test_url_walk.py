@@ -286,6 +286,10 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "assistance:coverage_gap": [f"region={objects['county'].pk}&benefit_year={year}", f"village={village.pk}&benefit_year={year}"],
         "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
         "enrollment:renew": [f"village={village.pk}&to_year={year + 1}"],
+        # 征缴清单: the other county's region (village, township, county) and school as filters, and searches
+        **{name: searches + [f"region={village.pk}", f"region={objects['township'].pk}&status=unpaid", f"region={objects['county'].pk}",
+                             f"school={objects['school'].pk}", f"year={year}&status=paid", f"year={year + 1}&status=not_renewed"]
+           for name in ("enrollment:collection", "enrollment:collection_export", "enrollment:collection_print")},
         "enrollment:daily_summary": [f"clerk={objects['user'].pk}", f"clerk={objects['user'].pk}&date={year - 1}-10-02"],
         "enrollment:employee_coverage": [f"q={objects['coverage'].id_number[:10]}", "q=嘉"],
         "imports:list": ["q=嘉"],
