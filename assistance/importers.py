@@ -27,8 +27,8 @@ from core.errors import ServiceError
 from core.history import insert_with_history
 from core.identity_codes import CERTIFYING_DEPARTMENT, LABEL_TO_CODE, IdentityCode
 from core.idnumber import CHECK_CHARS, IdNumberError, check_char, mask_id_number, parse_id_number
-from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, id_text, identifier_text,
-                          text)
+from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, example_id_number, id_text,
+                          identifier_text, text)
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed
 from enrollment.models import Person
@@ -107,15 +107,23 @@ class IdentityListImporter(Importer):
     duplicate_key = ("id_number", "code")
     upload_options = [("register_unknown", "登记未登记人员（须填写所属村/社区）")]
     columns = [
-        Column("name", "姓名", required=True, example="王五（示例，请删除本行）"),
-        Column("id_number", "身份证号", required=True, example="421202198001011230", text=True),
-        Column("code", "身份类别", required=True, example="城乡最低生活保障对象（低保）", help="身份名称或代码，如 低保、特困、subsistence_allowance"),
-        Column("valid_from", "认定日期", required=True, example="2026-01-01"),
-        Column("valid_to", "有效期至", help="长期有效留空"),
+        Column("name", "姓名", required=True, example="示例王五", help="与登记信息一致"),
+        Column("id_number", "身份证号", required=True, example=example_id_number("42120219800101123"), help="18位；单元格保持文本格式",
+               text=True),
+        Column("code", "身份类别", required=True, example=IdentityCode.SUBSISTENCE_ALLOWANCE.label, choices=tuple(IdentityCode.labels),
+               help="从下拉列表选择身份名称；也可填简称，如 低保、特困、因病致贫"),
+        Column("valid_from", "认定日期", required=True, example="2026-01-01", help="不能晚于今天", date=True),
+        Column("valid_to", "有效期至", help="长期有效留空；因病致贫重病患者留空为认定后12个月", date=True),
         Column("document_number", "认定文号", example="咸民〔2026〕1号"),
-        Column("exit_date", "退出日期", help="填写即退出该身份；名单中没有某人不等于退出"),
-        Column("village", "所属村/社区", help="登记未登记人员时必填：村（社区）代码或名称", aliases=("村/社区",)),
+        Column("exit_date", "退出日期", help="填写即退出该身份；名单中没有某人不等于退出", date=True),
+        Column("village", "所属村/社区", help="登记未登记人员时必填：村（社区）代码或名称", aliases=("村/社区",),
+               format="12位村（社区）代码，或村（社区）名称", text=True),
     ]
+    template_rules = (
+        "每人每个身份一行；同一人有两个身份时写两行。名单中没有某人，不等于退出：退出须填写退出日期。",
+        "本部门只能认定、退出本部门负责的身份（下拉列表只列本部门的身份）；医保局经办人员可代各部门录入。",
+        "未登记的人员：上传时勾选“登记未登记人员”，并填写所属村/社区。",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -125,11 +133,23 @@ class IdentityListImporter(Importer):
         self.reason = f"导入 {self.job.original_name}" if self.job else "导入部门认定名单"
         self._villages = None
 
+    @staticmethod
+    def _codes_for(user) -> list[str]:
+        """The codes the user's department certifies (X000 art. 41); every code for the
+        bureau, which records on the departments' behalf, and for users of no department."""
+        return [c for c, dept in CERTIFYING_DEPARTMENT.items() if dept == user.department] or list(IdentityCode.values)
+
     @classmethod
     def example_for(cls, user):
         """The template's example row shows one of the user's own department's codes."""
-        codes = [c for c, dept in CERTIFYING_DEPARTMENT.items() if dept == user.department] or list(IdentityCode.values)
-        return {"code": IdentityCode(codes[0]).label}
+        return {"code": IdentityCode(cls._codes_for(user)[0]).label}
+
+    @classmethod
+    def choices_for(cls, user):
+        """The drop-down lists the user's own department's codes (the others would be refused)."""
+        if user is None:
+            return super().choices_for(user)
+        return {"code": tuple(IdentityCode(c).label for c in cls._codes_for(user))}
 
     def describe(self, row):
         number = text(row.values.get("id_number")).upper()

@@ -7,8 +7,8 @@ from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.batch import BatchContext, write_batch
 from benefits.services.settlements import AMOUNT_MAX, YEAR_FIELDS, VisitInput, apply_split, visit_dates_problem
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
-from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, id_text, identifier_text,
-                          text)
+from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, example_id_number, id_text,
+                          identifier_text, text)
 from core.money import AmountError, parse_amount
 from core.restrict import path_allowed
 from enrollment.models import Person
@@ -18,6 +18,11 @@ KINDS = {"住院": "inpatient", "普通门诊": "outpatient", "门诊": "outpati
 LOCATIONS = {"市内": "local", "本地": "local", "县级参保市级就医": "county_at_city", "市外已备案": "remote_filed", "市外转诊": "remote_filed",
              "市外未备案": "remote_unfiled", "市外急诊非定点": "remote_emergency_nondesignated",
              **{k: k for k in ("local", "county_at_city", "remote_filed", "remote_unfiled", "remote_emergency_nondesignated")}}
+KIND_CHOICES = ("住院", "普通门诊", "两病用药", "门诊慢特病", "一般诊疗费")
+LOCATION_CHOICES = ("市内", "县级参保市级就医", "市外已备案", "市外未备案", "市外急诊非定点")
+TIER_CHOICES = ("村卫生室", "社区卫生服务站", "诊所", "乡镇卫生院", "社区卫生服务中心", "医院")
+YES_NO = ("是", "否")
+AMOUNT_FORMAT = "金额（元），最多两位小数"
 COST_HEADERS = {"class_a": "甲类费用", "class_b_drug": "乙类药品", "blood": "血液制品", "class_b_treatment": "乙类诊疗项目",
                 "material_general": "综合医疗服务类材料", "material_other_domestic": "其他类材料（国产）",
                 "material_other_imported": "其他类材料（进口）", "out_of_catalogue": "目录外费用"}
@@ -49,17 +54,20 @@ class SettlementImporter(Importer):
     duplicate_key = ("facility", "bill_number")
     commits_in_chunks = True  # bills are independent; a settled bill number comes back unchanged
     columns = [
-        Column("bill_number", "结算单号", required=True, example="ZY2026000001", text=True),
-        Column("facility", "机构编码", required=True, example="H001", text=True),
-        Column("id_number", "身份证号", required=True, example="421202198001011230", text=True),
-        Column("name", "姓名", example="张三"),
-        Column("kind", "就医类型", required=True, example="住院", help="住院/普通门诊/两病用药/门诊慢特病/一般诊疗费"),
-        Column("visit_date", "入院（就诊）日期", required=True, example="2026-03-15", aliases=("就诊日期", "入院日期")),
-        Column("discharge_date", "出院日期"),
-        Column("location", "就医地", example="市内", help="市内/县级参保市级就医/市外已备案/市外未备案/市外急诊非定点"),
+        Column("bill_number", "结算单号", required=True, example="ZY2026000001", text=True, help="机构的结算单号；同一机构的单号只结算一次"),
+        Column("facility", "机构编码", required=True, example="H001", text=True, help="本辖区定点医药机构的编码"),
+        Column("id_number", "身份证号", required=True, example=example_id_number("42120219800101123"), text=True),
+        Column("name", "姓名", example="示例张三", help="填写时须与登记信息一致"),
+        Column("kind", "就医类型", required=True, example="住院", choices=KIND_CHOICES),
+        Column("visit_date", "入院（就诊）日期", required=True, example="2026-03-15", aliases=("就诊日期", "入院日期"), date=True,
+               help="不能晚于今天，须在机构协议期内"),
+        Column("discharge_date", "出院日期", example="2026-03-20", help="住院必填；不早于入院日期", date=True),
+        Column("location", "就医地", example="市内", choices=LOCATION_CHOICES, help="留空为市内"),
         Column("disease", "病种", help="门诊慢特病病种代码"),
-        *[Column(key, header, example="0") for key, header in COST_HEADERS.items()],
+        *[Column(key, header, example="0", format=AMOUNT_FORMAT) for key, header in COST_HEADERS.items()],
     ]
+    template_rules = ("每张结算单一行；同一机构的结算单号只结算一次，同一文件再次导入显示“无变化”。",
+                      "费用为金额（元），不能为负数，最多两位小数；没有的费用填 0 或留空。")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -181,16 +189,23 @@ class FacilityImporter(Importer):
              **{k: k for k in ("village", "township", "secondary_plus")}}
     FIELDS = ("name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to")
     columns = [
-        Column("code", "机构编码", required=True, example="H001", text=True),
-        Column("name", "机构名称", required=True, example="咸安区人民医院"),
-        Column("level", "级别", required=True, example="2", help="1/2/3 或 一级/二级/三级"),
-        Column("tier", "门诊机构类别", required=True, example="医院", help="村卫生室/社区卫生服务站/诊所/乡镇卫生院/社区卫生服务中心/医院"),
-        Column("region", "所在县（市、区）", required=True, example="421202", help="区划代码或名称"),
-        Column("city_level", "市级医疗机构", example="否"),
-        Column("zero_markup", "药品零差率", example="是"),
-        Column("agreement_from", "协议开始", required=True, example="2026-01-01"),
-        Column("agreement_to", "协议结束"),
+        Column("code", "机构编码", required=True, example="H001", text=True, help="医保定点医药机构编码，全市唯一"),
+        Column("name", "机构名称", required=True, example="示例人民医院"),
+        Column("level", "级别", required=True, example="二级", choices=("一级", "二级", "三级"), help="也可填 1、2、3"),
+        Column("tier", "门诊机构类别", required=True, example="医院", choices=TIER_CHOICES,
+               help="村卫生室、社区卫生服务站、诊所按村级；乡镇卫生院、社区卫生服务中心按乡镇级；医院按二级及以上"),
+        Column("region", "所在县（市、区）", required=True, example="421202", help="区划代码或名称", format="6位区划代码，或区划名称"),
+        Column("city_level", "市级医疗机构", example="否", choices=YES_NO),
+        Column("zero_markup", "药品零差率", example="是", choices=YES_NO, help="留空为是"),
+        Column("agreement_from", "协议开始", required=True, example="2026-01-01", date=True),
+        Column("agreement_to", "协议结束", help="长期有效留空；不早于协议开始", date=True),
     ]
+    template_rules = ("每个机构一行；已登记的机构编码再次导入会更新名称、级别、类别和协议日期。",)
+
+    @classmethod
+    def example_for(cls, user):
+        """The example's 所在县（市、区） is the user's own region (a code they may use)."""
+        return {"region": user.region.code} if user is not None and user.region_id else {}
 
     def __init__(self, **kwargs):
         from core.models import Region

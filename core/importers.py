@@ -1,7 +1,7 @@
 """The region list (乡镇、村/社区 with their division codes), imported by officers from the civil
 affairs' list: townships and villages below the counties loaded by the presets."""
 
-from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, identifier_text, text
+from core.imports import CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, choice_text, identifier_text, text
 from core.models import LEVEL_ORDER, Region, RegionLevel
 from core.restrict import region_allowed
 
@@ -9,6 +9,7 @@ LEVEL_LABELS = {"乡镇": RegionLevel.TOWNSHIP, "街道": RegionLevel.TOWNSHIP, 
                 "村": RegionLevel.VILLAGE, "社区": RegionLevel.VILLAGE, "村（社区）": RegionLevel.VILLAGE,
                 **{code: code for code in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)}}
 CODE_LENGTH = {RegionLevel.TOWNSHIP: 9, RegionLevel.VILLAGE: 12}
+LEVEL_CHOICES = ("乡镇", "街道", "村", "社区")
 
 
 class RegionImporter(Importer):
@@ -17,11 +18,26 @@ class RegionImporter(Importer):
     permission = "core.add_region"
     duplicate_key = "code"
     columns = [
-        Column("code", "区划代码", required=True, example="421202100001", help="乡镇9位，村（社区）12位", text=True),
-        Column("name", "名称", required=True, example="示例村（请删除本行）"),
-        Column("level", "层级", required=True, example="村", help="乡镇/街道/村/社区"),
-        Column("parent", "上级区划代码", required=True, example="421202100", text=True),
+        Column("code", "区划代码", required=True, example="421202100001", help="乡镇（街道）9位，村（社区）12位", text=True,
+               format="9位或12位数字，文本格式"),
+        Column("name", "名称", required=True, example="示例村"),
+        Column("level", "层级", required=True, example="村", choices=LEVEL_CHOICES),
+        Column("parent", "上级区划代码", required=True, example="421202100", help="村（社区）填所属乡镇（街道）的代码，乡镇（街道）填所属县（市、区）的代码",
+               text=True, format="6位或9位数字，文本格式"),
     ]
+    template_rules = ("上级区划须已登记或在本文件中（乡镇的行先于其下的村导入，顺序不限）；调整隶属关系请联系市局在后台办理。",)
+
+    @classmethod
+    def example_rows(cls, user):
+        """A township of the user's county and a village under it (codes that fit each other)."""
+        county = None
+        if user is not None and user.region_id:
+            county = user.region if user.region.level == RegionLevel.COUNTY else (
+                Region.objects.restrict(user).filter(level=RegionLevel.COUNTY).order_by("code").first())
+        prefix = county.code if county is not None and len(county.code) == 6 else "421202"
+        township = {"code": f"{prefix}900", "name": "示例镇", "level": "乡镇", "parent": prefix}
+        village = {"code": f"{prefix}900001", "name": "示例村", "level": "村", "parent": f"{prefix}900"}
+        return [township, village]
 
     def order(self, rows):
         # Parents before children: townships (shorter codes) first.
@@ -37,7 +53,7 @@ class RegionImporter(Importer):
             code, name, parent_code = text(row.values.get("code")), text(row.values.get("name")), text(row.values.get("parent"))
             level = LEVEL_LABELS.get(text(row.values.get("level")))
             if level is None:
-                outcome.fail("层级", f"无法识别「{text(row.values.get('level'))}」，应为 乡镇/街道/村/社区")
+                outcome.fail("层级", f"无法识别「{text(row.values.get('level'))}」，应为 {choice_text(LEVEL_CHOICES)}")
                 continue
             if not (code.isdigit() and len(code) == CODE_LENGTH[level]):
                 outcome.fail("区划代码", f"{dict(RegionLevel.choices)[level]}的区划代码应为{CODE_LENGTH[level]}位数字")

@@ -19,11 +19,28 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from core.idnumber import check_char
 from core.idnumber import normalize as normalize_id_number
 from core.validation import date_problem
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 STATUS_LABELS = {NEW: "新增", CHANGED: "变更", UNCHANGED: "无变化", ERROR: "错误"}
+# Between the choices of a list in help texts and messages. Not "/": labels hold it
+# (中小学生/幼儿, 儿媳/女婿), and "城乡居民/中小学生/幼儿" reads as three choices.
+CHOICE_SEPARATOR = "、"
+# Template example rows carry this in their marked column (示例张三): the engine skips them.
+EXAMPLE_MARK = "示例"
+
+
+def choice_text(labels) -> str:
+    """The choices of a list as users read them: 城乡居民、在校大中专学生、中小学生/幼儿、新生儿."""
+    return CHOICE_SEPARATOR.join(labels)
+
+
+def example_id_number(first17: str) -> str:
+    """A template example's ID number with its valid check character (GB 11643), so that a
+    clerk who copies the example's form learns a number that passes the checks."""
+    return first17 + check_char(first17)
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,26 @@ class Column:
     # Formatted as text in the template and the error file: Excel keeps only 15 digits of a
     # number, so an 18-digit ID number typed into a number cell is lost.
     text: bool = False
+    # The template's drop-down list and the 说明 sheet's allowed values (Chinese labels).
+    choices: tuple = ()
+    date: bool = False  # a date: formatted YYYY-MM-DD in the template
+    format: str = ""  # how the 说明 sheet describes the cell, when not text / date / a choice
+
+    @property
+    def is_id_number(self) -> bool:
+        return self.key.endswith("id_number")
+
+    def format_text(self) -> str:
+        """The 说明 sheet's 格式 of this column."""
+        if self.format:
+            return self.format
+        if self.is_id_number:
+            return "18位身份证号，文本格式"
+        if self.choices:
+            return "从下拉列表中选择"
+        if self.date:
+            return "日期，写成 YYYY-MM-DD（如 2026-10-08）"
+        return "文本格式" if self.text else "文本"
 
 
 @dataclass
@@ -82,6 +119,10 @@ class Importer(ABC):
     # commit may then run as bounded chunks, each its own transaction (ImportChunk).
     commits_in_chunks = False
     committing = False  # set by the engine: True while a commit checks the rows it will write
+    # The column whose template example value carries EXAMPLE_MARK (示例张三): rows marked so
+    # are the template's examples, skipped by the engine with a message, never an error.
+    example_key = "name"
+    template_rules: tuple = ()  # this list's own rules on the template's 说明 sheet
 
     def __init__(self, *, user, job=None, today: date | None = None):
         from django.utils import timezone
@@ -117,6 +158,27 @@ class Importer(ABC):
     def example_for(cls, user) -> dict:
         """Template example values for this user (column key -> value), over the defaults."""
         return {}
+
+    @classmethod
+    def example_rows(cls, user) -> list[dict]:
+        """The template's example rows (column key -> value): by default one, the columns'
+        examples with the user's own values over them (example_for)."""
+        values = {c.key: c.example for c in cls.columns}
+        return [values | (cls.example_for(user) if user is not None else {})]
+
+    @classmethod
+    def choices_for(cls, user) -> dict[str, tuple]:
+        """The template's drop-down lists (column key -> labels) for this user."""
+        return {c.key: tuple(c.choices) for c in cls.columns if c.choices}
+
+    def is_example(self, row: RowIn) -> bool:
+        """A template example row: its marked column holds 示例 (no name, place or facility
+        does). Such a row is the template's, left in the file; it never imports."""
+        return bool(self.example_key) and EXAMPLE_MARK in text(row.values.get(self.example_key))
+
+    def example_message(self) -> str:
+        header = next((c.header for c in self.columns if c.key == self.example_key), "")
+        return f"模板示例行（{header}含“{EXAMPLE_MARK}”），已跳过，未导入"
 
     def describe(self, row: RowIn) -> str:
         """A short label of a raw row (e.g. name and masked ID number), shown next to its
@@ -299,6 +361,8 @@ def find_duplicates(importer: Importer, rows: list[RowIn]) -> dict[int, str]:
         return {}
     seen: dict[tuple, list[int]] = {}
     for row in rows:
+        if importer.is_example(row):
+            continue
         value = importer.duplicate_value(row)
         if value:
             seen.setdefault(value, []).append(row.number)
@@ -346,7 +410,10 @@ def _run(importer, rows, *, commit, progress, keep=None, duplicates=None):
     header = importer.header_of(importer.duplicate_keys[0]) if importer.duplicate_keys else ""
     outcomes = [RowOutcome(r.number, summary=importer.describe(r)).fail(header, duplicates[r.number])
                 for r in rows if r.number in duplicates]
-    candidates = [r for r in rows if r.number not in duplicates]
+    # The template's example rows, left in the file: skipped, and the preview says so.
+    examples = {r.number for r in rows if r.number not in duplicates and importer.is_example(r)}
+    outcomes += [RowOutcome(number, UNCHANGED, summary=importer.example_message()) for number in sorted(examples)]
+    candidates = [r for r in rows if r.number not in duplicates and r.number not in examples]
     importer.committing = commit
     importer.prepare(candidates)
     ordered = importer.order(candidates)
@@ -376,3 +443,76 @@ def _run(importer, rows, *, commit, progress, keep=None, duplicates=None):
             progress(done, len(rows))
     outcomes.sort(key=lambda o: o.number)
     return RunResult(outcomes, plan_kept=kept_all)
+
+
+# ------------------------------------------------------------------------------ templates
+
+ID_COLUMN_WIDTH = 24  # 18 characters and room: Excel shows "4.21202E+17" in a narrow number cell
+WIDTH_MIN, WIDTH_MAX = 12, 48
+
+
+def _width(column: Column, values) -> int:
+    if column.is_id_number:
+        return ID_COLUMN_WIDTH
+    longest = max([len(column.header), *(len(str(v)) for v in values if v not in (None, ""))])
+    # CJK characters take about two width units.
+    return max(WIDTH_MIN, min(WIDTH_MAX, longest * 2 + 4))
+
+
+def _example_value(column: Column, value):
+    if column.date and isinstance(value, str) and value:
+        return date.fromisoformat(value)  # a date cell, shown YYYY-MM-DD
+    return value
+
+
+def template_rules(importer: type[Importer]) -> list[str]:
+    """The 说明 sheet's rules: those of every list, then the list's own."""
+    from core.xlsx import size_text
+
+    marked = next((c.header for c in importer.columns if c.key == importer.example_key), "")
+    rules = [
+        "第一个工作表是名单，第一行是表头：请勿修改表头文字；列的顺序可以调整，选填列可以删除。表头红字的列必填。",
+        f"灰底的行是填写示例（{marked}含“{EXAMPLE_MARK}”），导入时自动跳过，可以保留，也可以删除；"
+        f"直接改写示例行时，请去掉“{EXAMPLE_MARK}”二字，否则该行不会导入。",
+    ]
+    key = importer.duplicate_key
+    keys = () if not key else (key,) if isinstance(key, str) else tuple(key)
+    if keys:
+        headers = {c.key: c.header for c in importer.columns}
+        together = "（合在一起）" if len(keys) > 1 else ""
+        rules.append(f"同一文件内{CHOICE_SEPARATOR.join(headers[k] for k in keys)}{together}不能重复。")
+    if any(c.is_id_number for c in importer.columns):
+        rules.append("身份证号为18位，末位 X 大小写均可；身份证号列已设为“文本”格式，请勿改为数字格式"
+                     "（数字格式的单元格会丢失末尾数字，导入时报错）。")
+    if any(c.date for c in importer.columns):
+        rules.append("日期写成 YYYY-MM-DD（如 2026-10-08），也可以是 Excel 的日期单元格；2026/10/08、20261008、"
+                     "2026年10月8日 也能识别。日期须在 1900-01-01 至 2099-12-31 之间。")
+    if any(c.choices for c in importer.columns):
+        rules.append("带下拉箭头的列请从列表中选择（“可选值”一栏列出全部选项）。")
+    rules += [
+        "请勿使用公式：含公式的文件会被拒绝（可复制后“选择性粘贴-数值”）；以 = + - @ 开头的内容会被当作公式拒绝。",
+        f"文件为 Excel .xlsx{'或 CSV（UTF-8 或 GBK 编码）' if importer.accepts_csv else ''}，"
+        f"不超过 {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}。",
+        "上传后系统先逐行校验并显示预览（新增、变更、无变化、错误），确认后才写入；错误行可下载，修改后重新上传。",
+        *importer.template_rules,
+    ]
+    return rules
+
+
+def template_workbook(importer: type[Importer], user=None) -> bytes:
+    """The list's template for this user: core.xlsx.write_template over the columns, the
+    example rows (valid ID numbers, marked 示例) and the rules."""
+    from core.xlsx import TemplateColumn, write_template
+
+    examples = importer.example_rows(user)
+    choices = importer.choices_for(user)
+    rows = [[_example_value(c, example.get(c.key, "")) for c in importer.columns] for example in examples]
+    columns = [
+        TemplateColumn(header=c.header, required=c.required, text=c.text, date=c.date, choices=tuple(choices.get(c.key, ())),
+                       format=c.format_text(), help=c.help, width=_width(c, [*choices.get(c.key, ()), *(e.get(c.key) for e in examples)]))
+        for c in importer.columns
+    ]
+    marked = next((c.header for c in importer.columns if c.key == importer.example_key), importer.columns[0].header)
+    note = f"灰底的行是填写示例（{marked}含“{EXAMPLE_MARK}”），导入时自动跳过；可以保留，也可以删除。"
+    return write_template(columns, rows, title=importer.title, rules=template_rules(importer), example_note=note,
+                          choice_separator=CHOICE_SEPARATOR)

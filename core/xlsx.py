@@ -24,8 +24,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 XLSX_CONTENT_TYPES = "[Content_Types].xml"
@@ -284,6 +286,134 @@ def _naive(value):
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# ------------------------------------------------------------------------------ import templates
+
+TEXT_FORMAT = "@"
+DATE_FORMAT = "yyyy-mm-dd"
+NOTES_TITLE = "说明"
+CHOICES_TITLE = "选项"
+DATA_ROWS = 1048576  # Excel's last row: the drop-downs hold for every row the clerk fills
+VALIDATION_TEXT_MAX = 255  # Excel's limit for a validation's prompt and error message
+EXAMPLE_FILL = PatternFill("solid", fgColor="F2F2F2")
+REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    """One column of an import template as the workbook shows it (core.imports builds them
+    from an importer's Column definitions)."""
+
+    header: str
+    required: bool = False
+    text: bool = False  # typed text stays text ("@"): an ID number never loses digits
+    date: bool = False
+    choices: tuple = ()  # a drop-down list, from the hidden 选项 sheet
+    format: str = ""  # the 说明 sheet's 格式
+    help: str = ""
+    width: int = 12
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= VALIDATION_TEXT_MAX else text[: VALIDATION_TEXT_MAX - 1] + "…"
+
+
+def write_template(columns: list[TemplateColumn], examples: list[list], *, title: str, rules: list[str],
+                   example_note: str = "", choice_separator: str = "、") -> bytes:
+    """An import template: the list sheet first (what an upload reads: header row, the example
+    rows shaded and marked, ID and other text columns formatted as text and wide enough, dates
+    as YYYY-MM-DD, a drop-down on every column with a fixed list), then a 说明 sheet (every
+    column: required, format, allowed values, help, example; and the rules), and the lists of
+    the drop-downs on a hidden 选项 sheet (an inline list is limited to 255 characters)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title(title)
+    notes = workbook.create_sheet(NOTES_TITLE)
+    lists = workbook.create_sheet(CHOICES_TITLE) if any(c.choices for c in columns) else None
+
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = column.width
+        if column.text:
+            dimension.number_format = TEXT_FORMAT
+        elif column.date:
+            dimension.number_format = DATE_FORMAT
+        cell = sheet.cell(row=1, column=index, value=escape_cell(column.header))
+        cell.font = Font(bold=True, color="C00000" if column.required else None)
+        if column.required:
+            cell.fill = REQUIRED_FILL
+    for offset, values in enumerate(examples, start=2):
+        for index, (column, value) in enumerate(zip(columns, values), start=1):
+            cell = sheet.cell(row=offset, column=index, value=escape_cell(value) if value not in ("", None) else None)
+            cell.font = Font(italic=True, color="7F7F7F")
+            cell.fill = EXAMPLE_FILL
+            if column.text:
+                cell.number_format = TEXT_FORMAT
+            elif column.date:
+                cell.number_format = DATE_FORMAT
+    if examples and example_note:
+        sheet.cell(row=2, column=1).comment = Comment(example_note, "医保经办")
+    sheet.freeze_panes = "A2"
+
+    if lists is not None:
+        lists.sheet_state = "hidden"
+        used = 0
+        for index, column in enumerate(columns, start=1):
+            if not column.choices:
+                continue
+            used += 1
+            list_letter = get_column_letter(used)
+            lists.cell(row=1, column=used, value=escape_cell(column.header))
+            for row, label in enumerate(column.choices, start=2):
+                lists.cell(row=row, column=used, value=escape_cell(label))
+            source = f"{quote_sheetname(CHOICES_TITLE)}!${list_letter}$2:${list_letter}${len(column.choices) + 1}"
+            letter = get_column_letter(index)
+            validation = DataValidation(
+                type="list", formula1=source, allow_blank=True, showDropDown=False,
+                showErrorMessage=True, errorStyle="stop", errorTitle=_clip(f"{column.header}：请从下拉列表中选择"),
+                error=_clip(f"{column.header}应为：{choice_separator.join(column.choices)}"),
+                showInputMessage=True, promptTitle=_clip(column.header),
+                prompt=_clip(column.help or f"请从下拉列表中选择{column.header}"),
+            )
+            validation.add(f"{letter}2:{letter}{DATA_ROWS}")
+            sheet.add_data_validation(validation)
+
+    _write_notes(notes, columns, examples[0] if examples else [], title=title, rules=rules, separator=choice_separator)
+    workbook.active = 0
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+NOTES_HEADERS = ("列名", "是否必填", "格式", "可选值", "填写说明", "示例")
+NOTES_WIDTHS = (18, 10, 30, 46, 46, 28)
+
+
+def _write_notes(notes, columns, example, *, title: str, rules: list[str], separator: str) -> None:
+    wrap = Alignment(wrap_text=True, vertical="top")
+    notes.cell(row=1, column=1, value=escape_cell(f"{title}模板填写说明")).font = Font(bold=True, size=14)
+    for index, (header, width) in enumerate(zip(NOTES_HEADERS, NOTES_WIDTHS), start=1):
+        notes.column_dimensions[get_column_letter(index)].width = width
+        notes.cell(row=3, column=index, value=header).font = Font(bold=True)
+    row = 4
+    for position, column in enumerate(columns):
+        value = example[position] if position < len(example) else ""
+        shown = value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else str(value))
+        cells = (column.header, "必填" if column.required else "选填", column.format,
+                 separator.join(column.choices) if column.choices else "—", column.help or "—", shown or "—")
+        for index, text in enumerate(cells, start=1):
+            cell = notes.cell(row=row, column=index, value=escape_cell(text))
+            cell.alignment = wrap
+            cell.number_format = TEXT_FORMAT
+        if column.required:
+            notes.cell(row=row, column=2).font = Font(bold=True, color="C00000")
+        row += 1
+    row += 1
+    notes.cell(row=row, column=1, value="填写规则").font = Font(bold=True)
+    for number, rule in enumerate(rules, start=1):
+        row += 1
+        notes.cell(row=row, column=1, value=escape_cell(f"{number}. {rule}"))
 
 
 def read_table(data: bytes, filename: str) -> Sheet:

@@ -20,8 +20,8 @@ from core.bulk import reserve_ids
 from core.errors import ServiceError
 from core.history import insert_with_history
 from core.idnumber import IdNumberError, mask_id_number, normalize, parse_id_number
-from core.imports import (CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, free_text, id_text,
-                          identifier_text, text)
+from core.imports import (CHANGED, ERROR, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, choice_text, date_cell,
+                          example_id_number, free_text, id_text, identifier_text, text)
 from core.phone import PhoneError, normalize_phone
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed, region_allowed
@@ -52,6 +52,9 @@ CATEGORY_LABELS = {
     "居民": Category.REGULAR, "普通居民": Category.REGULAR, "城乡居民": Category.REGULAR,
     "大中专学生": Category.COLLEGE_STUDENT, "大学生": Category.COLLEGE_STUDENT,
     "中小学生": Category.SCHOOL_PUPIL, "幼儿": Category.SCHOOL_PUPIL, "学生": Category.SCHOOL_PUPIL,
+    # The label as earlier templates and pages spelt it, and as it may be renamed (the "/"
+    # is not a separator between choices): both stay accepted.
+    "中小学生/幼儿": Category.SCHOOL_PUPIL, "中小学生（含幼儿）": Category.SCHOOL_PUPIL, "中小学生(含幼儿)": Category.SCHOOL_PUPIL,
 }
 RELATION_LABELS = {
     **{label: code for code, label in Relation.choices},
@@ -150,18 +153,40 @@ class EnrollmentListImporter(Importer):
     permission = "enrollment.import_enrollment"
     duplicate_key = "id_number"
     columns = [
-        Column("name", "姓名", required=True, example="张三（示例，请删除本行）"),
-        Column("id_number", "身份证号", required=True, example="421202199003071233", help="18位，单元格设为文本格式", text=True),
-        Column("head_id_number", "户主身份证号", example="421202199003071233", help="本人是户主时填本人身份证号或留空", text=True),
-        Column("relation", "与户主关系", example="户主", help="户主/配偶/子女/父母/孙子女/祖父母/兄弟姐妹/儿媳/女婿/其他"),
-        Column("village", "村/社区", required=True, example="421202001001", help="村（社区）代码或名称", aliases=("村（社区）", "村社区")),
-        Column("phone", "联系电话", example="13800000000", text=True),
-        Column("category", "参保类别", example="城乡居民", help="城乡居民/在校大中专学生/中小学生/幼儿/新生儿；留空为城乡居民"),
-        Column("payment_date", "缴费日期", example="2026-10-08", help="留空表示只登记、尚未缴费"),
+        Column("name", "姓名", required=True, example="示例张三", help="与身份证一致"),
+        Column("id_number", "身份证号", required=True, example=example_id_number("42120219900307123"),
+               help="18位；单元格保持文本格式", text=True),
+        Column("head_id_number", "户主身份证号", example="", help="本人是户主时留空或填本人身份证号；家庭成员填户主的身份证号",
+               text=True),
+        Column("relation", "与户主关系", example=Relation.HEAD.label, choices=tuple(Relation.labels),
+               help="本人是户主时填“户主”或留空；家庭成员必填"),
+        Column("village", "村/社区", required=True, example="421202001001", help="村（社区）代码或名称", aliases=("村（社区）", "村社区"),
+               format="12位村（社区）代码，或村（社区）名称", text=True),
+        Column("phone", "联系电话", example="13800000000", help="手机号11位，或带区号的固定电话", text=True),
+        Column("category", "参保类别", example=Category.REGULAR.label, choices=tuple(Category.labels), help="留空为城乡居民"),
+        Column("payment_date", "缴费日期", example="2026-10-08", help="留空表示只登记、尚未缴费；不能晚于今天", date=True),
         Column("school", "学校", help="学校集中参保时填写学校名称或代码"),
-        Column("benefit_year", "参保年度", help="可选；填写时须与缴费日期对应的待遇年度一致"),
-        Column("address", "家庭住址"),
+        Column("benefit_year", "参保年度", help="可选；填写时须与缴费日期对应的待遇年度一致", format="四位年份，如 2027"),
+        Column("address", "家庭住址", help="户主一行填写即可"),
     ]
+    template_rules = (
+        "每人一行：户主和每位家庭成员各占一行；成员填写户主身份证号和与户主关系，户主的行也须在本文件中或已登记。",
+        "参保类别“中小学生/幼儿”是一个选项（在校中小学生和幼儿园幼儿）；“中小学生”“幼儿”单独填写也能识别。",
+    )
+
+    @classmethod
+    def example_rows(cls, user):
+        """A household of three: the head, the spouse and a pupil, in the user's first village
+        (its code), with valid ID numbers, so the form of every column is shown once."""
+        head, = super().example_rows(user)
+        village = Region.objects.restrict(user).filter(level=RegionLevel.VILLAGE).order_by("code").first() if user else None
+        if village is not None:
+            head["village"] = village.code
+        spouse = head | {"name": "示例李四", "id_number": example_id_number("42120219920515124"), "head_id_number": head["id_number"],
+                         "relation": Relation.SPOUSE.label, "phone": "", "address": ""}
+        pupil = spouse | {"name": "示例张小明", "id_number": example_id_number("42120220150901125"),
+                          "relation": Relation.CHILD.label, "category": Category.SCHOOL_PUPIL.label}
+        return [head, spouse, pupil]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -230,7 +255,7 @@ class EnrollmentListImporter(Importer):
         category_raw = text(v.get("category"))
         category = CATEGORY_LABELS.get(category_raw, None) if category_raw else Category.REGULAR
         if category is None:
-            raise RowProblem(h("category"), f"无法识别「{category_raw}」，应为 城乡居民/在校大中专学生/中小学生/幼儿/新生儿")
+            raise RowProblem(h("category"), f"无法识别「{category_raw}」，应为 {choice_text(Category.labels)}")
         try:
             payment_date = date_cell(v.get("payment_date"))
         except CellError as error:
@@ -598,13 +623,14 @@ class EmployeeCoverageImporter(Importer):
     permission = "enrollment.import_employeecoverage"
     duplicate_key = ("id_number", "starts_on")  # the table's own uniqueness
     columns = [
-        Column("name", "姓名", required=True, example="李四（示例，请删除本行）"),
-        Column("id_number", "身份证号", required=True, example="421202198501011239", text=True),
+        Column("name", "姓名", required=True, example="示例李四"),
+        Column("id_number", "身份证号", required=True, example=example_id_number("42120219850101123"), text=True),
         Column("employer", "参保单位", example="咸宁市某某公司"),
-        Column("starts_on", "参保开始日期", required=True, example="2020-01-01"),
-        Column("ends_on", "参保终止日期", example="", help="仍在参保留空"),
-        Column("region", "参保地", help="县（市、区）代码或名称；留空为导入人所属区划"),
+        Column("starts_on", "参保开始日期", required=True, example="2020-01-01", date=True),
+        Column("ends_on", "参保终止日期", example="", help="仍在参保留空", date=True),
+        Column("region", "参保地", help="县（市、区）代码或名称；留空为导入人所属区划", format="6位区划代码，或县（市、区）名称"),
     ]
+    template_rules = ("同一人多段参保各占一行（参保开始日期不同）；再次导入同一段会更新单位和终止日期。",)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -607,12 +607,8 @@ def error_rows_workbook(job: ImportJob, *, full_ids: bool = False) -> bytes:
 
 
 def template_workbook(kind: str, user=None) -> bytes:
-    importer = importer_class(kind)
-    headers = [c.header for c in importer.columns]
-    text_columns = [i for i, c in enumerate(importer.columns, start=1) if c.text]
-    examples = importer.example_for(user) if user is not None else {}
-    row = [examples.get(c.key, c.example) for c in importer.columns]
-    return write_xlsx(headers, [row], title=importer.title, text_columns=text_columns)
+    """The list's template (core.imports.template_workbook): example rows, drop-downs, 说明."""
+    return engine.template_workbook(importer_class(kind), user)
 
 
 def import_job_choose(*, user, job: ImportJob, row: int, value: int) -> ImportJob:

@@ -360,7 +360,7 @@ def test_cancelled_jobs_cannot_be_committed(clerk_client, clerk, village):
 # ------------------------------------------------------------------------------ downloads
 
 
-def test_the_template_has_chinese_headers_and_one_example_row(clerk_client):
+def test_the_template_has_chinese_headers_and_marked_example_rows(clerk_client):
     response = clerk_client.get("/imports/template/enrollment_list.xlsx")
 
     assert response.status_code == 200
@@ -369,8 +369,9 @@ def test_the_template_has_chinese_headers_and_one_example_row(clerk_client):
     header, *examples = read_back(response.content)
     assert header == ["姓名", "身份证号", "户主身份证号", "与户主关系", "村/社区", "联系电话", "参保类别", "缴费日期",
                       "学校", "参保年度", "家庭住址"]
-    assert len(examples) == 1
-    assert examples[0][0].endswith("（示例，请删除本行）")
+    # A household of three as the example (head, spouse, pupil), every row marked 示例
+    assert len(examples) == 3
+    assert all(row[0].startswith("示例") for row in examples)
     # ID numbers and phone numbers typed into the template stay text (Excel keeps 15 digits of a number)
     columns = load_workbook(io.BytesIO(response.content)).active.column_dimensions
     assert [columns[letter].number_format for letter in "ABCF"] == ["General", "@", "@", "@"]
@@ -381,9 +382,10 @@ def test_the_template_uploaded_unchanged_imports_nothing(clerk_client, clerk, vi
 
     job = previewed(clerk, template)
 
-    assert statuses(job) == {2: ERROR}
-    with pytest.raises(ServiceError):
-        imports.import_job_commit(job.pk)
+    # The example rows are skipped, saying why (never an invalid-ID error)
+    assert statuses(job) == {2: UNCHANGED, 3: UNCHANGED, 4: UNCHANGED}
+    assert all("示例" in summary and "跳过" in summary for _n, _s, summary, _e, *_ in job.preview_rows)
+    imports.import_job_commit(job.pk)
     assert not Person.objects.exists()
 
 
