@@ -1,6 +1,8 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from assistance.models import Application
+from core.display import source_text
 from core.identity_codes import CERTIFYING_DEPARTMENT, IdentityCode
 from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
 from core.models import Department
@@ -21,7 +23,7 @@ class IdentityCertifyForm(forms.Form):
     document_number = forms.CharField(label="认定文号", max_length=100, required=False)
     valid_from = forms.DateField(validators=[plausible_date], label="认定日期", widget=DATE_INPUT)
     valid_to = forms.DateField(validators=[plausible_date], label="有效期至", required=False, widget=DATE_INPUT,
-                               help_text="长期有效留空；因病致贫重病患者最长12个月（S001 §二）")
+                               help_text=f"长期有效留空；因病致贫重病患者最长12个月（{source_text('S001 §二')}）")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,15 +91,29 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class ApplicantLookupForm(forms.Form):
+    id_number = forms.CharField(label="申请人身份证号", max_length=ID_INPUT_MAX_LENGTH)
+
+    def clean_id_number(self):
+        try:
+            return parse_id_number(self.cleaned_data["id_number"]).number
+        except IdNumberError as error:
+            raise forms.ValidationError(error.message) from None
+
+
 class ApplicationForm(forms.Form):
     id_number = forms.CharField(label="申请人身份证号", max_length=ID_INPUT_MAX_LENGTH)
-    kind = forms.ChoiceField(label="申请类型", choices=[("class_3_4", "三、四类医疗救助"), ("tilted", "倾斜救助"), ("one_time", "认定前12个月一次性救助")])
+    kind = forms.ChoiceField(label="申请类型", choices=Application.Kind.choices,
+                             help_text="三、四类医疗救助须申请人持有有效的三、四类救助身份")
     reason = forms.CharField(label="申请理由", widget=forms.Textarea(attrs={"rows": 3}))
     amount_claimed = forms.DecimalField(label="申请金额（元）", max_digits=12, decimal_places=2, required=False, min_value=0)
     evidence = MultipleFileField(label="证明材料", required=False, help_text="PDF、JPG、PNG，每个不超过10 MB")
+    confirmed = forms.BooleanField(label="已知悉上述提示，仍要受理", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ask_confirmation: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not ask_confirmation:  # shown only after the page warned (assistance.services.applications.application_warnings)
+            del self.fields["confirmed"]
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -22,14 +22,17 @@ class Payer(models.TextChoices):
     COUNTY_GOVERNMENT = "county_government", "县级人民政府"
 
 
+CLASS_CHOICES = [(i, f"{i}类") for i in (1, 2, 3, 4)]
+
+
 class AssistanceClassRule(models.Model):
     """S001 §二: the medical-assistance class (1-4) of an identity code; codes without a class
     give subsidised enrollment only."""
 
     identity_code = models.CharField("身份类别", max_length=40, choices=IdentityCode.choices, unique=True)
-    assistance_class = models.PositiveSmallIntegerField("医疗救助类别", null=True, blank=True, choices=[(i, f"{i}类") for i in (1, 2, 3, 4)])
+    assistance_class = models.PositiveSmallIntegerField("医疗救助类别", null=True, blank=True, choices=CLASS_CHOICES)
     payer = models.CharField("资助参保资金来源", max_length=30, choices=Payer.choices, default=Payer.ASSISTANCE_FUND,
-                             help_text="RULES.md 2.3：医疗救助对象由医疗救助基金，监测对象由乡村振兴部门，其他由认定部门或县级政府")
+                             help_text="医疗救助对象由医疗救助基金，监测对象由乡村振兴部门，其他由认定部门或县级政府（经办规则 第2.3节）")
     source = models.CharField("出处", max_length=200)
     confirmed = models.BooleanField("已确认", default=True)
     history = HistoricalRecords()
@@ -175,6 +178,12 @@ class Application(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reason = models.TextField("审核意见", blank=True)
+    # What the applicant held when the township accepted (None: accepted before it was recorded).
+    accepted_identities = models.JSONField("受理时有效身份", null=True, blank=True, default=None)
+    accepted_class = models.PositiveSmallIntegerField("受理时医疗救助类别", null=True, blank=True, choices=CLASS_CHOICES)
+    # What the approval granted, as of the decision date (effective from decided_on).
+    granted_identities = models.JSONField("批准时有效身份", null=True, blank=True, default=None)
+    granted_class = models.PositiveSmallIntegerField("批准的医疗救助类别", null=True, blank=True, choices=CLASS_CHOICES)
     version = models.PositiveIntegerField(default=1, editable=False)  # optimistic lock
     region_path = models.CharField(max_length=200, editable=False)
 

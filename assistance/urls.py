@@ -12,6 +12,7 @@ urlpatterns = [
     path("subsidy-runs/", views.subsidy_runs, name="subsidy_runs"),
     path("subsidy-runs/<int:pk>/", views.subsidy_run, name="subsidy_run"),
     path("subsidy-runs/<int:pk>/export.xlsx", views.subsidy_run_export, name="subsidy_run_export"),
+    path("subsidy-runs/<int:pk>/print/", views.subsidy_run_print, name="subsidy_run_print"),
     path("coverage-gap/", views.coverage_gap, name="coverage_gap"),
     path("applications/", views.application_queue, name="applications"),
     path("applications/new/", views.application_new, name="application_new"),

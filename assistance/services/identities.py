@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assistance.models import AssistanceClassRule, HardshipIdentity
 from core.audit import stamp
+from core.display import source_text
 from core.errors import ServiceError
 from core.identity_codes import CERTIFYING_DEPARTMENT, IdentityCode
 from core.models import Department
@@ -18,6 +19,7 @@ from core.restrict import path_allowed
 from core.validation import check_date
 
 Status = HardshipIdentity.Status
+ART_41 = source_text("X000 art. 41")  # as users read it: 咸宁办法 第四十一条
 ILLNESS_POVERTY_MONTHS = 12  # S001 §二: 救助身份自身份认定之日起12个月有效
 
 
@@ -35,12 +37,12 @@ def acting_department(user, code: str, on_behalf_of: str | None = None) -> tuple
         if on_behalf_of is None:
             return owner, True
         if on_behalf_of != owner:
-            raise ServiceError("department", f"「{IdentityCode(code).label}」由{department_label(owner)}部门认定（X000 art. 41），不能代{department_label(on_behalf_of)}录入", "department")
+            raise ServiceError("department", f"「{IdentityCode(code).label}」由{department_label(owner)}部门认定（{ART_41}），不能代{department_label(on_behalf_of)}录入", "department")
         return owner, True
     if user.department != owner:
         raise ServiceError(
             "department",
-            f"{department_label(user.department)}部门不能认定或退出「{IdentityCode(code).label}」，该身份由{department_label(owner)}部门认定（X000 art. 41）",
+            f"{department_label(user.department)}部门不能认定或退出「{IdentityCode(code).label}」，该身份由{department_label(owner)}部门认定（{ART_41}）",
             "code",
         )
     return owner, False

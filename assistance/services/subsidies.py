@@ -105,15 +105,3 @@ def coverage_gap(user, region: Region, benefit_year: int, day: date):
     return (Person.objects.restrict(user).filter(region_path__startswith=region.path, status=Person.Status.NORMAL, pk__in=holders)
             .filter(~Exists(enrolled)).select_related("village", "village__parent").order_by("region_path", "pk"))
 
-
-def gap_by_village(people, *, listed_per_village: int = 50):
-    """(village, count, first people) for the coverage-gap page, in village order."""
-    groups: dict[int, list] = {}
-    villages = {}
-    counts: dict[int, int] = defaultdict(int)
-    for person in people.iterator(chunk_size=2000):
-        counts[person.village_id] += 1
-        villages[person.village_id] = person.village
-        if len(groups.setdefault(person.village_id, [])) < listed_per_village:
-            groups[person.village_id].append(person)
-    return [(villages[v], counts[v], groups[v]) for v in groups]

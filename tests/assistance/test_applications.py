@@ -1,17 +1,17 @@
 """依申请救助: township accepts, county decides, maker-checker, concurrent decisions, evidence."""
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from assistance.models import Application
+from assistance.models import Application, HardshipIdentity
 from assistance.services.applications import application_accept, application_decide, approved_on, review_queue
 from core.errors import ServiceError
-from core.models import Region
+from core.models import Department, Region
 from core.roles import CLERK, REVIEWER
 from tests import factories
 
@@ -29,9 +29,15 @@ def reviewer(xianan):
     return factories.user("shenhe", REVIEWER, xianan)
 
 
+def with_class_3_identity(person):
+    """A class 3 identity (S001 §二), which a class 3-4 application needs."""
+    HardshipIdentity.objects.create(person=person, code="low_income_edge", department=Department.CIVIL_AFFAIRS, valid_from=date(2023, 1, 1))
+    return person
+
+
 @pytest.fixture
 def applicant(village):
-    return factories.person(village, name="申请人")
+    return with_class_3_identity(factories.person(village, name="申请人"))
 
 
 def accept(user, person, **kwargs):
@@ -92,7 +98,7 @@ def test_simultaneous_decisions_in_two_connections(transactional_db, presets):
     village = township.children.first()
     clerk = factories.user("t_clerk", CLERK, township)
     reviewers = [factories.user(f"r{i}", REVIEWER, Region.objects.get(code="421202")) for i in range(2)]
-    application = accept(clerk, factories.person(village))
+    application = accept(clerk, with_class_3_identity(factories.person(village)))
     barrier, results = threading.Barrier(2), []
 
     def decide(user, approve):

@@ -171,6 +171,7 @@ STAFF_OBJECTS = {
     "assistance:application": "application", "assistance:evidence": "evidence",
     "benefits:person_settlements": "person", "benefits:settlement_detail": "settlement", "benefits:settlement_reverse": "settlement",
     "benefits:one_time_pay": "approved_application",
+    "assistance:subsidy_run_print": "subsidy_run",
 }
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
@@ -284,6 +285,8 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "assistance:identity_certify": [f"person={head.pk}", f"person={objects['member'].pk}"],
         "assistance:application_new": [f"person={objects['member'].pk}"],
         "assistance:coverage_gap": [f"region={objects['county'].pk}&benefit_year={year}", f"village={village.pk}&benefit_year={year}"],
+        "assistance:subsidy_run_print": ["payer=assistance_fund"],
+        "benefits:trial": [f"id_number={head.id_number}&date={year}-02-01", f"id_number={objects['member'].id_number}"],
         "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
         "enrollment:renew": [f"village={village.pk}&to_year={year + 1}"],
         # 征缴清单: the other county's region (village, township, county) and school as filters, and searches
