@@ -32,6 +32,13 @@ CHOICE_SEPARATOR = "、"
 EXAMPLE_MARK = "示例"
 
 
+def counts_text(counts: dict | None) -> str:
+    """A job's or chunk's counts as users read them: 新增 3，变更 1，错误 2 (zeros left out)."""
+    counts = counts or {}
+    parts = [f"{STATUS_LABELS[s]} {counts[s]}" for s in (NEW, CHANGED, UNCHANGED, ERROR) if counts.get(s)]
+    return "，".join(parts) or "—"
+
+
 def choice_text(labels) -> str:
     """The choices of a list as users read them: 城乡居民、在校大中专学生、中小学生/幼儿、新生儿."""
     return CHOICE_SEPARATOR.join(labels)
