@@ -2,11 +2,15 @@
 window (paid enrollments by week, against the same weeks of last year's window), settlement
 spending by month split by tier, and the villages with the most registered-but-unpaid people.
 
-Each chart is one aggregate query restricted to the user (`restrict(user)`), filtered on the
-leading columns of an index (benefit year or settlement year, then the region path prefix) and
-grouped in the database; Python only arranges the few grouped rows (at most a window's days,
-twelve months, ten villages). Results are cached for 5 minutes, as enrollment_figures is.
-Money stays Decimal: the template formats it with |yuan, and json_script writes it as a string.
+The year is the one the collection worklist chases (worklists.collecting_year), and the
+villages are the dashboard figures' own (selectors.enrollment_figures, from the worklist's
+per-village totals): the chart, the 各村征缴进度 table and the list a bar opens count the same
+rows. The other two charts are one aggregate query each, restricted to the user
+(`restrict(user)`), filtered on the leading columns of an index (benefit year or settlement
+year, then the region path prefix) and grouped in the database; Python only arranges the few
+grouped rows (at most a window's days, twelve months). Results are cached for 5 minutes, as
+enrollment_figures is. Money stays Decimal: the template formats it with |yuan, and json_script
+writes it as a string.
 """
 
 from datetime import date, timedelta
@@ -17,13 +21,12 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth
 
 from benefits.models import Settlement
-from core.models import Region
+from enrollment import selectors, worklists
 from enrollment.models import Enrollment
 from enrollment.rules.terms import WINDOW_RESIDENT, ResidentPolicy, TermsError, Window
 from enrollment.selectors import DASHBOARD_CACHE_SECONDS
 from enrollment.services.policy import policy_for_region
 
-TOP_VILLAGES = 10
 DAYS_PER_WEEK = 7
 ZERO = Decimal("0.00")
 # The four payers of a settlement, as the one-stop bill shows them (basic_fund includes the
@@ -40,12 +43,12 @@ def dashboard_charts(user, today: date) -> dict:
     """The dashboard's chart data for the user (who may view enrollments). The spending chart
     only for users who may view settlements."""
     policy = _user_policy(user)
-    window = collection_window(policy, today) if policy is not None else None
     charts = {}
-    if window is not None:
-        last_window = policy.window_for(WINDOW_RESIDENT, window.benefit_year - 1)
-        charts["progress"] = enrollment_progress(user, window, last_window, today)
-        charts["villages"] = top_unpaid_villages(user, window.benefit_year, today)
+    if policy is not None:
+        year = worklists.collecting_year(user, today)
+        window = policy.window_for(WINDOW_RESIDENT, year)
+        charts["progress"] = enrollment_progress(user, window, policy.window_for(WINDOW_RESIDENT, year - 1), today)
+        charts["villages"] = top_unpaid_villages(user, year)
     if user.has_perm("benefits.view_settlement"):
         charts["spending"] = settlement_spending(user, today)
     return {"charts": charts}
@@ -73,17 +76,6 @@ def _user_policy(user) -> ResidentPolicy | None:
         return policy_for_region(user.region)
     except TermsError:
         return None
-
-
-def collection_window(policy: ResidentPolicy, today: date) -> Window | None:
-    """The residents' collection window (集中缴费期) being collected: the one open today, else
-    the latest one that has opened (its year is still the one to chase)."""
-    windows = [policy.window_for(WINDOW_RESIDENT, year) for year in (today.year - 1, today.year, today.year + 1)]
-    open_today = [w for w in windows if w.contains(today)]
-    if open_today:
-        return open_today[-1]
-    opened = [w for w in windows if w.opens_on <= today]
-    return opened[-1] if opened else None
 
 
 def _weeks(window: Window) -> list[tuple[date, date]]:
@@ -176,26 +168,14 @@ def _settlement_spending(user, today: date) -> dict:
     }
 
 
-def top_unpaid_villages(user, year: int, today: date) -> dict:
+def top_unpaid_villages(user, year: int) -> dict:
     """The villages (村/社区) of the user's region with the most enrollments of `year`
-    registered and not paid, most first (ties in region order)."""
-    return _cached(_cache_key(user, "villages", year, today), lambda: _top_unpaid_villages(user, year))
-
-
-def _top_unpaid_villages(user, year: int) -> dict:
-    # Grouped by the village and its path (one to one): ordered without joining the regions.
-    rows = list(Enrollment.objects.restrict(user).filter(benefit_year=year, status=Enrollment.Status.REGISTERED)
-                .values("village_id", "region_path").annotate(unpaid=Count("pk")).order_by("-unpaid", "region_path")[:TOP_VILLAGES])
-    regions = Region.objects.select_related("parent").in_bulk([row["village_id"] for row in rows])
-    villages = []
-    for row in rows:
-        village = regions[row["village_id"]]
-        township = village.parent.name if village.parent_id else ""
-        villages.append({
-            "village_id": village.pk,
-            "village": village.name,
-            "township": township,
-            "label": f"{township} {village.name}" if township else village.name,
-            "unpaid": row["unpaid"],
-        })
+    registered and not paid, most first: the dashboard figures' villages (cached with them)."""
+    villages = [{
+        "village_id": v["pk"],
+        "village": v["name"],
+        "township": v["township"],
+        "label": f"{v['township']} {v['name']}" if v["township"] else v["name"],
+        "unpaid": v["unpaid"],
+    } for v in selectors.enrollment_figures(user, year)["villages"]]
     return {"year": year, "villages": villages}
