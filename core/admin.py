@@ -12,14 +12,19 @@ from django.db import DataError, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import imports as engine
 from core.idnumber import normalize as normalize_id_number
 from core.models import ApiToken, ImportChunk, ImportJob, Region, SecurityEvent, User
 from core.restrict import may_change, region_path_of
 from core.security import record_denied
+from core.services import imports
 from core.validation import refuses_bad_query
+from core.xlsx import size_text
 
 # A search term that is an ID number or its first digits once normalised.
 ID_SEARCH = re.compile(r"\d{6,17}[\dX]?")
@@ -269,12 +274,33 @@ class SecurityEventAdmin(RegionScopedAdmin):
         return False
 
 
+def _when(value) -> str:
+    """A time as the import pages show it: 2026-12-01 13:18, local time."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _seconds(value) -> str:
+    return f"{value} 秒" if value is not None else "—"
+
+
 class ImportChunkInline(admin.TabularInline):
     model = ImportChunk
-    fields = ("number", "first_row", "last_row", "rows", "status", "counts", "seconds", "finished_at")
+    fields = ("number", "first_row", "last_row", "rows", "status", "counts_shown", "seconds_shown", "finished_shown")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description="统计")
+    def counts_shown(self, obj):
+        return engine.counts_text(obj.counts)
+
+    @admin.display(description="用时")
+    def seconds_shown(self, obj):
+        return _seconds(obj.seconds)
+
+    @admin.display(description="完成时间")
+    def finished_shown(self, obj):
+        return _when(obj.finished_at)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -286,15 +312,98 @@ class ImportChunkInline(admin.TabularInline):
         return False
 
 
+class ImportKindFilter(admin.SimpleListFilter):
+    """导入类型 by the lists' Chinese titles, only those the user may import."""
+
+    title = "导入类型"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind, imports.importer_class(kind).title) for kind in visible_import_kinds(request.user)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+def visible_import_kinds(user) -> list[str]:
+    """The lists whose jobs a user reads in the log: those they may import (as the 名单导入
+    pages show them); a list of another office is not theirs to read, even in their region."""
+    return [kind for kind in imports.IMPORTERS if imports.can_import(user, kind)]
+
+
 @admin.register(ImportJob)
 class ImportJobAdmin(RegionScopedAdmin):
+    """The import log (导入记录), read-only: the jobs of the user's region and of the lists
+    they may import, in plain Chinese (kind by its title, status, counts as 新增 3，变更 1，
+    错误 2); each job links to its page (preview, error rows)."""
+
     inlines = [ImportChunkInline]
-    list_display = ("created_at", "kind", "original_name", "user", "status", "total_rows", "counts", "seconds")
-    list_filter = ("kind", "status")
+    list_display = ("created_shown", "kind_shown", "original_name", "user", "status_shown", "total_rows", "counts_shown",
+                    "seconds_shown")
+    list_display_links = ("created_shown", "original_name")
+    list_filter = (ImportKindFilter, "status")
     search_fields = ("original_name", "user__username")
-    exclude = ("errors", "preview_rows", "file")
-    readonly_fields = ("kind", "original_name", "sha256", "size", "user", "region", "status", "skip_bad_rows", "total_rows",
-                       "counts", "failure", "created_at", "previewed_at", "committed_at", "seconds")
+    list_select_related = ("user",)
+    fields = ("kind_shown", "original_name", "size_shown", "sha256", "user", "region", "status_shown", "skip_bad_rows_shown",
+              "options_shown", "total_rows", "counts_shown", "failure", "created_shown", "previewed_shown", "committed_shown",
+              "seconds_shown", "page_link")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind__in=visible_import_kinds(request.user)).defer("errors", "preview_rows")
+
+    @admin.display(description="导入类型", ordering="kind")
+    def kind_shown(self, obj):
+        return imports.importer_class(obj.kind).title if obj.kind in imports.IMPORTERS else "未知类型"
+
+    @admin.display(description="状态", ordering="status")
+    def status_shown(self, obj):
+        return imports.INTERRUPTED_LABEL if imports.is_interrupted(obj) else obj.get_status_display()
+
+    @admin.display(description="统计")
+    def counts_shown(self, obj):
+        return engine.counts_text(obj.counts)
+
+    @admin.display(description="上传时间", ordering="created_at")
+    def created_shown(self, obj):
+        return _when(obj.created_at)
+
+    @admin.display(description="校验时间")
+    def previewed_shown(self, obj):
+        return _when(obj.previewed_at)
+
+    @admin.display(description="导入时间")
+    def committed_shown(self, obj):
+        return _when(obj.committed_at)
+
+    @admin.display(description="用时", ordering="seconds")
+    def seconds_shown(self, obj):
+        return _seconds(obj.seconds)
+
+    @admin.display(description="大小")
+    def size_shown(self, obj):
+        return size_text(obj.size)
+
+    @admin.display(description="跳过错误行")
+    def skip_bad_rows_shown(self, obj):
+        return "是" if obj.skip_bad_rows else "否"
+
+    @admin.display(description="导入选项")
+    def options_shown(self, obj):
+        options = obj.options or {}
+        parts = []
+        if obj.kind in imports.IMPORTERS:
+            for key, label in imports.importer_class(obj.kind).upload_options:
+                parts.append(f"{label}：{'是' if options.get(key) else '否'}")
+        matches = options.get("matches") or {}
+        if matches:
+            rows = "、".join(str(n) for n in sorted(int(n) for n in matches))
+            parts.append(f"已确认候选人员：第{rows}行")
+        return "；".join(parts) or "—"
+
+    @admin.display(description="导入页面")
+    def page_link(self, obj):
+        return format_html('<a href="{}">查看预览与错误行</a>', reverse("imports:detail", args=[obj.pk]))
 
     def has_add_permission(self, request):
         return False
