@@ -171,6 +171,7 @@ STAFF_OBJECTS = {
     "assistance:application": "application", "assistance:evidence": "evidence",
     "benefits:person_settlements": "person", "benefits:settlement_detail": "settlement", "benefits:settlement_reverse": "settlement",
     "benefits:one_time_pay": "approved_application",
+    "benefits:settlement_bill": "settlement",
     "assistance:subsidy_run_print": "subsidy_run",
 }
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
@@ -288,6 +289,7 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "assistance:subsidy_run_print": ["payer=assistance_fund"],
         "benefits:trial": [f"id_number={head.id_number}&date={year}-02-01", f"id_number={objects['member'].id_number}"],
         "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
+        "benefits:facility_settlements_export": [f"facility={objects['facility'].pk}", f"year={year}&month=2"],
         "enrollment:renew": [f"village={village.pk}&to_year={year + 1}"],
         # 征缴清单: the other county's region (village, township, county) and school as filters, and searches
         **{name: searches + [f"region={village.pk}", f"region={objects['township'].pk}&status=unpaid", f"region={objects['county'].pk}",
