@@ -293,7 +293,7 @@ def test_reversing_a_bill_whose_number_plus_r_the_facility_already_used(client, 
     first, own = settle(officer, person, hospital, "B1"), settle(officer, person, hospital, "B1-R")
     client.force_login(officer)
     # When an officer reverses B1 on the person's page
-    response = client.post(f"/benefits/settlements/{first.pk}/reverse/", {"reason": "费用录入错误"})
+    response = client.post(f"/benefits/settlements/{first.pk}/reverse/", {"reason": "费用录入错误", "confirm": "1"})
     # Then it is reversed, and the facility's B1-R is untouched
     assert response.status_code == 302
     first.refresh_from_db()

@@ -120,4 +120,4 @@ def test_parameter_changes_are_versioned_and_dated(presets, officer, village):
 def test_parameter_page_marks_unconfirmed_values(client, officer, presets):
     client.force_login(officer)
     page = client.get("/benefits/parameters/").content.decode()
-    assert "ci_deductible" in page and "待确认" in page
+    assert "大病保险起付标准" in page and "待确认" in page

@@ -47,13 +47,13 @@ def test_officer_imports_a_facility_export_and_reads_the_explanation(page, faile
 
     # When the officer opens the person's 2023 settlements and the bill
     page.goto(f"/benefits/people/{person.pk}/settlements/?year=2023")
-    assert "6440.00（6440.00）" in page.locator("#history").inner_text()
+    assert "6,440.00（6,440.00）" in page.locator("#history").inner_text()
     page.get_by_role("link", name="ZY0001").click()
 
     # Then every step shows its amount and its article, and the parameters used
     page.wait_for_url("**/benefits/settlements/*/")
     steps = page.locator("#explanation").inner_text()
-    assert "起付标准\t600.00\tX000 art. 20(一)1" in steps
-    assert "基本医保统筹支付\t6440.00" in steps and "个人负担\t4060.00" in steps
-    assert "inpatient_rate.2" in page.locator("#parameters").inner_text()
+    assert "起付标准\t600.00\t咸宁办法 第二十条(一)1" in steps
+    assert "基本医保统筹支付\t6,440.00" in steps and "个人负担\t4,060.00" in steps
+    assert "住院统筹支付比例（二级医疗机构）\t70%" in page.locator("#parameters").inner_text()
     assert failed_responses == []
