@@ -28,6 +28,9 @@ NOTES = {
     "not from the sources": "文件未规定",
     "national 2021 guidance": "国家2021年指导意见",
     "咸宁: ": "咸宁：",
+    "(2022 figures minus 30)": "（2022年标准减30元）",
+    "RULES 2.1: national 2023 standard": "经办规则 第2.1节：国家2023年标准",
+    " section 1: the medical-assistance class of each identity": " 第1节：各身份的医疗救助类别",
 }
 
 _DIGITS = "零一二三四五六七八九"

@@ -2,9 +2,20 @@
 changed, newest first."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+
+from core.display import percent, source_text, yuan
 
 ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
+# Text fields that hold codes (an identity code, comma-separated disease codes) and fields
+# that hold policy sources (X000 art. 7): shown by their Chinese names.
+CODE_FIELDS = {"subsidy_identity", "code", "chronic_diseases"}
+SOURCE_FIELDS = {"sources", "source"}
 
 
 @dataclass
@@ -17,27 +28,64 @@ class HistoryEntry:
     changes: list  # [(field label, old, new)]
 
 
-def _label(model, field_name):
+def _field(model, field_name):
     try:
-        return str(model._meta.get_field(field_name).verbose_name)
-    except Exception:  # noqa: BLE001 - a field removed since the record was written
-        return field_name
+        return model._meta.get_field(field_name)
+    except FieldDoesNotExist:  # a field removed since the record was written
+        return None
+
+
+def _label(model, field_name):
+    field = _field(model, field_name)
+    return str(field.verbose_name) if field is not None else field_name
+
+
+def _code(value):
+    """An identity code (RULES.md 1) or a disease code by its Chinese name; other text as is."""
+    from benefits.labels import code_label
+
+    return code_label(value) if isinstance(value, str) else _plain(value)
+
+
+def _plain(value):
+    """A stored value as users read it: 是/否, dates as 2026-01-31, lists and mappings by
+    their items' names, never a Python repr."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(_code(item)) for item in value) or None
+    if isinstance(value, dict):
+        return "；".join(f"{_code(key)}：{_code(item)}" for key, item in value.items()) or None
+    return value
 
 
 def _display(model, field_name, value):
-    """A readable value: the related object's name for foreign keys, the label for choices."""
-    if value in (None, ""):
-        return value
-    try:
-        field = model._meta.get_field(field_name)
-    except Exception:  # noqa: BLE001 - a field removed since the record was written
-        return value
+    """A readable value: the related object's name for foreign keys, the label for choices,
+    Chinese names for identity codes (alone, in lists or comma-separated), sources as document
+    and article (咸宁办法 第二十条), amounts as 1,234.56."""
+    if value in (None, "", [], {}):
+        return None
+    field = _field(model, field_name)
+    if field is None:
+        return _plain(value)
     if field.is_relation and field.many_to_one:
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else value
     if field.choices:
         return dict(field.flatchoices).get(value, value)
-    return value
+    if field_name in SOURCE_FIELDS:
+        return "；".join(source_text(item) for item in (value if isinstance(value, list) else [value]))
+    if isinstance(field, models.DecimalField):
+        return percent(Decimal(str(value)) / 100) if "%" in str(field.verbose_name) else yuan(value)
+    if isinstance(field, models.BooleanField):
+        return _plain(bool(value))
+    if isinstance(value, str) and field_name in CODE_FIELDS:
+        return "、".join(_code(part.strip()) for part in value.split(",") if part.strip())
+    return _plain(value)
 
 
 def history_entries(objects, *, limit: int = 200) -> list[HistoryEntry]:

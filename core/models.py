@@ -33,10 +33,10 @@ class Region(models.Model):
     path = models.CharField("路径", max_length=200, unique=True, editable=False)
     slug = models.SlugField(
         "接口代码", max_length=30, unique=True, null=True, blank=True,
-        help_text="统筹区在计算接口中的代码，如 xianning、shiyan、jilin",
+        help_text="统筹区在待遇试算接口中的代码（小写拼音字母，仅统筹区填写）",
     )
     poverty_alleviation_county = models.BooleanField(
-        "脱贫县", default=False, help_text="财政分担比例：脱贫县省县6:4，其他县5:5（N004 §一）"
+        "脱贫县", default=False, help_text="财政分担比例：脱贫县省县6:4，其他县5:5（咸宁2022年通知 一）"
     )
 
     objects = RegionScopedQuerySet.as_manager()
