@@ -179,3 +179,24 @@ def split_to_json(split: Split) -> dict:
         "personal": fmt_money(split.personal),
         "explanation": explanation_json(split),
     }
+
+
+def trial_prefill(person, day: date, region_slugs) -> dict:
+    """The trial form's values from the records for a person and a visit date: the pooling
+    region (the nearest of the person's regions among `region_slugs`), the identities valid
+    that day and the approvals in force (benefits.services.settlements.eligibility_for, as a
+    real settlement reads them), and the year's totals as a settlement recorded now would use
+    them (PersonYear, and the general-outpatient payments of that day)."""
+    from benefits.models import PersonYear
+    from benefits.services.settlements import _outpatient_today, eligibility_for  # the settlement door's own reads
+
+    eligibility = eligibility_for(person, day)
+    slug = next((r.slug for r in person.village.ancestors() if r.slug in region_slugs), None)
+    totals = PersonYear.objects.filter(person=person, year=day.year).first()
+    ytd = {key: getattr(totals, key) if totals is not None else Decimal(0) for key in YTD_KEYS if key != "outpatient_fund_today"}
+    ytd["outpatient_fund_today"] = _outpatient_today(person.pk, day)
+    return {
+        "region": slug, "date": day, "identities": list(eligibility.identities),
+        "two_diseases_registered": eligibility.two_diseases_registered, "assistance_approved": eligibility.assistance_approved,
+        "tilted_approved": eligibility.tilted_approved, "year_to_date": ytd,
+    }

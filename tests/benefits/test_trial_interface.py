@@ -87,7 +87,7 @@ def test_trial_page(clerk_client, presets):
         "region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "facility_tier": "secondary_plus",
         "location": "local", "class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500", "identities": ["subsistence_allowance"]})
     page = response.content.decode()
-    assert 'id="personal">1708.00<' in page and "S001 §三(四)2" in page
+    assert 'id="personal">1,708.00<' in page and "十堰救助办法 三(四)2" in page  # amounts and sources as users read them
 
 
 def test_parameter_changes_are_versioned_and_dated(presets, officer, village):

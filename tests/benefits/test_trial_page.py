@@ -1,0 +1,103 @@
+"""The trial page (待遇试算, issue 9): a person looked up by ID number fills the form with the
+identities valid on the visit date, the approvals and the year's totals from the records;
+the year-to-date figures are inputs of the form; identities are checkboxes; amounts and
+sources read as users read them."""
+
+import re
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from assistance.models import Application, HardshipIdentity
+from benefits.models import PersonYear
+from core.models import Department
+from core.roles import REVIEWER
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+VISIT = {"region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "facility_tier": "secondary_plus",
+         "location": "local", "class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500"}
+FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def value_of(page: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert match, name
+    found = re.search(r'value="([^"]*)"', match.group())
+    return found.group(1) if found else ""
+
+
+def checked(page: str, name: str) -> set[str]:
+    boxes = re.findall(rf'<input[^>]*type="checkbox"[^>]*name="{name}"[^>]*>', page)
+    return {re.search(r'value="([^"]*)"', b).group(1) if 'value="' in b else "on" for b in boxes if "checked" in b}
+
+
+@pytest.fixture
+def low_income(village, xianan, clerk):
+    """A 低保 person certified before the visit, with an approved tilted-assistance application
+    and totals already settled this year."""
+    person = factories.person(village, name="试算人")
+    HardshipIdentity.objects.create(person=person, code="subsistence_allowance", department=Department.CIVIL_AFFAIRS,
+                                    valid_from=date(2022, 6, 1))
+    HardshipIdentity.objects.create(person=person, code="orphan", department=Department.CIVIL_AFFAIRS,
+                                    valid_from=date(2022, 1, 1), valid_to=date(2022, 12, 31))  # ended before the visit
+    Application.objects.create(person=person, kind="tilted", reason="转诊", accepted_by=clerk, status="approved",
+                               decided_by=factories.user("rev", REVIEWER, xianan), decided_on=date(2023, 2, 1))
+    PersonYear.objects.create(person=person, year=2023, basic_fund=D("1234.50"), outpatient_fund=D("0"), chronic_fund=D("0"),
+                              ci_base=D("0"), ci_paid=D("0"), ma_base=D("3000.00"), ma_paid=D("2100.00"), extra_paid=D("0"), personal=D("0"))
+    return person
+
+
+def test_looking_up_a_person_fills_identities_approvals_and_year_to_date(clerk_client, low_income):
+    # When the clerk looks the person up for a visit on 2023-03-15
+    page = clerk_client.get("/benefits/trial/", {"id_number": low_income.id_number, "date": "2023-03-15"}).content.decode()
+    # Then the identities valid that day are ticked (not the one that ended), with the approvals in force
+    assert checked(page, "identities") == {"subsistence_allowance"}
+    assert checked(page, "tilted_approved") == {"on"} and checked(page, "assistance_approved") == set()
+    # and the year's totals are in the year-to-date inputs, the visit date and pooling region set
+    assert value_of(page, "ytd_basic_fund") == "1234.50" and value_of(page, "ytd_ma_paid") == "2100.00"
+    assert value_of(page, "ytd_ci_paid") == "0.00" and value_of(page, "date") == "2023-03-15"
+    assert re.search(r'<option value="xianning"[^>]*selected', page)
+    person = page.split('id="lookup-person"')[1].split("</div>")[0]
+    assert "试算人" in person and "城乡最低生活保障对象（低保）" in person and "2类" in person and "subsistence_allowance" not in person
+
+
+def test_the_year_to_date_inputs_change_the_result(clerk_client, presets):
+    # Given the same visit with nothing used this year, and with the year's basic cap already used
+    fresh = clerk_client.post("/benefits/trial/", VISIT).content.decode()
+    capped = clerk_client.post("/benefits/trial/", {**VISIT, "ytd_basic_fund": "200000"}).content.decode()
+    # Then basic insurance pays the first and nothing on the second; amounts have separators
+    assert 'id="basic">6,440.00<' in fresh and 'id="personal">4,060.00<' in fresh
+    assert 'id="basic">0.00<' in capped
+    # and sources read as document and article, not the stored keys
+    assert "咸宁办法" in fresh and "X000 art." not in fresh
+
+
+def test_identities_are_checkboxes_with_chinese_labels(clerk_client, presets):
+    page = clerk_client.get("/benefits/trial/").content.decode()
+    assert len(re.findall(r'type="checkbox"[^>]*name="identities"', page)) == 16
+    assert '<select name="identities"' not in page and "特困人员（特困供养人员）" in page
+    assert "本年医疗救助已支付" in page  # a year-to-date input, by its Chinese name
+
+
+def test_another_countys_person_is_not_found_and_not_echoed(clerk_client, jiayu_villages):
+    elsewhere = factories.person(jiayu_villages[0], name="外县试算人")
+    HardshipIdentity.objects.create(person=elsewhere, code="orphan", department=Department.CIVIL_AFFAIRS, valid_from=date(2022, 1, 1))
+    page = clerk_client.get("/benefits/trial/", {"id_number": elsewhere.id_number, "date": "2023-03-15"}).content.decode()
+    assert "未找到" in page and "外县试算人" not in page
+    assert elsewhere.id_number not in page and elsewhere.masked_id_number not in page
+    assert checked(page, "identities") == set()
+
+
+def test_a_bad_id_number_is_a_chinese_error_and_a_fullwidth_one_is_found(clerk_client, low_income):
+    number = low_income.id_number
+    wrong_check_digit = number[:-1] + ("0" if number[-1] != "0" else "1")
+    response = clerk_client.get("/benefits/trial/", {"id_number": wrong_check_digit, "date": "2023-03-15"})
+    assert response.status_code == 200
+    errors = response.context["lookup"].errors["id_number"]
+    assert errors and re.search(r"[\u4e00-\u9fff]", errors[0])
+    bad_date = clerk_client.get("/benefits/trial/", {"id_number": low_income.id_number, "date": "2023-13-45"})
+    assert bad_date.status_code == 200 and bad_date.context["lookup"].errors["date"]
+    page = clerk_client.get("/benefits/trial/", {"id_number": low_income.id_number.translate(FULLWIDTH), "date": "2023-03-15"}).content.decode()
+    assert checked(page, "identities") == {"subsistence_allowance"}
