@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from core.errors import ServiceError
 from core.idnumber import ID_INPUT_MAX_LENGTH, IdNumberError, parse_id_number
 from core.money import AmountError, column_max, parse_amount
-from core.phone import PhoneError, normalize_phone
+from core.phone import PHONE_FORMAT_HELP, PhoneError, normalize_phone
 from core.validation import TEXT_PARAM_MAX_LENGTH, check_date, plausible_date
 from core.models import Region, RegionLevel
 from enrollment.models import Category, Channel, Household, Payment, PaymentMethod, Person, PriorCoverageKind, Relation, School
@@ -32,7 +32,9 @@ class PhoneField(forms.CharField):
     """联系电话 (optional): a mobile or landline number (core.phone), as the lists import it."""
 
     def __init__(self, **kwargs):
-        super().__init__(label="联系电话", max_length=_max_length(Person, "phone"), required=False, **kwargs)
+        # inputmode: a phone's number pad; the help text says what is taken, in every form.
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": "手机号或固定电话"}))
+        super().__init__(label="联系电话", max_length=_max_length(Person, "phone"), required=False, help_text=PHONE_FORMAT_HELP, **kwargs)
 
     def clean(self, value):
         try:
@@ -108,7 +110,7 @@ class HouseholdForm(CrispyForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"] = VillageField(label="村/社区", user=user)
+        self.fields["village"] = VillageField(label="村/社区", user=user, empty_label="请选择村（社区）")
         self.order_fields(["village", "address", "number"])
 
 
@@ -126,7 +128,29 @@ class MemberForm(forms.Form):
             raise forms.ValidationError(error.message) from None
 
 
-MemberFormSet = formset_factory(MemberForm, extra=4, min_num=1, validate_min=True)
+class HouseholdMemberForm(MemberForm):
+    """A member row of the household form, a table row: Bootstrap's small controls as on the
+    other forms (crispy renders those), marked invalid next to their message."""
+
+    phone_help = PHONE_FORMAT_HELP
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select form-select-sm" if name == "relation_to_head" else "form-control form-control-sm"
+        self.fields["id_number"].widget.attrs["class"] += " id-number"
+        # The column header and the line above the table say it (once, not on every row).
+        self.fields["phone"].widget.attrs.pop("placeholder", None)
+        self.fields["phone"].help_text = ""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+MemberFormSet = formset_factory(HouseholdMemberForm, extra=4, min_num=1, validate_min=True)
 
 
 class PersonEditForm(CrispyForm):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from core.audit import stamp
 from core.errors import ServiceError
 from core.idnumber import IdNumberError, parse_id_number
+from core.phone import PhoneError, normalize_phone
 from core.validation import check_date
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed, region_allowed
@@ -36,6 +37,16 @@ def validate_id_number(raw) -> "parse_id_number":
         raise ServiceError(f"id_{error.code}", error.message, "id_number") from None
 
 
+def check_phone(raw) -> str:
+    """A contact number in its one spelling (core.phone: a mobile or landline; fullwidth digits
+    read as ASCII), or ServiceError on the phone field: every door that writes a person's
+    number (forms, the household form's members, services called by commands) checks it here."""
+    try:
+        return normalize_phone(raw or "")
+    except PhoneError as error:
+        raise ServiceError("phone", error.message, "phone") from None
+
+
 def _existing_person_message(user, person: Person) -> str:
     if not path_allowed(user, person.region_path):
         return NOT_REGISTRABLE_HERE
@@ -49,6 +60,7 @@ def person_create(
 ) -> Person:
     check_village(user, village)
     parsed = validate_id_number(id_number)
+    phone = check_phone(phone)
     name = (name or "").strip()
     if not name:
         raise ServiceError("name_required", "姓名不能为空", "name")
@@ -56,7 +68,7 @@ def person_create(
     if existing is not None:
         raise ServiceError("duplicate_id", _existing_person_message(user, existing), "id_number")
     person = Person(
-        name=name, id_number=parsed.number, birth_date=parsed.birth_date, gender=parsed.gender, phone=(phone or "").strip(),
+        name=name, id_number=parsed.number, birth_date=parsed.birth_date, gender=parsed.gender, phone=phone,
         household=household, relation_to_head=relation_to_head, hukou_region=hukou_region, village=village,
         region_path=village.path,
     )
@@ -145,6 +157,8 @@ def person_update(*, user, person: Person, former_head_relation: str = "", **cha
     unknown = set(changes) - set(EDITABLE_PERSON_FIELDS)
     if unknown:
         raise ServiceError("field", f"不可修改的字段：{', '.join(sorted(unknown))}")
+    if "phone" in changes:
+        changes["phone"] = check_phone(changes["phone"])
     if "village" in changes:
         check_village(user, changes["village"])
         person.region_path = changes["village"].path
@@ -185,6 +199,11 @@ def household_register(*, user, village: Region, address: str, members: list[Mem
     numbers = [validate_id_number(m.id_number).number for m in members]
     if len(set(numbers)) != len(numbers):
         raise ServiceError("duplicate_member", "家庭成员身份证号重复", "members")
+    for member in members:  # before anything is written: the row at fault named
+        try:
+            check_phone(member.phone)
+        except ServiceError as error:
+            raise ServiceError("phone", f"{member.name}：{error.message}", "members") from None
     household = Household(number=number, address=address, village=village, region_path=village.path)
     stamp(household, user)
     household.save()
@@ -233,10 +252,11 @@ def _join_household(user, person: Person, household: Household, member: MemberIn
                 "请先在原户将另一成员设为户主",
                 "id_number",
             )
+    phone = check_phone(member.phone)
     person.household = household
     person.relation_to_head = member.relation_to_head
-    if member.phone:
-        person.phone = member.phone
+    if phone:
+        person.phone = phone
     stamp(person, user)
     person.save()
     person.moved_from = former
