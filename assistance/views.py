@@ -15,6 +15,7 @@ from assistance.models import Application, Evidence, HardshipIdentity, Payer, Su
 from assistance.services import applications as application_services
 from assistance.services import identities as identity_services
 from assistance.services import subsidies as subsidy_services
+from core.display import source_text
 from core.errors import ServiceError
 from core.identity_codes import IdentityCode
 from core.models import Region, RegionLevel, SecurityEvent
@@ -170,7 +171,7 @@ def subsidy_run_export(request, pk):
         title = counties[county]
     full = request.user.has_perm("core.view_full_id_number")
     rows = [[l.person.name, l.person.id_number if full else l.person.masked_id_number, l.county.name if l.county else "",
-             l.person.village.name, l.get_code_display(), l.get_payer_display(), l.standard, l.subsidy, l.source] for l in lines.iterator(chunk_size=2000)]
+             l.person.village.name, l.get_code_display(), l.get_payer_display(), l.standard, l.subsidy, source_text(l.source)] for l in lines.iterator(chunk_size=2000)]
     total = sum((r[7] for r in rows), Decimal("0"))
     rows.append(["合计", f"{len(rows)}人", "", "", "", "", "", total, ""])
     record_event(kind=SecurityEvent.Kind.EXPORT, request=request, obj=run, detail=request.GET.urlencode())
