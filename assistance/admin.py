@@ -2,6 +2,13 @@ from django.contrib import admin
 
 from assistance.models import Application, AssistanceClassRule, HardshipIdentity
 from core.admin import CountyFilter, RegionScopedHistoryAdmin
+from core.identity_codes import IdentityCode
+
+
+def identity_labels(codes) -> str:
+    if codes is None:
+        return "未记录"
+    return "、".join(IdentityCode(c).label if c in IdentityCode.values else c for c in codes) or "无"
 
 
 @admin.register(HardshipIdentity)
@@ -46,6 +53,17 @@ class ApplicationAdmin(RegionScopedHistoryAdmin):
     list_filter = (CountyFilter, "kind", "status")
     search_fields = ("=person__id_number", "person__name")
     list_select_related = ("person", "accepted_by", "decided_by")
+    # The identity snapshots by their Chinese names, not the stored code lists.
+    exclude = ("accepted_identities", "granted_identities")
+    readonly_fields = ("accepted_identities_shown", "granted_identities_shown")
+
+    @admin.display(description="受理时有效身份")
+    def accepted_identities_shown(self, obj):
+        return identity_labels(obj.accepted_identities)
+
+    @admin.display(description="批准时有效身份")
+    def granted_identities_shown(self, obj):
+        return identity_labels(obj.granted_identities)
 
     def has_add_permission(self, request):
         return False

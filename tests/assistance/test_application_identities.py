@@ -160,3 +160,12 @@ def test_the_person_page_shows_approved_applications(client, township_clerk, rev
     card = page.split('id="approved-applications"')[1].split("</table>")[0]
     assert "三、四类医疗救助" in card and "3类" in card and "批准三类救助" in card
     assert "倾斜救助" not in card
+
+
+def test_the_admin_shows_the_snapshots_by_chinese_name(client, officer, township_clerk, village):
+    person = factories.person(village)
+    certify(person, "low_income_edge")
+    application = application_accept(user=township_clerk, person=person, kind="class_3_4", reason="申请")
+    client.force_login(officer)
+    page = client.get(f"/admin/assistance/application/{application.pk}/change/").content.decode()
+    assert "受理时有效身份" in page and "城乡低保边缘家庭成员" in page and "low_income_edge" not in page
