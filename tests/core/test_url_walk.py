@@ -171,8 +171,9 @@ STAFF_OBJECTS = {
     "assistance:application": "application", "assistance:evidence": "evidence",
     "benefits:person_settlements": "person", "benefits:settlement_detail": "settlement", "benefits:settlement_reverse": "settlement",
     "benefits:one_time_pay": "approved_application",
-    "benefits:settlement_bill": "settlement",
     "assistance:subsidy_run_print": "subsidy_run",
+    "benefits:settlement_bill": "settlement",
+    "users:edit": "user", "users:deactivate": "user",
 }
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
@@ -252,6 +253,10 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
                                      "method": "cash", "payment_date": f"{year - 1}-10-02"},
         "enrollment:enrollment_pay": {"receipt_number": "A2", "amount_received": "400.00", "method": "cash",
                                       "payment_date": f"{year - 1}-10-02"},
+        # 用户管理: a user created in, or moved into, the other county
+        "users:new": {"username": "walk_new_user", "full_name": "越权用户", "region": objects["county"].pk, "roles": CLERK,
+                      "password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
+        "users:edit": {"full_name": "越权改名", "region": objects["county"].pk, "roles": CLERK, "is_active": "on"},
     }
     if route.name in by_name:
         return by_name[route.name]
@@ -298,6 +303,7 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "enrollment:daily_summary": [f"clerk={objects['user'].pk}", f"clerk={objects['user'].pk}&date={year - 1}-10-02"],
         "enrollment:employee_coverage": [f"q={objects['coverage'].id_number[:10]}", "q=嘉"],
         "imports:list": ["q=嘉"],
+        "users:list": ["q=嘉", "q=jiayu", f"region={objects['county'].pk}", f"region={objects['township'].pk}&active=1"],
     }
     probes = list(by_name.get(route.name, []))
     if route.model is not None and route.name.endswith("_add"):  # initial values: raw-id labels, choices
