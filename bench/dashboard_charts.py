@@ -120,7 +120,7 @@ def main():
         timed(f"{who} 缴费进度（两个年度按日）", lambda: charts._enrollment_progress(user, window, last_window, today), args.repeats)
         timed(f"{who} 结算支出（按月分制度）", lambda: charts._settlement_spending(user, today), args.repeats)
         # The villages come with the dashboard figures (the worklist's per-village totals).
-        timed(f"{who} 各村合计（含未缴费最多的村）", lambda: worklists.village_totals(user, worklists.Scope(year=year), top_unpaid=10),
+        timed(f"{who} 各村合计（含未缴费最多的村）", lambda: worklists.village_totals(user, worklists.Scope(year=year)),
               args.repeats)
     print("plans (county clerk):")
     print("  progress:", plan(Enrollment.objects.restrict(clerk).filter(benefit_year__in=[year - 1, year], status__in=Enrollment.PAID_STATUSES)
