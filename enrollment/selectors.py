@@ -57,7 +57,7 @@ def enrollment_figures(user, year: int) -> dict:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    summary = worklists.village_totals(user, worklists.Scope(year=year), top_unpaid=DASHBOARD_TOP_VILLAGES)
+    summary = worklists.cached_village_totals(user, worklists.Scope(year=year))
     total = summary.total
     figures = {
         "year": year, "enrolled": total.registered, "paid": total.paid, "unpaid": total.unpaid, "subsidised": total.subsidised,
@@ -67,7 +67,7 @@ def enrollment_figures(user, year: int) -> dict:
             {"pk": v.village.pk, "name": v.village.name, "township": v.village.parent.name if v.village.parent_id else "",
              "registered": v.registered, "paid": v.paid, "unpaid": v.unpaid, "not_renewed": v.not_renewed,
              "collected": v.collected, "unpaid_amount": v.amount_due}
-            for v in summary.villages
+            for v in worklists.most_unpaid(summary, DASHBOARD_TOP_VILLAGES)
         ],
     }
     cache.set(key, figures, DASHBOARD_CACHE_SECONDS)

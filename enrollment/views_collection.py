@@ -50,7 +50,7 @@ def collection(request):
     today = timezone.localdate()
     page = worklists.worklist_page(request.user, scope, today=today, **keyset_params(request))
     return render(request, "enrollment/collection.html", {
-        "form": form, "scope": scope, "page": page, "summary": worklists.village_totals(request.user, scope),
+        "form": form, "scope": scope, "page": page, "summary": worklists.cached_village_totals(request.user, scope),
         "query": _query_without_paging(request), "title": _title(scope, request.user), "today": today,
     })
 
@@ -63,7 +63,7 @@ def collection_print(request):
     rows = list(worklists.worklist_rows(request.user, scope, limit=PRINT_ROW_LIMIT + 1, today=today))
     return render(request, "enrollment/collection_print.html", {
         "scope": scope, "rows": rows[:PRINT_ROW_LIMIT], "truncated": len(rows) > PRINT_ROW_LIMIT, "limit": PRINT_ROW_LIMIT,
-        "summary": worklists.village_totals(request.user, scope), "title": _title(scope, request.user), "today": today,
+        "summary": worklists.cached_village_totals(request.user, scope), "title": _title(scope, request.user), "today": today,
         "query": _query_without_paging(request),
     })
 

@@ -9,19 +9,22 @@ At county scale (300,000 enrollments) only what a page shows is priced: the rows
 pages (core.paging), and only a page's unpaid rows are priced today, through the one pricing path
 (selectors.with_amounts_due; selectors.renewal_quotes for people not yet renewed). The summary
 is aggregated in SQL over the stored terms: its 应缴 is what the registrations were priced at,
-which differs from today's price only where a hardship identity started or ended since.
+which differs from today's price only where a hardship identity started or ended since. A
+county's or township's summary is cached for 5 minutes, as the dashboard's figures (which read
+the same summary); a village's or a school's is live.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from core.idnumber import normalize
 from core.money import ZERO
-from core.models import Region
+from core.models import Region, RegionLevel
 from core.paging import KeysetPage, keyset_page
 from enrollment import selectors
 from enrollment.models import Category, Enrollment, Person, School
@@ -208,11 +211,10 @@ def worklist_rows(user, scope: Scope, *, limit: int, today: date | None = None):
 
 # ------------------------------------------------------------------------------ summary
 
-def village_totals(user, scope: Scope, *, top_unpaid: int | None = None) -> Summary:
+def village_totals(user, scope: Scope) -> Summary:
     """Counts and amounts per village of the scope, aggregated in SQL (two grouped queries:
-    this year's registrations, and last year's not renewed), in village order; with
-    `top_unpaid`, the villages with the most unpaid registrations first, that many (the
-    total is still the whole scope's)."""
+    this year's registrations, and last year's not renewed), in village order. The status and
+    the search do not narrow it: it is the scope's picture."""
     rows = year_enrollments(user, scope).order_by().values("village_id").annotate(
         registered=Count("pk"),
         paid=Count("pk", filter=Q(status__in=Enrollment.PAID_STATUSES)),
@@ -230,20 +232,34 @@ def village_totals(user, scope: Scope, *, top_unpaid: int | None = None) -> Summ
     for r in not_renewed_enrollments(user, scope).order_by().values("village_id").annotate(n=Count("pk")):
         by_village.setdefault(r["village_id"], VillageTotals()).not_renewed = r["n"]
     summary = Summary()
-    for totals in by_village.values():
+    regions = Region.objects.select_related("parent").in_bulk(list(by_village))
+    for pk, totals in by_village.items():
         summary.total.add(totals)
-    chosen = list(by_village)
-    if top_unpaid is not None:
-        chosen = sorted((pk for pk in chosen if by_village[pk].unpaid),
-                        key=lambda pk: (-by_village[pk].unpaid, pk))[:top_unpaid]
-    regions = Region.objects.select_related("parent").in_bulk(chosen)
-    for pk in chosen:
-        by_village[pk].village = regions[pk]
-    villages = [by_village[pk] for pk in chosen]
-    if top_unpaid is None:
-        villages.sort(key=lambda t: t.village.path)
-    summary.villages = villages
+        totals.village = regions[pk]
+    summary.villages = sorted(by_village.values(), key=lambda t: t.village.path)
     return summary
+
+
+def cached_village_totals(user, scope: Scope) -> Summary:
+    """village_totals, cached for 5 minutes (as the dashboard's figures, which read it) when the
+    scope is wider than a village or a school: a county's totals group its 300,000 registrations
+    and anti-join last year's (about a second), a village's take milliseconds and stay live."""
+    from enrollment.selectors import DASHBOARD_CACHE_SECONDS
+
+    if scope.school is not None or (scope.region is not None and scope.region.level == RegionLevel.VILLAGE):
+        return village_totals(user, scope)
+    owner = "all" if user.is_superuser else user.region_id
+    key = f"collection-totals:v1:{owner}:{scope.year}:{scope.region.pk if scope.region else ''}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = village_totals(user, scope)
+        cache.set(key, summary, DASHBOARD_CACHE_SECONDS)
+    return summary
+
+
+def most_unpaid(summary: Summary, n: int) -> list[VillageTotals]:
+    """The n villages with the most unpaid registrations (ties in village order), none without."""
+    return sorted((v for v in summary.villages if v.unpaid), key=lambda v: (-v.unpaid, v.village.path))[:n]
 
 
 # ------------------------------------------------------------------------------ defaults and choices
@@ -259,8 +275,8 @@ def collecting_year(user, today: date | None = None) -> int:
 def region_choices(user) -> list[tuple[int, str]]:
     """The regions a worklist may be asked for (the user's own and below, down to villages),
     in tree order, each labelled with its parent: "咸安区 横沟桥镇", "横沟桥镇 龙畈村"."""
-    rows = (Region.objects.restrict(user).order_by("path").values_list("pk", "name", "parent__name", "level"))
-    return [(pk, f"{parent} {name}" if parent else name) for pk, name, parent, _level in rows]
+    rows = Region.objects.restrict(user).order_by("path").values_list("pk", "name", "parent__name")
+    return [(pk, f"{parent} {name}" if parent else name) for pk, name, parent in rows]
 
 
 def school_choices(user) -> list[tuple[int, str]]:
