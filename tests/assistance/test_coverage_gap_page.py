@@ -63,4 +63,4 @@ def test_the_export_has_identity_and_amount_due(clerk_client, gap):
 def test_a_year_today_does_not_buy_is_said_instead_of_a_wrong_amount(clerk_client, gap):
     page = clerk_client.get(f"/assistance/coverage-gap/?benefit_year={gap['year'] + 1}").content.decode()
     table = page.split('id="gap"')[1].split("</table>")[0]
-    assert f"今日登记对应{gap['year']}年度" in table and 'amount-due"><' in table
+    assert f"今日登记对应{gap['year']}年度" in table and 'amount-due">—<' in table
