@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from benefits.models import Facility
@@ -209,3 +210,18 @@ def test_another_countys_clerk_sees_none_of_it(client, clerk, other_clerk, villa
     assert built["villages"]["villages"] == []
     assert {w["paid"] for w in built["progress"]["weeks"] if w["paid"] is not None} == {0}
     assert Enrollment.objects.filter(benefit_year=2026).count() == 2
+
+
+def test_the_charts_are_kept_for_five_minutes(clerk, village, current_standards):
+    # Given the charts built once, with one payment in the first week
+    today = date(2025, 10, 15)
+    _paid(clerk, village, date(2025, 9, 2))
+    first = charts.dashboard_charts(clerk, today)["charts"]["progress"]["weeks"][0]["paid"]
+
+    # When another payment of that week is recorded
+    _paid(clerk, village, date(2025, 9, 3))
+
+    # Then the dashboard keeps its figures until the cache expires, as its note says, and counts it after
+    assert charts.dashboard_charts(clerk, today)["charts"]["progress"]["weeks"][0]["paid"] == first == 1
+    cache.clear()  # five minutes later
+    assert charts.dashboard_charts(clerk, today)["charts"]["progress"]["weeks"][0]["paid"] == 2
