@@ -107,7 +107,7 @@ def enrollment_progress(user, window: Window, last_window: Window, today: date) 
 def _enrollment_progress(user, window: Window, last_window: Window, today: date) -> dict:
     year = window.benefit_year
     until = min(window.closes_on, today)
-    # One scan of the (benefit_year, region_path) index for both years, grouped by payment
+    # One query for both years on the (benefit_year, region_path) index, grouped by payment
     # day: at most a window's days per year come back. Week numbers count from the window's
     # own first day, which no database week function does; the days are summed into weeks here.
     rows = (Enrollment.objects.restrict(user)
