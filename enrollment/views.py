@@ -433,7 +433,7 @@ def renew(request):
     count and total for confirmation; 确认 registers exactly those (renew_village, which checks
     each id is a candidate of the village: another county's id is ignored and counted)."""
     form = forms.RenewForm(request.POST or request.GET or None, user=request.user)
-    context = {"form": form, "stage": "preview", "limit": RENEW_PREVIEW_LIMIT}
+    context = {"form": form, "stage": "preview", "limit": RENEW_PREVIEW_LIMIT, "ticked": None}
     if not (form.is_bound and form.is_valid()):
         return render(request, "enrollment/renew.html", context)
     village, to_year = form.cleaned_data["village"], form.cleaned_data["to_year"]
@@ -443,6 +443,8 @@ def renew(request):
         ids, bad = _chosen_ids(request)
         if not ids and not bad:
             messages.error(request, "请至少勾选一人再办理续保")
+        elif "back" in request.POST:  # 返回修改: the preview again, with the same boxes ticked
+            context["ticked"] = ids
         elif "confirm" in request.POST:
             result = enrollment_services.renew_village(user=request.user, village=village, to_year=to_year, person_ids=ids)
             messages.success(request, f"{village.name} {to_year}年度续保：登记 {result.created} 人，未能登记 {len(result.refused)} 人")

@@ -344,6 +344,19 @@ def test_the_renewal_preview_shows_category_and_amount_and_leaves_out_who_is_unt
     assert 'id="candidate-count">1<' in done
 
 
+def test_going_back_from_the_confirmation_keeps_the_boxes_as_they_were(clerk_client, clerk, village, year):
+    # Given two candidates, one unticked on the preview
+    keep = enrolled_last_year(clerk, village, "甲", year)
+    leave = enrolled_last_year(clerk, village, "乙", year)
+    # When the clerk goes on to the confirmation and then back (返回修改)
+    data = {"village": village.pk, "to_year": year, "person": [keep.pk]}
+    page = clerk_client.post("/enrollment/renew/", {**data, "back": "1"}).content.decode()
+    # Then the preview shows 甲 ticked and 乙 not, and nothing is registered
+    assert re.search(rf'value="{keep.pk}" id="renew-{keep.pk}" checked', page)
+    assert re.search(rf'value="{leave.pk}" id="renew-{leave.pk}" aria-label', page)
+    assert not Enrollment.objects.filter(benefit_year=year).exists()
+
+
 def test_confirming_with_no_one_ticked_registers_no_one(clerk_client, clerk, village, year):
     enrolled_last_year(clerk, village, "甲", year)
     page = clerk_client.post("/enrollment/renew/", {"village": village.pk, "to_year": year, "confirm": "1"}).content.decode()
