@@ -5,6 +5,7 @@ number is settled once, so the same file again changes nothing."""
 from benefits.models import Facility, Settlement
 from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.batch import BatchContext, write_batch
+from benefits.services.facilities import agreement_problem, facility_save, settled_outside_problem
 from benefits.services.settlements import AMOUNT_MAX, YEAR_FIELDS, VisitInput, apply_split, visit_dates_problem
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, example_id_number, id_text,
@@ -230,6 +231,10 @@ class FacilityImporter(Importer):
                 outcome.status, outcome.summary, outcome.payload = NEW, f"新增 {values['code']} {values['name']}", Facility(**values)
             elif not path_allowed(self.user, current.region_path):
                 outcome.fail(self.header_of("code"), "该机构属于其他区划")
+            elif not self.user.has_perm("benefits.change_facility"):
+                outcome.fail(self.header_of("code"), "该机构已登记；您没有修改定点医药机构的权限")
+            elif problem := settled_outside_problem(current, values["agreement_from"], values["agreement_to"]):
+                outcome.fail(self.header_of(problem[0]), problem[1])
             else:
                 changed = [f for f in self.FIELDS if getattr(current, f) != values[f]]
                 for f in changed:
@@ -257,15 +262,16 @@ class FacilityImporter(Importer):
             start, end = date_cell(v.get("agreement_from"), required=True), date_cell(v.get("agreement_to"))
         except CellError as error:
             raise RowProblem(h("agreement_from"), str(error)) from None
-        if end and end < start:
-            raise RowProblem(h("agreement_to"), "协议结束早于协议开始")
+        problem = agreement_problem(start, end)
+        if problem:
+            raise RowProblem(h(problem[0]), problem[1])
         return {"code": code, "name": name, "level": level, "tier": tier, "region": region, "region_path": region.path,
                 "city_level": text(v.get("city_level")) in ("是", "Y", "y", "1", "true"),
                 "zero_markup": text(v.get("zero_markup")) not in ("否", "N", "n", "0", "false"),
                 "agreement_from": start, "agreement_to": end}
 
     def write(self, outcomes):
+        # The admin's writer (a handful of rows a month): the same region and agreement rules, history.
+        reason = f"导入 {self.job.original_name}" if self.job else "导入定点医药机构"
         for outcome in outcomes:
-            facility = outcome.payload
-            facility._history_user = self.user
-            facility.save()
+            facility_save(user=self.user, facility=outcome.payload, reason=reason)

@@ -128,3 +128,25 @@ def test_an_agreement_never_shrinks_past_bills_already_settled(client, county_of
     hospital.agreement_from = date(2025, 7, 1)
     with pytest.raises(ServiceError, match="协议开始不能晚于该日期"):
         facility_save(user=county_officer, facility=hospital)
+
+
+def test_the_facility_list_import_keeps_to_the_same_rules_and_history(officer, xianan, village):
+    # Given a facility with a bill settled in June 2025
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.services import imports
+    from core.xlsx import write_xlsx
+
+    hospital = facility(xianan)
+    Settlement.objects.create(person=factories.person(village), facility=hospital, bill_number="B1", kind="outpatient",
+                              visit_date=date(2025, 6, 1), year=2025, total=Decimal("88.00"), region_path=village.path)
+    headers = ["机构编码", "机构名称", "级别", "门诊机构类别", "所在县（市、区）", "协议开始", "协议结束"]
+    rows = [["XA-H1", "咸安区人民医院", "二级", "医院", "421202", "2025-01-01", "2025-05-31"],
+            ["XA-H2", "咸安区第二医院", "二级", "医院", "421202", "2025-01-01", ""]]
+    # When the list ends its agreement before that bill, and adds another facility
+    job = imports.import_job_preview(imports.import_job_create(
+        user=officer, kind="facilities", uploaded=SimpleUploadedFile("f.xlsx", write_xlsx(headers, rows)), skip_bad_rows=True).pk)
+    # Then the first row is refused on its column, the second is added with its history
+    assert job.errors == [{"row": 2, "column": "协议结束", "message": "该机构已有 2025-06-01 就诊的结算单，协议结束不能早于该日期"}]
+    imports.import_job_commit(job.pk)
+    assert Facility.objects.get(code="XA-H2").history.get().history_user == officer

@@ -87,7 +87,7 @@ def test_facility_list_import(officer, xianan):
                                 ["V9", "某村卫生室", "1", "村卫生室", "咸安区", "", "", "2026-01-01", "2025-01-01"]])
     job = imports.import_job_create(user=officer, kind="facilities", uploaded=SimpleUploadedFile("f.xlsx", data))
     job = imports.import_job_preview(job.pk)
-    assert job.counts["new"] == 1 and job.counts["error"] == 1 and "协议结束早于协议开始" in job.errors[0]["message"]
+    assert job.counts["new"] == 1 and job.counts["error"] == 1 and "协议结束（2025-01-01）早于协议开始（2026-01-01）" in job.errors[0]["message"]
     job.skip_bad_rows = True
     job.save()
     imports.import_job_commit(job.pk)
