@@ -84,18 +84,18 @@ class _UserFieldsForm(forms.Form):
 
 
 class UserCreateForm(_UserFieldsForm):
+    submit_label = "创建用户"
     PASSWORD_CHOICES = [("generate", "自动生成初始密码（只显示一次）"), ("set", "由我设定初始密码")]
 
     username = forms.CharField(label="用户名", max_length=150, help_text="登录用，字母、数字和 @ . + - _，创建后不能修改")
     password_choice = forms.ChoiceField(label="初始密码", choices=PASSWORD_CHOICES, initial="generate", widget=forms.RadioSelect)
     password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
-                               help_text="至少8个字符，不能全是数字，不能与用户名相近")
+                               help_text="选择“由我设定初始密码”时填写：至少8个字符，不能全是数字，不能与用户名相近")
     password_confirm = forms.CharField(label="再次输入密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["username", "full_name", "region", "roles", "department", "password_choice", "password", "password_confirm"])
-        self.helper.add_input(Submit("submit", "创建用户"))
 
     def clean(self):
         data = super().clean()
@@ -108,9 +108,9 @@ class UserCreateForm(_UserFieldsForm):
 
 
 class UserEditForm(_UserFieldsForm):
+    submit_label = "保存"
     is_active = forms.BooleanField(label="账号在用", required=False, help_text="取消勾选即停用：不能再登录，已登录的会话随之失效")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["full_name", "region", "roles", "department", "is_active"])
-        self.helper.add_input(Submit("submit", "保存"))

@@ -43,8 +43,9 @@ def user_list(request):
     page = Paginator(users, PAGE_SIZE).get_page(page_param(request))
     query = request.GET.copy()
     query.pop("page", None)
+    grantable = user_services.grantable_roles(request.user)
     rows = [{"user": u, "roles": user_services.role_names(u),
-             "editable": user_services.manage_refusal(request.user, u) is None} for u in page.object_list]
+             "editable": user_services.manage_refusal(request.user, u, grantable=grantable) is None} for u in page.object_list]
     return render(request, "users/list.html", {
         "form": form, "page": page, "rows": rows, "extra": f"&{query.urlencode()}" if query else "",
     })

@@ -80,14 +80,16 @@ def assignable_regions(officer):
     return Region.objects.restrict(officer).filter(level__in=USER_REGION_LEVELS).order_by("path")
 
 
-def manage_refusal(officer, target) -> str | None:
+def manage_refusal(officer, target, *, grantable: list[str] | None = None) -> str | None:
     """Why the officer may not change this user, or None. The row itself is already restricted
-    to the officer's subtree (a user of another county is a 404 before this)."""
+    to the officer's subtree (a user of another county is a 404 before this). `grantable`:
+    grantable_roles(officer), when a list asks for many users."""
     if target.pk == officer.pk:
         return "不能在这里修改或停用自己的账号，请联系上级管理员"
     if target.is_superuser and not officer.is_superuser:
         return "超级管理员账号只能由超级管理员管理"
-    beyond = [name for name in role_names(target) if name not in grantable_roles(officer)]
+    grantable = grantable_roles(officer) if grantable is None else grantable
+    beyond = [name for name in role_names(target) if name not in grantable]
     if beyond:
         return f"该用户担任「{'、'.join(beyond)}」角色，您无权修改其账号"
     return None
@@ -253,7 +255,7 @@ def user_create(*, officer, username: str, full_name: str, region: Region, roles
 def _locked_target(officer, user: User) -> User:
     _check_officer(officer)
     try:
-        target = User.objects.restrict(officer).select_for_update().get(pk=user.pk)
+        target = User.objects.restrict(officer).select_for_update(of=("self",)).get(pk=user.pk)
     except User.DoesNotExist:
         raise ServiceError("not_found", "没有找到该用户，或该用户不在您的管辖区划内") from None
     refusal = manage_refusal(officer, target)
