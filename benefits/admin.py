@@ -73,6 +73,8 @@ class FacilityAdmin(RegionScopedHistoryAdmin):
     search_fields = ("code", "name")
     list_select_related = ("region",)
     ordering = ("code",)
+    # A city has thousands of villages: the region is found by name or code (the user's own only).
+    autocomplete_fields = ("region",)
 
     @admin.display(description="协议状态")
     def agreement_state(self, obj):

@@ -150,3 +150,10 @@ def test_the_facility_list_import_keeps_to_the_same_rules_and_history(officer, x
     assert job.errors == [{"row": 2, "column": "协议结束", "message": "该机构已有 2025-06-01 就诊的结算单，协议结束不能早于该日期"}]
     imports.import_job_commit(job.pk)
     assert Facility.objects.get(code="XA-H2").history.get().history_user == officer
+
+
+def test_the_region_box_finds_only_the_officers_own_regions(client, county_officer, xianan, jiayu):
+    client.force_login(county_officer)
+    url = "/admin/autocomplete/?app_label=benefits&model_name=facility&field_name=region&term="
+    assert [r["text"] for r in client.get(url + "咸安").json()["results"]] == ["咸安区"]
+    assert client.get(url + "嘉鱼").json()["results"] == []
