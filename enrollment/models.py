@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.idnumber import mask_id_number
@@ -510,7 +511,8 @@ class Payment(models.Model):
     region_path = models.CharField(max_length=200, editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL,
                                     related_name="+", db_index=False)
-    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # Set when recorded (a default, not auto_now_add: generated demo payments carry their day).
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
 
     history = HistoricalRecords(no_db_index=["county", "household", "village", "recorded_by"])
     objects = RegionScopedQuerySet.as_manager()

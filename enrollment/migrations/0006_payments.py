@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
+import django.utils.timezone
 from django.db import migrations, models
 
 
@@ -26,7 +27,7 @@ class Migration(migrations.Migration):
                 ('paid_on', models.DateField(verbose_name='缴费日期')),
                 ('payer_name', models.CharField(max_length=50, verbose_name='缴款人')),
                 ('region_path', models.CharField(editable=False, max_length=200)),
-                ('recorded_at', models.DateTimeField(blank=True, editable=False, verbose_name='登记时间')),
+                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='登记时间')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -55,7 +56,7 @@ class Migration(migrations.Migration):
                 ('paid_on', models.DateField(verbose_name='缴费日期')),
                 ('payer_name', models.CharField(max_length=50, verbose_name='缴款人')),
                 ('region_path', models.CharField(editable=False, max_length=200)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
+                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='登记时间')),
                 ('county', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region', verbose_name='县（市、区）')),
                 ('household', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='payments', to='enrollment.household', verbose_name='家庭户')),
                 ('recorded_by', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),

@@ -16,7 +16,7 @@ Rows are written without simple-history records: generated data has no one who c
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,6 +35,8 @@ from enrollment.models import (
     EmployeeCoverage,
     Enrollment,
     Household,
+    Payment,
+    PaymentMethod,
     Person,
     Relation,
     School,
@@ -76,8 +78,18 @@ ENROLLMENT_FIELDS = ("person_id", "benefit_year", "scheme_id", "category", "chan
                      # from the terms (see _TermsCache):
                      "standard", "subsidy", "subsidy_identity", "identities", "amount_due", "benefit_start", "benefit_end",
                      "mid_year", "waiting_days", "sources", "prior_coverage_kind", "status_reason",
-                     "subsidy_identity_record_id")
+                     "subsidy_identity_record_id", "payment_id")
 ENROLLMENT_SUBSIDY = ENROLLMENT_FIELDS.index("subsidy")
+ENROLLMENT_YEAR, ENROLLMENT_CHANNEL = ENROLLMENT_FIELDS.index("benefit_year"), ENROLLMENT_FIELDS.index("channel")
+ENROLLMENT_PAID_ON, ENROLLMENT_STATUS = ENROLLMENT_FIELDS.index("payment_date"), ENROLLMENT_FIELDS.index("status")
+ENROLLMENT_AMOUNT_DUE = ENROLLMENT_FIELDS.index("amount_due")
+PAYMENT_FIELDS = ("id", "receipt_number", "county_id", "amount", "method", "paid_on", "payer_name", "household_id", "village_id",
+                  "region_path", "recorded_by_id", "recorded_at")
+# How the demo's households pay at the village's collection (weights): cash and QR codes most.
+DEMO_PAYMENT_METHODS = ((PaymentMethod.CASH, 35), (PaymentMethod.WECHAT, 25), (PaymentMethod.ALIPAY, 15),
+                        (PaymentMethod.TAX_APP, 15), (PaymentMethod.BANK_CARD, 10))
+COUNTER_OPENS = time(8, 30)
+COUNTER_MINUTES = 8 * 60
 IDENTITY_FIELDS = ("id", "person_id", "code", "department", "document_number", "valid_from", "status", "on_behalf",
                    "revoke_reason", "region_path", "created_at", "updated_at")
 EMPLOYEE_FIELDS = ("id_number", "name", "employer", "starts_on", "region_id", "region_path")
@@ -92,6 +104,7 @@ class DemoResult:
     people: int
     enrollments: int
     employee_records: int
+    payments: int = 0
 
 
 @dataclass
@@ -239,7 +252,7 @@ class _TermsCache:
 class _DemoCounty:
     """Everything a chunk of households needs to know about the county being generated."""
 
-    def __init__(self, *, county, villages, schools, policy, scheme, rng, today, now, check_existing_ids):
+    def __init__(self, *, county, villages, schools, policy, scheme, rng, today, now, check_existing_ids, clerk_id=None):
         self.county, self.villages, self.policy, self.scheme = county, villages, policy, scheme
         self.rng, self.today, self.now, self.year = rng, today, now, today.year
         self.primary = {s.region_id: s for s in schools if s.kind == School.Kind.PRIMARY}
@@ -253,6 +266,9 @@ class _DemoCounty:
         self.next_village = 0
         self.employer = f"{county.name}某某有限公司"
         self._identity_ids = iter(())
+        # Demo payments are the county's demo clerk's when that user exists (make demo creates
+        # the users afterwards: create_demo_users gives them the unassigned demo payments).
+        self.clerk_id = clerk_id
 
     def next_identity_id(self) -> int:
         """Keys for identity records, reserved from the sequence a thousand at a time."""
@@ -262,8 +278,8 @@ class _DemoCounty:
             key = next(self._identity_ids)
         return key
 
-    def write_chunk(self, size: int) -> tuple[int, int, int]:
-        """Generate and COPY `size` households; returns (people, enrollments, employee records)."""
+    def write_chunk(self, size: int) -> tuple[int, int, int, int]:
+        """Generate and COPY `size` households; returns (people, enrollments, employee records, payments)."""
         rng = self.rng
         families = []
         for _ in range(size):
@@ -281,11 +297,13 @@ class _DemoCounty:
 
         household_ids = iter(reserve_ids(Household, len(families)))
         person_ids = iter(reserve_ids(Person, sum(len(members) for _, members, _ in families)))
-        households, people, enrollments, employee, identities = [], [], [], [], []
+        households, people, enrollments, employee, identities, payments = [], [], [], [], [], []
         now = self.now
         for village, members, identity in families:
             household_id = next(household_ids)
             head_id = None
+            household_rows = []
+            shared_paid_on = {}  # benefit year -> the day the household paid at the village's collection
             for m in members:
                 person_id = next(person_ids)
                 head = m.relation == Relation.HEAD
@@ -306,8 +324,9 @@ class _DemoCounty:
                     record_id = self.next_identity_id()
                     identities.append((record_id, person_id, held, CERTIFYING_DEPARTMENT[held], f"演示认定〔{self.year - 2}〕{record_id}号",
                                        date(self.year - 2, 1, 1), "certified", False, "", village.path, now, now))
-                enrollments.extend(row + (record_id if row[ENROLLMENT_SUBSIDY] else None,)
-                                   for row in self._enrollments(person_id, m.birth, age, village, held))
+                household_rows.extend(row + (record_id if row[ENROLLMENT_SUBSIDY] else None,)
+                                      for row in self._enrollments(person_id, m.birth, age, village, held, shared_paid_on))
+            enrollments.extend(self._with_payments(household_rows, household_id, members[0].name, village, payments))
             self.households_in_village[village.pk] += 1
             households.append((household_id, f"{village.code}{self.households_in_village[village.pk]:04d}", head_id,
                                f"{village.name}{rng.randint(1, 200)}号", village.pk, village.path, now, now))
@@ -316,9 +335,36 @@ class _DemoCounty:
         copy_rows(Household, HOUSEHOLD_FIELDS, households)
         copy_rows(Person, PERSON_FIELDS, people)
         copy_rows(HardshipIdentity, IDENTITY_FIELDS, identities)
+        payments, enrollments = self._keyed_payments(payments, enrollments)
+        copy_rows(Payment, PAYMENT_FIELDS, payments)
         copy_rows(Enrollment, ENROLLMENT_FIELDS, enrollments)
         copy_rows(EmployeeCoverage, EMPLOYEE_FIELDS, employee)
-        return len(people), len(enrollments), len(employee)
+        return len(people), len(enrollments), len(employee), len(payments)
+
+    def _with_payments(self, rows: list, household_id: int, head_name: str, village, payments: list) -> list:
+        """The household's enrollment rows, those paid together at the village's collection
+        (one benefit year, one day) under one receipt (a Payment row appended to `payments`)."""
+        groups = {}
+        for index, row in enumerate(rows):
+            if row[ENROLLMENT_CHANNEL] == Channel.VILLAGE_BATCH and row[ENROLLMENT_STATUS] != Enrollment.Status.REGISTERED:
+                groups.setdefault((row[ENROLLMENT_YEAR], row[ENROLLMENT_PAID_ON]), []).append(index)
+        payment_of = {}
+        methods, weights = zip(*DEMO_PAYMENT_METHODS)
+        for (_year, paid_on), indexes in groups.items():
+            amount = sum((rows[i][ENROLLMENT_AMOUNT_DUE] for i in indexes), Decimal("0.00"))
+            recorded_at = timezone.make_aware(datetime.combine(paid_on, COUNTER_OPENS)) + timedelta(minutes=self.rng.randrange(COUNTER_MINUTES))
+            # Keyed by position until the chunk's keys are reserved (_keyed_payments).
+            payment_of.update({i: len(payments) for i in indexes})
+            payments.append((self.county.pk, amount, self.rng.choices(methods, weights)[0], paid_on, head_name, household_id,
+                             village.pk, village.path, self.clerk_id, recorded_at))
+        return [row + (payment_of.get(i),) for i, row in enumerate(rows)]
+
+    def _keyed_payments(self, payments: list, enrollments: list) -> tuple[list, list]:
+        """The chunk's payments with keys reserved in one go and their receipt numbers, and the
+        enrollment rows pointing at those keys instead of positions."""
+        keys = reserve_ids(Payment, len(payments))
+        keyed = [(key, f"DEMO-{self.county.code}-{key:08d}", *payment) for key, payment in zip(keys, payments)]
+        return keyed, [row if row[-1] is None else row[:-1] + (keys[row[-1]],) for row in enrollments]
 
     def _avoid_registered_numbers(self, members: list[_Member]) -> None:
         """Draw again the numbers that people already in the database hold (a second run, or
@@ -332,7 +378,7 @@ class _DemoCounty:
             for m in members:
                 m.id_number = self.ids.make(m.birth, m.male)
 
-    def _enrollments(self, person_id, birth, age, village, identity):
+    def _enrollments(self, person_id, birth, age, village, identity, shared_paid_on):
         rng, today, year, policy = self.rng, self.today, self.year, self.policy
         rows = []
         for benefit_year in (year, year + 1):
@@ -356,7 +402,12 @@ class _DemoCounty:
                 paid = min(today, birth + timedelta(days=rng.randint(0, 30)))
             else:
                 opens = max(window.opens_on, birth)  # nobody pays before being born
-                paid = opens + timedelta(days=rng.randint(0, max(0, (min(window.closes_on, today) - opens).days)))
+                # A household pays together at the village's collection; school and college pupils by their school.
+                paid = shared_paid_on.get(benefit_year) if channel == Channel.VILLAGE_BATCH else None
+                if paid is None or paid < opens:
+                    paid = opens + timedelta(days=rng.randint(0, max(0, (min(window.closes_on, today) - opens).days)))
+                    if channel == Channel.VILLAGE_BATCH:
+                        shared_paid_on.setdefault(benefit_year, paid)
                 if paid > today:
                     continue
             terms, term_columns = self.terms.get(category, paid, birth, identity)
@@ -371,6 +422,14 @@ class _DemoCounty:
         return rows
 
 
+def _demo_clerk_id(county: Region) -> int | None:
+    """The county's first clerk (经办员), who records the demo payments, when there is one."""
+    from core.models import User
+    from core.roles import CLERK
+
+    return User.objects.filter(region=county, groups__name=CLERK).order_by("pk").values_list("pk", flat=True).first()
+
+
 @transaction.atomic
 def generate_demo(*, county: Region, households: int, seed: int = 2026, today: date | None = None, progress=None) -> DemoResult:
     """Generate `households` households in `county`, enrolled over the current and the next
@@ -382,14 +441,15 @@ def generate_demo(*, county: Region, households: int, seed: int = 2026, today: d
     policy = resident_policy(scheme)
     towns, villages, schools = _geography(county, households, rng)
     demo = _DemoCounty(county=county, villages=villages, schools=schools, policy=policy, scheme=scheme, rng=rng,
-                       today=today, now=timezone.now(), check_existing_ids=Person.objects.exists())
-    people = enrollments = employee = 0
+                       today=today, now=timezone.now(), check_existing_ids=Person.objects.exists(), clerk_id=_demo_clerk_id(county))
+    people = enrollments = employee = payments = 0
     for start in range(0, households, CHUNK_HOUSEHOLDS):
         size = min(CHUNK_HOUSEHOLDS, households - start)
-        p, e, w = demo.write_chunk(size)
-        people, enrollments, employee = people + p, enrollments + e, employee + w
+        p, e, w, c = demo.write_chunk(size)
+        people, enrollments, employee, payments = people + p, enrollments + e, employee + w, payments + c
         if progress and (start + size) // PROGRESS_EVERY > start // PROGRESS_EVERY:
             progress(start + size, households)
     # The pages' plans depend on statistics of the tables just filled (a million rows).
-    transaction.on_commit(lambda: refresh_statistics(Region, School, Household, Person, Enrollment, EmployeeCoverage, HardshipIdentity))
-    return DemoResult(len(towns), len(villages), len(schools), households, people, enrollments, employee)
+    transaction.on_commit(lambda: refresh_statistics(Region, School, Household, Person, Enrollment, EmployeeCoverage, HardshipIdentity,
+                                                     Payment))
+    return DemoResult(len(towns), len(villages), len(schools), households, people, enrollments, employee, payments)

@@ -7,13 +7,16 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from core.idnumber import parse_id_number
 from core.models import Region, RegionLevel
-from enrollment.models import Enrollment, Household, Person, Relation
+from core.roles import CLERK
+from enrollment.models import Enrollment, Household, Payment, Person, Relation
 from enrollment.rules.terms import compute_terms
 from enrollment.services.demo import generate_demo
 from enrollment.services.policy import resident_policy, scheme_for_region
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 20)  # the 2027 collection window is open
@@ -87,3 +90,22 @@ def test_demo_subsidies_come_from_certified_identities(presets):
         assert record.person_id == enrollment.person_id and record.code == enrollment.subsidy_identity
         assert record.is_valid_on(enrollment.payment_date or enrollment.registered_on)
     assert HardshipIdentity.objects.filter(status="certified").count() >= subsidised.values("person").distinct().count()
+
+
+def test_demo_households_pay_together_under_one_receipt_of_the_demo_clerk(xianan):
+    # Given the county's clerk, and demo data generated afterwards
+    clerk = factories.user("demo_clerk_x", CLERK, xianan)
+    result = generate_demo(county=xianan, households=40, seed=7, today=TODAY)
+
+    # Then each payment holds a household's village enrollments of one year and day, summing their amounts
+    payments = list(Payment.objects.prefetch_related("enrollments"))
+    assert result.payments == len(payments) > 0
+    for payment in payments:
+        enrollments = list(payment.enrollments.all())
+        assert enrollments and payment.amount == sum(e.amount_due for e in enrollments)
+        assert {(e.person.household_id, e.benefit_year, e.payment_date, e.channel) for e in enrollments} == {
+            (payment.household_id, enrollments[0].benefit_year, payment.paid_on, "village_batch")}
+        assert payment.recorded_by == clerk and payment.county == xianan
+        assert timezone.localtime(payment.recorded_at).date() == payment.paid_on
+    # and every paid village enrollment has its payment
+    assert not Enrollment.objects.filter(channel="village_batch", payment__isnull=True).exclude(status="registered").exists()

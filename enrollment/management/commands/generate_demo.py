@@ -36,7 +36,7 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         self.stdout.write(
             f"{region.name}演示数据：{result.townships} 个乡镇，{result.villages} 个村/社区，{result.schools} 所学校，"
-            f"{result.households} 户 {result.people} 人，{result.enrollments} 条参保登记，{result.employee_records} 条职工医保记录；"
+            f"{result.households} 户 {result.people} 人，{result.enrollments} 条参保登记，{result.payments} 笔缴费记录，{result.employee_records} 条职工医保记录；"
             f"用时 {seconds:.1f} 秒（{result.people / max(seconds, 0.001):.0f} 人/秒），"
             f"本进程内存峰值 {_peak_rss_mb():.0f} MB"
         )
