@@ -60,6 +60,12 @@ def test_the_settlement_page_fits_1366_and_the_bill_prints_on_a4_with_the_amount
     assert "基本医保" in parameters and "大病保险" in parameters and "医疗救助" in parameters
     assert "住院统筹支付比例（二级医疗机构）" in parameters and "70%" in parameters
 
+    # and the person's year page (17 columns of amounts and running totals) fits as well
+    page.goto(f"/benefits/people/{person.pk}/settlements/?year=2023")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 1366
+    assert "剩余" in page.locator("#caps").inner_text()
+    page.goto(f"/benefits/settlements/{s.pk}/")
+
     # When the 冲正 button is pressed, a dialog asks for the reason and the confirmation
     page.get_by_role("button", name="冲正").click()
     dialog = page.locator("#reverse-dialog")
