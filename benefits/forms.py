@@ -1,5 +1,5 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 
 from benefits.models import Settlement
@@ -18,6 +18,11 @@ YTD_FIELDS = [("basic_fund", "本年基本医保统筹已支付"), ("outpatient_
               ("outpatient_fund_today", "当日普通门诊统筹已支付"), ("chronic_fund", "本年门诊慢特病已支付"),
               ("ci_base", "本年大病保险计算基数"), ("ci_paid", "本年大病保险已支付"), ("ma_base", "本年医疗救助计算基数"),
               ("ma_paid", "本年医疗救助已支付"), ("extra_paid", "本年倾斜/托底救助已支付")]
+
+
+def _columns(*names) -> Div:
+    """Fields two to a row: the trial form fits a 1366-px screen beside its result."""
+    return Div(*(Div(name, css_class="col-sm-6") for name in names), css_class="row")
 
 
 class TrialLookupForm(forms.Form):
@@ -62,10 +67,10 @@ class TrialForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("就诊信息", "region", "date", "visit", "facility_level", "facility_tier", "location", "disease"),
-            Fieldset("费用", *(key for key, _ in COST_FIELDS)),
+            Fieldset("就诊信息", _columns("region", "date", "visit", "facility_level", "facility_tier", "location", "disease")),
+            Fieldset("费用（元）", _columns(*(key for key, _ in COST_FIELDS))),
             Fieldset("身份与审批", "identities", "two_diseases_registered", "assistance_approved", "tilted_approved"),
-            Fieldset("本年已发生（年度累计，按身份证号查询可自动填入）", *(f"ytd_{key}" for key, _ in YTD_FIELDS)),
+            Fieldset("本年已发生（元，年度累计；按身份证号查询可自动填入）", _columns(*(f"ytd_{key}" for key, _ in YTD_FIELDS))),
         )
 
     def as_request(self) -> dict:

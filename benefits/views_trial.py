@@ -59,6 +59,8 @@ def trial_page(request):
     initial, person, message = _lookup(request, lookup) if request.method == "GET" else ({}, None, "")
     if lookup.is_bound and person is None and not lookup.errors:
         lookup = TrialLookupForm(initial={"date": initial.get("date")})  # a number not found is not shown again
+    elif person is not None:
+        lookup = TrialLookupForm(initial={"id_number": person.id_number, "date": initial["date"]})
     form = TrialForm(request.POST or None, initial=initial)
     result = error = None
     if request.method == "POST" and form.is_valid():

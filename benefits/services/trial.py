@@ -193,8 +193,8 @@ def trial_prefill(person, day: date, region_slugs) -> dict:
     eligibility = eligibility_for(person, day)
     slug = next((r.slug for r in person.village.ancestors() if r.slug in region_slugs), None)
     totals = PersonYear.objects.filter(person=person, year=day.year).first()
-    ytd = {key: getattr(totals, key) if totals is not None else Decimal(0) for key in YTD_KEYS if key != "outpatient_fund_today"}
-    ytd["outpatient_fund_today"] = _outpatient_today(person.pk, day)
+    ytd = {key: getattr(totals, key) if totals is not None else Decimal("0.00") for key in YTD_KEYS if key != "outpatient_fund_today"}
+    ytd["outpatient_fund_today"] = _outpatient_today(person.pk, day).quantize(Decimal("0.01"))
     return {
         "region": slug, "date": day, "identities": list(eligibility.identities),
         "two_diseases_registered": eligibility.two_diseases_registered, "assistance_approved": eligibility.assistance_approved,
