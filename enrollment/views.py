@@ -266,6 +266,10 @@ def _payment_page(request, *, form, enrollments, title, trail, household=None, y
     """The payment form of one enrollment or a household's: each enrollment priced for the
     payment date (the one pricing path the payment takes), and the total due of those ticked."""
     priced_on = _priced_on(form)
+    if "recalculate" in request.POST:
+        # 按缴费日期重新核定 asks only for the amounts of the date typed: no errors yet on the rest.
+        for name in [n for n in form.errors if n != "payment_date"]:
+            del form.errors[name]
     rows = selectors.with_amounts_due(enrollments, today=priced_on)
     ticked = None
     if "enrollments" in form.fields and form.is_bound and "enrollments" not in form.errors:

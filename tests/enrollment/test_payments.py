@@ -252,3 +252,19 @@ def test_bad_query_parameters_of_the_daily_summary_are_a_400_page(clerk_client, 
 def test_another_countys_clerk_is_refused_on_the_daily_summary(clerk_client, other_clerk):
     response = clerk_client.get(f"/enrollment/payments/daily/?clerk={other_clerk.pk}")
     assert response.status_code == 400 and "不在您的管辖区划内" in response.content.decode()
+
+
+def test_recalculating_for_another_payment_date_prices_that_day_and_records_nothing(clerk_client, clerk, village, window_today):
+    # Given a person registered for next year and certified 低保 from today on
+    _, (enrollment,) = registered_household(clerk, village, names=("钱一",), today=timezone.localdate())
+    identity_certify(user=clerk, person=enrollment.person, code="subsistence_allowance", valid_from=timezone.localdate())
+    # When the clerk asks for the amounts of a day before the certification
+    day_before = timezone.localdate() - timedelta(days=1)
+    response = clerk_client.post(f"/enrollment/enrollments/{enrollment.pk}/pay/",
+                                 {"payment_date": day_before.isoformat(), "receipt_number": "", "amount_received": "", "recalculate": "1"})
+    # Then the page prices that day (400.00, no subsidy yet), shows no other errors, and records nothing
+    page = response.content.decode()
+    assert response.status_code == 200 and f"按{day_before:%Y-%m-%d}缴费核定" in page and 'id="amount-due">400.00<' in page
+    assert "必填" not in page and not Payment.objects.exists()
+    # and today's price is the subsidised one
+    assert 'id="amount-due">40.00<' in clerk_client.get(f"/enrollment/enrollments/{enrollment.pk}/pay/").content.decode()
