@@ -22,10 +22,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from django.apps import apps
-from django.db import models
 from django.test import Client
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from assistance.models import Application, HardshipIdentity
@@ -64,6 +62,8 @@ KNOWN_UNTIL_ISSUE9_LANDS: list[str] = [
     "admin:enrollment_collectionwindow_*", "admin:enrollment_contributionstandard_*", "admin:enrollment_enrollment_change",
     "admin:enrollment_person_change", "admin:enrollment_residentscheme_*", "admin:enrollment_schemeassignment_*",
     "admin:enrollment_subsidyrule_*",
+    # the admin's 缴费记录 list links the officer to a payment whose change page answers 403
+    "admin:enrollment_payment_*",
 ]
 
 PROJECT_APPS = ("core", "enrollment", "assistance", "benefits", "funds")
@@ -94,6 +94,10 @@ MONEY = re.compile(r"-?\d{1,3}(,\d{3})*\.\d{2}")
 # a code number or a checksum (DEMO421202, the import file's SHA-256), not a word.
 ENGLISH = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{3,}(?![0-9A-Za-z])")
 CONTEXT = 30
+# The demo county is generated as on a day of the collection window (X000 art. 7), as
+# tests/enrollment/test_demo.py does: next year's enrollments are being registered and paid,
+# this year's visits are settled. The pages are then read as of today.
+DEMO_DAY = date(2026, 11, 20)
 
 
 # ------------------------------------------------------------------------------ what is forbidden
@@ -327,7 +331,7 @@ class County:
 def build_county(xianan) -> County:
     """A small demo county: 20 households with identities, subsidies and payments; settlements
     with a reversal; an import with an error row; changes in the history; an application."""
-    today = timezone.localdate()
+    today = DEMO_DAY
     clerk = factories.user("plain_clerk", CLERK, xianan)
     civil = factories.user("plain_civil", DEPARTMENT_GROUPS["civil_affairs"], xianan, department=Department.CIVIL_AFFAIRS)
     officer = factories.user("plain_officer", CITY_OFFICER, Region.objects.get(code="421200"), staff=True)
@@ -338,15 +342,15 @@ def build_county(xianan) -> County:
     generate_demo(county=xianan, households=20, seed=8, today=today)
     generate_settlement_demo(county=xianan, share=0.5, seed=8, today=today)
 
-    # One person carries everything a detail page shows: a settlement and its reversal (冲正),
-    # a changed phone number, 低保 certified and then next year's unpaid enrollment paid (the
-    # enrollment's identities and subsidy change in its log), an application.
-    unpaid = (Enrollment.objects.filter(payment_date__isnull=True, person__birth_date__lt=date(today.year - 20, 1, 1),
-                                        person__settlements__status=Settlement.Status.SETTLED)
+    # The latest settlement is reversed (冲正): both are on the settlement list, which opens on
+    # the latest month. One person carries what a person page shows: a changed phone number,
+    # 低保 certified and then next year's unpaid enrollment paid (the enrollment's identities and
+    # subsidy change in its log), an application.
+    settlement = Settlement.objects.filter(status=Settlement.Status.SETTLED).order_by("-visit_date", "-pk").first()
+    reversal = settlement_reverse(user=officer, settlement=settlement, reason="重复结算")
+    unpaid = (Enrollment.objects.filter(payment_date__isnull=True, person__birth_date__lt=date(today.year - 20, 1, 1))
               .select_related("person").order_by("pk").first())
     person = unpaid.person
-    settlement = Settlement.objects.filter(person=person, status=Settlement.Status.SETTLED).order_by("pk").first()
-    reversal = settlement_reverse(user=officer, settlement=settlement, reason="重复结算")
     # The demo rows carry no history (generated data); record them as `manage.py populate_history`
     # does, so the changes below show as before → after.
     Person.history.bulk_history_create([person])
