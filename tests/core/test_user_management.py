@@ -296,3 +296,16 @@ def test_another_countys_user_is_a_404_and_a_recorded_attempt(county_officer, ot
     # and the service refuses the same, whatever door calls it
     with pytest.raises(ServiceError):
         user_services.user_deactivate(officer=county_officer, user=other_clerk)
+
+
+def test_a_deactivated_user_is_put_back_in_use_from_the_edit_page(county_officer, clerk):
+    user_services.user_deactivate(officer=county_officer, user=clerk)
+    client = logged_in(county_officer)
+
+    listed = client.get("/users/", {"active": "0"}).content.decode()
+    response = client.post(f"/users/{clerk.pk}/edit/", edit_data(User.objects.get(pk=clerk.pk), is_active="on"))
+
+    assert clerk.username in listed and "已停用" in listed
+    assert response.status_code == 302
+    assert log_in(Client(), clerk.username, "pass-12345-word")
+    assert "状态：已停用 → 在用" in LogEntry.objects.filter(object_id=str(clerk.pk)).latest("action_time").change_message
