@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from assistance.models import Application, AssistanceClassRule, HardshipIdentity
 from core.admin import CountyFilter, RegionScopedHistoryAdmin
+from core.display import source_html
 from core.identity_codes import IdentityCode
 
 
@@ -37,9 +38,25 @@ class HardshipIdentityAdmin(RegionScopedHistoryAdmin):
 class AssistanceClassRuleAdmin(RegionScopedHistoryAdmin):
     """S001 §二 classes hold for every region of the installation: changed by superusers."""
 
-    list_display = ("identity_code", "assistance_class", "source", "confirmed")
+    list_display = ("identity_code", "assistance_class", "payer", "source_shown", "confirmed")
     list_filter = ("assistance_class", "confirmed")
     history_revert = True
+
+    @admin.display(description="出处", ordering="source")
+    def source_shown(self, obj):
+        return source_html(obj.source)  # 十堰救助办法 二, the full title on hover
+
+    # Who may only look reads the source as documents; a superuser edits the stored keys.
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if self.has_change_permission(request, obj) else (*readonly, "source_shown")
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not self.has_change_permission(request, obj):
+            fields = [f for f in fields if f not in ("source", "source_shown")]
+            fields.insert(min(len(fields), 3), "source_shown")
+        return fields
 
     def owner_paths(self, obj):
         return []
