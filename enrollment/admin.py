@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from core.admin import CountyFilter, RegionScopedAdminMixin, RegionScopedHistoryAdmin
 from core.idnumber import mask_id_number
@@ -126,8 +128,18 @@ class EnrollmentAdmin(EngineImportExportAdmin):
     # Terms are computed by the enrollment service; the admin shows them, never edits them.
     readonly_fields = (
         "benefit_year", "standard", "subsidy", "subsidy_identity", "amount_due", "benefit_start", "benefit_end",
-        "mid_year", "waiting_days", "sources", "region_path", "scheme", "created_by", "source_import",
+        "mid_year", "waiting_days", "sources", "region_path", "scheme", "created_by", "source_import", "payment_receipt",
     )
+    # The payment is shown as its receipt on the staff pages (缴费凭证), not as a link into the
+    # payments' admin, which only the bureau's administrators open.
+    exclude = ("payment",)
+
+    @admin.display(description="缴费记录")
+    def payment_receipt(self, obj):
+        if obj is None or not obj.payment_id:
+            return "—"
+        return format_html('<a href="{}">缴费凭证（票据号 {}）</a>', reverse("enrollment:payment_receipt", args=[obj.payment_id]),
+                           obj.payment.receipt_number)
 
     def has_add_permission(self, request):
         return False

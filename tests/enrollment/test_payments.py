@@ -268,3 +268,38 @@ def test_recalculating_for_another_payment_date_prices_that_day_and_records_noth
     assert "必填" not in page and not Payment.objects.exists()
     # and today's price is the subsidised one
     assert 'id="amount-due">40.00<' in clerk_client.get(f"/enrollment/enrollments/{enrollment.pk}/pay/").content.decode()
+
+
+def test_the_admin_shows_an_enrollments_payment_as_its_receipt_and_never_changes_payments(client, clerk, officer, village):
+    # Given an enrollment paid at the counter
+    _, (enrollment,) = registered_household(clerk, village, names=("孙一",))
+    payment = pay(clerk, [enrollment], "380.00", receipt="HB0100")
+
+    # When the city officer opens it in the admin
+    client.force_login(officer)
+    page = client.get(f"/admin/enrollment/enrollment/{enrollment.pk}/change/").content.decode()
+
+    # Then the payment is a link to its receipt page (which the officer may open), not into the payments' admin
+    assert f'href="/enrollment/payments/{payment.pk}/receipt/">缴费凭证（票据号 HB0100）' in page
+    assert f"/admin/enrollment/payment/{payment.pk}/" not in page
+    assert client.get(f"/enrollment/payments/{payment.pk}/receipt/").status_code == 200
+    # and the payments' admin offers no way to add, change or delete one
+    from django.contrib import admin
+    payment_admin = admin.site._registry[Payment]
+    request = type("Request", (), {"user": officer})()
+    assert not (payment_admin.has_add_permission(request) or payment_admin.has_change_permission(request, payment)
+                or payment_admin.has_delete_permission(request, payment))
+
+
+def test_a_department_user_sees_no_receipt_link_they_could_not_open(client, clerk, village, xianan):
+    from core.roles import DEPARTMENT_GROUPS
+
+    household, (enrollment,) = registered_household(clerk, village, names=("周一",))
+    payment = pay(clerk, [enrollment], "380.00", receipt="HB0200", household=household)
+    civil = factories.user("civil_x", DEPARTMENT_GROUPS["civil_affairs"], xianan, department="civil_affairs")
+    client.force_login(civil)
+    receipt = f"/enrollment/payments/{payment.pk}/receipt/"
+    for url in (f"/enrollment/people/{enrollment.person_id}/", f"/enrollment/households/{household.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200 and receipt not in response.content.decode()
+    assert client.get(receipt).status_code == 403
