@@ -43,7 +43,7 @@ from enrollment.services.demo import generate_demo
 from enrollment.services.enrollments import enrollment_record_payment
 from enrollment.services.people import person_update
 from tests import factories
-from tests.spreadsheets import committed, enrollment_list, enrollment_row, previewed
+from tests.spreadsheets import committed, enrollment_list, enrollment_row, previewed, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,7 @@ CONTEXT = 30
 # tests/enrollment/test_demo.py does: next year's enrollments are being registered and paid,
 # this year's visits are settled. The pages are then read as of today.
 DEMO_DAY = date(2026, 11, 20)
+IDENTITY_HEADERS = ["姓名", "身份证号", "身份类别", "认定日期", "有效期至", "认定文号", "退出日期", "所属村/社区"]
 
 
 # ------------------------------------------------------------------------------ what is forbidden
@@ -326,6 +327,7 @@ class County:
     officer: object
     must_visit: set  # paths the clerk reaches from the navigation
     person: Person  # the one whose change log holds a phone number, 低保 and a payment
+    civil_must_visit: set  # the 民政 user's identity-list import
 
 
 def build_county(xianan) -> County:
@@ -369,13 +371,20 @@ def build_county(xianan) -> County:
     job = previewed(clerk, enrollment_list(enrollment_row("错号", "421202199001011234", village)), name="有错误的名单.xlsx")
     assert job.status == ImportJob.Status.PREVIEWED and job.error_count == 1
 
+    identity_job = previewed(civil, workbook(IDENTITY_HEADERS, [
+        [person.name, person.id_number, "特困", "2026-10-08", None, "咸安民特〔2026〕2号", None, None],
+        ["查无此人", factories.id_number(date(1970, 1, 1), village.code[:6]), "孤儿", "2026-10-08", None, None, None, None],
+    ]), kind="identity_list", name="民政认定名单.xlsx")
+    assert identity_job.status == ImportJob.Status.PREVIEWED and identity_job.error_count == 1
+
     run = subsidy_run_create(user=clerk, region=xianan, benefit_year=today.year + 1, assessed_on=today)
 
     must_visit = {f"/enrollment/people/{person.pk}/", f"/enrollment/households/{person.household_id}/",
                   f"/benefits/people/{person.pk}/settlements/", f"/benefits/settlements/{reversal.pk}/",
                   f"/benefits/settlements/{settlement.pk}/", f"/imports/{job.pk}/", f"/assistance/applications/{application.pk}/",
                   f"/assistance/subsidy-runs/{run.pk}/"}
-    return County(clerk=clerk, civil=civil, officer=officer, must_visit=must_visit, person=person)
+    return County(clerk=clerk, civil=civil, officer=officer, must_visit=must_visit, person=person,
+                  civil_must_visit={f"/imports/{identity_job.pk}/"})
 
 
 def test_every_page_a_clerk_a_department_user_and_the_officer_reach_speaks_plain_chinese(xianan):
@@ -386,7 +395,7 @@ def test_every_page_a_clerk_a_department_user_and_the_officer_reach_speaks_plain
     for who, user in (("经办员", county.clerk), ("民政", county.civil), ("市局", county.officer)):
         client = Client(raise_request_exception=False)  # a server error is a failure of its page, the crawl goes on
         client.force_login(user)
-        crawls.append(crawl(client, who, rules, county.must_visit))
+        crawls.append(crawl(client, who, rules, county.civil_must_visit if who == "民政" else county.must_visit))
     seconds = time.monotonic() - started
 
     clerk = crawls[0]
@@ -398,13 +407,14 @@ def test_every_page_a_clerk_a_department_user_and_the_officer_reach_speaks_plain
     assert "联系电话：空 → 13912345678" in log
     assert "核定时有效身份：空 → 城乡最低生活保障对象（低保）" in log and "资助身份：空 → 城乡最低生活保障对象（低保）" in log
     assert "资助金额：0.00 → 360.00" in log
-    unreached = sorted(path for path in county.must_visit if not any(urlsplit(u).path == path for u in clerk.visited))
+    unreached = sorted(path for crawled, paths in ((clerk, county.must_visit), (crawls[1], county.civil_must_visit))
+                       for path in paths if not any(urlsplit(u).path == path for u in crawled.visited))
     for one in crawls:
         assert one.pages >= 20 and (one.who == "民政" or one.exports > 0), f"{one.who}: {one.pages} pages, {one.exports} exports"
     assert any(urlsplit(u).path.startswith("/admin/core/importjob/") for u in crawls[2].visited)
     failures = [f for one in crawls for f in one.failures]
     summary = ", ".join(f"{one.who} {one.pages} pages ({one.exports} exports)" for one in crawls)
-    assert not unreached and not failures, (f"not reachable from the clerk's navigation: {unreached}; "
+    assert not unreached and not failures, (f"not reachable from the navigation: {unreached}; "
                                             f"{len(failures)} failures ({summary}, {seconds:.0f} s):\n" + "\n".join(failures))
 
 
