@@ -83,7 +83,20 @@ class _UserFieldsForm(forms.Form):
         self.helper.form_tag = False
 
 
-class UserCreateForm(_UserFieldsForm):
+class _PasswordChoiceMixin:
+    """A password generated (shown once) or typed twice by the officer."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password_choice") == "set":
+            if not data.get("password"):
+                self.add_error("password", "请填写密码")
+            elif data.get("password") != data.get("password_confirm"):
+                self.add_error("password_confirm", "两次输入的密码不一致")
+        return data
+
+
+class UserCreateForm(_PasswordChoiceMixin, _UserFieldsForm):
     submit_label = "创建用户"
     PASSWORD_CHOICES = [("generate", "自动生成初始密码（只显示一次）"), ("set", "由我设定初始密码")]
 
@@ -97,15 +110,6 @@ class UserCreateForm(_UserFieldsForm):
         super().__init__(*args, **kwargs)
         self.order_fields(["username", "full_name", "region", "roles", "department", "password_choice", "password", "password_confirm"])
 
-    def clean(self):
-        data = super().clean()
-        if data.get("password_choice") == "set":
-            if not data.get("password"):
-                self.add_error("password", "请填写初始密码")
-            elif data.get("password") != data.get("password_confirm"):
-                self.add_error("password_confirm", "两次输入的密码不一致")
-        return data
-
 
 class UserEditForm(_UserFieldsForm):
     submit_label = "保存"
@@ -114,3 +118,19 @@ class UserEditForm(_UserFieldsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(["full_name", "region", "roles", "department", "is_active"])
+
+
+class UserPasswordForm(_PasswordChoiceMixin, forms.Form):
+    """重设密码 of a user who lost theirs."""
+
+    submit_label = "重设密码"
+    password_choice = forms.ChoiceField(label="新密码", choices=[("generate", "自动生成新密码（只显示一次）"), ("set", "由我设定新密码")],
+                                        initial="generate", widget=forms.RadioSelect)
+    password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+                               help_text="选择“由我设定新密码”时填写：至少8个字符，不能全是数字，不能与用户名相近")
+    password_confirm = forms.CharField(label="再次输入密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from core.errors import ServiceError
-from core.forms import UserCreateForm, UserEditForm, UserSearchForm
+from core.forms import UserCreateForm, UserEditForm, UserPasswordForm, UserSearchForm
 from core.models import User
 from core.selectors_users import users_of
 from core.services import users as user_services
@@ -97,7 +97,7 @@ def user_edit(request, pk):
             return redirect("users:list")
     return render(request, "users/form.html", {
         "form": form if refusal is None else None, "refusal": refusal, "target": target,
-        "title": f"修改用户：{target.full_name or target.username}", "history": user_services.user_history(target),
+        "title": f"修改用户：{target.full_name or target.username}", "actions": True, "history": user_services.user_history(target),
         "trail": _trail((target.full_name or target.username, "")),
     })
 
@@ -118,4 +118,34 @@ def user_deactivate(request, pk):
     return render(request, "users/deactivate.html", {
         "target": target, "refusal": refusal or error, "roles": user_services.role_names(target),
         "trail": _trail((target.full_name or target.username, reverse("users:edit", args=[target.pk])), ("停用账号", "")),
+    })
+
+
+@never_cache
+@permission_required(PERMISSION, raise_exception=True)
+def user_password(request, pk):
+    """重设密码: for a user who lost theirs; their open sessions end."""
+    target = _target(request, pk)
+    refusal = user_services.manage_refusal(request.user, target)
+    form = UserPasswordForm(request.POST or None)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        generated = form.cleaned_data["password_choice"] == "generate"
+        password = user_services.generate_password() if generated else form.cleaned_data["password"]
+        try:
+            user_services.user_set_password(officer=request.user, user=target, password=password)
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            if not generated:
+                messages.success(request, f"已重设用户 {target.username} 的密码，其已登录的会话已结束")
+                return redirect("users:edit", pk=target.pk)
+            return render(request, "users/created.html", {
+                "created": target, "password": password, "roles": user_services.role_names(target),
+                "heading": "密码已重设", "password_label": "新密码",
+                "trail": _trail((target.full_name or target.username, reverse("users:edit", args=[target.pk])), ("重设密码", "")),
+            })
+    return render(request, "users/form.html", {
+        "form": form if refusal is None else None, "refusal": refusal, "target": target,
+        "title": f"重设密码：{target.full_name or target.username}", "history": user_services.user_history(target),
+        "trail": _trail((target.full_name or target.username, reverse("users:edit", args=[target.pk])), ("重设密码", "")),
     })

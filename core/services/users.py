@@ -306,3 +306,16 @@ def user_deactivate(*, officer, user: User) -> User:
     ended = _end_sessions(target)
     _log(officer, target, CHANGE, f"停用账号（用户管理）：状态：在用 → 已停用；结束会话 {ended} 个")
     return target
+
+
+@transaction.atomic
+def user_set_password(*, officer, user: User, password: str) -> User:
+    """A new password for a user who lost theirs, set by the officer or generated; the user's
+    open sessions end (Django ties a session to the password it was opened with)."""
+    target = _locked_target(officer, user)
+    _check_password(password or "", target)
+    target.set_password(password)
+    target.save(update_fields=["password"])
+    ended = _end_sessions(target)
+    _log(officer, target, CHANGE, f"重设密码（用户管理）；结束会话 {ended} 个")
+    return target

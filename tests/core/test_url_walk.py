@@ -173,7 +173,7 @@ STAFF_OBJECTS = {
     "benefits:one_time_pay": "approved_application",
     "assistance:subsidy_run_print": "subsidy_run",
     "benefits:settlement_bill": "settlement",
-    "users:edit": "user", "users:deactivate": "user",
+    "users:edit": "user", "users:deactivate": "user", "users:password": "user",
 }
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
@@ -257,6 +257,7 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         "users:new": {"username": "walk_new_user", "full_name": "越权用户", "region": objects["county"].pk, "roles": CLERK,
                       "password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
         "users:edit": {"full_name": "越权改名", "region": objects["county"].pk, "roles": CLERK, "is_active": "on"},
+        "users:password": {"password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
     }
     if route.name in by_name:
         return by_name[route.name]

@@ -309,3 +309,37 @@ def test_a_deactivated_user_is_put_back_in_use_from_the_edit_page(county_officer
     assert response.status_code == 302
     assert log_in(Client(), clerk.username, "pass-12345-word")
     assert "状态：已停用 → 在用" in LogEntry.objects.filter(object_id=str(clerk.pk)).latest("action_time").change_message
+
+
+def test_an_officer_resets_a_forgotten_password_and_the_old_session_ends(county_officer, clerk):
+    # Given the clerk logged in somewhere
+    old_browser = Client()
+    assert log_in(old_browser, clerk.username, "pass-12345-word")
+    client = logged_in(county_officer)
+
+    # When the officer resets the password with a generated one
+    response = client.post(f"/users/{clerk.pk}/password/", {"password_choice": "generate"})
+
+    # Then the new password is shown once, works, and the old one and the old session do not
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    password = response.context["password"]
+    assert password in response.content.decode() and "新密码只显示这一次" in response.content.decode()
+    assert old_browser.get("/enrollment/people/").status_code == 302
+    assert not log_in(Client(), clerk.username, "pass-12345-word")
+    assert log_in(Client(), clerk.username, password)
+    assert "重设密码" in LogEntry.objects.get(object_id=str(clerk.pk)).change_message
+    assert password not in LogEntry.objects.get(object_id=str(clerk.pk)).change_message
+
+
+def test_a_reset_password_must_pass_the_password_rules_and_others_passwords_are_out_of_reach(county_officer, clerk, other_clerk):
+    client = logged_in(county_officer)
+
+    weak = client.post(f"/users/{clerk.pk}/password/", {"password_choice": "set", "password": "clerk_xianan", "password_confirm": "clerk_xianan"})
+    other = client.post(f"/users/{other_clerk.pk}/password/", {"password_choice": "generate"})
+    own = client.post(f"/users/{county_officer.pk}/password/", {"password_choice": "generate"})
+
+    assert weak.status_code == 200 and weak.context["form"].errors["password"]
+    assert other.status_code == 404
+    assert own.status_code == 200 and "不能在这里修改或停用自己的账号" in own.content.decode()
+    assert log_in(Client(), clerk.username, "pass-12345-word")
+    assert log_in(Client(), other_clerk.username, "pass-12345-word")
