@@ -19,11 +19,6 @@ PASSWORD = "strong-pass-2026"
 
 
 @pytest.fixture
-def city(presets):
-    return Region.objects.get(code="421200")
-
-
-@pytest.fixture
 def township(xianan):
     return factories.township_and_villages(xianan)[0]
 
