@@ -17,7 +17,8 @@ DEPARTMENT_GROUPS = {
     "education": "教育",
 }
 
-_PEOPLE_VIEW = ["enrollment.view_person", "enrollment.view_household", "enrollment.view_enrollment", "enrollment.view_school"]
+_PEOPLE_VIEW = ["enrollment.view_person", "enrollment.view_household", "enrollment.view_enrollment", "enrollment.view_school",
+                "enrollment.view_payment"]
 _PEOPLE_EDIT = [
     "enrollment.add_person", "enrollment.change_person",
     "enrollment.add_household", "enrollment.change_household",

@@ -91,7 +91,7 @@ def test_clerk_sees_the_three_charts_and_their_tables(page, failed_responses, cl
     assert rows.count() == len(progress["weeks"])
     for i, week in enumerate(progress["weeks"]):
         cells = rows.nth(i).locator("th, td").all_inner_texts()
-        assert cells == [week["label"], week["dates"], "" if week["paid"] is None else str(week["paid"]), str(week["last_year_paid"])]
+        assert cells == [week["label"], week["dates"], "—" if week["paid"] is None else str(week["paid"]), str(week["last_year_paid"])]
 
     # ... the monthly table's year total is what the county's settlements paid this year, by tier
     paid = Settlement.objects.filter(region_path__startswith=demo_county.path, year=today.year).aggregate(

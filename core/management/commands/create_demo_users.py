@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.services.users import user_upsert
+from enrollment.models import Payment
 
 
 DEMO_USERS = [
@@ -26,6 +27,11 @@ class Command(BaseCommand):
             raise CommandError("演示用户只能在 DEBUG=1 的演示环境中创建")
         self.stdout.write("演示账号（仅限本机演示）：")
         for username, password, group, region_code, staff, full_name in DEMO_USERS:
-            user_upsert(username=username, password=password, group=group, region_code=region_code, is_staff=staff, full_name=full_name)
+            user = user_upsert(username=username, password=password, group=group, region_code=region_code, is_staff=staff,
+                               full_name=full_name)
+            if group == "经办员":
+                # The demo's counter payments were generated before the users: they become this
+                # county clerk's, so the clerk's 日结单 shows a working day.
+                Payment.objects.filter(county__code=region_code, recorded_by=None).update(recorded_by=user)
             self.stdout.write(f"  {full_name}: 用户名 {username}  密码 {password}")
         self.stdout.write("打开 http://127.0.0.1:8000 登录")
