@@ -3,22 +3,80 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from benefits.labels import parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
 from benefits.services.facilities import facility_problem, facility_save
 from core.admin import CountyFilter, RegionScopedHistoryAdmin
+from core.display import source_html
 from core.errors import ServiceError
+
+
+UNITS = [("yuan", "元"), ("rate", "比例（0.70 即 70%）"), ("codes", "代码列表（逗号分隔）")]
+
+
+class PolicyParameterAdminForm(forms.ModelForm):
+    """The unit chosen by its Chinese name (a stored unit outside the list stays choosable)."""
+
+    class Meta:
+        model = PolicyParameter
+        fields = ("region", "scheme", "name", "value", "unit", "valid_from", "valid_to", "source", "confirmed")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = list(UNITS)
+        if self.instance.unit and self.instance.unit not in dict(units):
+            units.append((self.instance.unit, self.instance.unit))
+        self.fields["unit"] = forms.ChoiceField(label="单位", choices=units)
 
 
 @admin.register(PolicyParameter)
 class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     """Written here (each save a new version), so revert is allowed; a parameter is its
-    pooling region's to change (core.restrict.may_change)."""
+    pooling region's to change (core.restrict.may_change). Read in plain Chinese: the
+    parameter's label, the value with its unit, the source as document and article; who only
+    reads a row sees those instead of the stored keys."""
 
-    list_display = ("region", "scheme", "name", "value", "unit", "valid_from", "valid_to", "source", "confirmed", "version")
+    form = PolicyParameterAdminForm
+    list_display = ("region", "scheme", "name_shown", "value_shown", "valid_from", "valid_to", "source_shown", "confirmed", "version")
     list_filter = ("region", "scheme", "confirmed")
     search_fields = ("name", "source")
     readonly_fields = ("version",)
     history_revert = True
+    SHOWN = ("name_shown", "value_shown", "source_shown")
+    READ_ONLY_FIELDS = ("region", "scheme", "name_shown", "value_shown", "valid_from", "valid_to", "source_shown", "confirmed_shown",
+                        "version")
+
+    @admin.display(description="参数", ordering="name")
+    def name_shown(self, obj):
+        return parameter_label(obj.name) if obj and obj.name else "—"
+
+    @admin.display(description="取值")
+    def value_shown(self, obj):
+        return parameter_value(obj.value, obj.unit) if obj and obj.value else "—"
+
+    @admin.display(description="出处", ordering="source")
+    def source_shown(self, obj):
+        return source_html(obj.source) if obj and obj.source else "—"
+
+    @admin.display(description="已确认")
+    def confirmed_shown(self, obj):
+        return "是" if obj.confirmed else "否"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:  # the page's title and breadcrumb: the label, not the stored key
+            context["subtitle"] = f"{obj.region} {obj.get_scheme_display()} {parameter_label(obj.name)}（{obj.valid_from.isoformat()}起）"
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.READ_ONLY_FIELDS
+        return ("region", "scheme", "name", "name_shown", "value", "unit", "value_shown", "valid_from", "valid_to", "source",
+                "source_shown", "confirmed", "version")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.READ_ONLY_FIELDS
+        return (*self.readonly_fields, *self.SHOWN)
 
 
 class FacilityAdminForm(forms.ModelForm):

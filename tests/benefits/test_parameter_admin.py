@@ -1,0 +1,60 @@
+"""待遇政策参数 in the admin read in plain Chinese: the parameter's label, its value with the unit,
+the source as document and article; who only reads a row (a county's officer, the city's
+parameters) sees no stored key."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from benefits.models import PolicyParameter
+from core.models import Region
+from core.roles import CITY_OFFICER
+from tests import factories
+from tests.admin_forms import admin_form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.fixture
+def annual_cap(presets):
+    return PolicyParameter.objects.filter(region__code="421200", name="annual_cap", unit="yuan").first()
+
+
+def test_the_list_shows_labels_values_with_units_and_sources(client, officer, annual_cap):
+    client.force_login(officer)
+    text = visible_text(client.get("/admin/benefits/policyparameter/?q=annual_cap").content.decode())
+    assert "年度最高支付限额" in text and "元" in text
+    assert "annual_cap" not in text and "X000 art" not in text
+    assert "咸宁办法" in text
+
+
+def test_a_reader_of_the_parameter_sees_no_stored_key(client, annual_cap):
+    # Given a city user who may read parameters but not change them
+    reader = factories.user("reader", CITY_OFFICER, annual_cap.region, staff=True)
+    reader.groups.clear()
+    reader.user_permissions.add(Permission.objects.get(content_type__app_label="benefits", codename="view_policyparameter"))
+    client.force_login(reader)
+    response = client.get(f"/admin/benefits/policyparameter/{annual_cap.pk}/change/")
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert "年度最高支付限额" in text and "咸宁办法" in text and "200,000.00 元" in text
+    for key in ("annual_cap", "yuan", "X000", "True", "False"):
+        assert key not in text, key
+
+
+def test_the_city_officer_still_changes_a_value_choosing_the_unit_by_its_name(client, officer, annual_cap):
+    client.force_login(officer)
+    page = client.get(f"/admin/benefits/policyparameter/{annual_cap.pk}/change/").content.decode()
+    assert '<option value="yuan" selected>元</option>' in page
+    response = client.post(f"/admin/benefits/policyparameter/{annual_cap.pk}/change/",
+                           admin_form_data(annual_cap, changes={"value": "210000"}))
+    assert response.status_code == 302
+    annual_cap.refresh_from_db()
+    assert (annual_cap.value, annual_cap.version) == ("210000", 2)
+    assert Region.objects.get(code="421200") == annual_cap.region
