@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from benefits.labels import code_label
 from core.admin import CountyFilter, RegionScopedAdminMixin, RegionScopedHistoryAdmin
+from core.display import source_html
+from core.identity_codes import IdentityCode
 from core.idnumber import mask_id_number
 from core.restrict import may_change
 from core.resources import EngineImportExportMixin, MaskedExportMixin
@@ -19,6 +23,7 @@ from enrollment.models import (
     School,
     SubsidyRule,
 )
+from enrollment.rules.terms import ARTICLE_KEYS
 from enrollment.resources import (
     EmployeeCoverageExportResource,
     EmployeeCoverageListResource,
@@ -30,6 +35,66 @@ from enrollment.resources import (
 
 ScopedHistoryAdmin = RegionScopedHistoryAdmin
 
+# The rules of a scheme whose article ResidentScheme.articles records (enrollment.rules.terms
+# ARTICLE_KEYS), as the admin names them.
+ARTICLE_LABELS = {
+    "window": "居民集中缴费期",
+    "college_window": "大中专学生缴费期",
+    "newborn": "新生儿参保",
+    "mid_year": "中途参保等待期",
+    "students_no_wait": "学生免等待期",
+    "employee_long": "职工医保连续参保即时享受",
+    "transfer_in": "异地转入接续参保",
+    "employee_end": "职工医保终止后接续参保",
+    "unemployment": "失业人员接续参保",
+    "discharge": "退役、刑满释放等人员接续参保",
+}
+
+
+def identity_text(code: str) -> str:
+    """An identity code by its Chinese name (RULES.md 1); blank as —."""
+    return code_label(code) if code else "—"
+
+
+class PlainDisplayAdmin:
+    """Fields whose stored value is a key or a code (a policy source, an identity code, JSON):
+    pages for those who only look show them as users read them (`shown_as`: field → display
+    method). An officer who may change the row edits the stored value (the field's help text
+    explains the format) and sees, below the fields in `previewed`, what pages will show."""
+
+    shown_as: dict = {}
+    previewed: tuple = ()
+
+    def get_fields(self, request, obj=None):
+        display = set(self.shown_as.values())
+        editing = self.has_change_permission(request, obj)
+        fields = []
+        for name in super().get_fields(request, obj):
+            if name in display:
+                continue  # placed where its field is
+            if not editing:
+                fields.append(self.shown_as.get(name, name))
+                continue
+            fields.append(name)
+            if name in self.previewed and obj is not None:
+                fields.append(self.shown_as[name])
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.shown_as.values())
+
+
+class SourceShownAdmin(PlainDisplayAdmin):
+    """A table with a `source` column: lists and read-only pages show 咸宁办法 第九条 (the full
+    title on hover), never the stored key."""
+
+    shown_as = {"source": "source_shown"}
+    previewed = ("source",)
+
+    @admin.display(description="出处", ordering="source")
+    def source_shown(self, obj):
+        return source_html(obj.source) if obj.source else "—"
+
 
 def scheme_owner_paths(scheme_id) -> list[str]:
     """A scheme belongs to the regions that use it (SchemeAssignment): 咸宁 and 十堰 share
@@ -37,7 +102,7 @@ def scheme_owner_paths(scheme_id) -> list[str]:
     return list(SchemeAssignment.objects.filter(scheme_id=scheme_id).values_list("region__path", flat=True))
 
 
-class SchemeTableAdmin(ScopedHistoryAdmin):
+class SchemeTableAdmin(SourceShownAdmin, ScopedHistoryAdmin):
     """A scheme's yearly tables (standards, windows, subsidy rules): written here, so revert
     is allowed; changed only by users whose subtree holds every region using the scheme."""
 
@@ -81,7 +146,7 @@ class PersonAdmin(MaskedExportMixin, ScopedHistoryAdmin):
     # Registering, moving and status changes go through the people services on the staff pages
     # (ID number with its birth date and gender, the village's region check, the status date).
     readonly_fields = ("id_number", "birth_date", "gender", "household", "relation_to_head", "hukou_region", "village",
-                       "status", "status_date", "region_path", "created_at", "updated_at")
+                       "status", "status_date", "created_at", "updated_at")
     show_full_result_count = False
 
     @admin.display(description="身份证号")
@@ -116,7 +181,7 @@ class HouseholdAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(EngineImportExportAdmin):
+class EnrollmentAdmin(PlainDisplayAdmin, EngineImportExportAdmin):
     import_resource = EnrollmentListResource
     export_resource = EnrollmentExportResource
     list_display = ("person", "benefit_year", "category", "channel", "status", "amount_due", "benefit_start", "benefit_end")
@@ -128,11 +193,28 @@ class EnrollmentAdmin(EngineImportExportAdmin):
     # Terms are computed by the enrollment service; the admin shows them, never edits them.
     readonly_fields = (
         "benefit_year", "standard", "subsidy", "subsidy_identity", "amount_due", "benefit_start", "benefit_end",
-        "mid_year", "waiting_days", "sources", "region_path", "scheme", "created_by", "source_import", "payment_receipt",
+        "mid_year", "waiting_days", "sources", "scheme", "created_by", "source_import", "payment_receipt",
     )
+    # Codes and JSON lists as users read them (the row is never edited here).
+    shown_as = {"subsidy_identity": "subsidy_identity_shown", "identities": "identities_shown", "sources": "sources_shown"}
     # The payment is shown as its receipt on the staff pages (缴费凭证), not as a link into the
     # payments' admin, which only the bureau's administrators open.
     exclude = ("payment",)
+
+    @admin.display(description="资助身份")
+    def subsidy_identity_shown(self, obj):
+        return identity_text(obj.subsidy_identity)
+
+    @admin.display(description="核定时有效身份")
+    def identities_shown(self, obj):
+        return "、".join(identity_text(code) for code in obj.identities or ()) or "—"
+
+    @admin.display(description="政策依据")
+    def sources_shown(self, obj):
+        sources = [s for s in obj.sources or () if s]
+        if not sources:
+            return "—"
+        return format_html_join("；", "{}", ((source_html(s),) for s in sources))
 
     @admin.display(description="缴费记录")
     def payment_receipt(self, obj):
@@ -180,10 +262,24 @@ class EmployeeCoverageAdmin(EngineImportExportAdmin):
 
 
 @admin.register(ResidentScheme)
-class ResidentSchemeAdmin(ScopedHistoryAdmin):
-    list_display = ("code", "name", "waiting_length", "waiting_unit", "source", "confirmed")
+class ResidentSchemeAdmin(SourceShownAdmin, ScopedHistoryAdmin):
+    list_display = ("code", "name", "waiting_length", "waiting_unit", "source_shown", "confirmed")
     list_filter = ("confirmed",)
     history_revert = True
+    shown_as = {"articles": "articles_table", "source": "source_shown"}
+    previewed = ("articles", "source")
+
+    @admin.display(description="条款出处")
+    def articles_table(self, obj):
+        """Each rule with the article it comes from, in the rules' order; a key no rule reads
+        (typed by hand) is listed last as typed."""
+        articles = obj.articles if isinstance(obj.articles, dict) else {}
+        keys = [k for k in ARTICLE_KEYS if k in articles] + sorted(k for k in articles if k not in ARTICLE_KEYS)
+        if not keys:
+            return "—"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", (
+            (ARTICLE_LABELS.get(key, f"未使用的规则：{key}"), source_html(str(articles[key])) if articles[key] else "—") for key in keys))
+        return format_html('<table class="scheme-articles"><thead><tr><th>规则</th><th>出处</th></tr></thead><tbody>{}</tbody></table>', rows)
 
     def owner_paths(self, obj):
         return scheme_owner_paths(obj.pk)
@@ -201,20 +297,50 @@ class SchemeAssignmentAdmin(ScopedHistoryAdmin):
 
 @admin.register(ContributionStandard)
 class ContributionStandardAdmin(SchemeTableAdmin):
-    list_display = ("scheme", "benefit_year", "individual", "fiscal_subsidy", "source", "confirmed")
+    list_display = ("scheme", "benefit_year", "individual", "fiscal_subsidy", "source_shown", "confirmed")
     list_filter = ("scheme", "confirmed")
 
 
 @admin.register(CollectionWindow)
 class CollectionWindowAdmin(SchemeTableAdmin):
-    list_display = ("scheme", "benefit_year", "kind", "opens_on", "closes_on", "source", "confirmed")
+    list_display = ("scheme", "benefit_year", "kind", "opens_on", "closes_on", "source_shown", "confirmed")
     list_filter = ("scheme", "kind", "confirmed")
+
+
+class IdentityCodeFilter(admin.SimpleListFilter):
+    """身份类别 by its Chinese name, among the codes the rules hold."""
+
+    title = "身份类别"
+    parameter_name = "identity_code"
+
+    def lookups(self, request, model_admin):
+        codes = set(model_admin.get_queryset(request).values_list("identity_code", flat=True))
+        return [(code, label) for code, label in IdentityCode.choices if code in codes] + sorted(
+            (code, code) for code in codes if code not in IdentityCode.values)
+
+    def queryset(self, request, queryset):
+        return queryset.filter(identity_code=self.value()) if self.value() else queryset
+
+
+class SubsidyRuleForm(forms.ModelForm):
+    # The identity chosen by its Chinese name; the stored code is what the rules read.
+    identity_code = forms.ChoiceField(label="身份类别", choices=IdentityCode.choices)
+
+    class Meta:
+        model = SubsidyRule
+        fields = "__all__"
 
 
 @admin.register(SubsidyRule)
 class SubsidyRuleAdmin(SchemeTableAdmin):
-    list_display = ("scheme", "identity_code", "from_year", "to_year", "percent", "fixed_amount", "source", "confirmed")
-    list_filter = ("scheme", "identity_code", "confirmed")
+    form = SubsidyRuleForm
+    list_display = ("scheme", "identity_shown", "from_year", "to_year", "percent", "fixed_amount", "source_shown", "confirmed")
+    list_filter = ("scheme", IdentityCodeFilter, "confirmed")
+    shown_as = {"identity_code": "identity_shown", "source": "source_shown"}
+
+    @admin.display(description="身份类别", ordering="identity_code")
+    def identity_shown(self, obj):
+        return identity_text(obj.identity_code)
 
 
 class PaymentEnrollmentInline(admin.TabularInline):

@@ -10,11 +10,16 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.display import yuan
+from core.identity_codes import IdentityCode
 from core.idnumber import mask_id_number
 from core.models import ImportJob, Region
 from core.restrict import RegionScopedQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# Officers type a policy source as its stored key (core.display turns it into the document and
+# article users read); the admin explains the format where the key is typed.
+SOURCE_HELP = "填写政策条款代码，如 X000 art. 20 表示咸宁办法第二十条；多处条款用分号隔开。页面上显示为文件名称和条款"
 
 
 def path_index(name, field):
@@ -83,9 +88,9 @@ class ResidentScheme(models.Model):
     )
     articles = models.JSONField(
         "条款出处", default=dict, blank=True,
-        help_text="规则到条款的对应，如 {\"mid_year\": \"X000 art. 11\"}",
+        help_text="各条规则对应的政策条款",
     )
-    source = models.CharField("出处", max_length=200)
+    source = models.CharField("出处", max_length=200, help_text=SOURCE_HELP)
     confirmed = models.BooleanField("已确认", default=False)
 
     history = HistoricalRecords()
@@ -124,7 +129,7 @@ class ContributionStandard(models.Model):
     benefit_year = models.PositiveSmallIntegerField("待遇年度")
     individual = models.DecimalField("个人缴费标准（元）", **MONEY)
     fiscal_subsidy = models.DecimalField("人均财政补助（元）", **MONEY)
-    source = models.CharField("出处", max_length=200)
+    source = models.CharField("出处", max_length=200, help_text=SOURCE_HELP)
     confirmed = models.BooleanField("已确认", default=False)
     history = HistoricalRecords()
 
@@ -152,7 +157,7 @@ class CollectionWindow(models.Model):
     kind = models.CharField("适用对象", max_length=20, choices=Kind.choices)
     opens_on = models.DateField("开始日期")
     closes_on = models.DateField("截止日期")
-    source = models.CharField("出处", max_length=200)
+    source = models.CharField("出处", max_length=200, help_text=SOURCE_HELP)
     confirmed = models.BooleanField("已确认", default=False)
     history = HistoricalRecords()
 
@@ -179,7 +184,7 @@ class SubsidyRule(models.Model):
     to_year = models.PositiveSmallIntegerField("截止待遇年度", null=True, blank=True)
     percent = models.DecimalField("资助比例（%）", max_digits=5, decimal_places=2, null=True, blank=True)
     fixed_amount = models.DecimalField("定额资助（元）", null=True, blank=True, **MONEY)
-    source = models.CharField("出处", max_length=200)
+    source = models.CharField("出处", max_length=200, help_text=SOURCE_HELP)
     confirmed = models.BooleanField("已确认", default=False)
     history = HistoricalRecords()
 
@@ -195,8 +200,11 @@ class SubsidyRule(models.Model):
         ]
 
     def __str__(self):
-        amount = f"{self.percent}%" if self.percent is not None else f"{self.fixed_amount}元"
-        return f"{self.identity_code} {self.from_year}-{self.to_year or ''} {amount}"
+        # As users read it (the admin's titles and history): 丧失劳动能力的残疾人 2021年度起 资助100%.
+        label = IdentityCode(self.identity_code).label if self.identity_code in IdentityCode.values else self.identity_code
+        years = f"{self.from_year}-{self.to_year}年度" if self.to_year else f"{self.from_year}年度起"
+        amount = f"资助{self.percent.normalize():f}%" if self.percent is not None else f"定额资助{yuan(self.fixed_amount)}元"
+        return f"{label} {years} {amount}"
 
 
 # ---------------------------------------------------------------------------- people
@@ -214,7 +222,7 @@ class School(models.Model):
     name = models.CharField("学校名称", max_length=100)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     region = models.ForeignKey(Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+")
-    region_path = models.CharField(max_length=200, editable=False, db_index=True)
+    region_path = models.CharField("区划路径", max_length=200, editable=False, db_index=True)
 
     objects = RegionScopedQuerySet.as_manager()
 
@@ -254,7 +262,7 @@ class Household(models.Model):
     )
     address = models.CharField("住址", max_length=200, blank=True)
     village = models.ForeignKey(Region, verbose_name="村/社区", on_delete=models.PROTECT, related_name="+")
-    region_path = models.CharField(max_length=200, editable=False)
+    region_path = models.CharField("区划路径", max_length=200, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -294,13 +302,13 @@ class Person(models.Model):
         Region, verbose_name="户籍地", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     village = models.ForeignKey(Region, verbose_name="居住村/社区", on_delete=models.PROTECT, related_name="+")
-    region_path = models.CharField(max_length=200, editable=False)
+    region_path = models.CharField("区划路径", max_length=200, editable=False)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.NORMAL)
     status_date = models.DateField("状态变更日期", null=True, blank=True)
     # Stand-ins until the chronic-disease approvals of the next issue replace them.
     two_diseases_registered = models.BooleanField("已登记两病", default=False, db_default=False)
     chronic_diseases = models.CharField("已认定门诊慢特病", max_length=200, blank=True, default="", db_default="",
-                                        help_text="病种代码，逗号分隔")
+                                        help_text="已认定的门诊慢特病，多个用逗号分隔")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -340,7 +348,7 @@ class EmployeeCoverage(models.Model):
     starts_on = models.DateField("参保开始日期")
     ends_on = models.DateField("参保终止日期", null=True, blank=True)
     region = models.ForeignKey(Region, verbose_name="参保地", on_delete=models.PROTECT, related_name="+")
-    region_path = models.CharField(max_length=200, editable=False)
+    region_path = models.CharField("区划路径", max_length=200, editable=False)
     source_import = models.ForeignKey(ImportJob, verbose_name="来源导入", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     history = HistoricalRecords(no_db_index=["id_number", "region", "source_import"])
@@ -408,7 +416,7 @@ class Enrollment(models.Model):
     channel = models.CharField("参保渠道", max_length=20, choices=Channel.choices)
     school = models.ForeignKey(School, verbose_name="学校", null=True, blank=True, on_delete=models.PROTECT, related_name="enrollments")
     village = models.ForeignKey(Region, verbose_name="参保村/社区", on_delete=models.PROTECT, related_name="+", db_index=False)
-    region_path = models.CharField(max_length=200, editable=False)
+    region_path = models.CharField("区划路径", max_length=200, editable=False)
     registered_on = models.DateField("登记日期")
     payment_date = models.DateField("缴费日期", null=True, blank=True)
     standard = models.DecimalField("个人缴费标准", **MONEY)
@@ -508,7 +516,7 @@ class Payment(models.Model):
     household = models.ForeignKey(Household, verbose_name="家庭户", null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="payments", db_index=False)
     village = models.ForeignKey(Region, verbose_name="村/社区", on_delete=models.PROTECT, related_name="+", db_index=False)
-    region_path = models.CharField(max_length=200, editable=False)
+    region_path = models.CharField("区划路径", max_length=200, editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, on_delete=models.SET_NULL,
                                     related_name="+", db_index=False)
     # Set when recorded (a default, not auto_now_add: generated demo payments carry their day).

@@ -6,9 +6,11 @@ from decimal import Decimal
 XIANNING = "xianning"
 JILIN = "jilin"
 
+# Scheme names are what users read (a page title, a select option): the source key is kept in
+# `source`, never in the name. Migration 0007 renamed the rows loaded with the former names.
 SCHEMES = {
     XIANNING: {
-        "name": "咸宁市城乡居民基本医疗保险（X000）",
+        "name": "咸宁市城乡居民基本医疗保险",
         "waiting_unit": "days",
         "waiting_length": 90,  # X000 art. 11
         "students_wait": True,
@@ -37,7 +39,7 @@ SCHEMES = {
         "confirmed": True,
     },
     JILIN: {
-        "name": "吉林省城乡居民基本医疗保险（J003）",
+        "name": "吉林省城乡居民基本医疗保险",
         "waiting_unit": "months",
         "waiting_length": 3,  # J003 §二(一)3
         "students_wait": False,
