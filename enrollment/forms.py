@@ -171,13 +171,15 @@ class PersonEditForm(CrispyForm):
 
 
 class EnrollmentTermsForm(CrispyForm):
-    """The inputs of enrollment terms (RULES.md 2.2-2.3)."""
+    """The inputs of enrollment terms (RULES.md 2.2-2.3). Registering records no payment: a
+    payment is recorded with its receipt (票据号, 实收金额, 缴费方式) on the payment page
+    (payments.payment_record), where the amount due is shown before the money is taken; the
+    registration page's 登记并缴费 leads there."""
 
     category = forms.ChoiceField(label="参保类别", choices=Category.choices, initial=Category.REGULAR)
     channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
-    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费（按今天核定）")
     benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100,
-                                      help_text="可选；填写后核定结果须为该年度")
+                                      help_text="可选；按今天登记核定，核定结果须为该年度")
     prior_coverage_kind = forms.ChoiceField(label="接续事由", choices=[("", "无")] + PriorCoverageKind.choices, required=False)
     prior_coverage_ended_on = forms.DateField(validators=[plausible_date], label="原保障终止/转出日期", required=False, widget=DATE_INPUT)
     prior_coverage_years = forms.IntegerField(label="职工医保连续参保年数", required=False, min_value=0,
@@ -186,12 +188,10 @@ class EnrollmentTermsForm(CrispyForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"] = forms.ModelChoiceField(label="学校", queryset=schools_for(user), required=False)
-        self.order_fields(["category", "channel", "school", "payment_date", "benefit_year"])
+        self.order_fields(["category", "channel", "school", "benefit_year"])
 
     def clean(self):
         data = super().clean()
-        if data.get("payment_date") and data["payment_date"] > timezone.localdate():
-            self.add_error("payment_date", "缴费日期不能晚于今天")
         if data.get("prior_coverage_kind") and not data.get("prior_coverage_ended_on") and "prior_coverage_ended_on" not in self.errors:
             self.add_error("prior_coverage_ended_on", "请填写原保障终止或转出日期")
         return data
@@ -208,7 +208,6 @@ class EnrollmentTermsForm(CrispyForm):
         data = self.cleaned_data
         return {
             "category": data["category"], "channel": data["channel"], "school": data.get("school"),
-            "payment_date": data.get("payment_date"),
             "prior_coverage": self.prior_coverage(), "benefit_year": data.get("benefit_year"),
         }
 
@@ -223,15 +222,11 @@ MemberEnrollFormSet = formset_factory(MemberEnrollForm, extra=0)
 
 
 class HouseholdEnrollForm(CrispyForm):
-    channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
-    payment_date = forms.DateField(validators=[plausible_date], label="缴费日期", required=False, widget=DATE_INPUT, help_text="留空表示只登记、尚未缴费")
-    benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100)
+    """全户参保登记: registers, records no payment (整户缴费 records it with its receipt)."""
 
-    def clean_payment_date(self):
-        value = self.cleaned_data.get("payment_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("缴费日期不能晚于今天")
-        return value
+    channel = forms.ChoiceField(label="参保渠道", choices=Channel.choices, initial=Channel.VILLAGE_BATCH)
+    benefit_year = forms.IntegerField(label="参保年度", required=False, min_value=2000, max_value=2100,
+                                      help_text="可选；按今天登记核定，核定结果须为该年度")
 
 
 class ReasonForm(CrispyForm):

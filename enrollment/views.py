@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
@@ -130,6 +131,11 @@ def person_edit(request, pk):
     return render(request, "enrollment/form.html", {"form": form, "title": f"修改人员信息：{person.name}", "back": person})
 
 
+# The registration pages record no payment: 登记并缴费 (name="pay") registers, then opens the
+# payment page, which prices the day's amount and records it with its receipt (payment_record).
+PAY_AFTER_REGISTERING = "pay"
+
+
 @permission_required("enrollment.add_enrollment", raise_exception=True)
 def person_enroll(request, pk):
     person = _person(request, pk)
@@ -141,14 +147,19 @@ def person_enroll(request, pk):
             forms.apply_service_error(form, error)
         else:
             messages.success(request, _enrolled_message(enrollment))
+            if PAY_AFTER_REGISTERING in request.POST:
+                return redirect("enrollment:enrollment_pay", pk=enrollment.pk)
             return redirect("enrollment:person", pk=person.pk)
-    return render(request, "enrollment/form.html", {"form": form, "title": f"参保登记：{person.name}", "back": person})
+    trail = [("人员查询", reverse("enrollment:people")), (person.name, reverse("enrollment:person", args=[person.pk])), ("参保登记", "")]
+    return render(request, "enrollment/form.html", {"form": form, "title": f"参保登记：{person.name}", "back": person, "trail": trail,
+                                                    "submit_label": "登记", "pay_label": "登记并缴费"})
 
 
-def _enrolled_message(e: Enrollment) -> str:
-    paid = "已缴费" if e.payment_date else "待缴费"
-    return (f"{e.person.name} {e.benefit_year}年度参保登记成功（{paid}），应缴 {e.amount_due} 元，"
-            f"待遇期 {e.benefit_start:%Y-%m-%d} 至 {e.benefit_end:%Y-%m-%d}")
+def _enrolled_message(e: Enrollment):
+    return format_html(
+        "{} {}年度参保登记成功（待缴费），应缴 {} 元，待遇期 {} 至 {}。<a href=\"{}\" class=\"alert-link\">登记缴费</a>",
+        e.person.name, e.benefit_year, yuan(e.amount_due), f"{e.benefit_start:%Y-%m-%d}", f"{e.benefit_end:%Y-%m-%d}",
+        reverse("enrollment:enrollment_pay", args=[e.pk]))
 
 
 @permission_required("enrollment.add_household", raise_exception=True)
@@ -206,8 +217,9 @@ def household_add_member(request, pk):
 
 @permission_required("enrollment.add_enrollment", raise_exception=True)
 def household_enroll(request, pk):
-    """Enroll several members of a household in one form: common channel and payment date,
-    category per member; subsidies from each member's certified identities. All or nothing."""
+    """Enroll several members of a household in one form: common channel, category per member;
+    subsidies from each member's certified identities. All or nothing. No payment is recorded
+    here: 登记并缴费 opens 整户缴费 for the year registered."""
     household = _household(request, pk)
     members = list(household.members.filter(status=Person.Status.NORMAL).select_related("village").order_by("pk"))
     by_id = {m.pk: m for m in members}
@@ -220,18 +232,26 @@ def household_enroll(request, pk):
             created = enrollment_services.household_enroll(
                 user=request.user,
                 members=[(by_id[f["person_id"]], f["category"]) for f in chosen],
-                channel=form.cleaned_data["channel"], payment_date=form.cleaned_data.get("payment_date"),
-                benefit_year=form.cleaned_data.get("benefit_year"),
+                channel=form.cleaned_data["channel"], benefit_year=form.cleaned_data.get("benefit_year"),
             )
         except ServiceError as error:
             forms.apply_service_error(form, error)
         else:
-            messages.success(request, f"已为 {len(created)} 名家庭成员办理参保登记")
+            years = sorted({e.benefit_year for e in created})
+            pay_url = f"{reverse('enrollment:household_pay', args=[household.pk])}?year={years[0]}"
+            messages.success(request, format_html(
+                "已为 {} 名家庭成员办理参保登记（待缴费），应缴合计 {} 元。<a href=\"{}\" class=\"alert-link\">整户缴费</a>",
+                len(created), yuan(sum((e.amount_due for e in created), Decimal("0.00"))), pay_url))
+            if PAY_AFTER_REGISTERING in request.POST:
+                return redirect(pay_url)
             return redirect("enrollment:household", pk=household.pk)
     identities = valid_identities([m.pk for m in members], timezone.localdate())
     quotes = selectors.quotes_today([(m, i["category"]) for m, i in zip(members, initial)])
     rows = [(m, f, identities.get(m.pk, []), quotes[m.pk]) for m, f in zip(members, formset.forms)]
-    return render(request, "enrollment/household_enroll.html", {"household": household, "form": form, "formset": formset, "rows": rows})
+    trail = [("人员查询", reverse("enrollment:people")), (str(household), reverse("enrollment:household", args=[household.pk])),
+             ("全户参保登记", "")]
+    return render(request, "enrollment/household_enroll.html", {"household": household, "form": form, "formset": formset, "rows": rows,
+                                                                "trail": trail})
 
 
 def _enrollment(request, pk) -> Enrollment:

@@ -96,22 +96,11 @@ def test_a_death_date_in_the_future_is_refused(clerk, village):
 # ------------------------------------------------------------------------------ dates, on the pages
 
 
-def test_the_enroll_page_shows_a_payment_dated_0001_on_its_field(clerk_client, village):
-    person = factories.person(village)
-
-    response = clerk_client.post(f"/enrollment/people/{person.pk}/enroll/", {
-        "category": "regular", "channel": "village_batch", "payment_date": "0001-01-01"})
-
-    assert response.status_code == 200
-    assert response.context["form"].errors["payment_date"] == [f"「0001-01-01」{RANGE}"]
-    assert not Enrollment.objects.exists()
-
-
 def test_the_enroll_page_shows_a_previous_cover_ending_in_9999_on_its_field(clerk_client, village):
     person = factories.person(village)
 
     response = clerk_client.post(f"/enrollment/people/{person.pk}/enroll/", {
-        "category": "regular", "channel": "village_batch", "payment_date": "2022-10-08",
+        "category": "regular", "channel": "village_batch",
         "prior_coverage_kind": "employee", "prior_coverage_ended_on": "9999-12-31", "prior_coverage_years": "3"})
 
     assert response.status_code == 200

@@ -2,7 +2,10 @@
 number the column cannot hold (职工医保连续参保年数 32768 was a 500, `smallint out of range`)
 or a phone number that is not one is shown on the form again, and nothing is written."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from enrollment.forms import PRIOR_COVERAGE_YEARS_MAX
 from enrollment.models import Enrollment, Household, Person
@@ -12,9 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 def enroll(client, person, years):
+    # Registration is priced as of today (the page records no payment): the cover ended last month.
+    ended = timezone.localdate().replace(day=1) - timedelta(days=1)
     return client.post(f"/enrollment/people/{person.pk}/enroll/", {
-        "category": "regular", "channel": "village_batch", "payment_date": "2022-10-08",
-        "prior_coverage_kind": "employee", "prior_coverage_ended_on": "2022-09-30", "prior_coverage_years": years})
+        "category": "regular", "channel": "village_batch",
+        "prior_coverage_kind": "employee", "prior_coverage_ended_on": ended.isoformat(), "prior_coverage_years": years})
 
 
 @pytest.mark.parametrize("years", ["32768", "99999999999999999999", str(PRIOR_COVERAGE_YEARS_MAX + 1), "-1"])
@@ -28,7 +33,7 @@ def test_continuous_years_beyond_a_working_life_are_a_field_error(clerk_client, 
     assert not Enrollment.objects.exists()
 
 
-def test_a_working_life_of_continuous_years_is_recorded(clerk_client, village):
+def test_a_working_life_of_continuous_years_is_recorded(clerk_client, village, current_standards):
     person = factories.person(village)
 
     response = enroll(client=clerk_client, person=person, years=str(PRIOR_COVERAGE_YEARS_MAX))

@@ -52,7 +52,7 @@ def test_enroll_household_page_shows_benefit_period(clerk_client, clerk, village
     today = timezone.localdate()
     identity_certify(user=clerk, person=child, code="orphan", valid_from=today - timedelta(days=30))
     assert "孤儿" in clerk_client.get(f"/enrollment/households/{household.pk}/enroll/").content.decode()
-    data = {"channel": "village_batch", "payment_date": today.isoformat(), "benefit_year": "",
+    data = {"channel": "village_batch", "benefit_year": "",
             "m-TOTAL_FORMS": "2", "m-INITIAL_FORMS": "2", "m-MIN_NUM_FORMS": "0", "m-MAX_NUM_FORMS": "1000",
             "m-0-person_id": head.pk, "m-0-include": "on", "m-0-category": "regular",
             "m-1-person_id": child.pk, "m-1-include": "on", "m-1-category": "school_pupil"}
@@ -65,11 +65,10 @@ def test_enroll_household_page_shows_benefit_period(clerk_client, clerk, village
     assert f"{e.benefit_start:%Y-%m-%d} 至 {e.benefit_end:%Y-%m-%d}" in page
 
 
-def test_enroll_person_form_reports_the_conflict_in_chinese(clerk_client, clerk, village):
+def test_enroll_person_form_reports_the_conflict_in_chinese(clerk_client, clerk, village, current_standards):
     person = factories.person(village)
-    svc.enrollment_register(user=clerk, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8), today=date(2022, 10, 8))
-    response = clerk_client.post(f"/enrollment/people/{person.pk}/enroll/", {
-        "category": "regular", "channel": "individual", "payment_date": "2022-11-01"})
+    svc.enrollment_register(user=clerk, person=person, category="regular", channel="village_batch")
+    response = clerk_client.post(f"/enrollment/people/{person.pk}/enroll/", {"category": "regular", "channel": "individual"})
     assert response.status_code == 200
     assert "同一年度不能重复参保" in response.content.decode()
     assert Enrollment.objects.count() == 1
