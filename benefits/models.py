@@ -43,7 +43,9 @@ class PolicyParameter(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.region} {self.get_scheme_display()} {self.name}={self.value}"
+        from benefits.labels import parameter_label, parameter_value
+
+        return f"{self.region} {self.get_scheme_display()} {parameter_label(self.name)} {parameter_value(self.value, self.unit)}"
 
     def save(self, *args, **kwargs):
         # Every change is a new version: settlements keep the versions they were computed with.

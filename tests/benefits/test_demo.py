@@ -47,4 +47,9 @@ def test_the_command_runs_once_and_the_pages_show_the_settlements(xianan, clerk_
     page = clerk_client.get(f"/benefits/settlements/?facility={hospital.pk}&year={month.year}&month={month.month}").content.decode()
     bill = Settlement.objects.filter(facility=hospital, visit_date__year=month.year, visit_date__month=month.month).first().bill_number
     assert bill in page
-    assert re.search(r"费用 \d+\.\d\d，基本医保 \d+\.\d\d，大病保险 \d+\.\d\d，", page)  # month totals to the cent
+    # the month's totals row holds each tier's sum to the cent, with thousands separators
+    month_rows = Settlement.objects.filter(facility=hospital, visit_date__year=month.year, visit_date__month=month.month)
+    sums = month_rows.aggregate(*(Sum(t) for t in ("total", "basic_fund", "critical_illness")))
+    totals_row = page.split('id="totals-row"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="money">([^<]*)</td>', totals_row)
+    assert cells[:3] == [f"{sums[f'{t}__sum']:,.2f}" for t in ("total", "basic_fund", "critical_illness")]

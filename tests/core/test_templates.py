@@ -30,7 +30,10 @@ def test_every_template_downloads_for_whoever_may_import_it(client, request, rol
     data = response.content
     check_xlsx(data, filename="t.xlsx")
     assert read_first_sheet(data).headers == [c.header for c in importer.columns]
-    assert load_workbook(io.BytesIO(data), read_only=True).sheetnames == [sheet_title(importer.title)]
+    # the list first, then the 说明 sheet, and the hidden 选项 sheet of the drop-downs where a column is coded
+    sheets = load_workbook(io.BytesIO(data), read_only=True).sheetnames
+    assert sheets[:2] == [sheet_title(importer.title), "说明"]
+    assert sheets[2:] == (["选项"] if any(c.choices for c in importer.columns) else [])
     disposition = response["Content-Disposition"]
     assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == f"{importer.title}模板.xlsx"
     assert "/" not in disposition.split("filename*=", 1)[1]
