@@ -70,19 +70,27 @@ def test_clerk_registers_and_enrolls_a_household(page, failed_responses, clerk, 
     benefit_column = 4 + years.index(str(start.year))
     assert members.nth(0).locator("td").nth(benefit_column).inner_text() == "未参保"
 
-    # When the clerk enrolls the whole household, paid today
+    # When the clerk enrolls the whole household and takes the payment at the same visit
     page.get_by_role("link", name="全户参保登记").click()
-    page.get_by_label("缴费日期").fill(payment_date.isoformat())
-    page.get_by_role("button", name="登记").click()
+    page.get_by_role("button", name="登记并缴费").click()
 
-    # Then the household page shows both members insured for the period of that payment, and what each paid
+    # Then 整户缴费 opens for the year registered, with what is due; the clerk records the receipt
+    page.wait_for_url(re.compile(r"/enrollment/households/\d+/pay/\?year=\d+$"))
+    assert page.get_by_role("alert").inner_text().startswith("已为 2 名家庭成员办理参保登记（待缴费），应缴合计 800.00 元")
+    page.get_by_label("票据号").fill("XA2026000001")
+    page.get_by_label("实收金额（元）").fill("800.00")
+    page.get_by_role("button", name="确认缴费").click()
+    page.wait_for_url(re.compile(r"/enrollment/payments/\d+/receipt/$"))
+
+    # ... and the household page (through the receipt's breadcrumbs) shows both members insured
+    # for the period of that payment, and what each paid
+    page.get_by_role("navigation", name="当前位置").get_by_role("link", name=f"{head['name']}户").click()
     page.wait_for_url(HOUSEHOLD_PAGE)
-    assert page.get_by_role("alert").inner_text() == "已为 2 名家庭成员办理参保登记"
     rows = {cells[0]: cells for cells in (members.nth(i).locator("td").all_inner_texts() for i in range(2))}
     assert rows[spouse["name"]][:4] == [spouse["name"], mask_id_number(spouse["id_number"]), "配偶", "正常"]
-    assert [line.strip() for line in rows[spouse["name"]][benefit_column].split("\n")] == ["已缴费", period, "已缴 400.00 元"]
+    assert [line.strip() for line in rows[spouse["name"]][benefit_column].split("\n")] == ["已缴费", period, "已缴 400.00 元", "缴费凭证"]
     assert rows[head["name"]][:4] == [head["name"], mask_id_number(head["id_number"]), "户主", "正常"]
-    assert [line.strip() for line in rows[head["name"]][benefit_column].split("\n")] == ["已缴费", period, "已缴 400.00 元"]
+    assert [line.strip() for line in rows[head["name"]][benefit_column].split("\n")] == ["已缴费", period, "已缴 400.00 元", "缴费凭证"]
 
     # ... and the head's own page shows the enrollment, paid today, with the same period
     page.get_by_role("link", name=head["name"]).click()
@@ -91,6 +99,6 @@ def test_clerk_registers_and_enrolls_a_household(page, failed_responses, clerk, 
     enrollments = page.locator("#enrollments tbody tr")
     assert enrollments.count() == 1
     cells = enrollments.first.locator("td").all_inner_texts()
-    assert (cells[0], cells[3]) == (str(start.year), payment_date.isoformat())
+    assert (cells[0], cells[3]) == (str(start.year), f"{payment_date.isoformat()}\n缴费凭证")
     assert enrollments.first.locator("td.benefit-period").inner_text().startswith(period)
     assert failed_responses == []
