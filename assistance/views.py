@@ -144,7 +144,7 @@ def subsidy_run_print(request, pk):
     run = get_restricted_object_or_404(request, SubsidyRun.objects.select_related("region"), pk=pk)
     payer = choice_param(request, "payer", Payer.choices, label="资金来源")
     groups = selectors.subsidy_run_by_payer(run, payer=payer)
-    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, obj=run, detail=f"打印 {request.GET.urlencode()}".strip())
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, obj=run, detail="打印资助参保名单")
     return render(request, "assistance/subsidy_run_print.html", {
         "run": run, "groups": groups, "payer_label": dict(Payer.choices).get(payer, ""),
         "people": sum(len(g.lines) for g in groups), "total": sum((g.total for g in groups), Decimal("0")),
@@ -201,7 +201,7 @@ def coverage_gap(request):
             rows.append([p.village.parent.name if p.village.parent_id else "", p.village.name, p.name, p.id_number if full else p.masked_id_number,
                          "、".join(IdentityCode(c).label for c in row.identities), p.phone, q.standard, q.subsidy,
                          None if q.note else q.amount_due, q.note])
-        record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="coverage_gap", detail=f"{year}")
+        record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="assistance.HardshipIdentity", detail=f"导出应保尽保名单（{year}年度）")
         return xlsx_response(write_xlsx(GAP_HEADERS, rows, title="应保尽保", text_columns=(GAP_HEADERS.index("身份证号") + 1,)),
                              f"{year}年度应保尽保未参保名单.xlsx")
     by_village = selectors.coverage_gap_by_village(people, today=today, benefit_year=year)

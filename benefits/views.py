@@ -97,9 +97,9 @@ def facility_settlements_export(request):
         for s in rows.iterator(chunk_size=2000)
     )
     total_row = ["合计", None, f"{totals['n']} 笔", None, None, None, None, None, *(totals[name] for name in selectors.AMOUNTS), None]
-    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="benefits.Settlement",
-                 detail=f"导出结算清单 {request.GET.urlencode()}")
     scope = facility.name if facility else "全部机构"
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="benefits.Settlement",
+                 detail=f"导出结算清单：{scope}，{year}年{month}月")
     return xlsx_response(write_xlsx(headers, chain(lines, [total_row]), title=f"{year}年{month}月结算清单"),
                          f"结算清单-{scope}-{year}年{month:02d}月.xlsx")
 

@@ -1,6 +1,7 @@
 import re
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
@@ -259,10 +260,26 @@ class UserAdmin(RegionScopedAdminMixin, BaseUserAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(RegionScopedAdmin):
-    list_display = ("created_at", "kind", "user", "path", "object_type", "object_id", "ip_address")
+    list_display = ("created_at", "kind", "user", "path_shown", "object_type_shown", "object_id", "ip_address")
     list_filter = ("kind",)
     search_fields = ("user__username", "path", "object_id")
-    readonly_fields = [f.name for f in SecurityEvent._meta.fields]
+    fields = ("created_at", "kind", "user", "path_shown", "object_type_shown", "object_id", "detail", "ip_address")
+    readonly_fields = fields
+
+    @admin.display(description="地址", ordering="path")
+    def path_shown(self, obj):
+        """The request as it was made: an auditor needs the literal path and query string."""
+        return format_html('<code class="audit-raw">{}</code>', obj.path) if obj.path else "—"
+
+    @admin.display(description="对象类型", ordering="object_type")
+    def object_type_shown(self, obj):
+        """The table by its Chinese name (参保登记), not its code label (enrollment.Enrollment)."""
+        if not obj.object_type:
+            return "—"
+        try:
+            return apps.get_model(obj.object_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            return format_html('<code class="audit-raw">{}</code>', obj.object_type)
 
     def has_add_permission(self, request):
         return False

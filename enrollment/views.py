@@ -84,7 +84,7 @@ def people_export(request):
          p.village.name, p.get_relation_to_head_display(), p.get_status_display()]
         for p in qs.iterator(chunk_size=2000)
     )
-    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="enrollment.Person", detail=f"导出人员名单 {request.GET.urlencode()}")
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="enrollment.Person", detail="导出人员名单")
     rows = (row for i, row in enumerate(rows) if i < EXPORT_ROW_LIMIT)
     return xlsx_response(write_xlsx(headers, rows, title="人员名单"), f"人员名单-{timezone.localdate():%Y%m%d}.xlsx")
 

@@ -89,7 +89,7 @@ def collection_export(request):
     full_id = request.user.has_perm("core.view_full_id_number")
     rows = (export_row(r, full_id=full_id) for r in worklists.worklist_rows(request.user, scope, limit=EXPORT_ROW_LIMIT))
     record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="enrollment.Enrollment",
-                 detail=f"导出参保征缴清单 {request.GET.urlencode()}")
+                 detail="导出参保征缴清单")
     title = _title(scope, request.user)
     return xlsx_response(write_xlsx(EXPORT_HEADERS, rows, title="参保征缴清单", text_columns=(4, 5)),
                          f"{title}-{timezone.localdate():%Y%m%d}.xlsx")

@@ -491,7 +491,7 @@ def _chunks_finished(job: ImportJob) -> None:
     job.status = Status.COMMITTED
     job.committed_at = timezone.now()
     job.save()
-    record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}（{len(chunks)} 段）：{counts}")
+    record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}（{len(chunks)} 段）：{engine.counts_text(counts)}")
 
 
 def _committed(job: ImportJob, started: float, *, recorded: bool = True) -> ImportJob:
@@ -503,7 +503,7 @@ def _committed(job: ImportJob, started: float, *, recorded: bool = True) -> Impo
     job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
     fields = ["status", "committed_at", "seconds", "plan_file", "plan_version", "failure", "updated_at"]
     job.save(update_fields=None if recorded else fields)
-    record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}：{job.counts}")
+    record_event(kind=SecurityEvent.Kind.IMPORT, user=job.user, obj=job, detail=f"导入 {job.original_name}：{engine.counts_text(job.counts)}")
     return job
 
 

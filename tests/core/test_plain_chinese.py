@@ -50,10 +50,11 @@ pytestmark = pytest.mark.django_db
 # Pages other helpers of issue 9 are changing right now (URL names, fnmatch patterns). They are
 # still crawled for their links, but their text is not judged until issue 9 lands; then this
 # list is emptied.
-KNOWN_UNTIL_ISSUE9_LANDS: list[str] = [
-    # the admin of the project's tables: raw codes, sources, JSON and field names
-    "admin:benefits_policyparameter_*", "admin:core_securityevent_*",
-]
+KNOWN_UNTIL_ISSUE9_LANDS: list[str] = []
+# The one place a literal request is shown: the 安全事件 log keeps the path and query string an
+# auditor must see as it was requested, in <code class="audit-raw">. Only there is that text
+# left out; its labels, kinds and object types are checked like any page.
+AUDIT_RAW_PAGES = ["admin:core_securityevent_*"]
 
 PROJECT_APPS = ("core", "enrollment", "assistance", "benefits", "funds")
 MAX_PAGES = 300  # per user
@@ -157,8 +158,9 @@ class VisiblePage(HTMLParser):
     HIDDEN = {"script", "style", "template"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
-    def __init__(self):
+    def __init__(self, audit_raw: bool = False):
         super().__init__(convert_charrefs=True)
+        self.audit_raw = audit_raw  # leave out <code class="audit-raw"> (AUDIT_RAW_PAGES only)
         self.text, self.links, self.money_cells = [], [], []
         self._hidden = 0
         self._money = None
@@ -168,7 +170,8 @@ class VisiblePage(HTMLParser):
         attrs = dict(attrs)
         if self._open and tag not in self.VOID:
             self._open.append(tag)
-        elif "visually-hidden" in (attrs.get("class") or "").split() and tag not in self.VOID:
+        elif tag not in self.VOID and ("visually-hidden" in (attrs.get("class") or "").split()
+                                       or self.audit_raw and tag == "code" and "audit-raw" in (attrs.get("class") or "").split()):
             self._open.append(tag)
             self._hidden += 1
         if tag in self.HIDDEN:
@@ -278,7 +281,7 @@ def crawl(client: Client, who: str, rules: Rules, must_visit: set[str]) -> Crawl
             continue
         if "text/html" not in content_type:
             continue
-        page = VisiblePage()
+        page = VisiblePage(audit_raw=any(fnmatch(name or "", pattern) for pattern in AUDIT_RAW_PAGES))
         page.feed(response.content.decode())
         if not known(name):
             result.failures += [f"{who}, {url}, {p}" for p in rules.problems(page.visible)]
