@@ -3,8 +3,11 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from benefits.labels import parameter_label, parameter_value
+from benefits.labels import DISEASES, parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
+from benefits.presets import PRESETS
+from core.identity_codes import IdentityCode
+from core.models import RegionLevel
 from benefits.services.facilities import facility_problem, facility_save
 from core.admin import CountyFilter, RegionScopedHistoryAdmin
 from core.display import source_html
@@ -14,12 +17,28 @@ from core.errors import ServiceError
 UNITS = [("yuan", "元"), ("rate", "比例（0.70 即 70%）"), ("codes", "代码列表（逗号分隔）")]
 
 
+def parameter_choices(current: str = "") -> list[tuple[str, str]]:
+    """Every parameter the rules read (benefits/presets.py), by its Chinese name."""
+    names = sorted({name for rows in PRESETS.values() for name, *_ in rows} | ({current} if current else set()))
+    return [("", "请选择参数")] + [(name, parameter_label(name)) for name in names]
+
+
+def code_choices(name: str) -> list[tuple[str, str]]:
+    """The codes a code-list parameter may hold: diseases for 门诊特殊疾病, identities otherwise."""
+    if name == "special_diseases":
+        return list(DISEASES.items())
+    return list(IdentityCode.choices)
+
+
 class PolicyParameterAdminForm(forms.ModelForm):
-    """The unit chosen by its Chinese name (a stored unit outside the list stays choosable)."""
+    """Chosen by Chinese names: the parameter, its unit and, for a code list, the codes as
+    boxes (a stored value outside the lists stays choosable). The source is typed as its key
+    (如 X000 art. 20), shown below as users read it."""
 
     class Meta:
         model = PolicyParameter
         fields = ("region", "scheme", "name", "value", "unit", "valid_from", "valid_to", "source", "confirmed")
+        help_texts = {"source": "填写政策文件代号和条款；保存后按下方“出处显示为”所示向用户显示"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,6 +46,21 @@ class PolicyParameterAdminForm(forms.ModelForm):
         if self.instance.unit and self.instance.unit not in dict(units):
             units.append((self.instance.unit, self.instance.unit))
         self.fields["unit"] = forms.ChoiceField(label="单位", choices=units)
+        if "name" in self.fields:
+            self.fields["name"] = forms.ChoiceField(label="参数", choices=parameter_choices(self.instance.name or ""))
+        if self.instance.pk and self.instance.unit == "codes" and "value" in self.fields:
+            choices = code_choices(self.instance.name)
+            stored = [c.strip() for c in self.instance.value.split(",") if c.strip()]
+            choices += [(c, c) for c in stored if c not in dict(choices)]
+            self.fields["value"] = forms.MultipleChoiceField(label="取值", choices=choices, widget=forms.CheckboxSelectMultiple,
+                                                             initial=stored)
+            self.initial["value"] = stored
+        if not self.instance.pk:
+            self.initial.setdefault("confirmed", False)
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        return ",".join(value) if isinstance(value, list) else value
 
 
 @admin.register(PolicyParameter)
@@ -42,7 +76,7 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     search_fields = ("name", "source")
     readonly_fields = ("version",)
     history_revert = True
-    SHOWN = ("name_shown", "value_shown", "source_shown")
+    SHOWN = ("name_shown", "value_shown", "source_shown", "value_preview", "source_preview")
     READ_ONLY_FIELDS = ("region", "scheme", "name_shown", "value_shown", "valid_from", "valid_to", "source_shown", "confirmed_shown",
                         "version")
 
@@ -58,6 +92,14 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     def source_shown(self, obj):
         return source_html(obj.source) if obj and obj.source else "—"
 
+    @admin.display(description="取值显示为")
+    def value_preview(self, obj):
+        return self.value_shown(obj)
+
+    @admin.display(description="出处显示为")
+    def source_preview(self, obj):
+        return self.source_shown(obj)
+
     @admin.display(description="已确认")
     def confirmed_shown(self, obj):
         return "是" if obj.confirmed else "否"
@@ -70,8 +112,18 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     def get_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             return self.READ_ONLY_FIELDS
-        return ("region", "scheme", "name", "name_shown", "value", "unit", "value_shown", "valid_from", "valid_to", "source",
-                "source_shown", "confirmed", "version")
+        if obj is None:  # a new parameter: chosen by its Chinese name
+            return ("region", "scheme", "name", "value", "unit", "valid_from", "valid_to", "source", "confirmed")
+        # A parameter's name is what the rules read: a row never turns into another parameter.
+        return ("region", "scheme", "name_shown", "value", "unit", "value_preview", "valid_from", "valid_to", "source",
+                "source_preview", "confirmed", "version")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "region" and field is not None:
+            # Parameters belong to pooling regions and counties, never to townships or villages.
+            field.queryset = field.queryset.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY])
+        return field
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):

@@ -114,6 +114,14 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    # Staff have one name field (姓名), not first and last names: prints, receipts and the
+    # admin's greeting show it.
+    def get_full_name(self):
+        return self.full_name or self.username
+
+    def get_short_name(self):
+        return self.full_name or self.username
+
     @property
     def sees_all_regions(self) -> bool:
         return self.is_superuser

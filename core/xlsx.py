@@ -15,7 +15,8 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from itertools import chain
 from xml.parsers import expat
 
@@ -272,10 +273,27 @@ def write_xlsx(headers: list[str], rows, *, title: str = "Sheet1", note_column: 
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([escape_cell(_naive(v)) for v in row])
+        sheet.append([_export_cell(sheet, escape_cell(_naive(v))) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+MONEY_FORMAT = "#,##0.00"
+
+
+def _export_cell(sheet, value):
+    """Amounts (Decimal) as numbers shown 1,234.56 and dates as 2026-12-01, as on the pages;
+    everything else as it is."""
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = MONEY_FORMAT
+        return cell
+    if isinstance(value, date) and not isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value
 
 
 def _naive(value):

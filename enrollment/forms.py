@@ -66,6 +66,7 @@ class VillageField(forms.ModelChoiceField):
 
     def __init__(self, *, user, **kwargs):
         self._user = user
+        kwargs.setdefault("empty_label", "请选择村（社区）")
         super().__init__(queryset=villages_for(user), **kwargs)
 
     def _get_choices(self):

@@ -53,7 +53,7 @@ def enrollment_figures(user, year: int) -> dict:
     the list it links to. Cached for 5 minutes."""
     from enrollment import worklists
 
-    key = f"dashboard:v2:{user.region_id if not user.is_superuser else 'all'}:{year}"
+    key = f"dashboard:v3:{user.region_id if not user.is_superuser else 'all'}:{year}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -65,6 +65,8 @@ def enrollment_figures(user, year: int) -> dict:
         # Plain values, not Region rows: the cache holds them.
         "villages": [
             {"pk": v.village.pk, "name": v.village.name, "township": v.village.parent.name if v.village.parent_id else "",
+             # A city's officer sees villages of several counties, whose names repeat.
+             "county": v.village.parent.parent.name if v.village.parent_id and v.village.parent.parent_id else "",
              "registered": v.registered, "paid": v.paid, "unpaid": v.unpaid, "not_renewed": v.not_renewed,
              "collected": v.collected, "unpaid_amount": v.amount_due}
             for v in worklists.most_unpaid(summary, DASHBOARD_TOP_VILLAGES)

@@ -52,6 +52,7 @@ def dashboard(request):
         # 各村征缴进度: the year being collected (an open window's), else the current one.
         collecting = worklists.collecting_year(request.user, today)
         context["progress"] = next((f for f in context["figures"] if f["year"] == collecting), context["figures"][0])
+        context["several_counties"] = len({v["county"] for v in context["progress"]["villages"]}) > 1
     return render(request, "enrollment/dashboard.html", context)
 
 

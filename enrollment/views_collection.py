@@ -2,6 +2,8 @@
 its print view. Reads through enrollment.worklists (restricted to the user); the filters are
 one GET form, a bad parameter is a 400 page (core.validation)."""
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -82,12 +84,28 @@ def export_row(row: worklists.Row, *, full_id: bool) -> list:
             identity, row.subsidy, row.amount_due, row.collected, row.note]
 
 
+MONEY_COLUMNS = (9, 10, 11)  # 资助金额, 应缴金额, 已缴金额 (0-based)
+
+
+def with_total_row(rows):
+    """The rows, then a 合计 row: the count of people and the sum of each amount column, as
+    the page's totals read (streamed: the export never holds every row)."""
+    count, sums = 0, [Decimal("0.00") for _ in MONEY_COLUMNS]
+    for row in rows:
+        count += 1
+        for i, column in enumerate(MONEY_COLUMNS):
+            sums[i] += row[column] or 0
+        yield row
+    total = ["合计", None, f"{count} 人", *([None] * (MONEY_COLUMNS[0] - 3)), *sums, None]
+    yield total
+
+
 @permission_required("enrollment.export_enrollment", raise_exception=True)
 @refuses_bad_query
 def collection_export(request):
     _form, scope = _filters(request)
     full_id = request.user.has_perm("core.view_full_id_number")
-    rows = (export_row(r, full_id=full_id) for r in worklists.worklist_rows(request.user, scope, limit=EXPORT_ROW_LIMIT))
+    rows = with_total_row(export_row(r, full_id=full_id) for r in worklists.worklist_rows(request.user, scope, limit=EXPORT_ROW_LIMIT))
     record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="enrollment.Enrollment",
                  detail="导出参保征缴清单")
     title = _title(scope, request.user)

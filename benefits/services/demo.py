@@ -101,7 +101,8 @@ def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 
     for n, visit in enumerate(visits, start=first):
         visit.bill_number = f"{prefix}{n:07d}"
         if visit.kind == "inpatient":
-            visit.discharge_date = visit.visit_date + timedelta(days=rng.randint(2, 12))
+            # never after today: a stay still going on is not settled yet
+            visit.discharge_date = min(visit.visit_date + timedelta(days=rng.randint(2, 12)), today)
     context = BatchContext()
     with transaction.atomic():
         Person.objects.filter(pk__in=registered).update(two_diseases_registered=True)

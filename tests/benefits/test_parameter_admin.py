@@ -58,3 +58,28 @@ def test_the_city_officer_still_changes_a_value_choosing_the_unit_by_its_name(cl
     annual_cap.refresh_from_db()
     assert (annual_cap.value, annual_cap.version) == ("210000", 2)
     assert Region.objects.get(code="421200") == annual_cap.region
+
+
+def test_a_new_parameter_is_chosen_by_its_chinese_name_and_starts_unconfirmed(client, officer):
+    client.force_login(officer)
+    page = client.get("/admin/benefits/policyparameter/add/").content.decode()
+    assert '<option value="annual_cap">年度最高支付限额</option>' in page
+    assert '<option value="inpatient_rate.2">住院统筹支付比例（二级医疗机构）</option>' in page
+    assert re.search(r'<input type="checkbox" name="confirmed"[^>]*>', page) and "checked" not in re.search(
+        r'<input type="checkbox" name="confirmed"[^>]*>', page).group(0)
+    # villages and townships are no pooling regions
+    assert "龙畈村" not in page.split('name="region"', 1)[1].split("</select>", 1)[0]
+
+
+def test_a_code_list_is_ticked_by_name_and_stored_as_its_codes(client, officer, presets):
+    backstop = PolicyParameter.objects.get(region__code="421200", name="backstop_codes")
+    client.force_login(officer)
+    page = client.get(f"/admin/benefits/policyparameter/{backstop.pk}/change/").content.decode()
+    assert 'type="checkbox" name="value" value="returned_to_poverty"' in page and "返贫致贫人口" in page
+    assert 'name="name"' not in page  # the parameter itself is not changed into another one
+    data = admin_form_data(backstop)
+    data["value"] = ["returned_to_poverty", "orphan"]  # two boxes ticked
+    response = client.post(f"/admin/benefits/policyparameter/{backstop.pk}/change/", data)
+    assert response.status_code == 302
+    backstop.refresh_from_db()
+    assert backstop.value == "returned_to_poverty,orphan" and backstop.name == "backstop_codes"

@@ -199,10 +199,13 @@ def test_the_export_holds_every_row_of_the_filters(clerk_client, clerk, xianan_v
     # Then the workbook has its two rows with full ID numbers (the clerk may see them) and today's amounts
     assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
-    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, *rows, total = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert header == views_collection.EXPORT_HEADERS
     by_name = {r[2]: dict(zip(header, r)) for r in rows}
     assert set(by_name) == {"甲", "乙"}
+    # ... and a 合计 row: two people, 440.00 due, nothing collected yet
+    total = dict(zip(header, total))
+    assert (total["乡镇（街道）"], total["姓名"], D(str(total["应缴金额"])), D(str(total["已缴金额"]))) == ("合计", "2 人", D("440.00"), D("0.00"))
     assert by_name["甲"]["身份证号"] == certified.id_number
     assert (D(str(by_name["甲"]["应缴金额"])), by_name["甲"]["资助身份"]) == (D("40.00"), "城乡最低生活保障对象（低保）")
     assert D(str(by_name["乙"]["应缴金额"])) == D("400.00") and D(str(by_name["乙"]["已缴金额"])) == D("0.00")
@@ -260,7 +263,7 @@ def test_another_county_is_invisible(clerk_client, clerk, other_clerk, village, 
     # Then 嘉鱼县 appears nowhere: not in the rows, the totals, the export or the filters' choices
     assert "嘉鱼" not in page and names(rows_of(page)) == {"咸安人"}
     sheet = load_workbook(io.BytesIO(export.content), read_only=True).active
-    assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["咸安人"]
+    assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["咸安人", "1 人"]  # the row and the 合计 row
     for response in (by_region, by_school):
         assert response.status_code == 400
         assert "嘉鱼" not in response.content.decode() and "不在您的管辖范围内" in response.content.decode()
