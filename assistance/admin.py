@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from assistance.models import Application, AssistanceClassRule, HardshipIdentity
-from core.admin import CountyFilter, RegionScopedHistoryAdmin
+from core.admin import CountyFilter, ReadOnlyAdminMixin, RegionScopedHistoryAdmin
 from core.display import source_html
 from core.identity_codes import IdentityCode
 
@@ -13,7 +13,7 @@ def identity_labels(codes) -> str:
 
 
 @admin.register(HardshipIdentity)
-class HardshipIdentityAdmin(RegionScopedHistoryAdmin):
+class HardshipIdentityAdmin(ReadOnlyAdminMixin, RegionScopedHistoryAdmin):
     """Read-only here: certifying and revoking go through the identity service, which checks
     the department (X000 art. 41)."""
 
@@ -23,15 +23,6 @@ class HardshipIdentityAdmin(RegionScopedHistoryAdmin):
     raw_id_fields = ("person",)
     list_select_related = ("person",)
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AssistanceClassRule)

@@ -258,8 +258,22 @@ class UserAdmin(RegionScopedAdminMixin, BaseUserAdmin):
 
 
 
+class ReadOnlyAdminMixin:
+    """A table the admin only shows: its rows are written by services (or the security log)
+    and never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(RegionScopedAdmin):
+class SecurityEventAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
     list_display = ("created_at", "kind", "user", "path_shown", "object_type_shown", "object_id", "ip_address")
     list_filter = ("kind",)
     search_fields = ("user__username", "path", "object_id")
@@ -280,15 +294,6 @@ class SecurityEventAdmin(RegionScopedAdmin):
             return apps.get_model(obj.object_type)._meta.verbose_name
         except (LookupError, ValueError):
             return format_html('<code class="audit-raw">{}</code>', obj.object_type)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _when(value) -> str:

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from benefits.labels import code_label
-from core.admin import CountyFilter, RegionScopedAdminMixin, RegionScopedHistoryAdmin
+from core.admin import CountyFilter, ReadOnlyAdminMixin, RegionScopedAdminMixin, RegionScopedHistoryAdmin
 from core.display import source_html
 from core.identity_codes import IdentityCode
 from core.idnumber import mask_id_number
@@ -360,7 +360,7 @@ class PaymentEnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ScopedHistoryAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, ScopedHistoryAdmin):
     """Counter payments, to look at: recorded only by enrollment.services.payments (the amount
     checked against what is due, the enrollments priced and marked paid in one step)."""
 
@@ -370,12 +370,3 @@ class PaymentAdmin(ScopedHistoryAdmin):
     list_select_related = ("village", "recorded_by")
     show_full_result_count = False
     inlines = [PaymentEnrollmentInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
