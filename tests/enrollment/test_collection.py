@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from assistance.services.identities import identity_certify
 from core.models import SecurityEvent
-from enrollment import views_collection
+from enrollment import exports, views_collection
 from enrollment.models import CollectionWindow, Enrollment, Person, School
 from enrollment.services import enrollments as svc
 from enrollment.services.policy import scheme_for_region
@@ -200,7 +200,7 @@ def test_the_export_holds_every_row_of_the_filters(clerk_client, clerk, xianan_v
     assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     header, *rows, total = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert header == views_collection.EXPORT_HEADERS
+    assert header == exports.EXPORT_HEADERS
     by_name = {r[2]: dict(zip(header, r)) for r in rows}
     assert set(by_name) == {"甲", "乙"}
     # ... and a 合计 row: two people, 440.00 due, nothing collected yet
