@@ -60,8 +60,10 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "default": 0}
 class Facility(models.Model):
     """A designated facility (定点医药机构) under agreement with the bureau."""
 
-    class Tier(models.TextChoices):
-        VILLAGE = "village", "村卫生室/社区卫生服务站/诊所"
+    class Tier(models.TextChoices):  # RULES.md 3.3 (X000 arts. 17-18)
+        VILLAGE = "village", "村卫生室"
+        COMMUNITY_STATION = "community_station", "社区卫生服务站"
+        CLINIC = "clinic", "诊所"
         TOWNSHIP = "township", "乡镇卫生院/社区卫生服务中心"
         SECONDARY_PLUS = "secondary_plus", "二级及以上医疗机构"
 
@@ -111,6 +113,16 @@ class Settlement(models.Model):
         REMOTE_FILED = "remote_filed", "市外已转诊备案"
         REMOTE_UNFILED = "remote_unfiled", "市外未备案"
         REMOTE_EMERGENCY_NONDESIGNATED = "remote_emergency_nondesignated", "市外急诊非定点"
+        REMOTE_LONG_TERM = "remote_long_term", "异地长期居住（已备案）"
+
+    class Referral(models.TextChoices):  # RULES.md 3.7 (吉林 J003 §二(三)9)
+        REFERRED = "referred", "按规定转诊（或急诊）"
+        REFERRED_OUTSIDE_LIST = "referred_outside_list", "转诊病种目录外"
+        UNREFERRED = "unreferred", "未按规定转诊"
+
+    class Channel(models.TextChoices):
+        DIRECT = "direct", "直接结算"  # settled by the facility, in its export
+        MANUAL = "manual", "手工报销"  # a paper bill entered by a clerk (S001 市级统筹 §三(三)2; J003 §二(三)12)
 
     class Kind(models.TextChoices):
         INPATIENT = "inpatient", "住院"
@@ -118,6 +130,7 @@ class Settlement(models.Model):
         TWO_DISEASES_DRUG = "two_diseases_drug", "两病用药"
         CHRONIC = "chronic", "门诊慢特病"
         GENERAL_FEE = "general_fee", "一般诊疗费"
+        MATERNITY = "maternity", "住院分娩（生育）"
 
     person = models.ForeignKey("enrollment.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="settlements", db_index=False)
     facility = models.ForeignKey(Facility, verbose_name="定点机构", on_delete=models.PROTECT, related_name="settlements", db_index=False)
@@ -128,6 +141,15 @@ class Settlement(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     location = models.CharField("就医地", max_length=40, choices=Location.choices, default=Location.LOCAL)
     disease = models.CharField("病种", max_length=60, blank=True)
+    # New columns keep a database default: rows written by COPY before them stay valid.
+    referral = models.CharField("转诊情况", max_length=30, choices=Referral.choices, default=Referral.REFERRED, db_default=Referral.REFERRED)
+    referred_from_deductible = models.DecimalField("转出医院已付起付线", **MONEY, db_default=0)
+    downward_referral = models.BooleanField("下转接续治疗", default=False, db_default=False)
+    in_province = models.BooleanField("省内就医", default=True, db_default=True)
+    filing = models.ForeignKey("benefits.RemoteCareFiling", verbose_name="异地就医备案", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="settlements", db_index=False)
+    channel = models.CharField("结算方式", max_length=10, choices=Channel.choices, default=Channel.DIRECT, db_default=Channel.DIRECT)
+    claim_received_on = models.DateField("手工报销受理日期", null=True, blank=True)
     class_a = models.DecimalField("甲类", **MONEY)
     class_b_drug = models.DecimalField("乙类药品", **MONEY)
     blood = models.DecimalField("血液制品", **MONEY)
@@ -195,9 +217,11 @@ class PersonYear(models.Model):
     chronic_fund = models.DecimalField(**MONEY)
     ci_base = models.DecimalField(**MONEY)
     ci_paid = models.DecimalField(**MONEY)
-    ma_base = models.DecimalField(**MONEY)
+    ma_base = models.DecimalField(**MONEY)  # inpatient assistance base (RULES.md 5)
+    ma_base_chronic = models.DecimalField(**MONEY, db_default=0)  # chronic outpatient assistance base (RULES.md 5)
     ma_paid = models.DecimalField(**MONEY)
     extra_paid = models.DecimalField(**MONEY)
+    maternity_fund = models.DecimalField(**MONEY, db_default=0)  # basic fund paid for maternity this year (RULES.md 3.2.6)
     personal = models.DecimalField(**MONEY)
 
     class Meta:
@@ -220,3 +244,54 @@ class OneTimeAssistance(models.Model):
     class Meta:
         verbose_name = "一次性医疗救助"
         verbose_name_plural = "一次性医疗救助"
+
+
+class RemoteCareFiling(models.Model):
+    """异地就医备案 (X000 arts. 19-20; S001 市级统筹 §三(一)): a person's filing for care outside
+    the city, valid for a period. Settlements of care outside the city take their location from
+    the filings valid on the admission date (benefits.rules.location)."""
+
+    class Kind(models.TextChoices):
+        REFERRAL = "referral", "转诊备案"
+        TEMPORARY = "temporary", "临时外出就医备案"
+        LONG_TERM = "long_term", "异地长期居住备案"
+
+    class Status(models.TextChoices):
+        VALID = "valid", "有效"
+        REVOKED = "revoked", "已撤销"
+
+    person = models.ForeignKey("enrollment.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="remote_filings")
+    kind = models.CharField("备案类型", max_length=20, choices=Kind.choices)
+    destination_province = models.CharField("就医省份", max_length=30, help_text="如 湖北省、广东省")
+    destination_city = models.CharField("就医城市", max_length=50, blank=True, help_text="留空为全省")
+    valid_from = models.DateField("备案开始日期")
+    valid_to = models.DateField("备案结束日期", null=True, blank=True, help_text="长期有效留空")
+    hospital = models.CharField("转入医院", max_length=200, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.VALID)
+    revoked_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    region_path = models.CharField(max_length=200, editable=False)
+    source_import = models.ForeignKey("core.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    created_by = models.ForeignKey("core.User", verbose_name="经办人", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "异地就医备案"
+        verbose_name_plural = "异地就医备案"
+        ordering = ["person", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name="filing_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.destination_province}{self.destination_city}（{self.valid_from}起）"
+
+    def is_valid_on(self, day) -> bool:
+        return self.status == self.Status.VALID and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.person.region_path
+        super().save(*args, **kwargs)

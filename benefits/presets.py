@@ -20,6 +20,7 @@ XIANNING_BASIC = [
     ("location_rate.remote_filed", D("0.10"), "rate", "X000 art. 20(二)1", True),
     ("location_rate.remote_unfiled", D("0.20"), "rate", "X000 art. 20(二)1", True),
     ("location_rate.remote_emergency_nondesignated", D("0.20"), "rate", "X000 art. 20(二)1", True),
+    ("location_rate.remote_long_term", D("0"), "rate", "X000 art. 20(二)2", True),
     ("inpatient_deductible.1", D("200"), "yuan", "X000 art. 20(一)1", True),
     ("inpatient_deductible.2", D("600"), "yuan", "X000 art. 20(一)1", True),
     ("inpatient_deductible.3", D("1000"), "yuan", "X000 art. 20(一)1", True),
@@ -32,6 +33,8 @@ XIANNING_BASIC = [
     ("outpatient_daily_cap.secondary_plus", D("50"), "yuan", "X000 art. 17; N004 §二", True),
     ("outpatient_daily_cap.township", D("25"), "yuan", "X000 art. 17", True),
     ("outpatient_daily_cap.village", D("15"), "yuan", "X000 art. 17", True),
+    ("outpatient_daily_cap.community_station", D("15"), "yuan", "X000 art. 17", True),
+    ("outpatient_daily_cap.clinic", D("15"), "yuan", "X000 art. 17", True),
     ("outpatient_annual_cap", D("350"), "yuan", "X000 art. 17; N004 §二", True),
     ("two_diseases_extra_cap", D("200"), "yuan", "X000 art. 17", True),
     # X000 art. 18: general consultation fee
@@ -39,6 +42,8 @@ XIANNING_BASIC = [
     ("general_fee_fund.township", D("9"), "yuan", "X000 art. 18", True),
     ("general_fee.village", D("8"), "yuan", "X000 art. 18", True),
     ("general_fee_fund.village", D("7"), "yuan", "X000 art. 18", True),
+    ("general_fee.community_station", D("13"), "yuan", "X000 art. 18", True),
+    ("general_fee_fund.community_station", D("9"), "yuan", "X000 art. 18", True),
     # RULES.md 3.5: chronic outpatient (吉林 J003 §二(三)10 values; for 咸宁 not from the sources)
     ("chronic_rate", D("0.60"), "rate", "J003 §二(三)10 (咸宁: not from the sources)", False),
     ("chronic_annual_cap", D("6500"), "yuan", "J003 §二(三)10 (咸宁: not from the sources)", False),

@@ -17,9 +17,10 @@ from core.money import ZERO, money
 COST_LINES = ("class_a", "class_b_drug", "blood", "class_b_treatment", "material_general", "material_other_domestic",
               "material_other_imported", "out_of_catalogue")
 FIRST_PAY_LINES = COST_LINES[1:7]  # class-B lines with a first self-pay (X000 art. 26)
-VISIT_KINDS = ("inpatient", "outpatient", "two_diseases_drug", "chronic", "general_fee")
-LOCATIONS = ("local", "county_at_city", "remote_filed", "remote_unfiled", "remote_emergency_nondesignated")
-TIERS = ("village", "township", "secondary_plus")
+VISIT_KINDS = ("inpatient", "outpatient", "two_diseases_drug", "chronic", "general_fee", "maternity")
+LOCATIONS = ("local", "county_at_city", "remote_filed", "remote_unfiled", "remote_emergency_nondesignated", "remote_long_term")
+TIERS = ("village", "community_station", "clinic", "township", "secondary_plus")
+REFERRALS = ("referred", "referred_outside_list", "unreferred")  # 吉林 (RULES.md 3.7)
 UNREFERRED = "remote_unfiled"
 
 
@@ -86,6 +87,10 @@ class Visit:
     disease: str = ""
     costs: Mapping[str, Decimal] = field(default_factory=dict)
     zero_markup: bool = True
+    in_province: bool = True  # care inside the province (tilted assistance, RULES.md 5)
+    referral: str = "referred"  # 吉林 (RULES.md 3.7); ignored where the policy has no referral rules
+    referred_from_deductible: Decimal = ZERO  # 吉林: deductible the referring admission already paid
+    downward_referral: bool = False  # 吉林: continued treatment after a referral down, no deductible
 
 
 @dataclass(frozen=True)
@@ -108,9 +113,11 @@ class YearToDate:
     chronic_fund: Decimal = ZERO
     ci_base: Decimal = ZERO
     ci_paid: Decimal = ZERO
-    ma_base: Decimal = ZERO
+    ma_base: Decimal = ZERO  # inpatient assistance base M_in
     ma_paid: Decimal = ZERO
     extra_paid: Decimal = ZERO
+    ma_base_chronic: Decimal = ZERO  # chronic outpatient assistance base M_ch
+    maternity_fund: Decimal = ZERO  # basic fund paid for maternity this year
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,8 @@ class Split:
     ma_base: Decimal = ZERO
     outpatient_fund: Decimal = ZERO
     chronic_fund: Decimal = ZERO
+    ma_base_chronic: Decimal = ZERO
+    maternity_fund: Decimal = ZERO
 
     def added_to(self, ytd: YearToDate, *, same_day: bool = True) -> YearToDate:
         """The year-to-date totals after this visit."""
@@ -151,6 +160,7 @@ class Split:
             ci_base=ytd.ci_base + self.ci_base, ci_paid=ytd.ci_paid + self.critical_illness,
             ma_base=ytd.ma_base + self.ma_base, ma_paid=ytd.ma_paid + self.assistance,
             extra_paid=ytd.extra_paid + self.extra_assistance,
+            ma_base_chronic=ytd.ma_base_chronic + self.ma_base_chronic, maternity_fund=ytd.maternity_fund + self.maternity_fund,
         )
 
 
@@ -364,7 +374,7 @@ def _general_fee(policy, visit, person, ytd):
     # X000 art. 18: at zero-markup township/community centres and village clinics, a fixed fee
     # of which the fund pays a fixed share (within the annual cap); the uninsured pay all.
     if visit.facility_tier not in policy.general_fee:
-        raise SettlementError("facility_tier", "一般诊疗费只在乡镇卫生院、社区卫生服务中心和村卫生室收取", "facility_tier")
+        raise SettlementError("facility_tier", "一般诊疗费只在乡镇卫生院、社区卫生服务中心（站）和村卫生室收取", "facility_tier")
     fee, share = policy.general_fee[visit.facility_tier]
     steps = [Step("一般诊疗费", fee, policy.source("general_fee"))]
     fund = _annual_cap(policy, share, ytd, steps) if person.insured and visit.zero_markup else ZERO
