@@ -75,6 +75,11 @@ class Facility(models.Model):
     region_path = models.CharField(max_length=200, editable=False)
     city_level = models.BooleanField("市级医疗机构", default=False)
     zero_markup = models.BooleanField("药品零差率", default=True)
+    # A hospital outside the agreements (an emergency at a non-designated hospital, care in
+    # another city) is recorded once by the county office that takes its paper bills (手工报销).
+    designated = models.BooleanField("定点医疗机构", default=True, db_default=True)
+    place_province = models.CharField("所在省份（市外机构）", max_length=30, blank=True, default="", db_default="")
+    place_city = models.CharField("所在城市（市外机构）", max_length=50, blank=True, default="", db_default="")
     agreement_from = models.DateField("协议开始")
     agreement_to = models.DateField("协议结束", null=True, blank=True)
 

@@ -18,6 +18,7 @@ from core.bulk import copy_rows, update_rows
 from enrollment.models import Enrollment
 
 SETTLEMENT_COLUMNS = ("person_id", "facility_id", "bill_number", "kind", "visit_date", "discharge_date", "year", "location", "disease",
+                      "referral", "referred_from_deductible", "downward_referral", "in_province", "filing_id", "channel", "claim_received_on",
                       *COST_LINES, *SPLIT_FIELDS, "parameter_versions", "explanation", "status", "reason", "region_path",
                       "source_import_id", "created_by_id", "created_at")
 
@@ -117,7 +118,8 @@ def write_batch(context: BatchContext, settled: list, *, user=None, source_impor
         costs = item.costs or {}
         rows.append((
             item.person.pk, item.facility.pk, item.bill_number, item.kind, item.visit_date, item.discharge_date, item.visit_date.year,
-            item.location, item.disease, *(Decimal(costs.get(line, 0)) for line in COST_LINES),
+            item.location, item.disease, item.referral, Decimal(item.referred_from_deductible), item.downward_referral, item.in_province,
+            item.filing_id, item.channel, item.claim_received_on, *(Decimal(costs.get(line, 0)) for line in COST_LINES),
             *(getattr(split, f) for f in SPLIT_FIELDS), dict(policy.versions),
             explanation_json(split),
             Settlement.Status.SETTLED, "", item.person.region_path, source_import.pk if source_import else None,

@@ -89,11 +89,19 @@ class VisitInput:
     disease: str = ""
     costs: dict | None = None
     discharge_date: date | None = None
+    referral: str = "referred"  # 吉林 (RULES.md 3.7)
+    referred_from_deductible: Decimal = Decimal(0)
+    downward_referral: bool = False
+    in_province: bool = True
+    filing_id: int | None = None  # the remote-care filing the location rests on
+    channel: str = "direct"  # Settlement.Channel
+    claim_received_on: date | None = None  # manual claims: the day the county office took the bill
 
     def visit(self) -> Visit:
         return Visit(kind=self.kind, facility_level=self.facility.level, facility_tier=self.facility.tier, location=self.location,
                      disease=self.disease, costs={k: Decimal(v) for k, v in (self.costs or {}).items()},
-                     zero_markup=self.facility.zero_markup)
+                     zero_markup=self.facility.zero_markup, in_province=self.in_province, referral=self.referral,
+                     referred_from_deductible=Decimal(self.referred_from_deductible), downward_referral=self.downward_referral)
 
 
 def settlement_row(data: VisitInput, split: Split, policy, *, user=None, source_import=None) -> Settlement:
@@ -101,6 +109,8 @@ def settlement_row(data: VisitInput, split: Split, policy, *, user=None, source_
     return Settlement(
         person=data.person, facility=data.facility, bill_number=data.bill_number, kind=data.kind, visit_date=data.visit_date,
         discharge_date=data.discharge_date, year=data.visit_date.year, location=data.location, disease=data.disease,
+        referral=data.referral, referred_from_deductible=Decimal(data.referred_from_deductible), downward_referral=data.downward_referral,
+        in_province=data.in_province, filing_id=data.filing_id, channel=data.channel, claim_received_on=data.claim_received_on,
         **{line: Decimal(costs.get(line, 0)) for line in COST_LINES},
         **{f: getattr(split, f) for f in SPLIT_FIELDS},
         parameter_versions=dict(policy.versions),
