@@ -18,6 +18,22 @@ ONE_DAY = timedelta(days=1)
 PRESET_REGIONS = {"421200": presets.XIANNING_BASIC, "420300": presets.XIANNING_BASIC, "220000": presets.JILIN_BASIC}
 
 
+def pooling_region(region: Region) -> Region | None:
+    """The pooling region (统筹区) a region belongs to: its nearest ancestor with an interface
+    code (Region.slug is set for pooling regions only: 咸宁市, 十堰市, 吉林省)."""
+    return next((r for r in region.ancestors() if r.slug), None)
+
+
+def parameter_in_force(region: Region, name: str, day: date) -> PolicyParameter | None:
+    """One parameter of the region's pooling region in force on the day (RULES.md 5a: one set
+    per pooling region, never per county), or None."""
+    pooling = pooling_region(region)
+    if pooling is None:
+        return None
+    return (PolicyParameter.objects.filter(region=pooling, name=name, valid_from__lte=day)
+            .exclude(valid_to__lt=day).order_by("-valid_from").first())
+
+
 def settlement_policy(region: Region, day: date) -> SettlementPolicy:
     """The parameters in force on the day for the region's nearest ancestor that has them."""
     return settlement_policy_window(region, day)[0]
