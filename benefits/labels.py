@@ -37,6 +37,7 @@ NAMES = {
     "backstop_codes": "托底保障的身份类别",
     "backstop_threshold": "托底保障个人负担上限起算额",
     "backstop_personal_rate": "托底保障个人负担比例",
+    "manual_claim_deadline_month": "手工报销申请截止月份（次年该月底前）",
 }
 
 # The keys after the dot.
