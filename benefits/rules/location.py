@@ -14,6 +14,8 @@ remote-care filings (异地就医备案). Pure: facts in, a code (and the filing
 
 from dataclasses import dataclass
 
+from benefits.places import same_city, same_province
+
 FILING_KINDS = {"referral": "转诊备案", "temporary": "临时外出就医备案", "long_term": "异地长期居住备案"}
 
 
@@ -60,9 +62,15 @@ def _covers(filing: Filing, place: RemotePlace) -> bool:
     """The filing's destination covers the place (a place the bill leaves blank is covered)."""
     if not place.province:
         return True
-    if filing.province != place.province:
+    if not same_province(filing.province, place.province):  # 广东 and 广东省 are one province
         return False
-    return not filing.city or not place.city or filing.city == place.city
+    return not filing.city or not place.city or same_city(filing.city, place.city)
+
+
+def _holds(filing: Filing, kind: str, place: RemotePlace, back_home: bool) -> bool:
+    """The filing is of the kind and covers where the care was: a long-term resident treated
+    back home holds the long-term filing wherever it names (X000 art. 20(二)2 "回参保地就医")."""
+    return filing.kind == kind and ((back_home and kind == "long_term") or _covers(filing, place))
 
 
 def remote_location(*, filings: tuple, place: RemotePlace, home_province: str, claimed: str = "", emergency_nondesignated: bool = False,
@@ -72,14 +80,19 @@ def remote_location(*, filings: tuple, place: RemotePlace, home_province: str, c
     `back_home`: a long-term remote resident treated back in the insured city."""
     if claimed and claimed not in FILING_KINDS:
         raise LocationError("filing_kind", f"未知的备案类型：{claimed}")
-    if claimed and not any(f.kind == claimed and _covers(f, place) for f in filings):
-        where = f"（{place.province}{place.city}）" if place.province else ""
+    if claimed and not any(_holds(f, claimed, place, back_home) for f in filings):
+        where = f"（{place.province}{place.city}）" if place.province and not back_home else ""
         raise LocationError("missing_filing", f"结算单注明已办理{FILING_KINDS[claimed]}{where}，但参保人在入院日没有有效的{FILING_KINDS[claimed]}")
-    long_term = next((f for f in filings if f.kind == "long_term" and (back_home or _covers(f, place))), None)
+    long_term = next((f for f in filings if _holds(f, "long_term", place, back_home)), None)
+    if back_home and long_term is None:
+        # Back home is care inside the city; only a long-term filing makes it remote care.
+        raise LocationError("missing_filing", "结算单注明异地长期居住人员回参保地就医，但参保人在入院日没有有效的异地长期居住备案；"
+                                              "未备案人员在参保地就医按市内就医结算")
     if long_term is not None:
         # X000 art. 20(二)2: at the filing place or back home the local rules apply, an
-        # emergency at a non-designated hospital there included ("取消…20%").
-        return Located("remote_long_term", long_term, _in_province(place, long_term, home_province))
+        # emergency at a non-designated hospital there included ("取消…20%"). Back home is
+        # inside the home province whatever the filing names.
+        return Located("remote_long_term", long_term, True if back_home else _in_province(place, long_term, home_province))
     if emergency_nondesignated:
         return Located("remote_emergency_nondesignated", None, _in_province(place, None, home_province))
     filed = next((f for f in filings if f.kind in ("referral", "temporary") and _covers(f, place)), None)
@@ -91,4 +104,4 @@ def remote_location(*, filings: tuple, place: RemotePlace, home_province: str, c
 def _in_province(place: RemotePlace, filing: Filing | None, home_province: str) -> bool:
     # In-province or not comes from the destination: the bill's place, else the filing's.
     province = place.province or (filing.province if filing else "")
-    return not province or province == home_province
+    return not province or same_province(province, home_province)
