@@ -1,6 +1,7 @@
 from django.urls import path
 
 from benefits import views, views_trial
+from benefits import views_claims
 
 app_name = "benefits"
 
@@ -14,4 +15,8 @@ urlpatterns = [
     path("settlements/<int:pk>/bill/", views.settlement_bill, name="settlement_bill"),
     path("settlements/<int:pk>/reverse/", views.settlement_reverse, name="settlement_reverse"),
     path("applications/<int:pk>/one-time/", views.one_time_pay, name="one_time_pay"),
+    path("claims/new/", views_claims.claim_new, name="claim_new"),
+    path("claims/summary/", views_claims.claim_summary, name="claim_summary"),
+    path("claims/summary/print/", views_claims.claim_summary_print, name="claim_summary_print"),
+    path("claims/summary/export.xlsx", views_claims.claim_summary_export, name="claim_summary_export"),
 ]

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS = {
         "core.view_importjob", "enrollment.view_employeecoverage",
         *_IDENTITY, "assistance.add_subsidyrun", "assistance.view_application", "assistance.add_application",
         "benefits.view_settlement", "benefits.view_facility",
+        "benefits.add_settlement",  # 手工报销: the county office takes paper bills (S001 市级统筹 §三(三)2)
     ],
     REVIEWER: _PEOPLE_VIEW + [
         "core.view_full_id_number", "enrollment.change_enrollment",

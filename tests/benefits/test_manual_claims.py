@@ -1,0 +1,363 @@
+"""Manual claims (手工报销): a paper bill entered by the county office, computed by the same
+writer as a direct settlement, refused when late or not the office's own; the quarterly summary
+per county, its export and print."""
+
+import io
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from openpyxl import load_workbook
+
+from benefits.models import Facility, PersonYear, PolicyParameter, Settlement
+from benefits.presets_claims import CLAIM_DEADLINE, CLAIM_PRESETS
+from benefits.selectors_claims import quarter_claims
+from benefits.services.claims import ClaimInput, OutsideHospital, manual_claim_preview, manual_claim_record
+from benefits.services.settlements import SPLIT_FIELDS, VisitInput, settlement_create, settlement_reverse
+from core.errors import ServiceError
+from core.models import Region
+from core.roles import REVIEWER
+from enrollment.services.enrollments import enrollment_register
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+BILL = {"class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500"}
+
+
+@pytest.fixture
+def deadlines(presets):
+    """The claim deadline parameters (loaded with the settlement presets)."""
+    from benefits.services.policy import PRESET_START
+
+    for code, scheme, name, value, unit, source, confirmed in CLAIM_PRESETS:
+        PolicyParameter.objects.get_or_create(region=Region.objects.get(code=code), scheme=scheme, name=name, valid_from=PRESET_START,
+                                              defaults={"value": value, "unit": unit, "source": source, "confirmed": confirmed})
+
+
+@pytest.fixture
+def hospital(xianan):
+    return Facility.objects.create(code="H001", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan,
+                                   agreement_from=date(2020, 1, 1))
+
+
+def insured_person(user, village, name):
+    person = factories.person(village, name=name, birth=date(1980, 5, 17 if name != "乙" else 18))
+    enrollment_register(user=user, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8),
+                        today=date(2022, 10, 8))
+    return person
+
+
+@pytest.fixture
+def insured(clerk, village):
+    return insured_person(clerk, village, "甲")
+
+
+@pytest.fixture
+def jiayu_insured(other_clerk, jiayu_villages):
+    return insured_person(other_clerk, jiayu_villages[0], "嘉鱼参保人")
+
+
+def claim(person, facility=None, **overrides) -> ClaimInput:
+    values = {"id_number": person.id_number, "kind": "inpatient", "visit_date": date(2023, 3, 15), "discharge_date": date(2023, 3, 20),
+              "received_on": date(2023, 4, 10), "facility": facility, "costs": dict(BILL)}
+    values.update(overrides)
+    return ClaimInput(**values)
+
+
+def written():
+    return Settlement.objects.count(), Facility.objects.count(), PersonYear.objects.count()
+
+
+# ------------------------------------------------------------------------------ the same engine
+
+def test_a_manual_claim_is_split_as_the_same_bill_settled_directly(deadlines, clerk, officer, village, hospital):
+    # Given two people alike, one settled directly by the hospital, the other's paper bill claimed
+    direct_person, manual_person = insured_person(clerk, village, "甲"), insured_person(clerk, village, "乙")
+    direct = settlement_create(user=officer, data=VisitInput(person=direct_person, facility=hospital, bill_number="B1", kind="inpatient",
+                                                              visit_date=date(2023, 3, 15), discharge_date=date(2023, 3, 20), costs=dict(BILL)))
+    # When the clerk records the claim
+    manual = manual_claim_record(user=clerk, claim=claim(manual_person, hospital))
+    # Then the split is the same to the cent (worked example 1), stored as a manual claim
+    assert [getattr(manual, f) for f in SPLIT_FIELDS] == [getattr(direct, f) for f in SPLIT_FIELDS]
+    assert (manual.basic_fund, manual.personal) == (D("6440.00"), D("4060.00"))
+    assert (manual.channel, manual.claim_received_on, manual.created_by) == ("manual", date(2023, 4, 10), clerk)
+    assert manual.bill_number == "SG421202202300001"
+    totals = PersonYear.objects.get(person=manual_person, year=2023)
+    assert totals.basic_fund == D("6440.00")
+
+
+def test_bill_numbers_of_the_county_office_follow_each_other(deadlines, clerk, insured, hospital):
+    first = manual_claim_record(user=clerk, claim=claim(insured, hospital))
+    second = manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 5, 2), discharge_date=date(2023, 5, 6),
+                                                           received_on=date(2024, 1, 8)))
+    assert (first.bill_number, second.bill_number) == ("SG421202202300001", "SG421202202400001")
+    third = manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 6, 2), discharge_date=date(2023, 6, 6),
+                                                          received_on=date(2024, 1, 9)))
+    assert third.bill_number == "SG421202202400002"
+
+
+def test_the_preview_computes_the_claim_and_writes_nothing(deadlines, clerk, insured, hospital):
+    before = written()
+    preview = manual_claim_preview(user=clerk, claim=claim(insured,
+                                                           outside=OutsideHospital(name="武汉协和医院", level=3, province="湖北省", city="武汉市"),
+                                                           place="remote"))
+    assert written() == before
+    assert preview.facility.name == "武汉协和医院" and not preview.facility.designated
+    recorded = manual_claim_record(user=clerk, claim=claim(insured,
+                                                           outside=OutsideHospital(name="武汉协和医院", level=3, province="湖北省", city="武汉市"),
+                                                           place="remote"))
+    assert [getattr(preview, f) for f in SPLIT_FIELDS] == [getattr(recorded, f) for f in SPLIT_FIELDS]
+    assert preview.bill_number == recorded.bill_number
+
+
+# ------------------------------------------------------------------------------ outside hospitals
+
+def test_an_outside_hospital_is_recorded_once_by_the_county_office(deadlines, clerk, insured, xianan):
+    outside = OutsideHospital(name="广州市第一人民医院", level=3, province="广东省", city="广州市")
+    first = manual_claim_record(user=clerk, claim=claim(insured, outside=outside, place="remote"))
+    hospital = first.facility
+    assert (hospital.code, hospital.designated, hospital.region, hospital.place_province, hospital.zero_markup) == (
+        "SG-421202-1", False, xianan, "广东省", False)
+    assert hospital.history.first().history_user == clerk
+    # An emergency at a non-designated hospital outside the city, without a long-term filing: 20% first (X000 art. 20(二)1)
+    assert first.location == "remote_emergency_nondesignated"
+    assert first.location_first_pay == D("1960.00")  # 20% of the policy range 9,800 (8,000 + 2,000 less the class-B 10%)
+    assert first.in_province is False
+    # An earlier bill of the same hospital reuses it
+    second = manual_claim_record(user=clerk, claim=claim(insured, outside=outside, place="remote", visit_date=date(2023, 1, 5),
+                                                           discharge_date=date(2023, 1, 9)))
+    assert second.facility == hospital and Facility.objects.filter(designated=False).count() == 1
+    hospital.refresh_from_db()
+    assert hospital.agreement_from == date(2023, 1, 5)
+
+
+def test_a_recorded_hospital_outside_the_clerks_reach_is_refused(deadlines, clerk, insured, jiayu):
+    other = Facility.objects.create(code="JY01", name="嘉鱼县人民医院", level=2, tier="secondary_plus", region=jiayu, agreement_from=date(2020, 1, 1))
+    with pytest.raises(ServiceError) as refused:
+        manual_claim_record(user=clerk, claim=claim(insured, other))
+    assert refused.value.message == "所选医疗机构不存在或不在您的管辖区划内"
+
+
+def test_a_city_hospital_may_be_named_by_a_county_clerk(deadlines, clerk, insured):
+    city = Facility.objects.create(code="C01", name="咸宁市中心医院", level=3, tier="secondary_plus", region=Region.objects.get(code="421200"),
+                                   city_level=True, agreement_from=date(2020, 1, 1))
+    s = manual_claim_record(user=clerk, claim=claim(insured, city))
+    assert s.facility == city and s.location == "county_at_city"  # X000 art. 20(一)3
+
+
+# ------------------------------------------------------------------------------ refusals
+
+def refused(user, claim_input) -> ServiceError:
+    before = written()
+    with pytest.raises(ServiceError) as error:
+        manual_claim_record(user=user, claim=claim_input)
+    assert written() == before
+    return error.value
+
+
+@pytest.mark.parametrize("received, refused_", [(date(2024, 3, 31), False), (date(2024, 4, 1), True)])
+def test_a_claim_after_march_of_the_next_year_is_refused(deadlines, clerk, insured, hospital, received, refused_):
+    if not refused_:
+        assert manual_claim_record(user=clerk, claim=claim(insured, hospital, received_on=received)).claim_received_on == received
+        return
+    error = refused(clerk, claim(insured, hospital, received_on=received))
+    assert (error.code, error.field) == ("claim_late", "received_on")
+    assert error.message == "2023年发生的医疗费用应于2024年3月31日前申请报销，2024-04-01受理已逾期，不予办理"
+
+
+def test_a_stay_over_new_year_counts_in_the_discharge_year(deadlines, clerk, insured, hospital):
+    s = manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 12, 28), discharge_date=date(2024, 1, 3),
+                                                      received_on=date(2025, 3, 31)))
+    assert s.claim_received_on == date(2025, 3, 31)
+
+
+def test_another_countys_person_is_refused_without_naming_them(deadlines, clerk, jiayu_insured, hospital):
+    error = refused(clerk, claim(jiayu_insured, hospital))
+    assert error.field == "id_number"
+    assert error.message == "在您的管辖区划内没有该身份证号的参保人（手工报销由参保地经办机构办理）"
+    assert jiayu_insured.name not in error.message
+
+
+def test_a_region_without_the_deadline_is_refused(deadlines, clerk, insured, hospital):
+    PolicyParameter.objects.filter(name=CLAIM_DEADLINE, region__code="421200").delete()
+    error = refused(clerk, claim(insured, hospital))
+    assert error.code == "no_claim_deadline" and "请联系市医保局" in error.message
+
+
+def test_a_user_without_the_permission_is_refused(deadlines, xianan, insured, hospital):
+    reviewer = factories.user("reviewer_x", REVIEWER, xianan)
+    assert refused(reviewer, claim(insured, hospital)).message == "您没有办理手工报销的权限"
+
+
+@pytest.mark.parametrize("line, raw, message", [
+    ("class_a", "-5", "甲类费用：金额不能为负数"),
+    ("class_a", "12.345", "甲类费用：金额 12.345 超过两位小数（应精确到分）"),
+    ("blood", "abc", "血液制品：「abc」不是有效金额"),
+    ("class_a", "1000000000000", "甲类费用：金额 1000000000000 超出可记录的范围（最大 999,999,999,999.99）"),
+])
+def test_bad_amounts_are_refused_in_chinese(deadlines, clerk, insured, hospital, line, raw, message):
+    error = refused(clerk, claim(insured, hospital, costs={**BILL, line: raw}))
+    assert (error.field, error.message) == (line, message)
+
+
+def test_a_bill_without_costs_is_refused(deadlines, clerk, insured, hospital):
+    assert refused(clerk, claim(insured, hospital, costs={})).message == "请填写票据上的费用（各项费用合计须大于 0）"
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"discharge_date": date(2023, 3, 10)}, "discharge_date", "出院日期早于入院日期"),
+    ({"discharge_date": None}, "discharge_date", "住院费用请填写出院日期"),
+    ({"received_on": date(2023, 3, 19)}, "received_on", "受理日期（2023-03-19）早于出院日期（2023-03-20）"),
+    ({"received_on": date(2099, 1, 1)}, "received_on", None),
+    ({"visit_date": date(2099, 1, 1), "discharge_date": date(2099, 1, 2)}, "visit_date", None),
+])
+def test_bad_dates_are_refused_in_chinese(deadlines, clerk, insured, hospital, overrides, field, message):
+    error = refused(clerk, claim(insured, hospital, **overrides))
+    assert error.field == field
+    if message:
+        assert error.message == message
+    else:
+        assert "不能晚于今天" in error.message
+
+
+def test_a_bad_id_number_is_refused(deadlines, clerk, insured, hospital):
+    error = refused(clerk, claim(insured, hospital, id_number="123"))
+    assert error.field == "id_number" and "身份证号" in error.message
+
+
+# ------------------------------------------------------------------------------ the parameter
+
+def test_load_settlement_presets_creates_the_claim_deadlines(presets):
+    rows = {p.region.code: p for p in PolicyParameter.objects.filter(name=CLAIM_DEADLINE).select_related("region")}
+    assert {code: (p.value, p.confirmed) for code, p in rows.items()} == {"220000": ("3", True), "421200": ("3", False), "420300": ("3", False)}
+    assert rows["220000"].source.startswith("J003 §二(三)12")
+
+
+# ------------------------------------------------------------------------------ the quarterly summary
+
+@pytest.fixture
+def quarter(deadlines, clerk, other_clerk, officer, insured, jiayu_insured, hospital, jiayu):
+    """Q2 2023: two claims of 咸安 and one of 嘉鱼; a claim of Q1 and one of Q3 around them."""
+    jiayu_hospital = Facility.objects.create(code="JY01", name="嘉鱼县人民医院", level=2, tier="secondary_plus", region=jiayu,
+                                             agreement_from=date(2020, 1, 1))
+    made = {
+        "a1": manual_claim_record(user=clerk, claim=claim(insured, hospital, received_on=date(2023, 4, 10))),
+        "a2": manual_claim_record(user=clerk, claim=claim(insured, hospital, kind="outpatient", visit_date=date(2023, 6, 1), discharge_date=None,
+                                                            received_on=date(2023, 6, 30), costs={"class_a": "100"})),
+        "b1": manual_claim_record(user=other_clerk, claim=claim(jiayu_insured, jiayu_hospital, received_on=date(2023, 5, 5))),
+        "q1": manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 1, 3), discharge_date=date(2023, 1, 8),
+                                                            received_on=date(2023, 3, 31))),
+        "q3": manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 6, 3), discharge_date=date(2023, 6, 8),
+                                                            received_on=date(2023, 7, 1))),
+    }
+    settlement_create(user=officer, data=VisitInput(person=insured, facility=hospital, bill_number="DIRECT1", kind="inpatient",
+                                                    visit_date=date(2023, 5, 1), discharge_date=date(2023, 5, 3), costs=dict(BILL)))
+    return made
+
+
+def test_the_county_summary_lists_its_quarter_and_nothing_else(quarter, clerk):
+    rows, totals = quarter_claims(clerk, 2023, 2)
+    assert [r.settlement.bill_number for r in rows] == [quarter["a1"].bill_number, quarter["a2"].bill_number]
+    a1, a2 = quarter["a1"], quarter["a2"]
+    assert totals["n"] == 2
+    assert totals["total"] == a1.total + a2.total == D("10600.00")
+    fund = sum((getattr(s, f) for s in (a1, a2) for f in ("basic_fund", "critical_illness", "assistance", "extra_assistance")), D(0))
+    assert totals["fund_total"] == fund and totals["personal"] == a1.personal + a2.personal
+    assert totals["fund_total"] + totals["personal"] == totals["total"]
+
+
+def test_the_city_summary_has_every_county(quarter, officer):
+    rows, totals = quarter_claims(officer, 2023, 2)
+    assert [(r.county.name, r.settlement.bill_number) for r in rows] == [
+        ("咸安区", quarter["a1"].bill_number), ("咸安区", quarter["a2"].bill_number), ("嘉鱼县", quarter["b1"].bill_number)]
+    assert totals["n"] == 3
+
+
+def test_a_reversal_counts_in_the_quarter_it_was_made(quarter, officer, clerk):
+    settlement_reverse(user=officer, settlement=quarter["a1"], reason="票据重复")
+    today = date.today()
+    q = (today.month - 1) // 3 + 1
+    rows, totals = quarter_claims(clerk, today.year, q)
+    assert [(r.settlement.status, r.settlement.total) for r in rows] == [("reversal", -quarter["a1"].total)]
+    rows, totals = quarter_claims(clerk, 2023, 2)  # the quarter already reported stays as it was
+    assert totals["total"] == D("10600.00") and rows[0].settlement.status == "reversed"
+
+
+def test_the_summary_page_export_and_print(quarter, client, clerk, officer):
+    client.force_login(clerk)
+    page = client.get("/benefits/claims/summary/?year=2023&quarter=2").content.decode()
+    assert quarter["a1"].bill_number in page and quarter["b1"].bill_number not in page and "嘉鱼" not in page
+    assert "县（市、区）</th>" not in page  # one county: no county column
+    export = client.get("/benefits/claims/summary/export.xlsx?year=2023&quarter=2")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[0][:4] == ["序号", "县（市、区）", "受理日期", "报销单号"]
+    assert [row[3] for row in cells[1:-1]] == [quarter["a1"].bill_number, quarter["a2"].bill_number]
+    assert cells[1][5] == quarter["a1"].person.masked_id_number
+    assert cells[-1][0] == "合计" and cells[-1][3] == "2 笔" and D(str(cells[-1][10])) == D("10600.00")
+    assert D(str(cells[-1][15])) + D(str(cells[-1][16])) == D("10600.00")
+    printed = client.get("/benefits/claims/summary/print/?year=2023&quarter=2").content.decode()
+    assert "print-landscape" in printed and all(f"{who}：" in printed for who in ("经办人", "审核人", "负责人"))
+    assert "咸安区2023年第2季度手工报销汇总表" in printed
+    client.force_login(officer)
+    page = client.get("/benefits/claims/summary/?year=2023&quarter=2").content.decode()
+    assert quarter["b1"].bill_number in page and "嘉鱼县" in page
+
+
+def test_a_county_outside_the_clerks_region_is_refused(quarter, client, clerk, jiayu):
+    client.force_login(clerk)
+    response = client.get(f"/benefits/claims/summary/?year=2023&quarter=2&county={jiayu.pk}")
+    assert response.status_code == 400 and "不在您的管辖区划内" in response.content.decode()
+    assert client.get("/benefits/claims/summary/?quarter=5").status_code == 400
+
+
+# ------------------------------------------------------------------------------ the entry pages
+
+def form_post(person, hospital, **overrides):
+    data = {"id_number": person.id_number, "facility": hospital.pk if hospital else "", "kind": "inpatient", "visit_date": "2023-03-15",
+            "discharge_date": "2023-03-20", "place": "local", "referral": "referred", "received_on": "2023-04-10",
+            "class_a": "8000", "class_b_drug": "2000", "out_of_catalogue": "500", "action": "preview"}
+    data.update(overrides)
+    return data
+
+
+def test_the_clerk_previews_then_confirms_and_gets_the_bill(deadlines, client, clerk, insured, hospital):
+    client.force_login(clerk)
+    assert "手工报销录入" in client.get("/benefits/claims/new/").content.decode()
+    before = written()
+    preview = client.post("/benefits/claims/new/", form_post(insured, hospital)).content.decode()
+    assert written() == before
+    assert "核对手工报销" in preview and "6,440.00" in preview and "4,060.00" in preview
+    response = client.post("/benefits/claims/new/", form_post(insured, hospital, action="confirm"))
+    s = Settlement.objects.get(channel="manual")
+    assert response.status_code == 302 and response["Location"] == f"/benefits/settlements/{s.pk}/bill/"
+    bill = client.get(response["Location"]).content.decode()
+    assert "手工报销结算单" in bill and "受理日期" in bill and "2023年4月10日" in bill and "经办机构（盖章）" in bill
+
+
+def test_the_entry_page_shows_the_refusal_and_keeps_the_input(deadlines, client, clerk, insured, hospital):
+    client.force_login(clerk)
+    before = written()
+    page = client.post("/benefits/claims/new/", form_post(insured, hospital, received_on="2024-04-01", action="confirm"))
+    assert page.status_code == 200 and "受理已逾期，不予办理" in page.content.decode()
+    page = client.post("/benefits/claims/new/", form_post(insured, hospital, class_a="八千"))
+    assert "甲类费用：「八千」不是有效金额" in page.content.decode()
+    page = client.post("/benefits/claims/new/", form_post(insured, None))
+    assert "请选择定点机构，或填写票据上的医院名称" in page.content.decode()
+    assert written() == before
+
+
+def test_an_outside_hospital_named_on_the_form_is_recorded_on_confirmation(deadlines, client, clerk, insured):
+    client.force_login(clerk)
+    data = form_post(insured, None, outside_name="上海瑞金医院", outside_level="3", outside_tier="secondary_plus", outside_province="上海市",
+                     outside_city="上海市", place="remote")
+    assert "上海瑞金医院" in client.post("/benefits/claims/new/", data).content.decode()
+    assert not Facility.objects.filter(name="上海瑞金医院").exists()
+    client.post("/benefits/claims/new/", {**data, "action": "confirm"})
+    s = Settlement.objects.get(channel="manual")
+    assert (s.facility.name, s.facility.designated, s.location) == ("上海瑞金医院", False, "remote_emergency_nondesignated")
+
+
+def test_a_reviewer_has_no_entry_page(deadlines, client, xianan):
+    client.force_login(factories.user("reviewer_y", REVIEWER, xianan))
+    assert client.get("/benefits/claims/new/").status_code == 403
