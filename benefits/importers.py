@@ -3,10 +3,12 @@ batch path: preview shows each bill's split, commit writes them with COPY. A fac
 number is settled once, so the same file again changes nothing."""
 
 from benefits.models import Facility, Settlement
+from benefits.rules.location import LocationError
 from benefits.rules.settlement import COST_LINES, SettlementError
-from benefits.services.batch import BatchContext, write_batch
 from benefits.services.facilities import agreement_problem, facility_save, settled_outside_problem
-from benefits.services.settlements import AMOUNT_MAX, YEAR_FIELDS, VisitInput, apply_split, visit_dates_problem
+from benefits.services.settlements import (AMOUNT_MAX, OUTSIDE, YEAR_FIELDS, SettlementBatch, VisitInput, settlements_write,
+                                           visit_dates_problem)
+from benefits.services.settlements import agreement_problem as visit_agreement_problem
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, example_id_number, id_text,
                           identifier_text, text)
@@ -15,12 +17,24 @@ from core.restrict import path_allowed
 from enrollment.models import Person
 
 KINDS = {"住院": "inpatient", "普通门诊": "outpatient", "门诊": "outpatient", "两病用药": "two_diseases_drug", "门诊慢特病": "chronic",
-         "慢特病": "chronic", "一般诊疗费": "general_fee", **{k: k for k in ("inpatient", "outpatient", "two_diseases_drug", "chronic", "general_fee")}}
-LOCATIONS = {"市内": "local", "本地": "local", "县级参保市级就医": "county_at_city", "市外已备案": "remote_filed", "市外转诊": "remote_filed",
-             "市外未备案": "remote_unfiled", "市外急诊非定点": "remote_emergency_nondesignated",
-             **{k: k for k in ("local", "county_at_city", "remote_filed", "remote_unfiled", "remote_emergency_nondesignated")}}
-KIND_CHOICES = ("住院", "普通门诊", "两病用药", "门诊慢特病", "一般诊疗费")
-LOCATION_CHOICES = ("市内", "县级参保市级就医", "市外已备案", "市外未备案", "市外急诊非定点")
+         "慢特病": "chronic", "一般诊疗费": "general_fee", "住院分娩": "maternity", "生育": "maternity",
+         **{k: k for k in ("inpatient", "outpatient", "two_diseases_drug", "chronic", "general_fee", "maternity")}}
+# 就医地: in the city the code follows the facility (level, 市级); outside, the filings on record
+# (benefits.rules.location). The older values stay accepted: 市外已备案 asks the records for a
+# filing, 市外转诊 for a referral filing, 市外急诊非定点 says the emergency.
+LOCATIONS = {"市内": ("local", ""), "本地": ("local", ""), "县级参保市级就医": ("local", ""), "市外": (OUTSIDE, ""),
+             "市外已备案": ("remote_filed", ""), "市外转诊": (OUTSIDE, "referral"), "市外未备案": (OUTSIDE, ""),
+             "市外急诊非定点": ("remote_emergency_nondesignated", ""),
+             **{k: (k, "") for k in ("local", "county_at_city", "remote_filed", "remote_unfiled", "remote_emergency_nondesignated",
+                                     "remote_long_term")}}
+IN_CITY = ("local", "county_at_city")
+REMOTE_WORDS = tuple(code for code, _claim in LOCATIONS.values() if code not in IN_CITY)
+KIND_CHOICES = ("住院", "普通门诊", "两病用药", "门诊慢特病", "一般诊疗费", "住院分娩")
+LOCATION_CHOICES = ("市内", "市外")
+FILINGS = {"转诊备案": "referral", "临时外出就医备案": "temporary", "异地长期居住备案": "long_term", "未备案": ""}
+REFERRALS = {"按规定转诊": "referred", "转诊病种目录外": "referred_outside_list", "未按规定转诊": "unreferred"}
+YES = ("是", "Y", "y", "1", "true")
+NO = ("否", "N", "n", "0", "false")
 TIER_CHOICES = ("村卫生室", "社区卫生服务站", "诊所", "乡镇卫生院", "社区卫生服务中心", "医院")
 YES_NO = ("是", "否")
 AMOUNT_FORMAT = "金额（元），最多两位小数"
@@ -63,17 +77,29 @@ class SettlementImporter(Importer):
         Column("visit_date", "入院（就诊）日期", required=True, example="2026-03-15", aliases=("就诊日期", "入院日期"), date=True,
                help="不能晚于今天，须在机构协议期内"),
         Column("discharge_date", "出院日期", example="2026-03-20", help="住院必填；不早于入院日期", date=True),
-        Column("location", "就医地", example="市内", choices=LOCATION_CHOICES, help="留空为市内"),
+        Column("location", "就医地", example="市内", choices=LOCATION_CHOICES,
+               help="留空为市内（市外机构为市外）；市内就医按机构级别和是否市级医院确定；市外就医按参保人在入院日有效的异地就医备案结算"),
+        Column("place_province", "就医省份", help="市外就医填写，如 湖北省；市外机构留空按机构所在省份"),
+        Column("place_city", "就医城市", help="市外就医选填，如 武汉市；市外机构留空按机构所在城市"),
+        Column("claimed_filing", "备案类型", choices=tuple(FILINGS),
+               help="市外就医时结算单注明的备案；注明了备案而参保人在入院日没有该备案的，该行报错"),
+        Column("emergency_nondesignated", "急诊非定点", choices=YES_NO, help="市外急诊、抢救在非定点医院就医填“是”，留空为否"),
+        Column("referral", "转诊情况", choices=tuple(REFERRALS), help="吉林填写；留空为按规定转诊"),
+        Column("referred_from_deductible", "转出医院已付起付线", format=AMOUNT_FORMAT,
+               help="吉林转诊住院填写转出医院已付的起付线，留空为 0"),
+        Column("downward_referral", "下转接续治疗", choices=YES_NO, help="吉林：上级医院下转后接续治疗的住院填“是”，留空为否"),
         Column("disease", "病种", help="门诊慢特病病种代码"),
         *[Column(key, header, example="0", format=AMOUNT_FORMAT) for key, header in COST_HEADERS.items()],
     ]
     template_rules = ("每张结算单一行；同一机构的结算单号只结算一次，同一文件再次导入显示“无变化”。",
-                      "费用为金额（元），不能为负数，最多两位小数；没有的费用填 0 或留空。")
+                      "费用为金额（元），不能为负数，最多两位小数；没有的费用填 0 或留空。",
+                      "市外就医的就医地、起付线和报销比例按参保人在入院日有效的异地就医备案确定；"
+                      "结算单注明已备案而系统中没有该备案的，该行报错，请先登记备案后重新导入。")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.facilities = {f.code: f for f in Facility.objects.restrict(self.user)}
-        self.context = BatchContext()
+        self.batch = SettlementBatch()
 
     def check(self, rows):
         outcomes, parsed = {}, {}
@@ -101,25 +127,23 @@ class SettlementImporter(Importer):
             elif (p["facility"].code, p["bill_number"]) in bills:
                 outcome.status, outcome.summary = UNCHANGED, f"{p['bill_number']} 已结算"
             else:
-                items[number] = VisitInput(person=person, facility=p["facility"], bill_number=p["bill_number"], kind=p["kind"],
-                                           visit_date=p["visit_date"], discharge_date=p["discharge_date"], location=p["location"],
-                                           disease=p["disease"], costs=p["costs"])
+                items[number] = VisitInput(person=person, **p["visit"])
         if items:
             # Committing: the people's year totals are locked for the batch (transaction open).
-            self.context.load(list(items.values()), lock=self.committing)
+            self.batch.load(list(items.values()), lock=self.committing)
+        keys = {c.key for c in self.columns}
         for number, item in items.items():
             outcome = outcomes[number]
             try:
-                split, policy = self.context.settle(item)
-            except SettlementError as error:
-                outcome.fail(self.header_of(error.field) if error.field in [c.key for c in self.columns] else "", error.message)
+                item, split, policy = self.batch.settle(item)
+            except (SettlementError, LocationError) as error:
+                outcome.fail(self.header_of(error.field) if error.field in keys else "", error.message)
                 continue
-            totals = self.context.totals[(item.person.pk, item.visit_date.year)]
+            totals = self.batch.totals[(item.person.pk, item.visit_date.year)]
             if any(abs(getattr(totals, f)) > AMOUNT_MAX for f in YEAR_FIELDS):
                 # The year's totals would no longer fit their columns: refused here, at preview,
                 # rather than failing the commit; the running totals go back to before the row.
-                apply_split(totals, split, sign=-1)
-                self.context.outpatient_today[(item.person.pk, item.visit_date)] -= split.outpatient_fund
+                self.batch.undo(item, split)
                 outcome.fail("", f"该参保人 {item.visit_date.year} 年度累计金额将超出可记录的范围（最大 {AMOUNT_MAX:,}），请核对金额")
                 continue
             outcome.status, outcome.payload = NEW, (item, split, policy)
@@ -148,9 +172,13 @@ class SettlementImporter(Importer):
         kind = KINDS.get(text(v.get("kind")))
         if kind is None:
             raise RowProblem(h("kind"), f"无法识别「{text(v.get('kind'))}」")
-        location = LOCATIONS.get(text(v.get("location")) or "local")
-        if location is None:
-            raise RowProblem(h("location"), f"无法识别「{text(v.get('location'))}」")
+        said = text(v.get("location"))
+        if said and said not in LOCATIONS:
+            raise RowProblem(h("location"), f"无法识别「{said}」")
+        location, claimed = LOCATIONS[said] if said else (OUTSIDE if facility.place_province else "local", "")
+        if location in IN_CITY and facility.place_province:
+            raise RowProblem(h("location"), f"{facility.name} 在市外（{facility.place_province}{facility.place_city}），就医地不能为{said}")
+        remote = self._remote(row, location, claimed)
         try:
             visit_date = date_cell(v.get("visit_date"), required=True)
             discharge = date_cell(v.get("discharge_date"))
@@ -159,8 +187,6 @@ class SettlementImporter(Importer):
         problem = visit_dates_problem(visit_date, discharge, today=self.today)
         if problem:
             raise RowProblem(h(problem[0]), problem[1])
-        if not facility.under_agreement_on(visit_date):
-            raise RowProblem(h("visit_date"), f"{facility.name} 在 {visit_date} 不在协议期内")
         costs = {}
         for key in COST_LINES:
             try:
@@ -169,12 +195,44 @@ class SettlementImporter(Importer):
                 raise RowProblem(h(key), str(error)) from None
         if sum(costs.values()) > AMOUNT_MAX:
             raise RowProblem("", f"费用合计超出可记录的范围（最大 {AMOUNT_MAX:,}）")
-        return {"bill_number": bill, "facility": facility, "id_number": number, "name": name, "kind": kind,
-                "visit_date": visit_date, "discharge_date": discharge, "location": location, "disease": disease,
-                "costs": costs}
+        visit = {"facility": facility, "bill_number": bill, "kind": kind, "visit_date": visit_date, "discharge_date": discharge,
+                 "location": location, "disease": disease, "costs": costs, **remote}
+        problem = visit_agreement_problem(VisitInput(person=None, **visit))
+        if problem:
+            raise RowProblem(h("visit_date"), problem)
+        return {"bill_number": bill, "facility": facility, "id_number": number, "name": name, "visit": visit}
+
+    def _remote(self, row, location: str, claimed: str) -> dict:
+        """The bill's words about care outside the city and 吉林's referral columns."""
+        v, h = row.values, self.header_of
+        filing = text(v.get("claimed_filing"))
+        if filing and filing not in FILINGS:
+            raise RowProblem(h("claimed_filing"), f"无法识别「{filing}」，可填 {'、'.join(FILINGS)}")
+        referral = text(v.get("referral"))
+        if referral and referral not in REFERRALS:
+            raise RowProblem(h("referral"), f"无法识别「{referral}」，可填 {'、'.join(REFERRALS)}")
+        try:
+            from_deductible = parse_amount(v.get("referred_from_deductible"), maximum=AMOUNT_MAX)
+        except AmountError as error:
+            raise RowProblem(h("referred_from_deductible"), str(error)) from None
+        values = {"location": location, "claimed_filing": FILINGS.get(filing, "") or claimed,
+                  "emergency_nondesignated": self._yes_no(row, "emergency_nondesignated"),
+                  "referral": REFERRALS.get(referral, "referred"), "referred_from_deductible": from_deductible,
+                  "downward_referral": self._yes_no(row, "downward_referral")}
+        for key in ("place_province", "place_city"):
+            values[key] = _identifier(row, key, h(key), 50)
+        if location not in REMOTE_WORDS and (values["place_province"] or values["place_city"] or filing or values["emergency_nondesignated"]):
+            raise RowProblem(h("location"), "填写了就医省份、备案类型或急诊非定点的，就医地应为市外")
+        return values
+
+    def _yes_no(self, row, key: str) -> bool:
+        said = text(row.values.get(key))
+        if said and said not in YES and said not in NO:
+            raise RowProblem(self.header_of(key), f"无法识别「{said}」，请填 是 或 否")
+        return said in YES
 
     def write(self, outcomes):
-        write_batch(self.context, [o.payload for o in outcomes], user=self.user, source_import=self.job)
+        settlements_write(batch=self.batch, settled=[o.payload for o in outcomes], user=self.user, source_import=self.job)
 
 
 class FacilityImporter(Importer):
@@ -185,16 +243,17 @@ class FacilityImporter(Importer):
     title = "定点医药机构导入"
     permission = "benefits.add_facility"
     duplicate_key = "code"
-    TIERS = {"村卫生室": "village", "社区卫生服务站": "village", "诊所": "village", "乡镇卫生院": "township",
+    # RULES.md 3.3: the station and the clinic are tiers of their own (daily cap and fee differ).
+    TIERS = {"村卫生室": "village", "社区卫生服务站": "community_station", "诊所": "clinic", "乡镇卫生院": "township",
              "社区卫生服务中心": "township", "二级及以上": "secondary_plus", "医院": "secondary_plus",
-             **{k: k for k in ("village", "township", "secondary_plus")}}
+             **{k: k for k in ("village", "community_station", "clinic", "township", "secondary_plus")}}
     FIELDS = ("name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to")
     columns = [
         Column("code", "机构编码", required=True, example="H001", text=True, help="医保定点医药机构编码，全市唯一"),
         Column("name", "机构名称", required=True, example="示例人民医院"),
         Column("level", "级别", required=True, example="二级", choices=("一级", "二级", "三级"), help="也可填 1、2、3"),
         Column("tier", "门诊机构类别", required=True, example="医院", choices=TIER_CHOICES,
-               help="村卫生室、社区卫生服务站、诊所按村级；乡镇卫生院、社区卫生服务中心按乡镇级；医院按二级及以上"),
+               help="乡镇卫生院、社区卫生服务中心按乡镇级；医院按二级及以上；村卫生室、社区卫生服务站、诊所各按其类别"),
         Column("region", "所在县（市、区）", required=True, example="421202", help="区划代码或名称", format="6位区划代码，或区划名称"),
         Column("city_level", "市级医疗机构", example="否", choices=YES_NO),
         Column("zero_markup", "药品零差率", example="是", choices=YES_NO, help="留空为是"),

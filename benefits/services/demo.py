@@ -10,8 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from benefits.models import Facility, Settlement
-from benefits.services.batch import BatchContext, write_batch
-from benefits.services.settlements import VisitInput
+from benefits.services.settlements import SettlementBatch, VisitInput, settlements_write
 from core.bulk import refresh_statistics
 from core.models import Region, RegionLevel
 from enrollment.models import Enrollment, Person
@@ -103,14 +102,14 @@ def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 
         if visit.kind == "inpatient":
             # never after today: a stay still going on is not settled yet
             visit.discharge_date = min(visit.visit_date + timedelta(days=rng.randint(2, 12)), today)
-    context = BatchContext()
+    settling = SettlementBatch()
     with transaction.atomic():
         Person.objects.filter(pk__in=registered).update(two_diseases_registered=True)
         for pid in registered:
             people[pid].two_diseases_registered = True
         for start in range(0, len(visits), BATCH):
             batch = visits[start : start + BATCH]
-            context.load(batch, lock=True)
-            write_batch(context, [(v, *context.settle(v)) for v in batch], user=user)
+            settling.load(batch, lock=True)
+            settlements_write(batch=settling, settled=[settling.settle(v) for v in batch], user=user)
         transaction.on_commit(lambda: refresh_statistics(Settlement))
     return SettlementDemoResult(len(facilities), len(visits), len(chosen))

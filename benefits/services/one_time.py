@@ -14,7 +14,7 @@ from assistance.services.identities import valid_identities
 from benefits.models import OneTimeAssistance, Settlement
 from benefits.rules.settlement import COST_LINES, Visit, YearToDate, assistance_for
 from benefits.services.policy import settlement_policy
-from benefits.services.settlements import eligibility_for
+from benefits.services.settlements import YEAR_FIELDS, EligibilityLoader, add_to_year, stored_year_amounts
 from core.errors import ServiceError
 from core.money import add_months
 
@@ -23,19 +23,26 @@ ELIGIBLE_KINDS = ("inpatient", "chronic")
 
 def _visit(s: Settlement) -> Visit:
     return Visit(kind=s.kind, facility_level=s.facility.level, facility_tier=s.facility.tier, location=s.location, disease=s.disease,
-                 costs={line: getattr(s, line) for line in COST_LINES}, zero_markup=s.facility.zero_markup)
+                 costs={line: getattr(s, line) for line in COST_LINES}, zero_markup=s.facility.zero_markup, in_province=s.in_province,
+                 referral=s.referral, referred_from_deductible=s.referred_from_deductible, downward_referral=s.downward_referral)
+
+
+class _Totals:
+    """Year totals summed from stored rows (the same mapping a reversal takes back)."""
+
+    def __init__(self):
+        for name in YEAR_FIELDS:
+            setattr(self, name, Decimal(0))
 
 
 def _ytd_before(person_id: int, year: int, day) -> YearToDate:
     # Only the settlements that stand: a reversed original and its reversal (negated, same
     # visit date) net to zero, so both are left out; one without the other would count the
     # bill negatively.
-    rows = Settlement.objects.filter(person_id=person_id, year=year, visit_date__lt=day, status=Settlement.Status.SETTLED)
-    total = {f: sum((getattr(r, f) for r in rows), Decimal(0)) for f in
-             ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "critical_illness", "ma_base", "assistance", "extra_assistance")}
-    return YearToDate(basic_fund=total["basic_fund"], outpatient_fund=total["outpatient_fund"], chronic_fund=total["chronic_fund"],
-                      ci_base=total["ci_base"], ci_paid=total["critical_illness"], ma_base=total["ma_base"], ma_paid=total["assistance"],
-                      extra_paid=total["extra_assistance"])
+    totals = _Totals()
+    for row in Settlement.objects.filter(person_id=person_id, year=year, visit_date__lt=day, status=Settlement.Status.SETTLED):
+        add_to_year(totals, stored_year_amounts(row))
+    return YearToDate(**{f: getattr(totals, f) for f in YEAR_FIELDS if f != "personal"})
 
 
 @transaction.atomic
@@ -60,16 +67,20 @@ def one_time_assistance_pay(*, user, application: Application) -> OneTimeAssista
                     .exclude(location="remote_unfiled").select_related("facility").order_by("visit_date", "pk"))
     codes = tuple(sorted({r.code for r in classed}))
     amount, lines, ytd, year = Decimal(0), [], None, None
+    loader = EligibilityLoader()
+    loader.load([person])
     for s in eligible:
         if s.year != year:
             year, ytd = s.year, _ytd_before(person.pk, s.year, s.visit_date)
         # As the data said on the day, with the new identity and the approval in force.
-        eligibility = replace(eligibility_for(person, s.visit_date, disease=s.disease if s.kind == "chronic" else ""),
+        eligibility = replace(loader.eligibility(person, s.visit_date, disease=s.disease if s.kind == "chronic" else "",
+                                                 in_province=s.in_province),
                               identities=codes, assistance_approved=True)
         # MA on what basic insurance and CI actually left (S001 §三(四)), in visit order.
         ma, added, _extra, _steps = assistance_for(settlement_policy(person.village, s.visit_date), _visit(s), eligibility,
                                                   s.policy_range - s.basic_fund - s.critical_illness, ytd)
-        ytd = replace(ytd, ma_base=ytd.ma_base + added, ma_paid=ytd.ma_paid + max(ma, s.assistance))
+        base = "ma_base_chronic" if s.kind == Settlement.Kind.CHRONIC else "ma_base"  # RULES.md 5: two bases
+        ytd = replace(ytd, **{base: getattr(ytd, base) + added}, ma_paid=ytd.ma_paid + max(ma, s.assistance))
         due = max(Decimal(0), ma - s.assistance)
         amount += due
         lines.append({"settlement": s.pk, "bill": s.bill_number, "date": s.visit_date.isoformat(), "assistance": str(ma),

@@ -1,65 +1,94 @@
-"""Settling visits from the data (结算): eligibility from the person's enrollment, identities and
-approved applications; the split from the pure engine under the policy in force on the visit
-date; the year-to-date totals kept in PersonYear under a row lock so that concurrent
-settlements of one person never exceed a cap. A correction is a reversal plus a new record."""
+"""Settling visits from the data (结算): one path for every door.
 
-from dataclasses import dataclass
+A single visit is a batch of one. `SettlementBatch` holds what the rules read for a batch of
+visits: the policy in force, the people's eligibility (`EligibilityLoader`: enrollments,
+hardship identities, approved applications, the 两病 flag and chronic diseases, remote-care
+filings, for many people at once) and their year-to-date totals (PersonYear, locked while
+committing, so that concurrent settlements of one person never exceed a cap). `settle()`
+locates the visit (facility and filings, benefits.rules.location), splits it with the pure
+engine and advances the running totals; `settlements_write` stores the settled visits (rows,
+year totals, explanation, parameter versions). settlement_create (pages, manual claims), the
+facility import, the demo and the benchmark all go through them; a reversal and the one-time
+assistance read the stored amounts back through the same Split ↔ PersonYear mapping.
+A correction is a reversal plus a new record."""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from assistance.services.applications import approved_on
-from assistance.services.identities import valid_identities
-from benefits.models import Facility, PersonYear, Settlement
+from assistance.models import Application, HardshipIdentity
+from benefits.models import Facility, PersonYear, PolicyParameter, RemoteCareFiling, Settlement
+from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
-from benefits.services.policy import settlement_policy
+from benefits.services.policy import settlement_policy_window
+from core.bulk import JsonText, copy_rows, reserve_ids, update_rows
 from core.errors import ServiceError
-from core.money import column_max, fmt_money
+from core.models import Region
+from core.money import ZERO, column_max, fmt_money
 from core.restrict import path_allowed
 from core.validation import date_problem
 from enrollment.models import Enrollment, Person
 
+# Settlement columns holding the split (Settlement.ma_base holds both assistance bases: a visit
+# adds to one of them, the inpatient or the chronic one, RULES.md 5).
 SPLIT_FIELDS = ("total", "class_b_first_pay", "policy_range", "location_first_pay", "deductible", "basic_fund", "critical_illness",
                 "assistance", "extra_assistance", "personal", "ci_base", "ma_base", "outpatient_fund", "chronic_fund")
-YEAR_FIELDS = ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid", "personal")
+# PersonYear's totals (YearToDate has the same names, and outpatient_fund_today, but no personal).
+YEAR_FIELDS = ("basic_fund", "outpatient_fund", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_base_chronic", "ma_paid",
+               "extra_paid", "maternity_fund", "personal")
 # The largest amount a settlement (a cost line, its total, a year's total) can hold: what comes
 # from a file or the trial interface is refused above it, never left to overflow at commit.
 AMOUNT_MAX = column_max(Settlement._meta.get_field("total"))
+# Location codes of care outside the city: the filings decide which (benefits.rules.location).
+OUTSIDE = "outside"  # 市外, nothing more said
+REMOTE_CODES = (OUTSIDE, "remote_filed", "remote_unfiled", "remote_emergency_nondesignated", "remote_long_term")
 
 
-NO_ENROLLMENT = object()  # a batch caller looked and found none
+# ------------------------------------------------------------------------------ Split ↔ year totals
 
 
-def eligibility_for(person: Person, day: date, *, enrollment=None, identities=None,
-                    class_3_4_approved=None, tilted_approved=None, disease: str = "") -> Eligibility:
-    """The person's eligibility on the visit date (RULES.md 3-5), read from the data; batch
-    callers pass what they preloaded (NO_ENROLLMENT when the person has none covering it)."""
-    if enrollment is NO_ENROLLMENT:
-        enrollment = None
-    elif enrollment is None:
-        enrollment = (Enrollment.objects.filter(person=person, status__in=Enrollment.PAID_STATUSES, benefit_end__gte=day)
-                      .exclude(status=Enrollment.Status.SUSPENDED).order_by("benefit_start").first())
-    insured, reason = False, "未参加居民医保，基本医保不支付"
-    if enrollment is not None and enrollment.status != Enrollment.Status.SUSPENDED:
-        if enrollment.benefit_start <= day <= enrollment.benefit_end:
-            insured, reason = True, ""
-        elif day < enrollment.benefit_start and enrollment.benefit_year == day.year:
-            reason = f"待遇等待期内（{enrollment.benefit_start:%Y-%m-%d}起享受待遇，X000 art. 11），基本医保不支付"
-    if identities is None:
-        identities = [r.code for r in valid_identities([person.pk], day).get(person.pk, [])]
-    if class_3_4_approved is None:
-        class_3_4_approved = approved_on(person.pk, "class_3_4", day) is not None
-    if tilted_approved is None:
-        tilted_approved = approved_on(person.pk, "tilted", day) is not None
-    chronic = {c.strip() for c in (person.chronic_diseases or "").split(",") if c.strip()}
-    return Eligibility(
-        insured=insured, uninsured_reason=reason, identities=tuple(sorted(set(identities))),
-        two_diseases_registered=person.two_diseases_registered, assistance_approved=class_3_4_approved,
-        tilted_approved=tilted_approved, chronic_approved=not disease or disease in chronic,
-    )
+def split_columns(split: Split) -> dict:
+    """The Settlement columns of a split (SPLIT_FIELDS)."""
+    columns = {f: getattr(split, f) for f in SPLIT_FIELDS}
+    columns["ma_base"] = split.ma_base + split.ma_base_chronic
+    return columns
+
+
+def year_amounts(split: Split) -> dict:
+    """What a split adds to the person's year (PersonYear field -> amount)."""
+    return {"basic_fund": split.basic_fund, "outpatient_fund": split.outpatient_fund, "chronic_fund": split.chronic_fund,
+            "ci_base": split.ci_base, "ci_paid": split.critical_illness, "ma_base": split.ma_base,
+            "ma_base_chronic": split.ma_base_chronic, "ma_paid": split.assistance, "extra_paid": split.extra_assistance,
+            "maternity_fund": split.maternity_fund, "personal": split.personal}
+
+
+def stored_year_amounts(row: Settlement) -> dict:
+    """What a stored settlement added to the person's year, by its kind: a chronic visit's
+    assistance base is the chronic one (RULES.md 5), a maternity visit's basic fund counts
+    toward the maternity cap (RULES.md 3.2.6)."""
+    chronic = row.kind == Settlement.Kind.CHRONIC
+    return {"basic_fund": row.basic_fund, "outpatient_fund": row.outpatient_fund, "chronic_fund": row.chronic_fund,
+            "ci_base": row.ci_base, "ci_paid": row.critical_illness, "ma_base": ZERO if chronic else row.ma_base,
+            "ma_base_chronic": row.ma_base if chronic else ZERO, "ma_paid": row.assistance, "extra_paid": row.extra_assistance,
+            "maternity_fund": row.basic_fund if row.kind == Settlement.Kind.MATERNITY else ZERO, "personal": row.personal}
+
+
+def add_to_year(totals, amounts: dict, sign: int = 1) -> None:
+    for name, value in amounts.items():
+        setattr(totals, name, getattr(totals, name) + sign * value)
+
+
+def apply_split(totals: PersonYear, split: Split, sign: int = 1) -> None:
+    add_to_year(totals, year_amounts(split), sign)
+
+
+def year_to_date(totals, outpatient_today: Decimal) -> YearToDate:
+    return YearToDate(**{f: getattr(totals, f) for f in YEAR_FIELDS if f != "personal"}, outpatient_fund_today=outpatient_today)
 
 
 def explanation_json(split: Split) -> list[dict]:
@@ -67,15 +96,7 @@ def explanation_json(split: Split) -> list[dict]:
     return [{"step": s.step, "amount": fmt_money(s.amount), "source": s.source} for s in split.explanation]
 
 
-def year_to_date(totals: PersonYear, outpatient_today: Decimal) -> YearToDate:
-    return YearToDate(**{f: getattr(totals, f) for f in YEAR_FIELDS if f != "personal"}, outpatient_fund_today=outpatient_today)
-
-
-def apply_split(totals: PersonYear, split: Split, sign: int = 1) -> None:
-    for name, value in (("basic_fund", split.basic_fund), ("outpatient_fund", split.outpatient_fund), ("chronic_fund", split.chronic_fund),
-                        ("ci_base", split.ci_base), ("ci_paid", split.critical_illness), ("ma_base", split.ma_base),
-                        ("ma_paid", split.assistance), ("extra_paid", split.extra_assistance), ("personal", split.personal)):
-        setattr(totals, name, getattr(totals, name) + sign * value)
+# ------------------------------------------------------------------------------ the visit
 
 
 @dataclass
@@ -85,6 +106,8 @@ class VisitInput:
     bill_number: str
     kind: str
     visit_date: date
+    # An in-city code is derived again from the facility (RULES.md 3.2.1); a remote code (or
+    # "outside") says the care was outside the city, and the filings give the code.
     location: str = "local"
     disease: str = ""
     costs: dict | None = None
@@ -92,10 +115,16 @@ class VisitInput:
     referral: str = "referred"  # 吉林 (RULES.md 3.7)
     referred_from_deductible: Decimal = Decimal(0)
     downward_referral: bool = False
-    in_province: bool = True
-    filing_id: int | None = None  # the remote-care filing the location rests on
+    in_province: bool = True  # set from the destination when the care is outside the city
+    filing_id: int | None = None  # the remote-care filing the location rests on (set by settle)
     channel: str = "direct"  # Settlement.Channel
     claim_received_on: date | None = None  # manual claims: the day the county office took the bill
+    # Outside the city (the bill's words): where, the filing it claims, an emergency at a
+    # non-designated hospital.
+    place_province: str = ""
+    place_city: str = ""
+    claimed_filing: str = ""  # referral | temporary | long_term | "" (none said)
+    emergency_nondesignated: bool = False
 
     def visit(self) -> Visit:
         return Visit(kind=self.kind, facility_level=self.facility.level, facility_tier=self.facility.tier, location=self.location,
@@ -103,25 +132,10 @@ class VisitInput:
                      zero_markup=self.facility.zero_markup, in_province=self.in_province, referral=self.referral,
                      referred_from_deductible=Decimal(self.referred_from_deductible), downward_referral=self.downward_referral)
 
-
-def settlement_row(data: VisitInput, split: Split, policy, *, user=None, source_import=None) -> Settlement:
-    costs = data.costs or {}
-    return Settlement(
-        person=data.person, facility=data.facility, bill_number=data.bill_number, kind=data.kind, visit_date=data.visit_date,
-        discharge_date=data.discharge_date, year=data.visit_date.year, location=data.location, disease=data.disease,
-        referral=data.referral, referred_from_deductible=Decimal(data.referred_from_deductible), downward_referral=data.downward_referral,
-        in_province=data.in_province, filing_id=data.filing_id, channel=data.channel, claim_received_on=data.claim_received_on,
-        **{line: Decimal(costs.get(line, 0)) for line in COST_LINES},
-        **{f: getattr(split, f) for f in SPLIT_FIELDS},
-        parameter_versions=dict(policy.versions),
-        explanation=explanation_json(split),
-        region_path=data.person.region_path, created_by=user, source_import=source_import,
-    )
-
-
-def _outpatient_today(person_id: int, day: date) -> Decimal:
-    return (Settlement.objects.filter(person_id=person_id, year=day.year, visit_date=day)
-            .aggregate(s=Sum("outpatient_fund"))["s"] or Decimal(0))
+    @property
+    def outside_city(self) -> bool:
+        # A facility recorded with a place outside the city (手工报销) is outside, whatever the bill's default.
+        return self.location in REMOTE_CODES or bool(self.facility.place_province)
 
 
 def visit_dates_problem(visit_date: date, discharge_date: date | None, *, today: date) -> tuple[str, str] | None:
@@ -138,42 +152,277 @@ def visit_dates_problem(visit_date: date, discharge_date: date | None, *, today:
     return None
 
 
+def agreement_problem(item: VisitInput) -> str | None:
+    """Why the facility may not settle the visit, or None. A hospital outside the agreements
+    (Facility.designated False) is settled only from a paper bill (手工报销), which skips the
+    agreement check."""
+    if item.channel == Settlement.Channel.MANUAL and not item.facility.designated:
+        return None
+    if not item.facility.under_agreement_on(item.visit_date):
+        return f"{item.facility.name} 在 {item.visit_date} 不在协议期内"
+    return None
+
+
+# ------------------------------------------------------------------------------ eligibility
+
+
+class EligibilityLoader:
+    """The eligibility of many people (RULES.md 3-5), read in a few queries per batch of new
+    people: enrollments, hardship identities, approved applications, remote-care filings and
+    the person's province; answers Eligibility for (person, day) from memory."""
+
+    def __init__(self):
+        self.enrollments: dict[int, list] = defaultdict(list)
+        self.identities: dict[int, list] = defaultdict(list)
+        self.approvals: dict[int, list] = defaultdict(list)
+        self.filings: dict[int, list] = defaultdict(list)
+        self.provinces: dict[str, str] = {}
+        self.loaded: set[int] = set()
+
+    def load(self, people) -> None:
+        ids = list({p.pk for p in people} - self.loaded)
+        if not ids:
+            return
+        self.loaded.update(ids)
+        for e in (Enrollment.objects.filter(person__id__any=ids, status__in=Enrollment.PAID_STATUSES)
+                  .only("id", "person_id", "status", "benefit_year", "benefit_start", "benefit_end").order_by("benefit_start", "pk")):
+            self.enrollments[e.person_id].append(e)
+        for r in HardshipIdentity.objects.filter(person__id__any=ids).only("person_id", "code", "valid_from", "valid_to", "revoked_on"):
+            self.identities[r.person_id].append(r)
+        for a in (Application.objects.filter(person__id__any=ids, status=Application.Status.APPROVED)
+                  .only("person_id", "kind", "decided_on")):
+            self.approvals[a.person_id].append(a)
+        for f in (RemoteCareFiling.objects.filter(person__id__any=ids, status=RemoteCareFiling.Status.VALID)
+                  .only("id", "person_id", "kind", "destination_province", "destination_city", "valid_from", "valid_to", "status")
+                  .order_by("valid_from", "pk")):
+            self.filings[f.person_id].append(f)
+        roots = {p.region_path.split("/", 1)[0] for p in people} - set(self.provinces)
+        if roots:
+            self.provinces.update(Region.objects.filter(code__in=roots).values_list("code", "name"))
+
+    def enrollment_on(self, person_id: int, day: date):
+        return next((e for e in self.enrollments[person_id] if e.benefit_end >= day and e.status != Enrollment.Status.SUSPENDED), None)
+
+    def eligibility(self, person: Person, day: date, *, disease: str = "", in_province: bool = True) -> Eligibility:
+        """The person's eligibility on the visit date. `disease`: the chronic disease of a
+        chronic visit; a blank one is not approved."""
+        enrollment = self.enrollment_on(person.pk, day)
+        insured, reason = False, "未参加居民医保，基本医保不支付"
+        if enrollment is not None:
+            if enrollment.benefit_start <= day <= enrollment.benefit_end:
+                insured, reason = True, ""
+            elif day < enrollment.benefit_start and enrollment.benefit_year == day.year:
+                # The citation is the step's source (policy.source("waiting_period")), by region.
+                reason = f"待遇等待期内（{enrollment.benefit_start:%Y-%m-%d}起享受待遇），基本医保不支付"
+        approvals = self.approvals[person.pk]
+        # Chronic diseases on the person: the stand-in until the approvals (认定) of the next issue.
+        chronic = {c.strip() for c in (person.chronic_diseases or "").split(",") if c.strip()}
+        return Eligibility(
+            insured=insured, uninsured_reason=reason,
+            identities=tuple(sorted({r.code for r in self.identities[person.pk] if r.is_valid_on(day)})),
+            two_diseases_registered=person.two_diseases_registered,
+            assistance_approved=any(a.kind == "class_3_4" and a.decided_on <= day for a in approvals),
+            tilted_approved=any(a.kind == "tilted" and a.decided_on <= day for a in approvals),
+            chronic_approved=bool(disease) and disease in chronic, in_province=in_province,
+        )
+
+    def filings_on(self, person_id: int, day: date) -> tuple:
+        return tuple(Filing(f.pk, f.kind, f.destination_province, f.destination_city)
+                     for f in self.filings[person_id] if f.is_valid_on(day))
+
+    def home_province(self, person: Person) -> str:
+        return self.provinces.get(person.region_path.split("/", 1)[0], "")
+
+    def locate(self, item: VisitInput) -> Located:
+        """Where the visit took place, as the rules read it (RULES.md 3.2): in the city from the
+        facility's level and city_level, outside from the filings valid on the admission date.
+        LocationError when the bill claims a filing the records do not hold."""
+        facility = item.facility
+        if not item.outside_city:
+            # X000 art. 20(一)3; every person is insured in a county or district (villages hang under them).
+            return Located(in_city_location(facility_city_level=facility.city_level, facility_level=facility.level))
+        place = RemotePlace(item.place_province or facility.place_province, item.place_city or facility.place_city)
+        claimed = item.claimed_filing or ("long_term" if item.location == "remote_long_term" else "")
+        filings = self.filings_on(item.person.pk, item.visit_date)
+        located = remote_location(filings=filings, place=place, home_province=self.home_province(item.person), claimed=claimed,
+                                  emergency_nondesignated=item.emergency_nondesignated or item.location == "remote_emergency_nondesignated")
+        if item.location == "remote_filed" and not claimed and located.filing is None:
+            # 市外已备案 without saying which filing: one of them must be on record.
+            where = f"（{place.province}{place.city}）" if place.province else ""
+            raise LocationError("missing_filing", f"结算单注明已办理异地就医备案{where}，但参保人在入院日没有有效的"
+                                                  f"{'、'.join(FILING_KINDS.values())}")
+        return located
+
+
+def eligibility_for(person: Person, day: date, *, disease: str = "") -> Eligibility:
+    """One person's eligibility on a day (the trial form's prefill, one-time assistance): the
+    loader's answer for a batch of one."""
+    loader = EligibilityLoader()
+    loader.load([person])
+    return loader.eligibility(person, day, disease=disease)
+
+
+def _outpatient_today(person_id: int, day: date) -> Decimal:
+    """General-outpatient fund already paid to the person on the day (the daily cap)."""
+    return (Settlement.objects.filter(person_id=person_id, year=day.year, visit_date=day)
+            .aggregate(s=Sum("outpatient_fund"))["s"] or Decimal(0))
+
+
+# ------------------------------------------------------------------------------ the batch
+
+
+class SettlementBatch:
+    """What the rules read for a run of visits, loaded once per batch of new people; year
+    totals are kept in memory across the batches of one run and written with each batch."""
+
+    def __init__(self):
+        self.policies = {}
+        self.policy_regions = None
+        self.totals: dict[tuple, PersonYear] = {}
+        self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.loader = EligibilityLoader()
+
+    def policy(self, person, day: date):
+        """The policy in force for the person's region on the day, loaded once per chain of
+        regions that hold parameters and per window in which none of them changes."""
+        if self.policy_regions is None:
+            self.policy_regions = set(PolicyParameter.objects.values_list("region__code", flat=True).distinct())
+        chain = tuple(c for c in person.region_path.split("/") if c in self.policy_regions)
+        windows = self.policies.setdefault(chain, [])
+        for first, last, policy in windows:
+            if first <= day and (last is None or day <= last):
+                return policy
+        policy, first, last = settlement_policy_window(person.village, day)
+        windows.append((first, last, policy))
+        return policy
+
+    def load(self, items: list[VisitInput], *, lock: bool) -> None:
+        """Eligibility and year totals of the batch's people; committing (`lock`), every total
+        gets its row, created now and locked until the transaction ends."""
+        people = {i.person.pk: i.person for i in items}
+        years = {i.visit_date.year for i in items}
+        missing = [(p, y) for p in people for y in years if (p, y) not in self.totals]
+        if missing:
+            self._load_totals(missing, years, lock=lock)
+            if lock:
+                new = [key for key in missing if key not in self.totals]
+                if new:
+                    PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in new], ignore_conflicts=True)
+                    self._load_totals(new, years, lock=True)
+            for p, y in missing:  # a preview writes nothing: a person's first year starts at zero in memory
+                self.totals.setdefault((p, y), PersonYear(person_id=p, year=y))
+            # Outpatient fund already paid per day (the daily cap), read after the lock, for every
+            # day of the newly loaded person-years (later batches may bring other days). Reversals
+            # (negative amounts) count too: a reversed bill frees its share of the daily cap.
+            missing_set = set(missing)
+            for pid, day, amount in (Settlement.objects.filter(person__id__any=list({p for p, _ in missing}), year__in=years)
+                                     .exclude(outpatient_fund=0).values_list("person_id", "visit_date", "outpatient_fund")):
+                if (pid, day.year) in missing_set:
+                    self.outpatient_today[(pid, day)] += amount
+        self.loader.load(people.values())
+
+    def _load_totals(self, keys, years, *, lock: bool) -> None:
+        rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in keys}), year__in=years)
+        for row in rows.select_for_update() if lock else rows:
+            self.totals.setdefault((row.person_id, row.year), row)
+
+    def settle(self, item: VisitInput) -> tuple[VisitInput, Split, object]:
+        """(the located visit, its split, the policy) on the running totals, which it then
+        advances. SettlementError or LocationError for a visit that cannot be settled."""
+        located = self.loader.locate(item)
+        item = replace(item, location=located.location, filing_id=located.filing.pk if located.filing else None,
+                       in_province=located.in_province)
+        key, day = (item.person.pk, item.visit_date.year), (item.person.pk, item.visit_date)
+        policy = self.policy(item.person, item.visit_date)
+        eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if item.kind == "chronic" else "",
+                                              in_province=item.in_province)
+        split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))
+        apply_split(self.totals[key], split)
+        self.outpatient_today[day] += split.outpatient_fund
+        return item, split, policy
+
+    def undo(self, item: VisitInput, split: Split) -> None:
+        """Take a settled visit back out of the running totals (a row refused after its split)."""
+        apply_split(self.totals[(item.person.pk, item.visit_date.year)], split, sign=-1)
+        self.outpatient_today[(item.person.pk, item.visit_date)] -= split.outpatient_fund
+
+
+SETTLEMENT_COLUMNS = ("person_id", "facility_id", "bill_number", "kind", "visit_date", "discharge_date", "year", "location", "disease",
+                      "referral", "referred_from_deductible", "downward_referral", "in_province", "filing_id", "channel", "claim_received_on",
+                      *COST_LINES, *SPLIT_FIELDS, "parameter_versions", "explanation", "status", "reason", "region_path",
+                      "source_import_id", "created_by_id", "created_at")
+
+
+def settlements_write(*, batch: SettlementBatch, settled: list, user=None, source_import=None, with_ids: bool = False) -> list[int]:
+    """Store settled visits ([(VisitInput, Split, policy)] from SettlementBatch.settle): the
+    rows with COPY (cost lines, split, parameter versions, explanation) and the touched year
+    totals. The ids of the new rows when asked (in the order given)."""
+    now = timezone.now()
+    ids = reserve_ids(Settlement, len(settled)) if with_ids else []
+    versions: dict[int, JsonText] = {}  # a policy's versions, encoded once for all its rows
+    rows = []
+    settled_status, user_id, import_id = Settlement.Status.SETTLED, user.pk if user else None, source_import.pk if source_import else None
+    for item, split, policy in settled:
+        costs = item.costs or {}
+        encoded = versions.get(id(policy))
+        if encoded is None:
+            encoded = versions[id(policy)] = JsonText.of(dict(policy.versions))
+        columns = split_columns(split)
+        rows.append((
+            item.person.pk, item.facility.pk, item.bill_number, item.kind, item.visit_date, item.discharge_date, item.visit_date.year,
+            item.location, item.disease, item.referral, Decimal(item.referred_from_deductible), item.downward_referral, item.in_province,
+            item.filing_id, item.channel, item.claim_received_on, *(Decimal(costs.get(line, 0)) for line in COST_LINES),
+            *(columns[f] for f in SPLIT_FIELDS), encoded, explanation_json(split),
+            settled_status, "", item.person.region_path, import_id, user_id, now,
+        ))
+    if with_ids:
+        copy_rows(Settlement, ("id", *SETTLEMENT_COLUMNS), ((pk, *row) for pk, row in zip(ids, rows)))
+    else:
+        copy_rows(Settlement, SETTLEMENT_COLUMNS, rows)
+    touched = {(i.person.pk, i.visit_date.year) for i, _s, _p in settled}
+    update_rows(PersonYear, [batch.totals[k] for k in touched], [f for f in YEAR_FIELDS])
+    return ids
+
+
+# ------------------------------------------------------------------------------ the doors
+
+
+def _duplicate(data: VisitInput) -> ServiceError:
+    return ServiceError("duplicate_bill", f"{data.facility.name} 的结算单号 {data.bill_number} 已结算", "bill_number")
+
+
 @transaction.atomic
 def settlement_create(*, user, data: VisitInput, source_import=None) -> Settlement:
-    """Settle one visit. The person's PersonYear row is locked first: two settlements of the
-    same person are computed one after the other, each on the other's totals."""
+    """Settle one visit: a batch of one. The person's PersonYear row is locked first: two
+    settlements of the same person are computed one after the other, each on the other's totals."""
     if not path_allowed(user, data.person.region_path):
         raise ServiceError("region_denied", f"{data.person.name} 不在您的管辖区划内", "person")
     problem = visit_dates_problem(data.visit_date, data.discharge_date, today=timezone.localdate())
     if problem:
         raise ServiceError("visit_dates", problem[1], problem[0])
-    if not data.facility.under_agreement_on(data.visit_date):
-        raise ServiceError("no_agreement", f"{data.facility.name} 在 {data.visit_date} 不在协议期内", "visit_date")
+    if refused := agreement_problem(data):
+        raise ServiceError("no_agreement", refused, "visit_date")
     if Settlement.objects.filter(facility=data.facility, bill_number=data.bill_number, reverses__isnull=True).exists():
-        raise ServiceError("duplicate_bill", f"{data.facility.name} 的结算单号 {data.bill_number} 已结算", "bill_number")
-    PersonYear.objects.get_or_create(person=data.person, year=data.visit_date.year)
-    totals = PersonYear.objects.select_for_update().get(person=data.person, year=data.visit_date.year)
+        raise _duplicate(data)
+    batch = SettlementBatch()
+    batch.load([data], lock=True)
     try:
-        policy = settlement_policy(data.person.village, data.visit_date)
-        eligibility = eligibility_for(data.person, data.visit_date, disease=data.disease if data.kind == "chronic" else "")
-        split = settle(policy, data.visit(), eligibility, year_to_date(totals, _outpatient_today(data.person.pk, data.visit_date)))
-    except SettlementError as error:
+        settled = batch.settle(data)
+    except (SettlementError, LocationError) as error:
         raise ServiceError(error.code, error.message, error.field) from None
-    row = settlement_row(data, split, policy, user=user, source_import=source_import)
     try:
-        with transaction.atomic():
-            row.save()
+        # COPY's errors come from the driver: wrapped, a unique violation is Django's IntegrityError.
+        with transaction.atomic(), connection.wrap_database_errors:
+            [pk] = settlements_write(batch=batch, settled=[settled], user=user, source_import=source_import, with_ids=True)
     except IntegrityError:
-        raise ServiceError("duplicate_bill", f"{data.facility.name} 的结算单号 {data.bill_number} 已结算", "bill_number") from None
-    apply_split(totals, split)
-    totals.save()
-    return row
+        raise _duplicate(data) from None
+    return Settlement.objects.select_related("facility", "person").get(pk=pk)
 
 
 @transaction.atomic
 def settlement_reverse(*, user, settlement: Settlement, reason: str) -> Settlement:
     """冲正: a reversal record with every amount negated, the original marked reversed, the
-    year's totals reduced. The settlement itself is never edited otherwise."""
+    year's totals reduced by what the original added. The settlement itself is never edited otherwise."""
     if not user.has_perm("benefits.reverse_settlement"):
         raise ServiceError("denied", "您没有冲正结算单的权限")
     original = Settlement.objects.select_for_update().get(pk=settlement.pk)
@@ -194,8 +443,6 @@ def settlement_reverse(*, user, settlement: Settlement, reason: str) -> Settleme
     reversal.save()
     original.status = Settlement.Status.REVERSED
     original.save(update_fields=["status"])
-    for name in YEAR_FIELDS:
-        source = {"ci_paid": "critical_illness", "ma_paid": "assistance", "extra_paid": "extra_assistance"}.get(name, name)
-        setattr(totals, name, getattr(totals, name) - getattr(original, source))
+    add_to_year(totals, stored_year_amounts(original), sign=-1)
     totals.save()
     return reversal

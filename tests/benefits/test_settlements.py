@@ -151,11 +151,11 @@ def test_concurrent_settlements_of_one_person_never_exceed_the_cap(transactional
 
 
 def test_the_batch_path_settles_exactly_like_one_by_one(officer, clerk, insured, hospital, village):
-    """Facility exports and the benchmark use BatchContext; it must give the same splits and
-    totals as settlement_create, in the same order."""
+    """Facility exports and the benchmark settle many visits in one SettlementBatch; it must give
+    the same splits and totals as settlement_create, in the same order."""
     from django.db import transaction
 
-    from benefits.services.batch import BatchContext, write_batch
+    from benefits.services.settlements import SettlementBatch, settlements_write
 
     identity_certify(user=clerk, person=insured, code="low_income_edge", valid_from=date(2023, 1, 1))
     other = factories.person(village, name="另一人")
@@ -171,16 +171,16 @@ def test_the_batch_path_settles_exactly_like_one_by_one(officer, clerk, insured,
     Settlement.objects.all().delete()
     PersonYear.objects.all().delete()
 
-    context = BatchContext()
+    batch = SettlementBatch()
     items = [VisitInput(person=p, facility=f, bill_number=f"T{i}", kind=k, visit_date=d, costs=dict(c)) for i, (p, f, k, d, c) in enumerate(plan)]
     with transaction.atomic():
-        context.load(items, lock=True)
-        write_batch(context, [(item, *context.settle(item)) for item in items], user=officer)
-    batch = list(Settlement.objects.order_by("bill_number"))
+        batch.load(items, lock=True)
+        settlements_write(batch=batch, settled=[batch.settle(item) for item in items], user=officer)
+    rows = list(Settlement.objects.order_by("bill_number"))
     fields = ("basic_fund", "critical_illness", "assistance", "extra_assistance", "personal")
-    assert [[getattr(s, f) for f in fields] for s in batch] == [[getattr(s, f) for f in fields] for s in one_by_one]
+    assert [[getattr(s, f) for f in fields] for s in rows] == [[getattr(s, f) for f in fields] for s in one_by_one]
     assert {py.person_id: py.basic_fund for py in PersonYear.objects.all()} == expected_totals
-    assert batch[2].basic_fund == D("0")  # the clinic's daily cap of 15 was used by the first visit
+    assert rows[2].basic_fund == D("0")  # the clinic's daily cap of 15 was used by the first visit
 
 
 def test_pages_list_a_facilitys_month_and_a_persons_year_with_caps(client, officer, insured, hospital):
