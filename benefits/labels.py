@@ -38,6 +38,11 @@ NAMES = {
     "backstop_threshold": "托底保障个人负担上限起算额",
     "backstop_personal_rate": "托底保障个人负担比例",
     "manual_claim_deadline_month": "手工报销申请截止月份（次年该月底前）",
+    "maternity_cap": "生育医疗费用年度基金最高支付限额",
+    "referral_rate_cut": "转诊住院支付比例降低",
+    "unreferred_rate": "未按规定转诊住院支付比例",
+    "referral_deductible_credit": "转诊住院连续计算起付线（转出医院已付起付线计入比例）",
+    "downward_referral_deductible": "下转接续治疗住院起付线支付比例",
 }
 
 # The keys after the dot.
@@ -49,13 +54,17 @@ _LINES = {
 _LOCATIONS = {
     "local": "市内", "county_at_city": "县级参保在市级医院", "remote_filed": "市外已转诊备案",
     "remote_unfiled": "市外未备案", "remote_emergency_nondesignated": "市外急诊非定点",
+    "remote_long_term": "异地长期居住（已备案）",
 }
-_TIERS = {"secondary_plus": "二级及以上医疗机构", "township": "乡镇卫生院/社区卫生服务中心", "village": "村卫生室/社区卫生服务站"}
+_TIERS = {"secondary_plus": "二级及以上医疗机构", "township": "乡镇卫生院/社区卫生服务中心", "community_station": "社区卫生服务站",
+          "village": "村卫生室", "clinic": "诊所"}
+_REFERRALS = {"referred": "按规定转诊（或急诊）", "referred_outside_list": "转诊病种目录外", "unreferred": "未按规定转诊"}
 _LEVELS = {"1": "一级医疗机构", "2": "二级医疗机构", "3": "三级医疗机构"}
 _MA_CLASSES = {"1": "第一类救助对象", "2": "第二类救助对象", "3": "第三类救助对象", "4": "第四类救助对象"}
 KEYS = {
     "first_pay_rate": _LINES, "location_rate": _LOCATIONS, "inpatient_deductible": _LEVELS, "inpatient_rate": _LEVELS,
-    "outpatient_daily_cap": _TIERS, "general_fee": _TIERS, "general_fee_fund": _TIERS,
+    "outpatient_daily_cap": _TIERS, "general_fee": _TIERS, "general_fee_fund": _TIERS, "outpatient_rate": _TIERS,
+    "referral_rate_cut": _REFERRALS,
     "ma_deductible": _MA_CLASSES, "ma_inpatient_rate": _MA_CLASSES,
 }
 

@@ -2,6 +2,7 @@
 PolicyParameter rows: (scheme, name, value, unit, source, confirmed). One row per number;
 mappings are spelled name.key. Values the sources leave open are unconfirmed."""
 
+from datetime import date
 from decimal import Decimal as D
 
 BASIC, CI, MA = "resident_basic", "critical_illness", "medical_assistance"
@@ -50,25 +51,63 @@ XIANNING_BASIC = [
     ("special_diseases", "malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "codes", "N004 §八; J003 §二(三)10", False),
 ]
 
-# 吉林 (J003 §二(三)9-10): rates 80/70/60% by level, every class-B line 10% first self-pay,
-# chronic 60% up to 6,500. J003 gives no deductibles, location rates or outpatient caps:
-# those keep 咸宁's values, unconfirmed.
+# Parameters whose value changes on a date, as (name, value, unit, source, confirmed,
+# valid_from, valid_to); valid_to None is open-ended. The rows of every other list here have no
+# dates: they are valid from PRESET_START (benefits.services.policy), open-ended.
+XIANNING_BASIC_PERIODS = [
+    # N004 §二: "2023年居民医保生育医疗费用年基金最高支付限额由900元提高到1000元"
+    ("maternity_cap", D("900"), "yuan", "N004 §二", True, date(2021, 1, 1), date(2022, 12, 31)),
+    ("maternity_cap", D("1000"), "yuan", "N004 §二", True, date(2023, 1, 1), None),
+]
+
+# 吉林 (J003 §二(三)9-11): no location first self-pay, the rate follows the referral instead;
+# rates 80/70/60% by level ("左右" in the source: unconfirmed until the province's figures are
+# entered), every class-B line 10%, the deductible counted continuously over a referral and
+# none after a downward referral, general outpatient 50% at stations and village clinics and
+# 60% at centres and township hospitals, chronic 60% up to 6,500. J003 names no amounts for the
+# deductibles, the outpatient caps, the general fee or maternity: those keep 咸宁's values,
+# unconfirmed, with a source that says so.
+_JILIN_RATE = "J003 §二(三)9(2)（文件为“左右”，以省定比例为准）"
 _JILIN = {
-    "inpatient_rate.1": D("0.80"), "inpatient_rate.2": D("0.70"), "inpatient_rate.3": D("0.60"),
-    **{f"first_pay_rate.{line}": D("0.10") for line in ("class_b_drug", "blood", "class_b_treatment", "material_general",
-                                                        "material_other_domestic", "material_other_imported")},
-    "chronic_rate": D("0.60"), "chronic_annual_cap": D("6500"),
+    "inpatient_rate.1": (D("0.80"), _JILIN_RATE, False),
+    "inpatient_rate.2": (D("0.70"), _JILIN_RATE, False),
+    "inpatient_rate.3": (D("0.60"), _JILIN_RATE, False),
+    **{f"first_pay_rate.{line}": (D("0.10"), "J003 §二(三)9(2)", True)
+       for line in ("class_b_drug", "blood", "class_b_treatment", "material_general", "material_other_domestic", "material_other_imported")},
+    "annual_cap": (D("200000"), "J003 §二(三)11（逐步达到20万元）", False),
+    "outpatient_rate": (D("0.50"), "J003 §二(三)10(1)（二级及以上医疗机构、诊所文件未列，暂按50%）", False),
+    "chronic_rate": (D("0.60"), "J003 §二(三)10(2)", True),
+    "chronic_annual_cap": (D("6500"), "J003 §二(三)10(2)", True),
+    "special_diseases": ("malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "J003 §二(三)10(3)（病种见其附件2，未收录；沿用咸宁）", False),
 }
+_JILIN_ONLY = [
+    # J003 §二(三)10(1): the general outpatient rate by tier
+    ("outpatient_rate.community_station", D("0.50"), "rate", "J003 §二(三)10(1)", True),
+    ("outpatient_rate.village", D("0.50"), "rate", "J003 §二(三)10(1)", True),
+    ("outpatient_rate.township", D("0.60"), "rate", "J003 §二(三)10(1)", True),
+    # J003 §二(三)9: referral rules (RULES.md 3.7)
+    ("referral_rate_cut.referred_outside_list", D("0.20"), "rate", "J003 §二(三)9(2)", True),
+    ("unreferred_rate", D("0.20"), "rate", "J003 §二(三)9(2)", True),
+    ("referral_deductible_credit", D("1"), "rate", "J003 §二(三)9(1)", True),
+    ("downward_referral_deductible", D("0"), "rate", "J003 §二(三)9(1)", True),
+]
 
 
 def _jilin(row):
     name, value, unit, source, _confirmed = row
     if name in _JILIN:
-        return name, _JILIN[name], unit, "J003 §二(三)9-10", True
+        value, source, confirmed = _JILIN[name]
+        return name, value, unit, source, confirmed
+    if name.startswith("inpatient_deductible."):
+        return name, value, unit, f"J003 §二(三)9(1) 按医院等级设置；金额 {source}（吉林未规定，沿用咸宁）", False
     return name, value, unit, f"{source}（吉林未规定，沿用咸宁）", False
 
 
-JILIN_BASIC = [_jilin(row) for row in XIANNING_BASIC]
+JILIN_BASIC = [_jilin(row) for row in XIANNING_BASIC if not row[0].startswith("location_rate.")] + _JILIN_ONLY
+JILIN_BASIC_PERIODS = [(name, value, unit, f"{source}（吉林未规定，沿用咸宁）", False, start, end)
+                       for name, value, unit, source, _ok, start, end in XIANNING_BASIC_PERIODS]
+# The dated rows of each pooling region, by region code (as benefits.services.policy.PRESET_REGIONS).
+BASIC_PERIODS = {"421200": XIANNING_BASIC_PERIODS, "420300": XIANNING_BASIC_PERIODS, "220000": JILIN_BASIC_PERIODS}
 
 CRITICAL_ILLNESS = [
     ("ci_deductible", D("12000"), "yuan", "RULES.md 4 (X000 art. 23; not from the sources)", False),

@@ -9,6 +9,19 @@ def _codes(value) -> frozenset:
     return frozenset(c.strip() for c in str(value or "").split(",") if c.strip())
 
 
+def _optional(values: dict, name: str) -> Decimal | None:
+    """A parameter only some regions have (the maternity cap, 吉林's referral rules)."""
+    value = values.get(name)
+    return None if value in (None, "") else Decimal(value)
+
+
+def _required(mapping: dict, prefix: str, key: str) -> Decimal:
+    try:
+        return mapping[key]
+    except KeyError:
+        raise KeyError(f"{prefix}.{key}") from None  # the caller names the missing parameter
+
+
 def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None, versions: dict | None = None) -> SettlementPolicy:
     """`values` maps parameter names (see benefits.presets) to Decimals or code lists."""
     def group(prefix, cast=str):
@@ -19,10 +32,17 @@ def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None
                   for i, (lower, rate) in enumerate(band_rates))
     fees, fund_shares = group("general_fee"), group("general_fee_fund")
     src = dict(sources or {})
-    # One source per rule family, for the explanation.
-    families = {}
+    # The explanation cites a parameter's own source (inpatient_rate.2) or, for a rule that
+    # reads several, the first of its family (inpatient_rate).
+    families = dict(src)
     for name, text in src.items():
         families.setdefault(name.split(".", 1)[0], text)
+    referral_cut = group("referral_rate_cut")
+    unreferred_rate = _optional(values, "unreferred_rate")
+    # RULES.md 3.7: a region with referral rules (吉林) has no location first self-pay; its
+    # location rates, if any are stored, are not read. Elsewhere every location needs its rate.
+    referral_rules = bool(referral_cut) or unreferred_rate is not None
+    location_rates = {} if referral_rules else {loc: _required(group("location_rate"), "location_rate", loc) for loc in LOCATIONS}
     families.setdefault("first_pay_rates", families.get("first_pay_rate", ""))
     families.setdefault("location_rates", families.get("location_rate", ""))
     families.setdefault("catalogue", "X000 art. 25")
@@ -31,7 +51,7 @@ def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None
     families.setdefault("application", "S001 §四(六)")
     return SettlementPolicy(
         first_pay_rates={line: group("first_pay_rate").get(line, Decimal(0)) for line in FIRST_PAY_LINES},
-        location_rates={loc: group("location_rate")[loc] for loc in LOCATIONS},
+        location_rates=location_rates,
         inpatient_deductible=group("inpatient_deductible", int),
         inpatient_rate=group("inpatient_rate", int),
         annual_cap=Decimal(values["annual_cap"]),
@@ -62,5 +82,11 @@ def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None
         backstop_personal_rate=Decimal(values["backstop_personal_rate"]),
         sources=families,
         versions=dict(versions or {}),
+        maternity_cap=_optional(values, "maternity_cap"),
+        outpatient_tier_rates=group("outpatient_rate"),
+        referral_rate_cut=referral_cut,
+        unreferred_rate=unreferred_rate,
+        referral_deductible_credit=_optional(values, "referral_deductible_credit"),
+        downward_referral_deductible=_optional(values, "downward_referral_deductible"),
     )
 

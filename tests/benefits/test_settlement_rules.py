@@ -1,6 +1,9 @@
 """RULES.md 3-5 on the pure engine with the preset parameters: the worked examples of section 9
 exactly, then each table."""
 
+import itertools
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -8,11 +11,20 @@ import pytest
 from assistance.presets import CLASSES
 from benefits import presets
 from benefits.rules.policy import build_policy
-from benefits.rules.settlement import Eligibility, SettlementError, Visit, YearToDate, ci_paid_for, settle
+from benefits.rules.settlement import REFERRALS, Eligibility, SettlementError, Visit, YearToDate, ci_paid_for, settle
 
-VALUES = {name: value for rows in presets.PRESETS.values() for name, value, _unit, _source, _ok in rows}
-SOURCES = {name: source for rows in presets.PRESETS.values() for name, _v, _unit, source, _ok in rows}
-POLICY = build_policy(VALUES, ma_class_of={c: k for c, k in CLASSES.items() if k}, sources=SOURCES)
+MA_CLASSES = {c: k for c, k in CLASSES.items() if k}
+
+
+def preset_policy(day: date, basic=presets.XIANNING_BASIC, periods=presets.XIANNING_BASIC_PERIODS):
+    """The policy a pooling region's presets give on a day: the undated rows and the dated rows
+    in force that day (the maternity cap)."""
+    rows = [*basic, *presets.CRITICAL_ILLNESS, *presets.MEDICAL_ASSISTANCE]
+    rows += [row[:5] for row in periods if row[5] <= day and (row[6] is None or day <= row[6])]
+    return build_policy({r[0]: r[1] for r in rows}, ma_class_of=MA_CLASSES, sources={r[0]: r[3] for r in rows})
+
+
+POLICY = preset_policy(date(2023, 3, 15))  # 咸宁
 NOBODY = Eligibility()
 ZERO_YTD = YearToDate()
 
@@ -73,12 +85,20 @@ def test_every_level(level, deductible, fund):
     assert (s.deductible, s.basic_fund) == (D(deductible), D(fund))
 
 
-@pytest.mark.parametrize("location, first_pay", [("local", "0.00"), ("county_at_city", "500.00"), ("remote_filed", "1000.00"),
-                                                 ("remote_unfiled", "2000.00"), ("remote_emergency_nondesignated", "2000.00")])
-def test_every_location(location, first_pay):
+# A level-2 admission of P 10,000: first self-pay by location, 70% of (P - first self-pay - 600),
+# and the CI base: everything basic insurance left, except the 20% of care without a filing
+# (X000 art. 23; RULES.md 4). The other locations' first self-pay stays in the CI base.
+@pytest.mark.parametrize("location, first_pay, fund, ci_base", [
+    ("local", "0.00", "6580.00", "3420.00"),
+    ("county_at_city", "500.00", "6230.00", "3770.00"),
+    ("remote_filed", "1000.00", "5880.00", "4120.00"),
+    ("remote_unfiled", "2000.00", "5180.00", "2820.00"),  # 4,820 left, of which the 2,000 stays out
+    ("remote_emergency_nondesignated", "2000.00", "5180.00", "4820.00"),
+    ("remote_long_term", "0.00", "6580.00", "3420.00"),
+])
+def test_every_location(location, first_pay, fund, ci_base):
     s = run(inpatient(2, location, class_a="10000"))
-    assert s.location_first_pay == D(first_pay)
-    assert s.basic_fund == ((D("10000") - D(first_pay) - D("600")) * D("0.70")).quantize(D("0.01"))
+    assert (s.location_first_pay, s.basic_fund, s.ci_base) == (D(first_pay), D(fund), D(ci_base))
 
 
 def test_deductible_larger_than_the_policy_range():
@@ -96,7 +116,8 @@ def test_annual_cap_crossed_inside_one_visit():
 # --- 3.3 outpatient, 两病 ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tier, cap", [("secondary_plus", "50"), ("township", "25"), ("village", "15")])
+@pytest.mark.parametrize("tier, cap", [("secondary_plus", "50"), ("township", "25"), ("community_station", "15"), ("village", "15"),
+                                       ("clinic", "15")])
 def test_outpatient_daily_caps(tier, cap):
     assert run(Visit(kind="outpatient", facility_tier=tier, costs={"class_a": D("1000")})).basic_fund == D(cap)
     used = YearToDate(outpatient_fund_today=D(cap) - D("5"), outpatient_fund=D(cap) - D("5"))
@@ -122,7 +143,7 @@ def test_outpatient_gets_no_critical_illness_or_assistance():
 # --- 3.4 general consultation fee --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tier, fee, fund", [("township", "13", "9"), ("village", "8", "7")])
+@pytest.mark.parametrize("tier, fee, fund", [("township", "13", "9"), ("community_station", "13", "9"), ("village", "8", "7")])
 def test_general_fee(tier, fee, fund):
     s = run(Visit(kind="general_fee", facility_tier=tier, costs={"class_a": D("999")}))
     assert (s.total, s.basic_fund, s.personal) == (D(fee), D(fund), D(fee) - D(fund))
@@ -130,9 +151,26 @@ def test_general_fee(tier, fee, fund):
     assert (uninsured.basic_fund, uninsured.personal) == (D("0"), D(fee))
 
 
-def test_general_fee_not_at_hospitals():
-    with pytest.raises(SettlementError):
-        run(Visit(kind="general_fee", facility_tier="secondary_plus"))
+@pytest.mark.parametrize("tier", ["clinic", "secondary_plus"])
+def test_general_fee_at_a_tier_without_a_fee_is_the_persons(tier):
+    # RULES.md 3.4: a tier without a fee: the person pays what the bill charges, the fund nothing.
+    s = run(Visit(kind="general_fee", facility_tier=tier, costs={"class_a": D("20")}))
+    assert (s.total, s.basic_fund, s.personal) == (D("20"), D("0"), D("20"))
+    assert "该类医疗机构不设一般诊疗费，基金不支付" in [step.step for step in s.explanation]
+    nothing = run(Visit(kind="general_fee", facility_tier=tier))
+    assert (nothing.total, nothing.personal) == (D("0"), D("0"))
+
+
+def test_general_fee_without_zero_markup_is_the_persons():
+    s = run(Visit(kind="general_fee", facility_tier="township", zero_markup=False))
+    assert (s.total, s.basic_fund, s.personal) == (D("13"), D("0"), D("13"))
+    assert "该机构未实行药品零差率，一般诊疗费由个人支付" in [step.step for step in s.explanation]
+
+
+@pytest.mark.parametrize("used, fund", [("199991", "9"), ("199995", "5"), ("200000", "0"), ("250000", "0")])
+def test_general_fee_reaching_the_annual_cap(used, fund):
+    s = run(Visit(kind="general_fee", facility_tier="township"), ytd=YearToDate(basic_fund=D(used)))
+    assert (s.basic_fund, s.personal) == (D(fund), D("13") - D(fund))
 
 
 # --- 3.5 chronic -----------------------------------------------------------------------------
@@ -145,6 +183,30 @@ def test_chronic_rate_and_cap_and_special_diseases():
     dialysis = Visit(kind="chronic", disease="uraemia_dialysis", facility_level=3, costs={"class_a": D("1000")})
     assert run(dialysis).basic_fund == D("600.00")  # inpatient rate of level 3
     assert run(hypertension, Eligibility(chronic_approved=False)).basic_fund == D("0")
+
+
+def test_chronic_cap_reached_over_two_visits():
+    # 60% of 6,000 = 3,600 each; the second is limited to what is left of 6,500.
+    visit = Visit(kind="chronic", disease="hypertension", facility_level=2, costs={"class_a": D("6000")})
+    first = run(visit)
+    second = run(visit, ytd=first.added_to(ZERO_YTD, same_day=False))
+    assert (first.basic_fund, first.chronic_fund) == (D("3600.00"), D("3600.00"))
+    assert (second.basic_fund, second.chronic_fund) == (D("2900.00"), D("2900.00"))
+    assert "门诊慢性病年度支付限额" in [step.step for step in second.explanation]
+
+
+@pytest.mark.parametrize("disease, used, fund", [
+    ("hypertension", "199400", "600.00"),  # 60% of 1,000: exactly the room left
+    ("hypertension", "199400.01", "599.99"),
+    ("hypertension", "200000", "0"),
+    ("uraemia_dialysis", "199400.01", "599.99"),  # special disease at level 3's 60%
+    ("uraemia_dialysis", "200000", "0"),
+])
+def test_chronic_visit_reaching_the_annual_cap(disease, used, fund):
+    visit = Visit(kind="chronic", disease=disease, facility_level=3, costs={"class_a": D("1000")})
+    s = run(visit, ytd=YearToDate(basic_fund=D(used)))
+    assert (s.basic_fund, s.personal) == (D(fund), D("1000") - D(fund))
+    assert ("基本医保年度最高支付限额" in [step.step for step in s.explanation]) == (D(fund) < D("600"))
 
 
 # --- 4 critical illness ---------------------------------------------------------------------
@@ -168,6 +230,38 @@ def test_ci_tiers_crossed_inside_one_visit_incrementally():
     s = run(big, ytd=before)
     expected = ci_paid_for(POLICY, D("80600"), False) - ci_paid_for(POLICY, D("40000"), False)
     assert s.critical_illness == expected
+
+
+# A level-3 admission of P 21,000: deductible 1,000, basic 60% x 20,000 = 12,000, 9,000 left.
+CI_ADMISSION = inpatient(3, class_a="21000")
+
+
+@pytest.mark.parametrize("code, ci", [
+    ("", "0"),                            # ordinary: 9,000 is below the 12,000 deductible
+    ("low_income_edge", "0"),             # a hardship identity outside the CI groups
+    ("extreme_poverty", "1950.00"),       # deductible halved to 6,000, 60% + 5 points: 65% x 3,000
+    ("orphan", "1950.00"),
+    ("subsistence_allowance", "1950.00"),
+    ("returned_to_poverty", "1950.00"),
+])
+def test_ci_groups_halved_deductible_and_five_points_through_settle(code, ci):
+    s = run(CI_ADMISSION, Eligibility(identities=(code,) if code else ()))
+    assert (s.basic_fund, s.ci_base, s.critical_illness) == (D("12000.00"), D("9000.00"), D(ci))
+
+
+def test_ci_groups_have_no_cap_through_settle():
+    # A year base of 700,000 already gives an ordinary person more than the 400,000 cap: the
+    # next 9,000 pays nothing more; for a CI group it pays the top band 70% + 5 points.
+    ytd = YearToDate(ci_base=D("700000"), ci_paid=D("400000"))
+    assert run(CI_ADMISSION, ytd=ytd).critical_illness == D("0")
+    assert run(CI_ADMISSION, Eligibility(identities=("subsistence_allowance",)), ytd).critical_illness == D("6750.00")
+
+
+def test_ci_cap_reached_inside_a_visit_through_settle():
+    # Ordinary: the base 600,000 gives 22,800 + 32,500 + 70% x 500,000 = 405,300, capped 400,000.
+    ytd = YearToDate(ci_base=D("591000"), ci_paid=ci_paid_for(POLICY, D("591000"), False))
+    s = run(CI_ADMISSION, ytd=ytd)
+    assert ytd.ci_paid == D("399000.00") and s.critical_illness == D("1000.00")
 
 
 # --- 5 medical assistance ------------------------------------------------------------------
@@ -221,14 +315,95 @@ def test_backstop_for_monitored_people_instead_of_tilted():
     assert any(step.step == "托底保障" for step in s.explanation)
 
 
+def test_class_3_deductible_is_charged_once_a_year_not_per_admission():
+    # Two admissions each leaving 2,000 (level 2, P 8,600: deductible 600, 70% x 8,000 = 5,600).
+    person = Eligibility(identities=("low_income_edge",), assistance_approved=True)
+    admission = inpatient(2, class_a="8600")
+    first = run(admission, person)
+    second = run(admission, person, first.added_to(ZERO_YTD, same_day=False))
+    assert (first.ma_base, first.assistance) == (D("3000.00"), D("975.00"))  # 65% x (3,000 - 1,500)
+    assert (second.ma_base, second.assistance) == (D("3000.00"), D("1950.00"))  # 65% x 3,000: no second deductible
+
+
+def test_tilted_assistance_on_the_second_visit_of_a_year():
+    # Level 3, P 20,000: basic 11,400, 8,600 left. First: MA 65% x 7,100 = 4,615, 3,985 left
+    # (below 5,000). Second: CI 60% x (17,200 - 12,000) = 3,120, MA 3,562 (the year's 65% x
+    # 12,580 = 8,177 less 4,615); left 14,080 - 8,177 = 5,903: 50% x 903 = 451.50.
+    person = Eligibility(identities=("low_income_edge",), assistance_approved=True, tilted_approved=True)
+    admission = inpatient(3, class_a="20000")
+    first = run(admission, person)
+    second = run(admission, person, first.added_to(ZERO_YTD, same_day=False))
+    assert (first.assistance, first.extra_assistance) == (D("4615.00"), D("0"))
+    assert (second.critical_illness, second.assistance, second.extra_assistance) == (D("3120.00"), D("3562.00"), D("451.50"))
+
+
+def test_tilted_assistance_year_cap_reached_on_a_later_visit():
+    person = Eligibility(identities=("low_income_edge",), assistance_approved=True, tilted_approved=True)
+    admission = inpatient(3, class_a="20000")
+    first = run(admission, person)
+    ytd = replace(first.added_to(ZERO_YTD, same_day=False), extra_paid=D("99800"))
+    s = run(admission, person, ytd)
+    assert s.extra_assistance == D("200")  # 451.50 due, 200 left of 100,000
+    assert "倾斜救助年度限额" in [step.step for step in s.explanation]
+
+
+def test_backstop_on_the_second_visit_of_a_year():
+    # The same two admissions for a monitored person: M = 14,080 after the second, 5,903 left;
+    # the person keeps at most 5,000 + 5% x 9,080 = 5,454, so the backstop pays 449.
+    person = Eligibility(identities=("monitored_edge",), assistance_approved=True)
+    admission = inpatient(3, class_a="20000")
+    first = run(admission, person)
+    second = run(admission, person, first.added_to(ZERO_YTD, same_day=False))
+    assert (first.extra_assistance, second.assistance, second.extra_assistance) == (D("0"), D("3562.00"), D("449.00"))
+
+
 def test_waiting_period_pays_nothing_from_basic():
     s = run(inpatient(2, class_a="10000"), Eligibility(insured=False, uninsured_reason="等待期内（X000 art. 11）"))
     assert (s.basic_fund, s.critical_illness, s.personal) == (D("0"), D("0"), D("10000"))
     assert s.explanation[4].step == "等待期内（X000 art. 11）"
 
 
-def test_every_step_cites_its_source():
-    s = run(inpatient(2, class_a="8000", class_b_drug="2000", out_of_catalogue="500"))
+# Steps whose amount no rule decides: the bill's total and the remainder the person pays.
+UNRULED = {"费用合计", "个人负担"}
+JILIN = preset_policy(date(2023, 3, 15), presets.JILIN_BASIC, presets.JILIN_BASIC_PERIODS)
+EVERY_KIND = [
+    inpatient(2, "remote_unfiled", class_a="80000", class_b_drug="2000", out_of_catalogue="500"),
+    Visit(kind="inpatient", facility_level=3, referred_from_deductible=D("200"), costs={"class_a": D("300000")}),
+    Visit(kind="inpatient", facility_level=1, downward_referral=True, costs={"class_a": D("3000")}),
+    Visit(kind="maternity", facility_level=2, costs={"class_a": D("6000")}),
+    Visit(kind="outpatient", facility_tier="township", costs={"class_a": D("400")}),
+    Visit(kind="two_diseases_drug", facility_tier="township", costs={"class_a": D("40")}),
+    Visit(kind="chronic", disease="hypertension", facility_level=2, costs={"class_a": D("30000")}),
+    Visit(kind="chronic", disease="uraemia_dialysis", facility_level=3, costs={"class_a": D("30000")}),
+    Visit(kind="chronic", disease="", facility_level=2, costs={"class_a": D("300")}),
+    Visit(kind="general_fee", facility_tier="village"),
+    Visit(kind="general_fee", facility_tier="township", zero_markup=False),
+    Visit(kind="general_fee", facility_tier="clinic", costs={"class_a": D("10")}),
+]
+PEOPLE = [NOBODY, Eligibility(insured=False, identities=("extreme_poverty",)),
+          Eligibility(identities=("monitored_edge",), assistance_approved=True),
+          Eligibility(identities=("low_income_edge",), assistance_approved=False, two_diseases_registered=True),
+          Eligibility(identities=("subsistence_allowance",), tilted_approved=True),
+          Eligibility(identities=("subsistence_allowance",), tilted_approved=True, chronic_approved=False)]
+
+
+@pytest.mark.parametrize("policy", [POLICY, JILIN], ids=["xianning", "jilin"])
+@pytest.mark.parametrize("visit", EVERY_KIND, ids=lambda v: f"{v.kind}-{v.facility_tier}-{v.disease}")
+def test_every_step_cites_its_source(policy, visit):
+    near_caps = YearToDate(basic_fund=D("199990"), outpatient_fund=D("345"), ma_paid=D("49990"), maternity_fund=D("995"),
+                           extra_paid=D("99990"))
+    for person, ytd, referral in itertools.product(PEOPLE, (ZERO_YTD, near_caps), REFERRALS):
+        s = settle(policy, replace(visit, referral=referral, in_province=referral == "referred"), person, ytd)
+        missing = [step.step for step in s.explanation if step.step not in UNRULED and not step.source]
+        assert not missing, (person, ytd, referral, missing)
+
+
+def test_the_steps_cite_the_articles_of_their_rules():
+    s = run(inpatient(2, "remote_filed", class_a="8000", class_b_drug="2000", out_of_catalogue="500"))
     steps = {step.step: step.source for step in s.explanation}
     assert steps["起付标准"] == "X000 art. 20(一)1"
     assert steps["乙类先行自付"] == "X000 art. 26"
+    assert steps["异地就医个人先行自付"] == "X000 art. 20(二)1"
+    assert steps["基本医保统筹支付"] == "X000 art. 20(一)2"
+    jilin = {step.step: step.source for step in settle(JILIN, inpatient(2, class_a="8000"), NOBODY, ZERO_YTD).explanation}
+    assert jilin["基本医保统筹支付"].startswith("J003 §二(三)9(2)") and "沿用咸宁" in jilin["起付标准"]

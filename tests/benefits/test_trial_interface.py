@@ -5,6 +5,7 @@ import io
 import json
 import sys
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from django.core.management import call_command
@@ -98,22 +99,23 @@ def test_parameter_changes_are_versioned_and_dated(presets, officer, village):
     rate.save()
     rate.refresh_from_db()
     assert rate.version == 2 and rate.history.count() == 2
-    assert settlement_policy(xianning, date(2023, 3, 15)).inpatient_rate[2] == 75 / __import__("decimal").Decimal(100)
+    assert settlement_policy(xianning, date(2023, 3, 15)).inpatient_rate[2] == D("0.75")
     assert before.versions["inpatient_rate.2"] == [rate.pk, 1]
     # A new value from a later date: earlier visits keep the old one.
     PolicyParameter.objects.create(region=xianning, scheme="resident_basic", name="inpatient_rate.2", value="0.80", unit="rate",
                                    valid_from=date(2024, 1, 1), source="test")
-    assert settlement_policy(xianning, date(2023, 12, 31)).inpatient_rate[2] == __import__("decimal").Decimal("0.75")
-    assert settlement_policy(xianning, date(2024, 1, 1)).inpatient_rate[2] == __import__("decimal").Decimal("0.80")
-    # Batches reuse a policy for the days no parameter of the chain starts or ends.
-    assert settlement_policy_window(xianning, date(2023, 3, 15))[1:] == (date(2021, 1, 1), date(2023, 12, 31))
+    assert settlement_policy(xianning, date(2023, 12, 31)).inpatient_rate[2] == D("0.75")
+    assert settlement_policy(xianning, date(2024, 1, 1)).inpatient_rate[2] == D("0.80")
+    # Batches reuse a policy for the days no parameter of the chain starts or ends: from the
+    # latest start before the day (the maternity cap's 1,000 from 2023-01-01) to the new rate.
+    assert settlement_policy_window(xianning, date(2023, 3, 15))[1:] == (date(2023, 1, 1), date(2023, 12, 31))
     assert settlement_policy_window(xianning, date(2024, 6, 1))[1:] == (date(2024, 1, 1), None)
     from benefits.services.batch import BatchContext
 
     person = factories.person(village)
     context = BatchContext()
     rates = [context.policy(person, day).inpatient_rate[2] for day in (date(2023, 3, 15), date(2023, 12, 31), date(2024, 1, 1), date(2023, 6, 1))]
-    assert rates == [__import__("decimal").Decimal(v) for v in ("0.75", "0.75", "0.80", "0.75")]
+    assert rates == [D(v) for v in ("0.75", "0.75", "0.80", "0.75")]
     assert list(context.policies) == [("421200",)] and len(context.policies[("421200",)]) == 2  # two loads for four days
 
 
