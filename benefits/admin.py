@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from benefits import admin_filings  # noqa: F401  (registers 异地就医备案, read-only)
 from benefits.labels import DISEASES, parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
 from benefits.presets import PRESETS

@@ -32,6 +32,9 @@ _POLICY = [
 _SETTLEMENT = ["benefits.view_settlement", "benefits.add_settlement", "benefits.reverse_settlement", "benefits.import_settlement",
                "benefits.view_facility", "benefits.add_facility", "benefits.change_facility"]
 
+# 异地就医备案 (X000 arts. 19-20): clerks file, end and revoke; reviewers look.
+_FILING = ["benefits.view_remotecarefiling", "benefits.add_remotecarefiling", "benefits.change_remotecarefiling"]
+
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
 
@@ -42,6 +45,7 @@ ROLE_PERMISSIONS = {
         "core.view_importjob", "enrollment.view_employeecoverage",
         *_IDENTITY, "assistance.add_subsidyrun", "assistance.view_application", "assistance.add_application",
         "benefits.view_settlement", "benefits.view_facility",
+        *_FILING,
         "benefits.add_settlement",  # 手工报销: the county office takes paper bills (S001 市级统筹 §三(三)2)
     ],
     REVIEWER: _PEOPLE_VIEW + [
@@ -49,6 +53,7 @@ ROLE_PERMISSIONS = {
         "enrollment.export_person", "enrollment.export_enrollment", "core.view_importjob",
         "enrollment.view_employeecoverage", "assistance.view_hardshipidentity",
         "assistance.view_application", "assistance.review_application",
+        "benefits.view_remotecarefiling",
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
@@ -59,6 +64,7 @@ ROLE_PERMISSIONS = {
         "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
+        *_FILING,
     ],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]
