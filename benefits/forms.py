@@ -17,7 +17,13 @@ COST_FIELDS = [("class_a", "甲类费用"), ("class_b_drug", "乙类药品"), ("
 YTD_FIELDS = [("basic_fund", "本年基本医保统筹已支付"), ("outpatient_fund", "本年普通门诊统筹已支付"),
               ("outpatient_fund_today", "当日普通门诊统筹已支付"), ("chronic_fund", "本年门诊慢特病已支付"),
               ("ci_base", "本年大病保险计算基数"), ("ci_paid", "本年大病保险已支付"), ("ma_base", "本年医疗救助计算基数"),
-              ("ma_paid", "本年医疗救助已支付"), ("extra_paid", "本年倾斜/托底救助已支付")]
+              ("ma_paid", "本年医疗救助已支付"), ("extra_paid", "本年倾斜/托底救助已支付"),
+              ("ma_base_chronic", "本年门诊慢特病医疗救助计算基数"), ("maternity_fund", "本年生育医疗费用基金已支付")]
+VISIT_CHOICES = [("inpatient", "住院"), ("maternity", "住院分娩（生育）"), ("outpatient", "普通门诊"), ("two_diseases_drug", "两病用药"),
+                 ("chronic", "门诊慢特病"), ("general_fee", "一般诊疗费")]
+# RULES.md 3.3: the outpatient tiers, one facility kind each where the rules differ.
+TIER_CHOICES = [("secondary_plus", "二级及以上医疗机构"), ("township", "乡镇卫生院/社区卫生服务中心"), ("community_station", "社区卫生服务站"),
+                ("village", "村卫生室"), ("clinic", "诊所")]
 
 
 def _columns(*names) -> Div:
@@ -45,13 +51,19 @@ class TrialLookupForm(forms.Form):
 class TrialForm(forms.Form):
     region = forms.ChoiceField(label="统筹区", choices=[("xianning", "咸宁市"), ("shiyan", "十堰市"), ("jilin", "吉林省")])
     date = forms.DateField(label="就诊日期", widget=DATE_INPUT, validators=[plausible_date])
-    visit = forms.ChoiceField(label="就医类型", choices=[("inpatient", "住院"), ("outpatient", "普通门诊"), ("two_diseases_drug", "两病用药"),
-                                                    ("chronic", "门诊慢特病"), ("general_fee", "一般诊疗费")])
+    visit = forms.ChoiceField(label="就医类型", choices=VISIT_CHOICES)
     facility_level = forms.ChoiceField(label="医院级别", choices=[(1, "一级"), (2, "二级"), (3, "三级")], initial=2)
-    facility_tier = forms.ChoiceField(label="门诊机构类别", choices=[("secondary_plus", "二级及以上"), ("township", "乡镇卫生院/社区卫生服务中心"),
-                                                              ("village", "村卫生室/社区卫生服务站")])
+    facility_tier = forms.ChoiceField(label="门诊机构类别", choices=TIER_CHOICES)
     location = forms.ChoiceField(label="就医地", choices=Settlement.Location.choices)
-    disease = forms.CharField(label="慢特病病种", required=False)
+    # Unticked (the default) is care inside the province, as the interface's in_province: true.
+    out_of_province = forms.BooleanField(label="省外就医", required=False, help_text="省外就医不享受倾斜救助")
+    disease = forms.CharField(label="慢特病病种", required=False, help_text="门诊慢特病须填写病种，未填写不予支付")
+    # 吉林 (RULES.md 3.7): read only where the region settles admissions by referral.
+    referral = forms.ChoiceField(label="转诊情况（吉林）", choices=Settlement.Referral.choices, initial="referred",
+                                 required=False)
+    referred_from_deductible = forms.DecimalField(label="转出医院已付起付线（吉林，元）", required=False, min_value=0, decimal_places=2,
+                                                  max_digits=12)
+    downward_referral = forms.BooleanField(label="上级医院下转接续治疗（吉林）", required=False)
     identities = forms.MultipleChoiceField(label="困难群众身份", choices=IdentityCode.choices, required=False,
                                            widget=forms.CheckboxSelectMultiple, help_text="就诊日有效的身份，可多选；按最有利的类别计算")
     two_diseases_registered = forms.BooleanField(label="已登记两病", required=False)
@@ -67,7 +79,8 @@ class TrialForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("就诊信息", _columns("region", "date", "visit", "facility_level", "facility_tier", "location", "disease")),
+            Fieldset("就诊信息", _columns("region", "date", "visit", "facility_level", "facility_tier", "location", "disease", "out_of_province")),
+            Fieldset("转诊（吉林）", _columns("referral", "referred_from_deductible", "downward_referral")),
             Fieldset("费用（元）", _columns(*(key for key, _ in COST_FIELDS))),
             Fieldset("身份与审批", "identities", "two_diseases_registered", "assistance_approved", "tilted_approved"),
             Fieldset("本年已发生（元，年度累计；按身份证号查询可自动填入）", _columns(*(f"ytd_{key}" for key, _ in YTD_FIELDS))),
@@ -78,6 +91,8 @@ class TrialForm(forms.Form):
         return {
             "region": d["region"], "date": d["date"].isoformat(), "visit": d["visit"], "facility_level": int(d["facility_level"]),
             "facility_tier": d["facility_tier"], "location": d["location"], "disease": d.get("disease", ""),
+            "in_province": not d["out_of_province"], "referral": d["referral"] or "referred", "downward_referral": d["downward_referral"],
+            "referred_from_deductible": str(d.get("referred_from_deductible") or 0),
             "costs": {k: str(d[k]) for k, _ in COST_FIELDS if d.get(k)},
             "year_to_date": {k: str(d[f"ytd_{k}"]) for k, _ in YTD_FIELDS if d.get(f"ytd_{k}")},
             "person": {"identities": d.get("identities") or [], "two_diseases_registered": d["two_diseases_registered"],

@@ -15,10 +15,14 @@ from core.models import Region
 from core.money import AmountError, fmt_money, parse_amount
 from core.validation import date_problem
 
-YTD_KEYS = ("basic_fund", "outpatient_fund", "outpatient_fund_today", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid")
+YTD_KEYS = ("basic_fund", "outpatient_fund", "outpatient_fund_today", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid",
+            "ma_base_chronic", "maternity_fund")
 PERSON_FLAGS = ("two_diseases_registered", "assistance_approved", "tilted_approved")
-TEXT_KEYS = {"visit": "", "facility_tier": "secondary_plus", "location": "local", "disease": ""}  # with their defaults
-KEYS = ("region", "date", "facility_level", *TEXT_KEYS, "costs", "person", "year_to_date")
+# With their defaults. referral, referred_from_deductible and downward_referral are read where
+# the region has referral rules (吉林, RULES.md 3.7); in_province decides tilted assistance.
+TEXT_KEYS = {"visit": "", "facility_tier": "secondary_plus", "location": "local", "disease": "", "referral": "referred"}
+VISIT_FLAGS = {"in_province": True, "downward_referral": False}
+KEYS = ("region", "date", "facility_level", *TEXT_KEYS, *VISIT_FLAGS, "referred_from_deductible", "costs", "person", "year_to_date")
 FACILITY_LEVELS = (1, 2, 3)
 # A request is a few hundred bytes, three levels deep (the object, person, identities); far
 # larger or deeper input is refused before it is parsed (deep nesting exhausts the parser's stack).
@@ -114,6 +118,15 @@ def _date(value) -> date:
     return day
 
 
+def _flag(data: dict, key: str, default: bool) -> bool:
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _error(key, f"{key} 应为 true 或 false")
+    return value
+
+
 def _level(value) -> int:
     # bool is an int in Python and 2.5 would read as 2: only the integers 1, 2, 3.
     if value is None:
@@ -141,8 +154,10 @@ def parse(data) -> tuple[Region, date, Visit, Eligibility, YearToDate]:
     if sum(amounts.values()) > AMOUNT_MAX:
         raise SettlementError("amount", f"costs：费用合计超出范围（最大 {AMOUNT_MAX:,}）", "costs")
     texts = {key: _text(data, key, default) for key, default in TEXT_KEYS.items()}
+    visit_flags = {key: _flag(data, key, default) for key, default in VISIT_FLAGS.items()}
     visit = Visit(kind=texts["visit"], facility_level=_level(data.get("facility_level")), facility_tier=texts["facility_tier"],
-                  location=texts["location"], disease=texts["disease"], costs=amounts)
+                  location=texts["location"], disease=texts["disease"], costs=amounts, referral=texts["referral"],
+                  referred_from_deductible=_amount(data.get("referred_from_deductible"), "referred_from_deductible"), **visit_flags)
     person = _object(data, "person", ("identities", *PERSON_FLAGS))
     identities = person.get("identities")
     if identities is None:

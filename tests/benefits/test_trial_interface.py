@@ -3,6 +3,7 @@ the database: the worked examples exactly, errors, versioned parameters."""
 
 import io
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal as D
@@ -72,6 +73,80 @@ def test_general_fee_ignores_costs(presets, monkeypatch):
 def test_bad_input_exits_2(presets, monkeypatch, payload, field):
     status, out = run(payload, monkeypatch)
     assert status == 2 and out["field"] == field and out["error"]
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({**EXAMPLE_1, "in_province": "yes"}, "in_province"),
+    ({**EXAMPLE_1, "in_province": 1}, "in_province"),
+    ({**EXAMPLE_1, "downward_referral": "false"}, "downward_referral"),
+    ({**EXAMPLE_1, "referral": "maybe"}, "referral"),
+    ({**EXAMPLE_1, "referral": 3}, "referral"),
+    ({**EXAMPLE_1, "referred_from_deductible": "-1"}, "referred_from_deductible"),
+    ({**EXAMPLE_1, "referred_from_deductible": "1.005"}, "referred_from_deductible"),
+    ({**EXAMPLE_1, "facility_tier": "pharmacy"}, "facility_tier"),
+    ({**EXAMPLE_1, "year_to_date": {"maternity_fund": "abc"}}, "year_to_date.maternity_fund"),
+    ({**EXAMPLE_1, "year_to_date": {"ma_base_chronic": -3}}, "year_to_date.ma_base_chronic"),
+])
+def test_bad_values_of_the_new_keys_exit_2_naming_the_field(presets, monkeypatch, payload, field):
+    status, out = run(payload, monkeypatch)
+    assert status == 2 and out["field"] == field and re.search(r"[\u4e00-\u9fff]", out["error"])
+
+
+def test_new_keys_default_to_the_old_answers(presets, monkeypatch):
+    defaults = {"in_province": True, "referral": "referred", "referred_from_deductible": "0", "downward_referral": False,
+                "year_to_date": {"ma_base_chronic": "0", "maternity_fund": "0"}}
+    assert run({**EXAMPLE_1, **defaults}, monkeypatch) == run(EXAMPLE_1, monkeypatch)
+
+
+@pytest.mark.parametrize("day, fund", [("2022-06-01", "900.00"), ("2023-03-15", "1000.00")])
+def test_maternity_through_the_command_follows_the_years_cap(presets, monkeypatch, day, fund):
+    _, out = run({"region": "xianning", "date": day, "visit": "maternity", "facility_level": 2, "costs": {"class_a": "3000"}}, monkeypatch)
+    assert (out["deductible"], out["basic_fund"], out["personal"]) == ("600.00", fund, str(D("3000") - D(fund)))
+    _, used = run({"region": "xianning", "date": "2023-03-15", "visit": "maternity", "facility_level": 2, "costs": {"class_a": "3000"},
+                   "year_to_date": {"maternity_fund": "999.99"}}, monkeypatch)
+    assert used["basic_fund"] == "0.01"
+
+
+def test_new_locations_and_tiers_through_the_command(presets, monkeypatch):
+    _, long_term = run({**EXAMPLE_1, "location": "remote_long_term"}, monkeypatch)
+    assert (long_term["location_first_pay"], long_term["basic_fund"]) == ("0.00", "6440.00")
+    _, county = run({**EXAMPLE_1, "location": "county_at_city", "facility_level": 1}, monkeypatch)
+    assert county["location_first_pay"] == "0.00"
+    for tier, fund in (("community_station", "15.00"), ("clinic", "15.00")):
+        _, out = run({"region": "xianning", "date": "2023-03-15", "visit": "outpatient", "facility_tier": tier, "costs": {"class_a": 40}},
+                     monkeypatch)
+        assert out["basic_fund"] == fund
+    _, fee = run({"region": "xianning", "date": "2023-03-15", "visit": "general_fee", "facility_tier": "clinic", "costs": {"class_a": 10}},
+                 monkeypatch)
+    assert (fee["basic_fund"], fee["personal"]) == ("0.00", "10.00")
+
+
+JILIN_ADMISSION = {"region": "jilin", "date": "2023-03-15", "visit": "inpatient", "facility_level": 3, "costs": {"class_a": "10000"}}
+
+
+@pytest.mark.parametrize("extra, deductible, fund", [
+    ({}, "1000.00", "5400.00"),                                               # 60% x 9,000
+    ({"referral": "referred_outside_list"}, "1000.00", "3600.00"),            # 40%
+    ({"referral": "unreferred"}, "1000.00", "1800.00"),                       # 20%
+    ({"referred_from_deductible": "200"}, "800.00", "5520.00"),               # continuous deductible
+    ({"downward_referral": True}, "0.00", "6000.00"),
+    ({"location": "remote_unfiled"}, "1000.00", "5400.00"),                   # no location first self-pay
+])
+def test_jilin_referral_keys_through_the_command(presets, monkeypatch, extra, deductible, fund):
+    status, out = run({**JILIN_ADMISSION, **extra}, monkeypatch)
+    assert status == 0 and (out["location_first_pay"], out["deductible"], out["basic_fund"]) == ("0.00", deductible, fund)
+
+
+def test_in_province_false_gives_no_tilted_assistance(presets, monkeypatch):
+    payload = {"region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 1, "costs": {"class_a": "1200"},
+               "person": {"identities": ["low_income_edge"], "assistance_approved": True, "tilted_approved": True},
+               "year_to_date": {"ma_base_chronic": "4800"}}
+    _, inside = run(payload, monkeypatch)
+    _, outside = run({**payload, "in_province": False}, monkeypatch)
+    assert (inside["assistance"], inside["extra_assistance"]) == ("0.00", "75.00")  # M = 4,800 + 350 above 5,000
+    assert outside["extra_assistance"] == "0.00"
+    step = next(s for s in outside["explanation"] if s["step"] == "省外就医，不享受倾斜救助")
+    assert step["amount"] == "0.00" and step["source"].startswith("S001 §三(四)4")
 
 
 def test_endpoint_needs_login_and_answers_400_on_bad_input(client, clerk, presets):

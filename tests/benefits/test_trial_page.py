@@ -101,3 +101,40 @@ def test_a_bad_id_number_is_a_chinese_error_and_a_fullwidth_one_is_found(clerk_c
     assert bad_date.status_code == 200 and bad_date.context["lookup"].errors["date"]
     page = clerk_client.get("/benefits/trial/", {"id_number": low_income.id_number.translate(FULLWIDTH), "date": "2023-03-15"}).content.decode()
     assert checked(page, "identities") == {"subsistence_allowance"}
+
+
+def options(page: str, name: str) -> dict[str, str]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.DOTALL)
+    assert select, name
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1)))
+
+
+def test_the_form_offers_the_new_kinds_places_tiers_and_referrals_in_chinese(clerk_client, presets):
+    page = clerk_client.get("/benefits/trial/").content.decode()
+    assert options(page, "visit")["maternity"] == "住院分娩（生育）"
+    assert options(page, "location")["remote_long_term"] == "异地长期居住（已备案）"
+    assert options(page, "facility_tier") == {"secondary_plus": "二级及以上医疗机构", "township": "乡镇卫生院/社区卫生服务中心",
+                                              "community_station": "社区卫生服务站", "village": "村卫生室", "clinic": "诊所"}
+    assert options(page, "referral") == {"referred": "按规定转诊（或急诊）", "referred_outside_list": "转诊病种目录外", "unreferred": "未按规定转诊"}
+    for label in ("省外就医", "转出医院已付起付线", "上级医院下转接续治疗", "本年门诊慢特病医疗救助计算基数", "本年生育医疗费用基金已支付"):
+        assert label in page
+
+
+def test_a_jilin_referral_is_tried_from_the_page(clerk_client, presets):
+    visit = {**VISIT, "region": "jilin", "facility_level": 3, "class_b_drug": "", "out_of_catalogue": "", "class_a": "10000"}
+    referred = clerk_client.post("/benefits/trial/", visit).content.decode()
+    outside_list = clerk_client.post("/benefits/trial/", {**visit, "referral": "referred_outside_list",
+                                                          "referred_from_deductible": "200"}).content.decode()
+    assert 'id="basic">5,400.00<' in referred  # 60% x (10,000 - 1,000)
+    assert 'id="basic">3,680.00<' in outside_list  # 40% x (10,000 - 800)
+    assert "吉林六统一方案" in outside_list and "J003" not in outside_list
+
+
+def test_out_of_province_ticked_drops_tilted_assistance_on_the_page(clerk_client, presets):
+    visit = {**VISIT, "facility_level": 1, "class_a": "1200", "class_b_drug": "", "out_of_catalogue": "", "identities": ["low_income_edge"],
+             "assistance_approved": "on", "tilted_approved": "on", "ytd_ma_base_chronic": "4800"}
+    inside = clerk_client.post("/benefits/trial/", visit).content.decode()
+    outside = clerk_client.post("/benefits/trial/", {**visit, "out_of_province": "on"}).content.decode()
+    extra = re.compile(r"倾斜/托底救助</th><td class=\"money\">([^<]*)<")
+    assert extra.search(inside).group(1) == "75.00" and extra.search(outside).group(1) == "0.00"
+    assert "省外就医，不享受倾斜救助" in outside
