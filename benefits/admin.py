@@ -8,11 +8,20 @@ from benefits.labels import DISEASES, parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
 from benefits.presets import PRESETS
 from core.identity_codes import IdentityCode
-from core.models import RegionLevel
 from benefits.services.facilities import facility_problem, facility_save
 from core.admin import CountyFilter, RegionScopedHistoryAdmin
 from core.display import source_html
 from core.errors import ServiceError
+
+
+# RULES.md 5a: one set of benefit parameters per pooling region (X000 art. 4 统一待遇标准).
+NOT_POOLING_NOTE = "待遇政策参数全统筹区统一（咸宁市、十堰市按市，吉林省按省），县（市、区）不单独设置"
+NOT_USED_NOTE = "此参数设在县（市、区），结算不使用：待遇政策参数全统筹区统一，以统筹区的参数为准。可由系统管理员删除。"
+
+
+def used_in_settlement(obj) -> bool:
+    """Whether settlement reads the row: only parameters of a pooling region are read."""
+    return bool(obj.region.slug)
 
 
 UNITS = [("yuan", "元"), ("rate", "比例（0.70 即 70%）"), ("codes", "代码列表（逗号分隔）")]
@@ -39,7 +48,8 @@ class PolicyParameterAdminForm(forms.ModelForm):
     class Meta:
         model = PolicyParameter
         fields = ("region", "scheme", "name", "value", "unit", "valid_from", "valid_to", "source", "confirmed")
-        help_texts = {"source": "填写政策文件代号和条款；保存后按下方“出处显示为”所示向用户显示"}
+        help_texts = {"source": "填写政策文件代号和条款；保存后按下方“出处显示为”所示向用户显示",
+                      "region": NOT_POOLING_NOTE}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +82,8 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     reads a row sees those instead of the stored keys."""
 
     form = PolicyParameterAdminForm
-    list_display = ("region", "scheme", "name_shown", "value_shown", "valid_from", "valid_to", "source_shown", "confirmed", "version")
+    list_display = ("region", "scheme", "name_shown", "value_shown", "valid_from", "valid_to", "source_shown", "confirmed", "used_shown",
+                    "version")
     list_filter = ("region", "scheme", "confirmed")
     search_fields = ("name", "source")
     readonly_fields = ("version",)
@@ -101,6 +112,18 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     def source_preview(self, obj):
         return self.source_shown(obj)
 
+    @admin.display(description="用于结算")
+    def used_shown(self, obj):
+        return "是" if used_in_settlement(obj) else "否（县级参数，不使用）"
+
+    @admin.display(description="说明")
+    def not_used_note(self, obj):
+        return NOT_USED_NOTE
+
+    def has_change_permission(self, request, obj=None):
+        # A county's row is never read (RULES.md 5a): read-only with a note; a superuser may delete it.
+        return super().has_change_permission(request, obj) and (obj is None or used_in_settlement(obj))
+
     @admin.display(description="已确认")
     def confirmed_shown(self, obj):
         return "是" if obj.confirmed else "否"
@@ -110,9 +133,12 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
             context["subtitle"] = f"{obj.region} {obj.get_scheme_display()} {parameter_label(obj.name)}（{obj.valid_from.isoformat()}起）"
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
+    def read_only_fields(self, obj):
+        return self.READ_ONLY_FIELDS if used_in_settlement(obj) else ("not_used_note", *self.READ_ONLY_FIELDS)
+
     def get_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            return self.READ_ONLY_FIELDS
+            return self.read_only_fields(obj)
         if obj is None:  # a new parameter: chosen by its Chinese name
             return ("region", "scheme", "name", "value", "unit", "valid_from", "valid_to", "source", "confirmed")
         # A parameter's name is what the rules read: a row never turns into another parameter.
@@ -122,13 +148,13 @@ class PolicyParameterAdmin(RegionScopedHistoryAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "region" and field is not None:
-            # Parameters belong to pooling regions and counties, never to townships or villages.
-            field.queryset = field.queryset.filter(level__in=[RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY])
+            # Parameters belong to pooling regions only (RULES.md 5a): 咸宁市, 十堰市, 吉林省.
+            field.queryset = field.queryset.exclude(slug__isnull=True).exclude(slug="")
         return field
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            return self.READ_ONLY_FIELDS
+            return self.read_only_fields(obj)
         return (*self.readonly_fields, *self.SHOWN)
 
 

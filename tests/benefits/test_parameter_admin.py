@@ -83,3 +83,59 @@ def test_a_code_list_is_ticked_by_name_and_stored_as_its_codes(client, officer, 
     assert response.status_code == 302
     backstop.refresh_from_db()
     assert backstop.value == "returned_to_poverty,orphan" and backstop.name == "backstop_codes"
+
+
+# --- RULES.md 5a: parameters per pooling region only ---------------------------------------------
+
+
+@pytest.fixture
+def county_row(presets):
+    """A row for 嘉鱼县 as an installation may hold from before: settlement never reads it."""
+    return PolicyParameter.objects.create(region=Region.objects.get(code="421221"), scheme="resident_basic",
+                                          name="inpatient_rate.1", value="0.99", unit="rate",
+                                          valid_from=annual_cap_start(), source="X000 art. 20(一)2")
+
+
+def annual_cap_start():
+    from benefits.services.policy import PRESET_START
+
+    return PRESET_START
+
+
+def region_options(page: str) -> str:
+    return page.split('name="region"', 1)[1].split("</select>", 1)[0]
+
+
+def test_a_new_parameter_is_offered_the_pooling_regions_only(client, officer):
+    client.force_login(officer)
+    options = region_options(client.get("/admin/benefits/policyparameter/add/").content.decode())
+    assert "咸宁市" in options
+    assert "嘉鱼县" not in options and "咸安区" not in options
+
+
+def test_a_county_row_posted_for_a_new_parameter_is_refused(client, officer):
+    client.force_login(officer)
+    response = client.post("/admin/benefits/policyparameter/add/", {
+        "region": Region.objects.get(code="421221").pk, "scheme": "resident_basic", "name": "annual_cap", "value": "1",
+        "unit": "yuan", "valid_from": "2021-01-01", "source": "X000 art. 22"})
+    assert response.status_code == 200 and not PolicyParameter.objects.filter(region__code="421221").exists()
+
+
+def test_a_county_row_is_shown_as_not_used_and_read_only(client, officer, county_row):
+    client.force_login(officer)
+    listing = visible_text(client.get("/admin/benefits/policyparameter/?q=inpatient_rate.1").content.decode())
+    assert "否（县级参数，不使用）" in listing
+    page = client.get(f"/admin/benefits/policyparameter/{county_row.pk}/change/").content.decode()
+    assert "结算不使用" in visible_text(page)
+    assert 'name="value"' not in page  # read-only: the value cannot be changed
+    response = client.post(f"/admin/benefits/policyparameter/{county_row.pk}/change/", admin_form_data(county_row, changes={"value": "0.5"}))
+    county_row.refresh_from_db()
+    assert county_row.value == "0.99"
+
+
+def test_a_superuser_deletes_a_county_row(client, county_row):
+    from core.models import User
+
+    client.force_login(User.objects.create_superuser("root", password="pass-12345-word"))
+    response = client.post(f"/admin/benefits/policyparameter/{county_row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not PolicyParameter.objects.filter(pk=county_row.pk).exists()
