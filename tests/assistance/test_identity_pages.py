@@ -1,10 +1,12 @@
 """Identity pages: a department user certifies through the form; the person's page shows the
 identity, the assistance class and the subsidy enrolling today would get."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from assistance.models import HardshipIdentity
 from core.models import Department
@@ -77,8 +79,14 @@ def test_list_filters_and_isolation(client, clerk, village, jiayu_villages, othe
     client.force_login(clerk)
     page = client.get("/assistance/identities/?code=orphan").content.decode()
     assert "本县人" in page and "外县人" not in page and "低保人" not in page
+    # The export holds the same rows as the page: the user's county, the filtered code only
     export = client.get("/assistance/identities/export.xlsx?code=orphan")
     assert export.status_code == 200
+    sheet = " ".join(str(c) for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+                     for c in row if c is not None)
+    assert "本县人" in sheet and mine.id_number in sheet
+    assert "外县人" not in sheet and theirs.id_number not in sheet
+    assert "低保人" not in sheet
 
 
 def test_admin_filters_identities_by_county_code_and_status(client, officer, village, jiayu_villages, clerk, other_clerk):

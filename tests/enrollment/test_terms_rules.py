@@ -147,9 +147,16 @@ def test_newborn_born_dec_31_registered_in_january_still_gets_the_birth_year():
 
 
 def test_newborn_next_year_contributes_as_a_resident():
-    # Born 2022: for 2023 the child enrols as a regular resident and pays the 2023 standard.
-    result = terms(category="regular", payment_date=date(2022, 11, 1))
-    assert (result.benefit_year, result.amount_due) == (2023, Decimal("380.00"))
+    # Born Mar 1 2022 and registered as a newborn in Nov: the free cover ends with the birth year
+    newborn = terms(category="newborn", payment_date=date(2022, 11, 1), birth_date=date(2022, 3, 1))
+    assert (newborn.benefit_year, newborn.benefit_end, newborn.amount_due) == (2022, date(2022, 12, 31), Decimal("0.00"))
+    # ... and registered as a newborn again in the collection window, the child still gets 2022 only
+    again = terms(category="newborn", payment_date=date(2022, 12, 1), birth_date=date(2022, 3, 1))
+    assert (again.benefit_year, again.benefit_end) == (2022, date(2022, 12, 31))
+    # For 2023 the same child enrols as a regular resident, in the window, and pays the 2023 standard
+    child = terms(category="regular", payment_date=date(2022, 11, 1), birth_date=date(2022, 3, 1))
+    assert (child.benefit_year, child.benefit_start, child.amount_due, child.mid_year) == (
+        2023, date(2023, 1, 1), Decimal("380.00"), False)
 
 
 def test_newborn_category_two_years_after_birth_is_refused():
