@@ -97,6 +97,9 @@ def build_foreign(jiayu, current_year) -> Foreign:
     settlement = Settlement.objects.create(person=head, facility=facility, bill_number="JYBILL0001", kind="outpatient",
                                            visit_date=date(current_year, 2, 1), year=current_year, total="88.00",
                                            region_path=village.path, created_by=clerk)
+    Settlement.objects.create(person=head, facility=facility, bill_number="JYSG0001", kind="outpatient", visit_date=date(current_year, 2, 1),
+                              year=current_year, total="66.00", channel="manual", claim_received_on=date(current_year, 2, 3),
+                              region_path=village.path, created_by=clerk)  # a manual claim of the other county (手工报销)
     job = ImportJob.objects.create(
         kind="enrollment_list", file="imports/jiayu.xlsx", original_name="嘉鱼名单.xlsx", sha256="1" * 64, size=100, user=clerk,
         region=jiayu, status=ImportJob.Status.PREVIEWED, total_rows=2, counts={"error": 1, "new": 1},
@@ -122,6 +125,7 @@ def build_foreign(jiayu, current_year) -> Foreign:
         "subsidy_run": run, "parameter": parameter, "assignment": assignment, "coverage": coverage, "event": event, "token": token,
     }
     markers = ["JYPAY0001"]
+    markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
         markers += [person.id_number, person.masked_id_number]
@@ -258,6 +262,10 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
                       "password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
         "users:edit": {"full_name": "越权改名", "region": objects["county"].pk, "roles": CLERK, "is_active": "on"},
         "users:password": {"password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
+        # 手工报销: the other county's person, at a hospital the form names (the form is valid; the service refuses)
+        "benefits:claim_new": {"id_number": head.id_number, "outside_name": "越权医院", "outside_level": "2", "outside_tier": "secondary_plus",
+                               "kind": "outpatient", "visit_date": f"{year}-02-01", "place": "local", "referral": "referred",
+                               "received_on": f"{year}-02-03", "class_a": "100", "action": "confirm"},
     }
     if route.name in by_name:
         return by_name[route.name]
@@ -295,6 +303,8 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "assistance:subsidy_run_print": ["payer=assistance_fund"],
         "benefits:trial": [f"id_number={head.id_number}&date={year}-02-01", f"id_number={objects['member'].id_number}"],
         "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
+        **{name: [f"county={objects['county'].pk}", f"year={year}&quarter=1", f"county={objects['county'].pk}&year={year}&quarter=1"]
+           for name in ("benefits:claim_summary", "benefits:claim_summary_export", "benefits:claim_summary_print")},
         "benefits:facility_settlements_export": [f"facility={objects['facility'].pk}", f"year={year}&month=2"],
         "enrollment:renew": [f"village={village.pk}&to_year={year + 1}"],
         # 征缴清单: the other county's region (village, township, county) and school as filters, and searches
