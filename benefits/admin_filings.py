@@ -18,5 +18,10 @@ class RemoteCareFilingAdmin(ReadOnlyAdminMixin, RegionScopedHistoryAdmin):
     list_select_related = ("person", "created_by")
     show_full_result_count = False
     fields = ("person", "kind", "destination_province", "destination_city", "valid_from", "valid_to", "hospital", "note", "status",
-              "revoked_reason", "source_import", "created_by", "created_at")
+              "revoked_reason", "import_shown", "created_by", "created_at")
     readonly_fields = fields
+
+    @admin.display(description="导入记录")
+    def import_shown(self, obj):
+        """The list the filing came from, by its file name (blank: filed on the staff pages)."""
+        return obj.source_import.original_name if obj.source_import_id else "人员页面办理"

@@ -34,6 +34,7 @@ from benefits import presets as benefit_presets
 from benefits.models import Settlement
 from benefits.services.demo import generate_settlement_demo
 from benefits.services.settlements import settlement_reverse
+from benefits.services.filings import filing_create, filing_revoke
 from core.identity_codes import IdentityCode
 from core.models import Department, ImportJob, Region
 from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS
@@ -355,6 +356,11 @@ def build_county(xianan) -> County:
     enrollment_record_payment(user=clerk, enrollment=unpaid, payment_date=today, today=today)
     application = application_accept(user=clerk, person=person, kind=Application.Kind.TILTED, reason="住院费用负担重",
                                      amount_claimed=Decimal("3000"))
+    # 异地就医备案 on the person page and the list: a long-term residence and a revoked referral.
+    filing_create(user=clerk, person=person, kind="long_term", destination_province="广东", destination_city="广州市",
+                  valid_from=today - timedelta(days=60), hospital="广州某医院", note="随子女居住")
+    filing_revoke(user=clerk, filing=filing_create(user=clerk, person=person, kind="referral", destination_province="北京市",
+                                                   valid_from=today - timedelta(days=30), valid_to=today), reason="录入错误")
 
     # Imports: a committed list and one waiting with an error row.
     village = person.village
@@ -375,6 +381,7 @@ def build_county(xianan) -> County:
                   f"/benefits/people/{person.pk}/settlements/", f"/benefits/settlements/{reversal.pk}/",
                   f"/benefits/settlements/{settlement.pk}/", f"/imports/{job.pk}/", f"/assistance/applications/{application.pk}/",
                   f"/assistance/subsidy-runs/{run.pk}/"}
+    must_visit.add("/benefits/filings/")  # 异地就医备案, from the navigation
     return County(clerk=clerk, civil=civil, officer=officer, must_visit=must_visit, person=person,
                   civil_must_visit={f"/imports/{identity_job.pk}/"})
 

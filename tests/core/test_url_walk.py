@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 
 from assistance.models import Application, Evidence, HardshipIdentity, SubsidyRun, SubsidyRunLine
 from benefits.models import Facility, OneTimeAssistance, PolicyParameter, Settlement
+from benefits.models import RemoteCareFiling
 from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, RegionLevel, SecurityEvent
 from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
@@ -117,6 +118,8 @@ def build_foreign(jiayu, current_year) -> Foreign:
                                                starts_on=date(2020, 1, 1), region=jiayu)
     event = SecurityEvent.objects.create(kind=SecurityEvent.Kind.EXPORT, user=clerk, path="/jiayu/", detail="嘉鱼导出")
     token = ApiToken.objects.create(user=clerk, name="嘉鱼令牌", prefix="jy000000", key_hash="2" * 64)
+    filing = RemoteCareFiling.objects.create(person=member, kind="referral", destination_province="广东省", destination_city="广州市",
+                                             valid_from=date(current_year, 1, 1), hospital="嘉鱼泄露转入医院", created_by=clerk)
     objects = {
         "region": village, "township": township, "county": jiayu, "user": clerk, "person": head, "member": member,
         "payment": payment,
@@ -124,6 +127,7 @@ def build_foreign(jiayu, current_year) -> Foreign:
         "approved_application": approved, "evidence": evidence, "facility": facility, "settlement": settlement, "import_job": job,
         "subsidy_run": run, "parameter": parameter, "assignment": assignment, "coverage": coverage, "event": event, "token": token,
     }
+    objects["filing"] = filing  # 异地就医备案
     markers = ["JYPAY0001"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
@@ -181,6 +185,7 @@ STAFF_OBJECTS = {
 }
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
+STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
 
 
 def admin_object(model, foreign: Foreign):
@@ -262,6 +267,10 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
                       "password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
         "users:edit": {"full_name": "越权改名", "region": objects["county"].pk, "roles": CLERK, "is_active": "on"},
         "users:password": {"password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
+        # 异地就医备案: the other county's person and filing, with forms the pages would accept
+        "benefits:filing_new": {"kind": "temporary", "destination_province": "广东省", "destination_city": "深圳市", "valid_from": f"{year}-01-01"},
+        "benefits:filing_end": {"valid_to": f"{year}-01-31", "reason": "越权"},
+        "benefits:filing_revoke": {"reason": "越权", "confirm": "on"},
         # 手工报销: the other county's person, at a hospital the form names (the form is valid; the service refuses)
         "benefits:claim_new": {"id_number": head.id_number, "outside_name": "越权医院", "outside_level": "2", "outside_tier": "secondary_plus",
                                "kind": "outpatient", "visit_date": f"{year}-02-01", "place": "local", "referral": "referred",
@@ -302,6 +311,8 @@ def query_probes(route: Route, foreign: Foreign, year: int) -> list[str]:
         "assistance:coverage_gap": [f"region={objects['county'].pk}&benefit_year={year}", f"village={village.pk}&benefit_year={year}"],
         "assistance:subsidy_run_print": ["payer=assistance_fund"],
         "benefits:trial": [f"id_number={head.id_number}&date={year}-02-01", f"id_number={objects['member'].id_number}"],
+        **{name: searches + [f"region={village.pk}", f"region={objects['county'].pk}&kind=referral", f"valid_on={year}-02-01"]
+           for name in ("benefits:filings", "benefits:filings_export")},
         "benefits:facility_settlements": [f"facility={objects['facility'].pk}"],
         **{name: [f"county={objects['county'].pk}", f"year={year}&quarter=1", f"county={objects['county'].pk}&year={year}&quarter=1"]
            for name in ("benefits:claim_summary", "benefits:claim_summary_export", "benefits:claim_summary_print")},
