@@ -23,7 +23,8 @@ def _required(mapping: dict, prefix: str, key: str) -> Decimal:
 
 
 def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None, versions: dict | None = None) -> SettlementPolicy:
-    """`values` maps parameter names (see benefits.presets) to Decimals or code lists."""
+    """`values` maps parameter names (see benefits.presets) to Decimals or code lists;
+    `sources` the parameters' sources and those of the rules no parameter carries."""
     def group(prefix, cast=str):
         return {cast(name.split(".", 1)[1]): Decimal(v) for name, v in values.items() if name.startswith(prefix + ".")}
 
@@ -45,10 +46,8 @@ def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None
     location_rates = {} if referral_rules else {loc: _required(group("location_rate"), "location_rate", loc) for loc in LOCATIONS}
     families.setdefault("first_pay_rates", families.get("first_pay_rate", ""))
     families.setdefault("location_rates", families.get("location_rate", ""))
-    families.setdefault("catalogue", "X000 art. 25")
-    families.setdefault("waiting_period", "X000 art. 11")
-    families.setdefault("unreferred", "S001 §六(十一)")
-    families.setdefault("application", "S001 §四(六)")
+    # The steps no parameter carries (catalogue, waiting_period, unreferred, application) are
+    # cited by the caller for its region (benefits.services.policy.citations).
     return SettlementPolicy(
         first_pay_rates={line: group("first_pay_rate").get(line, Decimal(0)) for line in FIRST_PAY_LINES},
         location_rates=location_rates,

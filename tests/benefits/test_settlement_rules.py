@@ -12,16 +12,21 @@ from assistance.presets import CLASSES
 from benefits import presets
 from benefits.rules.policy import build_policy
 from benefits.rules.settlement import REFERRALS, Eligibility, SettlementError, Visit, YearToDate, ci_paid_for, settle
+from benefits.services.policy import RULE_CITATIONS, borrowed_source, preset_row
 
 MA_CLASSES = {c: k for c, k in CLASSES.items() if k}
 
 
-def preset_policy(day: date, basic=presets.XIANNING_BASIC, periods=presets.XIANNING_BASIC_PERIODS):
-    """The policy a pooling region's presets give on a day: the undated rows and the dated rows
-    in force that day (the maternity cap)."""
+def preset_policy(day: date, basic=presets.XIANNING_BASIC, periods=presets.XIANNING_BASIC_PERIODS, region="421200"):
+    """The policy a pooling region's presets give on a day, as the database loads them
+    (benefits.services.policy): the undated rows and the dated ones in force that day (the
+    maternity cap), sources marked where borrowed, and the region's citations of the rules no
+    parameter carries."""
     rows = [*basic, *presets.CRITICAL_ILLNESS, *presets.MEDICAL_ASSISTANCE]
     rows += [row[:5] for row in periods if row[5] <= day and (row[6] is None or day <= row[6])]
-    return build_policy({r[0]: r[1] for r in rows}, ma_class_of=MA_CLASSES, sources={r[0]: r[3] for r in rows})
+    rows = [preset_row(region, row) for row in rows]
+    cited = {family: borrowed_source(by_region[region], region) for family, by_region in RULE_CITATIONS.items()}
+    return build_policy({r[0]: r[1] for r in rows}, ma_class_of=MA_CLASSES, sources={**cited, **{r[0]: r[3] for r in rows}})
 
 
 POLICY = preset_policy(date(2023, 3, 15))  # 咸宁
@@ -365,7 +370,7 @@ def test_waiting_period_pays_nothing_from_basic():
 
 # Steps whose amount no rule decides: the bill's total and the remainder the person pays.
 UNRULED = {"费用合计", "个人负担"}
-JILIN = preset_policy(date(2023, 3, 15), presets.JILIN_BASIC, presets.JILIN_BASIC_PERIODS)
+JILIN = preset_policy(date(2023, 3, 15), presets.JILIN_BASIC, presets.JILIN_BASIC_PERIODS, "220000")
 EVERY_KIND = [
     inpatient(2, "remote_unfiled", class_a="80000", class_b_drug="2000", out_of_catalogue="500"),
     Visit(kind="inpatient", facility_level=3, referred_from_deductible=D("200"), costs={"class_a": D("300000")}),
@@ -396,6 +401,10 @@ def test_every_step_cites_its_source(policy, visit):
         s = settle(policy, replace(visit, referral=referral, in_province=referral == "referred"), person, ytd)
         missing = [step.step for step in s.explanation if step.step not in UNRULED and not step.source]
         assert not missing, (person, ytd, referral, missing)
+        if policy is JILIN:  # 吉林's own document, or a source that says where the value comes from
+            borrowed = [(step.step, step.source) for step in s.explanation if step.source and "J003" not in step.source
+                        and not any(note in step.source for note in ("沿用", "未规定", "not from the sources"))]
+            assert not borrowed, borrowed
 
 
 def test_the_steps_cite_the_articles_of_their_rules():
