@@ -139,3 +139,14 @@ def test_a_superuser_deletes_a_county_row(client, county_row):
     client.force_login(User.objects.create_superuser("root", password="pass-12345-word"))
     response = client.post(f"/admin/benefits/policyparameter/{county_row.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302 and not PolicyParameter.objects.filter(pk=county_row.pk).exists()
+
+
+def test_a_borrowed_source_reads_as_plain_chinese_on_the_admin_and_the_parameters_page(client, presets):
+    from core.models import User
+
+    client.force_login(User.objects.create_superuser("root", password="pass-12345-word"))
+    shiyan_cap = PolicyParameter.objects.get(region__code="420300", name="annual_cap")
+    for url in (f"/admin/benefits/policyparameter/{shiyan_cap.pk}/change/", "/benefits/parameters/"):
+        text = "".join(visible_text(client.get(url).content.decode()).split())
+        assert "咸宁办法第二十二条（十堰未规定，沿用咸宁办法）" in text, url
+        assert "X000" not in text, url
