@@ -30,18 +30,27 @@ def main():
     from django.db import connection, transaction
     from django.test import Client
 
-    from benefits.models import PersonYear, Settlement
-    from benefits.services.batch import BatchContext, write_batch
-    from benefits.services.settlements import VisitInput
+    from benefits.models import PersonYear, RemoteCareFiling, Settlement
+    from benefits.services.settlements import SettlementBatch, VisitInput, settlements_write
     from enrollment.models import Person
 
     ensure_people(args.people)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE benefits_settlement, benefits_personyear RESTART IDENTITY")
+        cursor.execute("DELETE FROM benefits_remotecarefiling WHERE note = 'bench'")
     levels = [(3, "secondary_plus"), (2, "secondary_plus"), (1, "township"), (1, "village")] * 10
     facilities, officer = settlement_setup([(f"BENCH{i:03d}", f"基准医院{i}", level, tier) for i, (level, tier) in enumerate(levels)])
+    for facility in facilities[::4]:  # the level-3 hospitals are city-level: county people pay the 5% there
+        facility.city_level = True
+        facility.save()
     people = list(Person.objects.select_related("village").order_by("pk")[: args.people])
     rng = random.Random(11)
+    # A tenth of the people hold a referral filing to 武汉 for the year: their visits outside the
+    # city are settled from it (remote_filed), the others' outside visits as unfiled.
+    filed = rng.sample(people, len(people) // 10)
+    RemoteCareFiling.objects.bulk_create([
+        RemoteCareFiling(person=p, kind="referral", destination_province="湖北省", destination_city="武汉市", region_path=p.region_path,
+                         valid_from=date(date.today().year, 1, 1), note="bench") for p in filed], batch_size=5000)
     kinds = ["outpatient"] * 6 + ["inpatient", "two_diseases_drug", "chronic", "general_fee"]
     year_start = date(date.today().year, 1, 1)
 
@@ -57,16 +66,17 @@ def main():
                  "out_of_catalogue": str(rng.randint(0, 2000) if big else 0)}
         return VisitInput(person=rng.choice(people), facility=facility, bill_number=f"BN{n:08d}", kind=kind,
                           visit_date=year_start + timedelta(days=rng.randint(0, 330)),
-                          location=rng.choice(["local"] * 8 + ["remote_filed", "county_at_city"]), disease="hypertension", costs=costs)
+                          location=rng.choice(["local"] * 9 + ["outside"]), place_province="湖北省", place_city="武汉市",
+                          disease="hypertension", costs=costs)
 
-    context = BatchContext()
+    batch = SettlementBatch()
     started = time.monotonic()
     done = 0
     while done < args.settlements:
         items = [visit(done + i) for i in range(min(BATCH, args.settlements - done))]
         with transaction.atomic():
-            context.load(items, lock=True)
-            write_batch(context, [(item, *context.settle(item)) for item in items], user=officer)
+            batch.load(items, lock=True)
+            settlements_write(batch=batch, settled=[batch.settle(item) for item in items], user=officer)
         done += len(items)
         if done % 100_000 == 0:
             print(f"  {done:,} settled, {done / (time.monotonic() - started):,.0f}/s")
