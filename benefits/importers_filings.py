@@ -2,7 +2,7 @@
 one row per filing, checked by the rules of benefits.services.filings (destination among the 34
 provincial-level divisions and outside the person's pooling region, a plausible period, no
 second valid filing of the same kind for the same place on the same days, one long-term
-residence at a time) and written through filing_create / filing_end, the doors of the pages.
+residence at a time) and written through filings_create / filing_end, the writers the pages call.
 
 A row is the filing of (person, kind, destination, start day). The same row again changes
 nothing; a later end (备案结束日期) for a filing already recorded ends or extends it, unless a
@@ -16,8 +16,8 @@ from datetime import date
 
 from benefits.models import RemoteCareFiling
 from benefits.places import city_key, place_text, province_name, same_province
-from benefits.services.filings import (KIND_LABELS, Status, check_outside_home, check_period, clean_destination, filing_create,
-                                       filing_end, home_place_of, kind_of, overlap_problem, settled_on)
+from benefits.services.filings import (KIND_LABELS, FilingInput, Status, check_outside_home, check_period, clean_destination,
+                                       filing_end, filings_create, home_place_of, kind_of, overlap_problem, settled_on)
 from core.errors import ServiceError
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, example_id_number,
@@ -228,15 +228,13 @@ class FilingImporter(Importer):
     # ---------------------------------------------------------------- writing
 
     def write(self, outcomes):
-        """Each row through the service the pages call (the same checks again, under the
-        person's lock): a filing list is small, and one door keeps one rule."""
+        """The batch's new filings through the service the pages call (filings_create: the
+        same checks again, under the people's locks, written with COPY), then each new end."""
+        filings_create(user=self.user, source_import=self.job, items=[
+            FilingInput(person=p["person"], kind=p["kind"], destination_province=p["province"], destination_city=p["city"],
+                        valid_from=p["valid_from"], valid_to=p["valid_to"], hospital=p["hospital"], note=p["note"])
+            for p in (o.payload for o in outcomes if o.status == NEW)])
         for outcome in outcomes:
-            p = outcome.payload
-            if outcome.status == NEW:
-                filing_create(user=self.user, person=p["person"], kind=p["kind"], destination_province=p["province"],
-                              destination_city=p["city"], valid_from=p["valid_from"], valid_to=p["valid_to"], hospital=p["hospital"],
-                              note=p["note"], source_import=self.job)
-            elif outcome.status == CHANGED:
-                filing = RemoteCareFiling.objects.get(pk=p["filing"])
-                filing_end(user=self.user, filing=filing, valid_to=p["valid_to"], reason=self.reason)
-
+            if outcome.status == CHANGED:
+                filing = RemoteCareFiling.objects.get(pk=outcome.payload["filing"])
+                filing_end(user=self.user, filing=filing, valid_to=outcome.payload["valid_to"], reason=self.reason)

@@ -24,13 +24,16 @@ overlapping filing at once.
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from benefits.models import RemoteCareFiling, Settlement
 from benefits.places import MUNICIPALITIES, PROVINCES, place_text, province_name, same_city, same_province
 from benefits.rules.location import Filing
 from core.audit import stamp
 from core.errors import ServiceError
+from core.history import insert_with_history
 from core.models import Region, RegionLevel
 from core.restrict import path_allowed
 from core.validation import check_date
@@ -189,12 +192,6 @@ def _short_text(value, *, field: str, label: str) -> str:
     return text
 
 
-def _person_for_filing(user, person: Person) -> Person:
-    if not path_allowed(user, person.region_path):
-        raise ServiceError("region_denied", "该人员不存在或不在您的管辖区划内", "person")
-    return Person.objects.select_for_update().get(pk=person.pk)  # one filer at a time per person
-
-
 def _filing_for_change(user, filing: RemoteCareFiling) -> RemoteCareFiling:
     if not user.has_perm("benefits.change_remotecarefiling"):
         raise ServiceError("denied", "您没有修改异地就医备案的权限")
@@ -207,33 +204,84 @@ def _filing_for_change(user, filing: RemoteCareFiling) -> RemoteCareFiling:
 # ------------------------------------------------------------------------------ the services
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class FilingInput:
+    """One filing to record, as a form or an import row gives it (before the checks)."""
+
+    person: Person
+    kind: str
+    destination_province: str
+    valid_from: date
+    destination_city: str = ""
+    valid_to: date | None = None
+    hospital: str = ""
+    note: str = ""
+
+
 def filing_create(*, user, person: Person, kind: str, destination_province: str, destination_city: str = "",
                   valid_from: date, valid_to: date | None = None, hospital: str = "", note: str = "",
                   source_import=None) -> RemoteCareFiling:
-    """Record a filing for `person` as `user` (a clerk at the counter or an import row)."""
+    """Record a filing for `person` as `user` (a clerk at the counter): a batch of one."""
+    item = FilingInput(person=person, kind=kind, destination_province=destination_province, destination_city=destination_city,
+                       valid_from=valid_from, valid_to=valid_to, hospital=hospital, note=note)
+    return filings_create(user=user, items=[item], source_import=source_import)[0]
+
+
+@transaction.atomic
+def filings_create(*, user, items: list[FilingInput], source_import=None) -> list[RemoteCareFiling]:
+    """The one writer of new filings, for the form (one) and the import (a batch): every item
+    passes every rule against the stored filings and the items before it, under the people's
+    row locks, or nothing is written (ServiceError for the first item that fails). Rows and
+    their history ("created", with the user and the reason) go in with COPY."""
     if not user.has_perm("benefits.add_remotecarefiling"):
         raise ServiceError("denied", "您没有办理异地就医备案的权限")
-    person = _person_for_filing(user, person)
-    code = kind_of(kind)
+    if not items:
+        return []
+    for item in items:
+        if not path_allowed(user, item.person.region_path):
+            raise ServiceError("region_denied", "该人员不存在或不在您的管辖区划内", "person")
+    ids = sorted({item.person.pk for item in items})
+    list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))  # one filer at a time per person
+    working: dict[int, list] = {pk: [] for pk in ids}
+    for record in RemoteCareFiling.objects.filter(person_id__in=ids, status=Status.VALID):
+        working[record.person_id].append(record)
+    homes: dict[str, HomePlace | None] = {}
+    now = timezone.now()
+    rows = []
+    for item in items:
+        row = _checked_row(item, working[item.person.pk], homes)
+        working[item.person.pk].append(RemoteCareFiling(**row))  # the items after it see it
+        rows.append({**row, "person_id": item.person.pk, "region_path": item.person.region_path, "status": Status.VALID,
+                     "revoked_reason": "", "created_by_id": user.pk, "created_at": now,
+                     "source_import_id": source_import.pk if source_import else None})
+    insert_with_history(RemoteCareFiling, rows, user=user, when=now,
+                        reason=f"导入 {source_import.original_name}" if source_import else "办理异地就医备案")
+    return list(RemoteCareFiling.objects.filter(pk__in=[row["id"] for row in rows]).order_by("pk"))
+
+
+def _checked_row(item: FilingInput, filings: list, homes: dict) -> dict:
+    """An item's stored values once every rule of one filing holds, or ServiceError."""
+    code = kind_of(item.kind)
     if code is None:
-        raise ServiceError("kind", f"未知的备案类型「{kind}」，应为 {'、'.join(KIND_LABELS.values())}", "kind")
-    province, city = clean_destination(destination_province, destination_city)
-    check_period(valid_from, valid_to)
-    check_outside_home(home_place(person), province, city)
-    hospital = _short_text(hospital, field="hospital", label="转入医院")
-    note = _short_text(note, field="note", label="备注")
-    existing = list(RemoteCareFiling.objects.filter(person=person, status=Status.VALID))
-    problem = overlap_problem(existing, kind=code, province=province, city=city, valid_from=valid_from, valid_to=valid_to)
+        raise ServiceError("kind", f"未知的备案类型「{item.kind}」，应为 {'、'.join(KIND_LABELS.values())}", "kind")
+    province, city = clean_destination(item.destination_province, item.destination_city)
+    check_period(item.valid_from, item.valid_to)
+    path = item.person.region_path
+    if path not in homes:
+        homes[path] = home_place_of(path)
+    check_outside_home(homes[path], province, city)
+    row = {"kind": code, "destination_province": province, "destination_city": city, "valid_from": item.valid_from,
+           "valid_to": item.valid_to, "hospital": _short_text(item.hospital, field="hospital", label="转入医院"),
+           "note": _short_text(item.note, field="note", label="备注")}
+    problem = overlap_problem(filings, **{k: row[k] for k in ("kind", "valid_from", "valid_to")}, province=province, city=city)
     if problem:
         raise ServiceError("overlap", problem, "valid_from")
-    filing = RemoteCareFiling(person=person, kind=code, destination_province=province, destination_city=city, valid_from=valid_from,
-                              valid_to=valid_to, hospital=hospital, note=note, created_by=user, source_import=source_import,
-                              region_path=person.region_path)
-    filing.full_clean()
-    stamp(filing, user, f"导入 {source_import.original_name}" if source_import else "办理异地就医备案")
-    filing.save()
-    return filing
+    try:
+        RemoteCareFiling(**row).clean_fields(exclude=["person", "region_path", "created_by", "source_import"])  # the model's own limits
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ServiceError("invalid", "；".join(messages), field) from None
+    return row
 
 
 @transaction.atomic

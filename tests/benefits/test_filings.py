@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from benefits.models import Facility, RemoteCareFiling, Settlement
 from benefits.rules.location import Filing
-from benefits.services.filings import filing_create, filing_end, filing_revoke, filings_valid_on
+from benefits.services.filings import FilingInput, filing_create, filing_end, filing_revoke, filings_create, filings_valid_on
 from core.errors import ServiceError
 from core.models import SecurityEvent
 from core.roles import REVIEWER
@@ -157,6 +157,20 @@ def test_one_long_term_residence_at_a_time_wherever_it_is(clerk, person):
     error = refused(file, user=clerk, person=person, kind="long_term", destination_province="上海市", destination_city="",
                     valid_from=date(2027, 1, 1), valid_to=None)
     assert "同一期间只能有一个异地长期居住备案" in error.message and "请先结束原备案" in error.message
+
+
+def test_a_batch_is_written_whole_or_not_at_all(clerk, person, village):
+    other = factories.person(village, name="王二")
+    good = FilingInput(person=other, kind="temporary", destination_province="广东", destination_city="广州", valid_from=date(2026, 1, 1))
+    first = FilingInput(person=person, kind="referral", destination_province="上海市", valid_from=date(2026, 1, 1))
+    overlapping = FilingInput(person=person, kind="referral", destination_province="上海", valid_from=date(2026, 3, 1))
+    # When the batch's third item overlaps its second, nothing of the batch is written
+    error = refused(filings_create, user=clerk, items=[good, first, overlapping])
+    assert error.code == "overlap" and not RemoteCareFiling.objects.exists()
+    # and a batch that holds is written with its history
+    created = filings_create(user=clerk, items=[good, first])
+    assert [(f.person, f.kind, f.destination_province) for f in created] == [(other, "temporary", "广东省"), (person, "referral", "上海市")]
+    assert all(f.history.get().history_user == clerk for f in created)
 
 
 def test_a_revoked_filing_does_not_stand_in_the_way(clerk, person):
