@@ -96,6 +96,20 @@ def test_a_destination_inside_the_persons_own_city_is_refused(clerk, person, cit
     assert not RemoteCareFiling.objects.exists()
 
 
+def test_where_the_province_is_the_pooling_region_every_city_of_it_is_home(presets):
+    # 吉林's resident insurance pools at the province (RULES.md 3.7): care in 长春 is care at home.
+    from core.models import Region, RegionLevel
+
+    jilin = Region.objects.get(code="220000")
+    county = factories.region("220102", "南关区", RegionLevel.COUNTY, jilin)
+    village = factories.township_and_villages(county)[1][0]
+    clerk = factories.user("clerk_jilin", "经办员", county)
+    person = factories.person(village, name="吉林人")
+    error = refused(file, user=clerk, person=person, destination_province="吉林", destination_city="长春市")
+    assert "在参保人所在统筹区（吉林省）内" in error.message
+    assert file(clerk, person, destination_province="辽宁省", destination_city="沈阳市").destination_province == "辽宁省"
+
+
 def test_another_city_of_the_home_province_or_the_whole_province_may_be_filed(clerk, person):
     assert file(clerk, person, destination_province="湖北省", destination_city="武汉市").destination_city == "武汉市"
     assert file(clerk, person, kind="referral", destination_province="湖北省", destination_city="").destination_city == ""
