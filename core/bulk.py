@@ -143,3 +143,24 @@ def update_rows(model, objects: list, fields: Sequence[str]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM (SELECT {selects}) AS v WHERE t.{connection.ops.quote_name(pk.column)} = v.k", params)
         return cursor.rowcount
+
+
+def insert_ignoring_conflicts(model, field_names: Sequence[str], rows: list[Sequence]) -> None:
+    """Insert rows (tuples in the order of `field_names`) that do not collide with a unique
+    constraint, leaving the others as they are: one INSERT ... SELECT unnest(arrays) ... ON
+    CONFLICT DO NOTHING on PostgreSQL (bulk_create with a db_default field compiles an
+    expression per row and value, seconds for thousands of rows); bulk_create elsewhere."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**{f.attname: v for f, v in zip(fields, row)}) for row in rows], ignore_conflicts=True,
+                                  batch_size=FALLBACK_BATCH_SIZE)
+        return
+    quote = connection.ops.quote_name
+    casts = [f.rel_db_type(connection) if f.is_relation else f.db_type(connection) for f in fields]
+    selects = ", ".join(f"unnest(%s::{cast}[])" for cast in casts)
+    columns = ", ".join(quote(f.column) for f in fields)
+    params = [[_prep(f, row[i]) for row in rows] for i, f in enumerate(fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {selects} ON CONFLICT DO NOTHING", params)

@@ -26,7 +26,7 @@ from benefits.models import Facility, PersonYear, PolicyParameter, RemoteCareFil
 from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy_window
-from core.bulk import JsonText, copy_rows, reserve_ids, update_rows
+from core.bulk import JsonText, copy_rows, insert_ignoring_conflicts, reserve_ids, update_rows
 from core.errors import ServiceError
 from core.models import Region
 from core.money import ZERO, column_max, fmt_money
@@ -166,6 +166,13 @@ def agreement_problem(item: VisitInput) -> str | None:
 # ------------------------------------------------------------------------------ eligibility
 
 
+@dataclass(frozen=True)
+class _Enrollment:
+    benefit_year: int
+    benefit_start: date
+    benefit_end: date
+
+
 class EligibilityLoader:
     """The eligibility of many people (RULES.md 3-5), read in a few queries per batch of new
     people: enrollments, hardship identities, approved applications, remote-care filings and
@@ -184,24 +191,28 @@ class EligibilityLoader:
         if not ids:
             return
         self.loaded.update(ids)
-        for e in (Enrollment.objects.filter(person__id__any=ids, status__in=Enrollment.PAID_STATUSES)
-                  .only("id", "person_id", "status", "benefit_year", "benefit_start", "benefit_end").order_by("benefit_start", "pk")):
-            self.enrollments[e.person_id].append(e)
-        for r in HardshipIdentity.objects.filter(person__id__any=ids).only("person_id", "code", "valid_from", "valid_to", "revoked_on"):
-            self.identities[r.person_id].append(r)
-        for a in (Application.objects.filter(person__id__any=ids, status=Application.Status.APPROVED)
-                  .only("person_id", "kind", "decided_on")):
-            self.approvals[a.person_id].append(a)
-        for f in (RemoteCareFiling.objects.filter(person__id__any=ids, status=RemoteCareFiling.Status.VALID)
-                  .only("id", "person_id", "kind", "destination_province", "destination_city", "valid_from", "valid_to", "status")
-                  .order_by("valid_from", "pk")):
-            self.filings[f.person_id].append(f)
+        # Plain tuples, not model instances: a batch reads tens of thousands of these.
+        for pid, *enrollment in (Enrollment.objects.filter(person__id__any=ids, status__in=Enrollment.PAID_STATUSES)
+                                 .exclude(status=Enrollment.Status.SUSPENDED).order_by("benefit_start", "pk")
+                                 .values_list("person_id", "benefit_year", "benefit_start", "benefit_end")):
+            self.enrollments[pid].append(_Enrollment(*enrollment))
+        for pid, *identity in (HardshipIdentity.objects.filter(person__id__any=ids)
+                               .values_list("person_id", "code", "valid_from", "valid_to", "revoked_on")):
+            self.identities[pid].append(identity)
+        for pid, kind, decided_on in (Application.objects.filter(person__id__any=ids, status=Application.Status.APPROVED)
+                                      .values_list("person_id", "kind", "decided_on")):
+            self.approvals[pid].append((kind, decided_on))
+        for pid, *filing in (RemoteCareFiling.objects.filter(person__id__any=ids, status=RemoteCareFiling.Status.VALID)
+                             .order_by("valid_from", "pk")
+                             .values_list("person_id", "pk", "kind", "destination_province", "destination_city", "valid_from", "valid_to")):
+            self.filings[pid].append(filing)
         roots = {p.region_path.split("/", 1)[0] for p in people} - set(self.provinces)
         if roots:
             self.provinces.update(Region.objects.filter(code__in=roots).values_list("code", "name"))
 
     def enrollment_on(self, person_id: int, day: date):
-        return next((e for e in self.enrollments[person_id] if e.benefit_end >= day and e.status != Enrollment.Status.SUSPENDED), None)
+        """The first paid enrollment (not suspended) whose benefits have not ended by the day."""
+        return next((e for e in self.enrollments[person_id] if e.benefit_end >= day), None)
 
     def eligibility(self, person: Person, day: date, *, disease: str = "", in_province: bool = True) -> Eligibility:
         """The person's eligibility on the visit date. `disease`: the chronic disease of a
@@ -219,16 +230,19 @@ class EligibilityLoader:
         chronic = {c.strip() for c in (person.chronic_diseases or "").split(",") if c.strip()}
         return Eligibility(
             insured=insured, uninsured_reason=reason,
-            identities=tuple(sorted({r.code for r in self.identities[person.pk] if r.is_valid_on(day)})),
+            # HardshipIdentity.is_valid_on: from valid_from to valid_to, ended the day it was revoked.
+            identities=tuple(sorted({code for code, start, end, revoked in self.identities[person.pk]
+                                     if start <= day and (end is None or day <= end) and (revoked is None or day < revoked)})),
             two_diseases_registered=person.two_diseases_registered,
-            assistance_approved=any(a.kind == "class_3_4" and a.decided_on <= day for a in approvals),
-            tilted_approved=any(a.kind == "tilted" and a.decided_on <= day for a in approvals),
+            assistance_approved=any(kind == "class_3_4" and decided <= day for kind, decided in approvals),
+            tilted_approved=any(kind == "tilted" and decided <= day for kind, decided in approvals),
             chronic_approved=bool(disease) and disease in chronic, in_province=in_province,
         )
 
     def filings_on(self, person_id: int, day: date) -> tuple:
-        return tuple(Filing(f.pk, f.kind, f.destination_province, f.destination_city)
-                     for f in self.filings[person_id] if f.is_valid_on(day))
+        """The person's filings valid on the day (RemoteCareFiling.is_valid_on; revoked ones are not loaded)."""
+        return tuple(Filing(pk, kind, province, city) for pk, kind, province, city, start, end in self.filings[person_id]
+                     if start <= day and (end is None or day <= end))
 
     def home_province(self, person: Person) -> str:
         return self.provinces.get(person.region_path.split("/", 1)[0], "")
@@ -271,6 +285,18 @@ def _outpatient_today(person_id: int, day: date) -> Decimal:
 # ------------------------------------------------------------------------------ the batch
 
 
+class YearTotals:
+    """A person's PersonYear totals as a batch carries them (plain attributes: thousands are
+    loaded per batch; update_rows writes them back by pk). pk is None until the row exists."""
+
+    __slots__ = ("pk", "person_id", "year", *YEAR_FIELDS)
+
+    def __init__(self, pk, person_id, year, *amounts):
+        self.pk, self.person_id, self.year = pk, person_id, year
+        for name, value in zip(YEAR_FIELDS, amounts or (ZERO,) * len(YEAR_FIELDS)):
+            setattr(self, name, value)
+
+
 class SettlementBatch:
     """What the rules read for a run of visits, loaded once per batch of new people; year
     totals are kept in memory across the batches of one run and written with each batch."""
@@ -278,7 +304,7 @@ class SettlementBatch:
     def __init__(self):
         self.policies = {}
         self.policy_regions = None
-        self.totals: dict[tuple, PersonYear] = {}
+        self.totals: dict[tuple, YearTotals] = {}
         self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
         self.loader = EligibilityLoader()
 
@@ -307,10 +333,10 @@ class SettlementBatch:
             if lock:
                 new = [key for key in missing if key not in self.totals]
                 if new:
-                    PersonYear.objects.bulk_create([PersonYear(person_id=p, year=y) for p, y in new], ignore_conflicts=True)
+                    insert_ignoring_conflicts(PersonYear, ("person", "year", *YEAR_FIELDS), [(p, y, *(ZERO,) * len(YEAR_FIELDS)) for p, y in new])
                     self._load_totals(new, years, lock=True)
             for p, y in missing:  # a preview writes nothing: a person's first year starts at zero in memory
-                self.totals.setdefault((p, y), PersonYear(person_id=p, year=y))
+                self.totals.setdefault((p, y), YearTotals(None, p, y))
             # Outpatient fund already paid per day (the daily cap), read after the lock, for every
             # day of the newly loaded person-years (later batches may bring other days). Reversals
             # (negative amounts) count too: a reversed bill frees its share of the daily cap.
@@ -323,8 +349,8 @@ class SettlementBatch:
 
     def _load_totals(self, keys, years, *, lock: bool) -> None:
         rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in keys}), year__in=years)
-        for row in rows.select_for_update() if lock else rows:
-            self.totals.setdefault((row.person_id, row.year), row)
+        for row in (rows.select_for_update() if lock else rows).values_list("pk", "person_id", "year", *YEAR_FIELDS):
+            self.totals.setdefault((row[1], row[2]), YearTotals(*row))
 
     def settle(self, item: VisitInput) -> tuple[VisitInput, Split, object]:
         """(the located visit, its split, the policy) on the running totals, which it then
