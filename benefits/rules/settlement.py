@@ -90,8 +90,9 @@ class SettlementPolicy:
     downward_referral_deductible: Decimal | None = None  # share of the deductible a downward referral pays
 
     def source(self, name: str) -> str:
-        """The source of a parameter (inpatient_rate.2), else of its family (inpatient_rate)."""
-        return self.sources.get(name) or self.sources.get(name.split(".", 1)[0], "")
+        """The source of a parameter (inpatient_rate.2) or of a rule family (inpatient_rate):
+        benefits.rules.policy.build_policy holds both."""
+        return self.sources.get(name, "")
 
     @property
     def has_referral_rules(self) -> bool:
@@ -185,7 +186,7 @@ class Split:
 
 
 def _nonneg(value: Decimal) -> Decimal:
-    return value if value > ZERO else ZERO
+    return max(value, ZERO)
 
 
 def validate(visit: Visit) -> None:
@@ -212,14 +213,13 @@ def settle(policy: SettlementPolicy, visit: Visit, person: Eligibility, ytd: Yea
     validate(visit)
     if visit.kind == "general_fee":
         return _general_fee(policy, visit, person, ytd)
-    steps: list[Step] = []
     costs = {line: money(visit.costs.get(line, ZERO)) for line in COST_LINES}
     total = sum(costs.values(), ZERO)
     ooc = costs["out_of_catalogue"]
     first_pay = sum((money(costs[line] * policy.first_pay_rates[line]) for line in FIRST_PAY_LINES), ZERO)
     policy_range = total - ooc - first_pay
-    steps += [Step("费用合计", total), Step("全自费（目录外）", ooc, policy.source("catalogue")),
-              Step("乙类先行自付", first_pay, policy.source("first_pay_rates")), Step("政策范围内费用", policy_range, policy.source("first_pay_rates"))]
+    steps = [Step("费用合计", total), Step("全自费（目录外）", ooc, policy.source("catalogue")),
+             Step("乙类先行自付", first_pay, policy.source("first_pay_rates")), Step("政策范围内费用", policy_range, policy.source("first_pay_rates"))]
 
     location_fp = deductible = basic = ZERO
     outpatient_add = chronic_add = maternity_add = ZERO
@@ -262,12 +262,6 @@ def _annual_cap(policy, amount, ytd, steps) -> Decimal:
 # --- 3.2 and 3.7: admissions ----------------------------------------------------------------
 
 
-def _referral(policy, visit) -> str:
-    """The referral case the policy reads: 吉林's rules where the policy has them, else every
-    admission is settled as referred (the location decides instead)."""
-    return visit.referral if policy.has_referral_rules and visit.kind in ADMISSIONS else "referred"
-
-
 def _location_rate(policy, visit) -> Decimal:
     # X000 art. 20(一)3: 5% only at city-level facilities of level 2 or 3 ("与本地就医一致"
     # otherwise); a region with referral rules has no location first self-pay (J003 §二(三)9).
@@ -299,7 +293,7 @@ def _inpatient_rate(policy, visit, steps) -> Decimal:
     # J003 §二(三)9(2): referred at the level's local rate; outside the referral list 20 points
     # less; without referral a flat 20%.
     rate = policy.inpatient_rate[visit.facility_level]
-    referral = _referral(policy, visit)
+    referral = visit.referral
     if referral == "unreferred" and policy.unreferred_rate is not None:
         steps.append(Step(f"未按规定办理转诊或急诊手续，统筹基金按{_points(policy.unreferred_rate)}%支付", ZERO,
                           policy.source("unreferred_rate")))
@@ -418,11 +412,8 @@ def ci_paid_for(policy: SettlementPolicy, base: Decimal, special: bool) -> Decim
     paid = ZERO
     for i, band in enumerate(policy.ci_bands):
         lower = deductible if i == 0 else band.lower
-        upper = band.upper
-        if base <= lower:
-            break
-        portion = (min(base, upper) if upper is not None else base) - lower
-        paid += money(portion * (band.rate + bonus))
+        top = base if band.upper is None else min(base, band.upper)
+        paid += money(_nonneg(top - lower) * (band.rate + bonus))
     return paid if special else min(paid, policy.ci_cap)
 
 
@@ -457,8 +448,11 @@ def assistance_for(policy: SettlementPolicy, visit: Visit, person: Eligibility, 
 
 def _unreferred(policy, visit) -> bool:
     # S001 §六(十一): care without the required referral is outside MA: outside the city
-    # without a filing, or (吉林) an admission without referral.
-    return visit.location == UNREFERRED or _referral(policy, visit) == "unreferred"
+    # without a filing, or, where the region settles admissions by referral (吉林), an
+    # admission without one.
+    if visit.location == UNREFERRED:
+        return True
+    return policy.has_referral_rules and visit.kind in ADMISSIONS and visit.referral == "unreferred"
 
 
 def _assistance(policy, visit, person, base_add, ytd, steps):
@@ -501,9 +495,10 @@ def _extra_assistance(policy, visit, person, add, ma, ytd, steps) -> Decimal:
     left_after = _nonneg(after - ytd.ma_paid - ma)
     if policy.backstop_codes & set(person.identities):
         def backstop(m, left):
-            if m <= policy.backstop_threshold:
-                return ZERO
-            return _nonneg(left - money(policy.backstop_threshold + policy.backstop_personal_rate * (m - policy.backstop_threshold)))
+            # What is left above what the person keeps: 5,000 + 5% of M above 5,000. Nothing
+            # while M is at most 5,000 (what is left never exceeds M).
+            kept = money(policy.backstop_threshold + policy.backstop_personal_rate * _nonneg(m - policy.backstop_threshold))
+            return _nonneg(left - kept)
         extra = _nonneg(backstop(after, left_after) - backstop(before, left_before))
         steps.append(Step("托底保障", extra, policy.source("backstop_threshold")))
         return extra

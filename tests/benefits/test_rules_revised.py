@@ -11,7 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from benefits import presets
-from benefits.rules.settlement import LOCATIONS, Eligibility, SettlementError, Visit, YearToDate, settle
+from benefits.rules.settlement import LOCATIONS, Eligibility, SettlementError, Visit, YearToDate, assistance_for, settle
 from tests.benefits.test_settlement_rules import JILIN, POLICY, preset_policy
 
 NOBODY = Eligibility()
@@ -285,3 +285,130 @@ def test_jilin_presets_mark_what_the_source_leaves_open():
     assert rows["unreferred_rate"][1:] == (D("0.20"), "rate", "J003 §二(三)9(2)", True)
     assert rows["referral_rate_cut.referred_outside_list"][1] == D("0.20") and rows["outpatient_rate.township"][1] == D("0.60")
     assert all(not row[4] for row in presets.JILIN_BASIC_PERIODS)  # the maternity cap is 咸宁's
+
+
+# --- edges that pin each comparison and term ---------------------------------------------------------
+
+
+def test_a_region_with_only_the_referral_rate_cut_still_has_no_location_first_self_pay():
+    only_cut = replace(JILIN, unreferred_rate=None)
+    s = settle(only_cut, admission(2, "remote_unfiled", referral="referred_outside_list"), NOBODY, ZERO_YTD)
+    assert (s.location_first_pay, s.basic_fund) == (D("0"), D("4700.00"))  # 50% x (10,000 - 600)
+
+
+def test_an_unreferred_mark_changes_nothing_where_the_region_has_no_referral_rules():
+    poor = Eligibility(identities=("extreme_poverty",))
+    s = settle(POLICY, admission(2, referral="unreferred"), poor, ZERO_YTD)
+    assert (s.basic_fund, s.assistance) == (D("6580.00"), D("3420.00"))  # 70%, then MA 100% of what is left
+
+
+def test_jilin_reads_the_referral_of_admissions_only():
+    chronic = Visit(kind="chronic", disease="hypertension", facility_level=2, costs={"class_a": D("1000")}, referral="unreferred")
+    s = settle(JILIN, chronic, Eligibility(identities=("extreme_poverty",)), ZERO_YTD)
+    assert (s.basic_fund, s.assistance) == (D("600.00"), D("200.00"))  # chronic 60%, chronic MA 50%
+
+
+def test_jilin_counts_the_share_of_the_referring_deductible_its_parameter_says():
+    half = replace(JILIN, referral_deductible_credit=D("0.5"))
+    assert settle(half, admission(3, referred_from_deductible=D("200")), NOBODY, ZERO_YTD).deductible == D("900.00")
+    assert "转诊连续计算起付标准（扣除转出医院已付起付标准）" in steps(settle(JILIN, admission(3, referred_from_deductible=D("200")),
+                                                                          NOBODY, ZERO_YTD))
+
+
+@pytest.mark.parametrize("level, referral, label", [
+    (3, "referred_outside_list", "转诊病种范围外，支付比例降低20个百分点（按40%支付）"),
+    (1, "referred_outside_list", "转诊病种范围外，支付比例降低20个百分点（按60%支付）"),
+    (2, "unreferred", "未按规定办理转诊或急诊手续，统筹基金按20%支付"),
+])
+def test_jilin_explains_the_referral_rate_in_words(level, referral, label):
+    s = settle(JILIN, admission(level, referral=referral), NOBODY, ZERO_YTD)
+    assert label in steps(s)
+    assert next(step for step in s.explanation if step.step == label).source == "J003 §二(三)9(2)"
+
+
+def test_the_deductible_is_limited_to_what_the_location_first_self_pay_leaves():
+    # Level 3, P 1,200 without filing: 240 first self-pay, so the deductible takes the 960 left.
+    s = settle(POLICY, admission(3, "remote_unfiled", costs={"class_a": "1200"}), NOBODY, ZERO_YTD)
+    assert (s.location_first_pay, s.deductible, s.basic_fund, s.personal) == (D("240.00"), D("960.00"), D("0.00"), D("1200.00"))
+
+
+def test_maternity_refusal_names_the_region():
+    with pytest.raises(SettlementError) as refused:
+        settle(replace(POLICY, maternity_cap=None), admission(1, kind="maternity"), NOBODY, ZERO_YTD)
+    assert refused.value.field == "region"
+
+
+@pytest.mark.parametrize("used, fund", [("340", "10.00"), ("340.01", "9.99")])
+def test_outpatient_annual_cap_step_only_when_it_cuts(used, fund):
+    s = settle(POLICY, Visit(kind="outpatient", facility_tier="secondary_plus", costs={"class_a": D("20")}), NOBODY,
+               YearToDate(outpatient_fund=D(used)))
+    assert s.basic_fund == D(fund)
+    assert ("门诊统筹年度支付限额" in steps(s)) == (used == "340.01")
+
+
+@pytest.mark.parametrize("used, fund", [("5900", "600.00"), ("5900.01", "599.99")])
+def test_chronic_annual_cap_step_only_when_it_cuts(used, fund):
+    visit = Visit(kind="chronic", disease="hypertension", facility_level=2, costs={"class_a": D("1000")})
+    s = settle(POLICY, visit, NOBODY, YearToDate(chronic_fund=D(used)))
+    assert s.basic_fund == D(fund)
+    assert ("门诊慢性病年度支付限额" in steps(s)) == (used == "5900.01")
+
+
+@pytest.mark.parametrize("policy, tier, source", [
+    (POLICY, "township", "X000 art. 17"),
+    (JILIN, "township", "J003 §二(三)10(1)"),
+    (JILIN, "clinic", "J003 §二(三)10(1)（二级及以上医疗机构、诊所文件未列，暂按50%）"),
+])
+def test_the_outpatient_step_cites_the_rate_it_used(policy, tier, source):
+    s = settle(policy, Visit(kind="outpatient", facility_tier=tier, costs={"class_a": D("20")}), NOBODY, ZERO_YTD)
+    assert next(step for step in s.explanation if step.step == "基本医保门诊统筹支付").source.startswith(source)
+
+
+# Two level-3 admissions of P 40,000 in a year: basic 23,400 each, 16,600 left each. First: CI
+# 2,760, MA 65% x (13,840 - 1,500) = 8,021, 5,819 left. Second: CI 9,960, MA 4,316, 8,143 left.
+BIG = admission(3, costs={"class_a": "40000"})
+
+
+def test_tilted_assistance_of_a_second_visit_is_the_years_less_the_first():
+    person = replace(CLASS_3, tilted_approved=True)
+    first = settle(POLICY, BIG, person, ZERO_YTD)
+    second = settle(POLICY, BIG, person, first.added_to(ZERO_YTD, same_day=False))
+    assert first.extra_assistance == D("409.50")  # 50% x (5,819 - 5,000)
+    assert second.extra_assistance == D("1162.00")  # 50% x (8,143 - 5,000) = 1,571.50, less 409.50
+
+
+def test_backstop_of_a_second_visit_is_the_years_less_the_first():
+    person = Eligibility(identities=("monitored_edge",), assistance_approved=True)
+    first = settle(POLICY, BIG, person, ZERO_YTD)
+    second = settle(POLICY, BIG, person, first.added_to(ZERO_YTD, same_day=False))
+    assert first.extra_assistance == D("377.00")  # 5,819 - (5,000 + 5% x 8,840)
+    assert second.extra_assistance == D("1992.00")  # 8,143 - (5,000 + 5% x 15,480) = 2,369, less 377
+
+
+@pytest.mark.parametrize("paid, extra", [("99590.50", "409.50"), ("99590.51", "409.49")])
+def test_tilted_year_cap_step_only_when_it_cuts(paid, extra):
+    s = settle(POLICY, BIG, replace(CLASS_3, tilted_approved=True), YearToDate(extra_paid=D(paid)))
+    assert s.extra_assistance == D(extra)
+    assert ("倾斜救助年度限额" in steps(s)) == (paid == "99590.51")
+
+
+@pytest.mark.parametrize("reason, shown", [("待遇等待期内（2023-04-01起享受待遇），基本医保不支付", "待遇等待期内（2023-04-01起享受待遇），基本医保不支付"),
+                                           ("", "未参保或处于等待期，一般诊疗费由个人支付")])
+def test_general_fee_of_someone_not_insured_says_why(reason, shown):
+    s = settle(POLICY, Visit(kind="general_fee", facility_tier="village"), Eligibility(insured=False, uninsured_reason=reason), ZERO_YTD)
+    assert shown in steps(s) and (s.basic_fund, s.personal) == (D("0"), D("8"))
+
+
+def test_general_fee_steps_end_with_what_the_person_pays():
+    s = settle(POLICY, Visit(kind="general_fee", facility_tier="township"), NOBODY, ZERO_YTD)
+    assert [(step.step, step.amount) for step in s.explanation] == [("一般诊疗费", D("13")), ("基本医保支付", D("9")), ("个人负担", D("4"))]
+
+
+def test_assistance_alone_on_what_basic_and_ci_left():
+    # benefits.services.one_time recomputes MA on stored settlements: 50% of a chronic base.
+    chronic = Visit(kind="chronic", disease="hypertension", facility_level=2)
+    ma, added, extra, explained = assistance_for(POLICY, chronic, CLASS_3, D("1600"), ZERO_YTD)
+    assert (ma, added, extra) == (D("800.00"), D("1600"), D("0"))
+    assert [step.step for step in explained] == ["门诊慢特病医疗救助（3类）"]
+    ma, added, _extra, _ = assistance_for(POLICY, LEVEL_1_1200, CLASS_3, D("2000"), YearToDate(ma_base=D("1000")))
+    assert (ma, added) == (D("975.00"), D("2000"))  # 65% x (3,000 - 1,500)

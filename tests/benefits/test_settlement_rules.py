@@ -2,6 +2,7 @@
 exactly, then each table."""
 
 import itertools
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
@@ -11,7 +12,7 @@ import pytest
 from assistance.presets import CLASSES
 from benefits import presets
 from benefits.rules.policy import build_policy
-from benefits.rules.settlement import REFERRALS, Eligibility, SettlementError, Visit, YearToDate, ci_paid_for, settle
+from benefits.rules.settlement import REFERRALS, Eligibility, SettlementError, Split, Visit, YearToDate, ci_paid_for, settle
 from benefits.services.policy import RULE_CITATIONS, borrowed_source, preset_row
 
 MA_CLASSES = {c: k for c, k in CLASSES.items() if k}
@@ -66,6 +67,67 @@ def test_example_3_remote_without_filing():
 def test_example_4_village_clinic_daily_cap():
     s = run(Visit(kind="outpatient", facility_tier="village", costs={"class_a": D("40")}))
     assert (s.basic_fund, s.personal) == (D("15"), D("25"))
+
+
+def test_example_1_explained_step_by_step():
+    s = run(inpatient(2, class_a="8000", class_b_drug="2000", out_of_catalogue="500"))
+    assert [(step.step, step.amount, step.source) for step in s.explanation] == [
+        ("费用合计", D("10500"), ""),
+        ("全自费（目录外）", D("500"), "X000 art. 25"),
+        ("乙类先行自付", D("200"), "X000 art. 26"),
+        ("政策范围内费用", D("9800"), "X000 art. 26"),
+        ("起付标准", D("600"), "X000 art. 20(一)1"),
+        ("基本医保统筹支付", D("6440"), "X000 art. 20(一)2"),
+        ("大病保险", D("0"), "RULES.md 4 (X000 art. 23; not from the sources)"),
+        ("个人负担", D("4060"), ""),
+    ]
+
+
+def test_example_2_explains_the_ci_group_and_the_assistance_class():
+    s = run(inpatient(2, class_a="8000", class_b_drug="2000", out_of_catalogue="500"), Eligibility(identities=("subsistence_allowance",)))
+    assert [step.step for step in s.explanation[-3:]] == ["大病保险（困难群众起付线减半、比例提高）", "医疗救助（2类）", "个人负担"]
+
+
+# --- the year's totals after a visit (what the next visit of the year reads) --------------------
+
+
+def test_a_split_adds_each_part_to_its_own_year_total():
+    s = Split(total=D("100"), out_of_catalogue=D("1"), class_b_first_pay=D("2"), policy_range=D("97"), location_first_pay=D("3"),
+              deductible=D("4"), basic_fund=D("10"), critical_illness=D("20"), assistance=D("30"), extra_assistance=D("40"),
+              personal=D("0"), explanation=(), ci_base=D("50"), ma_base=D("60"), outpatient_fund=D("7"), chronic_fund=D("8"),
+              ma_base_chronic=D("70"), maternity_fund=D("9"))
+    before = YearToDate(basic_fund=D("1000"), outpatient_fund=D("100"), outpatient_fund_today=D("5"), chronic_fund=D("200"),
+                        ci_base=D("300"), ci_paid=D("400"), ma_base=D("500"), ma_paid=D("600"), extra_paid=D("700"),
+                        ma_base_chronic=D("800"), maternity_fund=D("900"))
+    assert s.added_to(before) == YearToDate(
+        basic_fund=D("1010"), outpatient_fund=D("107"), outpatient_fund_today=D("12"), chronic_fund=D("208"), ci_base=D("350"),
+        ci_paid=D("420"), ma_base=D("560"), ma_paid=D("630"), extra_paid=D("740"), ma_base_chronic=D("870"), maternity_fund=D("909"))
+    assert s.added_to(before, same_day=False).outpatient_fund_today == D("7")  # a new day starts from this visit
+
+
+def test_an_outpatient_visit_adds_its_fund_to_the_outpatient_totals():
+    s = run(Visit(kind="outpatient", facility_tier="township", costs={"class_a": D("30")}))
+    assert (s.basic_fund, s.outpatient_fund, s.chronic_fund, s.ci_base, s.ma_base) == (D("15.00"), D("15.00"), D("0"), D("0"), D("0"))
+
+
+# --- refusals name their field ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("visit, field", [
+    (Visit(kind="dental"), "visit"),
+    (Visit(kind="inpatient", location="moon"), "location"),
+    (Visit(kind="outpatient", facility_tier="pharmacy"), "facility_tier"),
+    (Visit(kind="inpatient", facility_level=4), "facility_level"),
+    (Visit(kind="inpatient", referral="maybe"), "referral"),
+    (Visit(kind="inpatient", referred_from_deductible=D("-1")), "referred_from_deductible"),
+    (Visit(kind="inpatient", costs={"caviar": D("1")}), "costs"),
+    (Visit(kind="inpatient", costs={"class_a": D("-1")}), "costs"),
+])
+def test_a_visit_the_rules_cannot_read_is_refused_naming_its_field(visit, field):
+    with pytest.raises(SettlementError) as refused:
+        run(visit)
+    assert (refused.value.code, refused.value.field) == (field, field)
+    assert re.search(r"[\u4e00-\u9fff]", refused.value.message)
 
 
 # --- 3.1 class-B first self-pay ---------------------------------------------------------------
@@ -252,6 +314,9 @@ CI_ADMISSION = inpatient(3, class_a="21000")
 def test_ci_groups_halved_deductible_and_five_points_through_settle(code, ci):
     s = run(CI_ADMISSION, Eligibility(identities=(code,) if code else ()))
     assert (s.basic_fund, s.ci_base, s.critical_illness) == (D("12000.00"), D("9000.00"), D(ci))
+    assert s.personal == D("21000") - s.basic_fund - s.critical_illness - s.assistance
+    group = code in ("extreme_poverty", "orphan", "subsistence_allowance", "returned_to_poverty")
+    assert ("大病保险（困难群众起付线减半、比例提高）" if group else "大病保险") in [step.step for step in s.explanation]
 
 
 def test_ci_groups_have_no_cap_through_settle():
