@@ -54,7 +54,7 @@ _LINES = {
 _LOCATIONS = {
     "local": "市内", "county_at_city": "县级参保在市级医院", "remote_filed": "市外已转诊备案",
     "remote_unfiled": "市外未备案", "remote_emergency_nondesignated": "市外急诊非定点",
-    "remote_long_term": "异地长期居住（已备案）",
+    "remote_long_term": "异地长期居住已备案",
 }
 _TIERS = {"secondary_plus": "二级及以上医疗机构", "township": "乡镇卫生院/社区卫生服务中心", "community_station": "社区卫生服务站",
           "village": "村卫生室", "clinic": "诊所"}
