@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOUSEHOLDS ?= 300
 
-.PHONY: demo test venv serve clean bench
+.PHONY: demo test venv serve clean bench mutation
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ bench: venv
 	$(PY) bench/import_identities.py
 	$(PY) bench/settlement.py
 	$(PY) bench/import_settlements.py
+
+# Mutation testing of the pure rule modules (tools/mutation.py; not in CI: minutes per module).
+# MODULES=terms or MODULES=settlement runs one; MUTATION_MAX_SECONDS caps each run.
+MUTMUT_VERSION := 2.5.1
+mutation: venv
+	$(PY) -c "from importlib.metadata import version; assert version('mutmut') == '$(MUTMUT_VERSION)'" 2>/dev/null \
+		|| $(PIP) install --quiet mutmut==$(MUTMUT_VERSION)
+	$(PY) tools/mutation.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles
