@@ -8,7 +8,10 @@ computes and stores it (benefits.services.settlements.settlement_create), with c
 The claim is refused when it reaches the office after the deadline of the pooling region
 (parameter `manual_claim_deadline_month`, J003 §二(三)12: by the end of March of the next year;
 benefits.rules.claims), when the region has no such parameter, or when the person is not in
-the clerk's region. `manual_claim_preview` runs the same writer inside a transaction that is
+the clerk's region. Where the care took place the writer decides, as for every bill: in the
+city from the facility, outside it from the person's filings valid on the admission date (an
+emergency at a hospital outside the agreements is `remote_emergency_nondesignated` without a
+long-term filing). `manual_claim_preview` runs the same writer inside a transaction that is
 rolled back: the clerk sees the split the confirmation will store, and nothing is written.
 """
 
@@ -21,13 +24,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from benefits.models import Facility, RemoteCareFiling, Settlement
+from benefits.models import Facility, Settlement
 from benefits.presets_claims import CLAIM_DEADLINE
 from benefits.rules.claims import ADMISSION_KINDS, ClaimRuleError, claim_date_problem
-from benefits.rules.location import Filing, LocationError, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES
 from benefits.services.policy import parameter_in_force
-from benefits.services.settlements import AMOUNT_MAX, VisitInput, settlement_create, visit_dates_problem
+from benefits.services.settlements import AMOUNT_MAX, OUTSIDE, VisitInput, settlement_create, visit_dates_problem
 from core.errors import ServiceError
 from core.idnumber import IdNumberError, parse_id_number
 from core.models import Region, RegionLevel
@@ -42,9 +44,6 @@ CLAIM_KINDS = ("inpatient", "maternity", "outpatient", "chronic", "two_diseases_
 COST_LABELS = {"class_a": "甲类费用", "class_b_drug": "乙类药品", "blood": "血液制品", "class_b_treatment": "乙类诊疗项目",
                "material_general": "综合医疗服务类材料", "material_other_domestic": "其他类材料（国产）",
                "material_other_imported": "其他类材料（进口）", "out_of_catalogue": "目录外（全自费）"}
-# GB/T 2260: the province of a region code's first two digits, for "care inside the province"
-# (RULES.md 5: tilted assistance) where the region tree stops at the city.
-PROVINCES = {"42": "湖北省", "22": "吉林省"}
 OUTSIDE_CODE_PREFIX = "SG"  # 手工 (manual): hospitals and bills recorded by a county office
 PLACES = ("local", "remote")  # 市内 / 市外
 
@@ -218,23 +217,14 @@ def _facility(user, claim: ClaimInput, county: Region) -> Facility:
 
 # ------------------------------------------------------------------------------ where
 
-def _location(person: Person, facility: Facility, claim: ClaimInput) -> tuple[str, int | None, bool]:
-    """(location code, filing id, in province) from the facility and the person's filings
+def _outside_city(facility: Facility, claim: ClaimInput) -> bool:
+    """Whether the care was outside the city: the clerk says so, or the hospital is recorded
+    with a place outside it. The writer then takes the location code from the person's filings
     valid on the admission date (benefits.rules.location, RULES.md 3.2)."""
-    home = PROVINCES.get(person.region_path.strip("/")[:2], "")
-    remote = claim.place == "remote" or bool(facility.place_city or facility.place_province)
-    if not remote:
-        return in_city_location(facility_city_level=facility.city_level, facility_level=facility.level), None, True
-    day = claim.visit_date
-    filings = tuple(Filing(f.pk, f.kind, f.destination_province, f.destination_city) for f in
-                    RemoteCareFiling.objects.filter(person=person, status=RemoteCareFiling.Status.VALID, valid_from__lte=day)
-                    .exclude(valid_to__lt=day).order_by("valid_from", "pk"))
-    try:
-        located = remote_location(filings=filings, place=RemotePlace(facility.place_province, facility.place_city), home_province=home,
-                                  emergency_nondesignated=not facility.designated)
-    except LocationError as error:
-        raise ServiceError(error.code, error.message, "place") from None
-    return located.location, located.filing.pk if located.filing else None, located.in_province
+    recorded_outside = bool(facility.place_province or facility.place_city)
+    if recorded_outside and claim.place != "remote":
+        raise ServiceError("place", f"{facility.name}在市外（{facility.place_province}{facility.place_city}），就医地请选择“市外”", "place")
+    return recorded_outside or claim.place == "remote"
 
 
 # ------------------------------------------------------------------------------ the number
@@ -266,12 +256,14 @@ def _record(user, claim: ClaimInput) -> Settlement:
     costs = _costs(claim.costs)
     _check_dates(claim, person)
     facility = _facility(user, claim, county)
-    location, filing_id, in_province = _location(person, facility, claim)
+    outside = _outside_city(facility, claim)
     data = VisitInput(
         person=person, facility=facility, bill_number=_bill_number(county, claim.received_on.year), kind=claim.kind,
-        visit_date=claim.visit_date, discharge_date=claim.discharge_date, location=location,
+        visit_date=claim.visit_date, discharge_date=claim.discharge_date, location=OUTSIDE if outside else "local",
         disease=(claim.disease or "").strip() if claim.kind == "chronic" else "", costs=costs, referral=claim.referral,
-        in_province=in_province, filing_id=filing_id, channel=Settlement.Channel.MANUAL, claim_received_on=claim.received_on,
+        channel=Settlement.Channel.MANUAL, claim_received_on=claim.received_on,
+        # X000 art. 20(二)1: an emergency at a hospital outside the agreements, outside the city
+        emergency_nondesignated=outside and not facility.designated,
     )
     return settlement_create(user=user, data=data)
 

@@ -361,3 +361,34 @@ def test_an_outside_hospital_named_on_the_form_is_recorded_on_confirmation(deadl
 def test_a_reviewer_has_no_entry_page(deadlines, client, xianan):
     client.force_login(factories.user("reviewer_y", REVIEWER, xianan))
     assert client.get("/benefits/claims/new/").status_code == 403
+
+
+# ------------------------------------------------------------------------------ where the care was
+
+def test_remote_care_takes_its_location_from_the_persons_filings(deadlines, clerk, insured):
+    from benefits.models import RemoteCareFiling
+
+    filing = RemoteCareFiling.objects.create(person=insured, kind="referral", destination_province="湖北省", destination_city="武汉市",
+                                             valid_from=date(2023, 3, 1), created_by=clerk)
+    wuhan = Facility.objects.create(code="WH01", name="武汉同济医院", level=3, tier="secondary_plus", region=insured.village,
+                                    place_province="湖北省", place_city="武汉市", agreement_from=date(2020, 1, 1))
+    s = manual_claim_record(user=clerk, claim=claim(insured, wuhan, place="remote"))
+    assert (s.location, s.filing, s.in_province) == ("remote_filed", filing, True)
+    assert s.location_first_pay == D("980.00")  # 10% of 9,800 (X000 art. 20(二)1)
+
+
+def test_a_long_term_resident_pays_no_location_share_even_at_a_non_designated_hospital(deadlines, clerk, insured):
+    from benefits.models import RemoteCareFiling
+
+    RemoteCareFiling.objects.create(person=insured, kind="long_term", destination_province="广东省", destination_city="深圳市",
+                                    valid_from=date(2022, 1, 1), created_by=clerk)
+    outside = OutsideHospital(name="深圳市人民医院", level=3, province="广东省", city="深圳市")
+    s = manual_claim_record(user=clerk, claim=claim(insured, outside=outside, place="remote"))
+    assert (s.location, s.location_first_pay, s.in_province) == ("remote_long_term", D("0.00"), False)  # X000 art. 20(二)2
+
+
+def test_a_hospital_recorded_outside_the_city_is_not_claimed_as_in_the_city(deadlines, clerk, insured):
+    wuhan = Facility.objects.create(code="WH01", name="武汉同济医院", level=3, tier="secondary_plus", region=insured.village,
+                                    place_province="湖北省", place_city="武汉市", agreement_from=date(2020, 1, 1))
+    error = refused(clerk, claim(insured, wuhan, place="local"))
+    assert (error.field, error.message) == ("place", "武汉同济医院在市外（湖北省武汉市），就医地请选择“市外”")
