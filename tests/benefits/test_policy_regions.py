@@ -187,12 +187,24 @@ def test_xianning_cites_its_own_waiting_period_and_shiyan_says_it_follows_xianni
     assert settlement_policy(shiyan, DAY).source("waiting_period") == "X000 art. 11（十堰未规定，沿用咸宁办法）"
 
 
-def test_every_step_of_a_jilin_settlement_cites_jilin_or_says_whose_rule_it_follows(jilin_village):
-    policy = settlement_policy(jilin_village, DAY)
-    visit = Visit(kind="inpatient", facility_level=2, costs={"class_a": D("30000"), "class_b_drug": D("2000"),
-                                                               "out_of_catalogue": D("800")})
-    person = Eligibility(identities=("subsistence_allowance",))
-    steps = [s for s in settle(policy, visit, person, YearToDate()).explanation if s.source]
-    assert len(steps) >= 5
-    for step in steps:
+JILIN_VISITS = [
+    Visit(kind="inpatient", facility_level=2, referral="unreferred",
+          costs={"class_a": D("30000"), "class_b_drug": D("2000"), "out_of_catalogue": D("800")}),
+    Visit(kind="inpatient", facility_level=1, downward_referral=True, costs={"class_a": D("3000")}),
+    Visit(kind="maternity", facility_level=2, costs={"class_a": D("6000")}),
+    Visit(kind="outpatient", facility_tier="village", costs={"class_a": D("40")}),
+    Visit(kind="chronic", disease="hypertension", facility_level=2, costs={"class_a": D("9000")}),
+    Visit(kind="general_fee", facility_tier="township"),
+]
+JILIN_PEOPLE = [Eligibility(identities=("subsistence_allowance",)), Eligibility(identities=("monitored_edge",)),
+                Eligibility(insured=False, uninsured_reason="未参保")]
+
+
+@pytest.mark.parametrize("person", JILIN_PEOPLE, ids=["class2", "class4-unapproved", "uninsured"])
+@pytest.mark.parametrize("visit", JILIN_VISITS, ids=lambda v: f"{v.kind}-{v.referral}")
+def test_every_step_of_a_jilin_settlement_cites_jilin_or_says_whose_rule_it_follows(jilin_village, visit, person):
+    split = settle(settlement_policy(jilin_village, DAY), visit, person, YearToDate())
+    cited = [s for s in split.explanation if s.source]
+    assert cited
+    for step in cited:
         assert "J003" in step.source or "沿用" in step.source or "未规定" in step.source or "not from the sources" in step.source, step
