@@ -24,6 +24,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from assistance.models import Application
@@ -33,6 +34,7 @@ from assistance.services.subsidies import subsidy_run_create
 from benefits import presets as benefit_presets
 from benefits.models import Settlement
 from benefits.services.demo import generate_settlement_demo
+from benefits.services.claims import ClaimInput, OutsideHospital, manual_claim_record
 from benefits.services.settlements import settlement_reverse
 from benefits.services.filings import filing_create, filing_revoke
 from core.identity_codes import IdentityCode
@@ -361,6 +363,12 @@ def build_county(xianan) -> County:
                   valid_from=today - timedelta(days=60), hospital="广州某医院", note="随子女居住")
     filing_revoke(user=clerk, filing=filing_create(user=clerk, person=person, kind="referral", destination_province="北京市",
                                                    valid_from=today - timedelta(days=30), valid_to=today), reason="录入错误")
+    # 手工报销: a paper bill of a hospital outside the city, received today (the summary opens on today's quarter).
+    received = timezone.localdate()
+    claim = manual_claim_record(user=clerk, claim=ClaimInput(
+        id_number=person.id_number, kind="inpatient", visit_date=received - timedelta(days=20), discharge_date=received - timedelta(days=15),
+        received_on=received, place="remote", outside=OutsideHospital(name="广州市第一人民医院", level=3, province="广东省", city="广州市"),
+        costs={"class_a": "5000", "class_b_drug": "800"}))
 
     # Imports: a committed list and one waiting with an error row.
     village = person.village
@@ -382,6 +390,7 @@ def build_county(xianan) -> County:
                   f"/benefits/settlements/{settlement.pk}/", f"/imports/{job.pk}/", f"/assistance/applications/{application.pk}/",
                   f"/assistance/subsidy-runs/{run.pk}/"}
     must_visit.add("/benefits/filings/")  # 异地就医备案, from the navigation
+    must_visit |= {"/benefits/claims/new/", "/benefits/claims/summary/", f"/benefits/settlements/{claim.pk}/bill/"}  # 手工报销
     return County(clerk=clerk, civil=civil, officer=officer, must_visit=must_visit, person=person,
                   civil_must_visit={f"/imports/{identity_job.pk}/"})
 
