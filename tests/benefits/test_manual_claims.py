@@ -392,3 +392,41 @@ def test_a_hospital_recorded_outside_the_city_is_not_claimed_as_in_the_city(dead
                                     place_province="湖北省", place_city="武汉市", agreement_from=date(2020, 1, 1))
     error = refused(clerk, claim(insured, wuhan, place="local"))
     assert (error.field, error.message) == ("place", "武汉同济医院在市外（湖北省武汉市），就医地请选择“市外”")
+
+
+# ------------------------------------------------------------------------------ two clerks at once
+
+@pytest.mark.services
+def test_two_claims_entered_at_the_same_moment_get_two_numbers(transactional_db, deadlines):
+    import threading
+
+    from django.db import connection
+
+    from core.roles import CLERK
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database for two real connections")
+    county = Region.objects.get(code="421202")
+    village = factories.township_and_villages(county)[1][0]
+    clerks = [factories.user(f"c{i}", CLERK, county) for i in range(2)]
+    people = [insured_person(clerks[0], village, name) for name in ("甲", "乙")]
+    hospitals = [Facility.objects.create(code=f"H{i}", name=f"医院{i}", level=1, tier="secondary_plus", region=county,
+                                         agreement_from=date(2020, 1, 1)) for i in range(2)]
+    barrier, errors = threading.Barrier(2), []
+
+    def go(i):
+        try:
+            barrier.wait()
+            manual_claim_record(user=clerks[i], claim=claim(people[i], hospitals[i]))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(Settlement.objects.values_list("bill_number", flat=True)) == ["SG421202202300001", "SG421202202300002"]
