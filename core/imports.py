@@ -296,6 +296,13 @@ def date_cell(value, *, required: bool = False) -> date | None:
     if isinstance(value, date):
         return _plausible_cell(value)
     raw = text(value)
+    if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":  # the common YYYY-MM-DD, without strptime
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            day = None
+        if day is not None:
+            return _plausible_cell(day)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"):
         try:
             day = datetime.strptime(raw, fmt).date()

@@ -306,6 +306,7 @@ class SettlementBatch:
         self.policy_regions = None
         self.totals: dict[tuple, YearTotals] = {}
         self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.days_loaded: set[tuple] = set()
         self.loader = EligibilityLoader()
 
     def policy(self, person, day: date):
@@ -337,13 +338,17 @@ class SettlementBatch:
                     self._load_totals(new, years, lock=True)
             for p, y in missing:  # a preview writes nothing: a person's first year starts at zero in memory
                 self.totals.setdefault((p, y), YearTotals(None, p, y))
-            # Outpatient fund already paid per day (the daily cap), read after the lock, for every
-            # day of the newly loaded person-years (later batches may bring other days). Reversals
-            # (negative amounts) count too: a reversed bill frees its share of the daily cap.
-            missing_set = set(missing)
-            for pid, day, amount in (Settlement.objects.filter(person__id__any=list({p for p, _ in missing}), year__in=years)
+        # Outpatient fund already paid on the batch's days (the daily cap), read after the lock,
+        # once per person and day: a day settled in this run was loaded before its first visit,
+        # and memory keeps it from then on. Reversals (negative amounts) count too: a reversed
+        # bill frees its share of the daily cap.
+        days = {(i.person.pk, i.visit_date) for i in items} - self.days_loaded
+        if days:
+            self.days_loaded |= days
+            for pid, day, amount in (Settlement.objects.filter(person__id__any=list({p for p, _ in days}), year__in=years,
+                                                               visit_date__in=list({d for _, d in days}))
                                      .exclude(outpatient_fund=0).values_list("person_id", "visit_date", "outpatient_fund")):
-                if (pid, day.year) in missing_set:
+                if (pid, day) in days:
                     self.outpatient_today[(pid, day)] += amount
         self.loader.load(people.values())
 
