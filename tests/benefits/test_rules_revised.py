@@ -375,6 +375,7 @@ def test_tilted_assistance_of_a_second_visit_is_the_years_less_the_first():
     second = settle(POLICY, BIG, person, first.added_to(ZERO_YTD, same_day=False))
     assert first.extra_assistance == D("409.50")  # 50% x (5,819 - 5,000)
     assert second.extra_assistance == D("1162.00")  # 50% x (8,143 - 5,000) = 1,571.50, less 409.50
+    assert second.personal == D("40000") - D("23400") - D("9960") - D("4316") - D("1162")  # 1,162 off what the person pays
 
 
 def test_backstop_of_a_second_visit_is_the_years_less_the_first():
@@ -412,3 +413,9 @@ def test_assistance_alone_on_what_basic_and_ci_left():
     assert [step.step for step in explained] == ["门诊慢特病医疗救助（3类）"]
     ma, added, _extra, _ = assistance_for(POLICY, LEVEL_1_1200, CLASS_3, D("2000"), YearToDate(ma_base=D("1000")))
     assert (ma, added) == (D("975.00"), D("2000"))  # 65% x (3,000 - 1,500)
+
+
+def test_a_general_fee_leaves_the_maternity_and_assistance_totals_alone():
+    ytd = YearToDate(maternity_fund=D("500"), ma_base=D("100"), ma_base_chronic=D("200"))
+    after = settle(POLICY, Visit(kind="general_fee", facility_tier="village"), NOBODY, ytd).added_to(ytd)
+    assert (after.basic_fund, after.maternity_fund, after.ma_base, after.ma_base_chronic) == (D("7"), D("500"), D("100"), D("200"))
