@@ -44,8 +44,12 @@ PYTHON = sys.executable
 MODULES = {
     "settlement": ("benefits/rules/settlement.py",
                    ["tests/benefits/test_settlement_rules.py", "tests/benefits/test_rules_revised.py",
-                    "tests/benefits/test_settlement_properties.py"],
+                    "tests/benefits/test_settlement_mutants.py", "tests/benefits/test_settlement_properties.py"],
                    "tests/benefits"),
+    "location": ("benefits/rules/location.py",
+                 ["tests/benefits/test_location_rule.py", "tests/benefits/test_location_mutants.py"], "tests/benefits"),
+    "claims": ("benefits/rules/claims.py",
+               ["tests/benefits/test_claims_rules.py", "tests/benefits/test_claims_mutants.py"], "tests/benefits"),
     "terms": ("enrollment/rules/terms.py",
               ["tests/enrollment/test_terms_rules.py", "tests/enrollment/test_terms_mutants.py"],
               "tests/enrollment"),
@@ -104,11 +108,16 @@ def chinese(text: str) -> bool:
 
 
 def _tokens(line: str) -> list[tuple[int, str]]:
+    """The line's tokens; for a line of a statement that spans lines (an open or closing bracket
+    on its own), those read before the tokenizer stops at the line's end."""
+    tokens = []
     try:
-        return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline)
-                if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.COMMENT)]
+        for t in tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline):
+            if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.COMMENT):
+                tokens.append((t.type, t.string))
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return []
+        pass
+    return tokens
 
 
 def is_message_mutant(before: str, after: str) -> bool:
