@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from benefits.forms_claims import ManualClaimForm
-from benefits.selectors_claims import QUARTERS, claim_counties, quarter_claims, quarter_of
+from benefits.selectors_claims import AMOUNTS, QUARTERS, claim_counties, quarter_claims, quarter_of
 from benefits.services.claims import manual_claim_preview, manual_claim_record
+from core.display import yuan
 from core.errors import ServiceError
 from core.models import SecurityEvent
 from core.security import record_event
@@ -42,9 +43,7 @@ def claim_new(request):
     return render(request, "benefits/claim_new.html", {"form": form, "trail": [("手工报销录入", "")]})
 
 
-def _fund_total(settlement):
-    from core.display import yuan
-
+def _fund_total(settlement) -> str:
     return yuan(settlement.basic_fund + settlement.critical_illness + settlement.assistance + settlement.extra_assistance)
 
 
@@ -88,12 +87,10 @@ def claim_summary_export(request):
     scope = _summary_scope(request)
     lines = [[i, row.county.name if row.county else "", row.quarter_day, row.settlement.bill_number, row.settlement.person.name,
               row.settlement.person.masked_id_number, row.settlement.facility.name, row.settlement.get_kind_display(),
-              row.settlement.visit_date, row.settlement.discharge_date, *(row.amount(name) for name in _AMOUNTS),
+              row.settlement.visit_date, row.settlement.discharge_date, *(row.amount(name) for name in AMOUNTS),
               row.settlement.get_status_display()] for i, row in enumerate(scope["rows"], start=1)]
     totals = scope["totals"]
-    lines.append(["合计", None, None, f"{totals['n']} 笔", *([None] * 6), *(totals[name] for name in _AMOUNTS), None])
+    lines.append(["合计", None, None, f"{totals['n']} 笔", *([None] * 6), *(totals[name] for name in AMOUNTS), None])
     record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="benefits.Settlement", detail=f"导出{scope['title']}")
     return xlsx_response(write_xlsx(SUMMARY_HEADERS, lines, title="手工报销季度汇总"), f"{scope['title']}.xlsx")
 
-
-_AMOUNTS = ("total", "basic_fund", "critical_illness", "assistance", "extra_assistance", "fund_total", "personal")
