@@ -118,7 +118,7 @@ def person_settlements(request, pk):
 
 def _settlement(request, pk) -> Settlement:
     return get_restricted_object_or_404(
-        request, Settlement.objects.select_related("person", "person__village", "facility", "reverses", "source_import", "created_by"),
+        request, Settlement.objects.select_related("person", "person__village", "facility", "reverses", "source_import", "created_by", "filing"),
         pk=pk)
 
 

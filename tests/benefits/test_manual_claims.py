@@ -333,6 +333,9 @@ def test_the_clerk_previews_then_confirms_and_gets_the_bill(deadlines, client, c
     assert response.status_code == 302 and response["Location"] == f"/benefits/settlements/{s.pk}/bill/"
     bill = client.get(response["Location"]).content.decode()
     assert "手工报销结算单" in bill and "受理日期" in bill and "2023年4月10日" in bill and "经办机构（盖章）" in bill
+    # The settlement page says so too: how it was settled and when the office took the bill.
+    detail = client.get(f"/benefits/settlements/{s.pk}/").content.decode()
+    assert "结算方式</dt>" in detail and "手工报销 · 受理日期 2023-04-10" in detail
 
 
 def test_the_entry_page_shows_the_refusal_and_keeps_the_input(deadlines, client, clerk, insured, hospital):

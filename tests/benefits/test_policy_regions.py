@@ -55,6 +55,16 @@ def test_a_county_row_with_another_rate_changes_nothing(jiayu_villages):
     assert policy.versions["inpatient_rate.1"] == [parameter("421200", "inpatient_rate.1").pk, 1]
 
 
+def test_the_parameters_page_says_a_county_row_is_not_used(jiayu_villages, client, officer):
+    PolicyParameter.objects.create(region=jiayu_villages[0].parent.parent, scheme="resident_basic", name="inpatient_rate.1",
+                                   value="0.99", unit="rate", valid_from=date(2022, 3, 1), source="X000 art. 20")
+    client.force_login(officer)
+    page = client.get("/benefits/parameters/").content.decode()
+    county = page.split("嘉鱼县</h2>", 1)[1]
+    assert county.lstrip().startswith('<p class="small text-danger county-rows">以下为县级参数，结算不使用')
+    assert page.count("county-rows") == 1  # the city's own rows carry no such note
+
+
 def test_the_county_and_its_city_settle_alike(xianan_villages, jiayu_villages):
     visit = Visit(kind="inpatient", facility_level=1, costs={"class_a": D("5000")})
     amounts = [settle(settlement_policy(v, DAY), visit, Eligibility(), YearToDate()).basic_fund
