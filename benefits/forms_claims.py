@@ -34,6 +34,8 @@ class ManualClaimForm(forms.Form):
     discharge_date = forms.DateField(label="出院日期", widget=DATE_INPUT, validators=[plausible_date], required=False,
                                      help_text="住院、住院分娩必填")
     place = forms.ChoiceField(label="就医地", choices=[("local", "市内"), ("remote", "市外")], widget=forms.RadioSelect, initial="local")
+    emergency = forms.BooleanField(label="急诊、抢救", required=False,
+                                   help_text="票据为在非定点医疗机构急诊、抢救的费用时勾选；计划就医、转诊不勾选")
     referral = forms.ChoiceField(label="转诊情况（吉林省适用）", choices=Settlement.Referral.choices, initial=Settlement.Referral.REFERRED)
     disease = forms.CharField(label="慢特病病种", max_length=60, required=False)
     received_on = forms.DateField(label="受理日期", widget=DATE_INPUT, validators=[plausible_date],
@@ -57,5 +59,6 @@ class ManualClaimForm(forms.Form):
         return ClaimInput(
             id_number=d["id_number"], kind=d["kind"], visit_date=d["visit_date"], discharge_date=d.get("discharge_date"),
             received_on=d["received_on"], place=d["place"], facility=d.get("facility"), outside=outside,
-            disease=d.get("disease", ""), referral=d["referral"], costs={line: d.get(line, "") for line in COST_LABELS},
+            disease=d.get("disease", ""), referral=d["referral"], emergency=bool(d.get("emergency")),
+            costs={line: d.get(line, "") for line in COST_LABELS},
         )

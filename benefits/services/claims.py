@@ -76,6 +76,10 @@ class ClaimInput:
     disease: str = ""
     referral: str = Settlement.Referral.REFERRED  # 吉林 (RULES.md 3.7)
     costs: dict = field(default_factory=dict)  # cost line -> amount as typed
+    # 急诊/抢救: the bill is for an emergency or rescue (X000 art. 20(二)1) — only then does a
+    # non-designated hospital outside the city give `remote_emergency_nondesignated`; a planned
+    # stay there takes its location from the person's filings like any other remote bill.
+    emergency: bool = False
 
 
 # ------------------------------------------------------------------------------ reads
@@ -262,8 +266,9 @@ def _record(user, claim: ClaimInput) -> Settlement:
         visit_date=claim.visit_date, discharge_date=claim.discharge_date, location=OUTSIDE if outside else "local",
         disease=(claim.disease or "").strip() if claim.kind == "chronic" else "", costs=costs, referral=claim.referral,
         channel=Settlement.Channel.MANUAL, claim_received_on=claim.received_on,
-        # X000 art. 20(二)1: an emergency at a hospital outside the agreements, outside the city
-        emergency_nondesignated=outside and not facility.designated,
+        # X000 art. 20(二)1: an emergency or rescue (the clerk ticks it from the bill) at a hospital
+        # outside the agreements, outside the city; without it the filings decide (RULES.md 3.2).
+        emergency_nondesignated=outside and claim.emergency and not facility.designated,
     )
     return settlement_create(user=user, data=data)
 

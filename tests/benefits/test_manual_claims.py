@@ -114,12 +114,12 @@ def test_the_preview_computes_the_claim_and_writes_nothing(deadlines, clerk, ins
 
 def test_an_outside_hospital_is_recorded_once_by_the_county_office(deadlines, clerk, insured, xianan):
     outside = OutsideHospital(name="广州市第一人民医院", level=3, province="广东省", city="广州市")
-    first = manual_claim_record(user=clerk, claim=claim(insured, outside=outside, place="remote"))
+    first = manual_claim_record(user=clerk, claim=claim(insured, outside=outside, place="remote", emergency=True))
     hospital = first.facility
     assert (hospital.code, hospital.designated, hospital.region, hospital.place_province, hospital.zero_markup) == (
         "SG-421202-1", False, xianan, "广东省", False)
     assert hospital.history.first().history_user == clerk
-    # An emergency at a non-designated hospital outside the city, without a long-term filing: 20% first (X000 art. 20(二)1)
+    # An emergency (ticked) at a non-designated hospital outside the city, without a long-term filing: 20% first (X000 art. 20(二)1)
     assert first.location == "remote_emergency_nondesignated"
     assert first.location_first_pay == D("1960.00")  # 20% of the policy range 9,800 (8,000 + 2,000 less the class-B 10%)
     assert first.in_province is False
@@ -353,7 +353,7 @@ def test_the_entry_page_shows_the_refusal_and_keeps_the_input(deadlines, client,
 def test_an_outside_hospital_named_on_the_form_is_recorded_on_confirmation(deadlines, client, clerk, insured):
     client.force_login(clerk)
     data = form_post(insured, None, outside_name="上海瑞金医院", outside_level="3", outside_tier="secondary_plus", outside_province="上海市",
-                     outside_city="上海市", place="remote")
+                     outside_city="上海市", place="remote", emergency="on")
     assert "上海瑞金医院" in client.post("/benefits/claims/new/", data).content.decode()
     assert not Facility.objects.filter(name="上海瑞金医院").exists()
     client.post("/benefits/claims/new/", {**data, "action": "confirm"})
@@ -433,3 +433,47 @@ def test_two_claims_entered_at_the_same_moment_get_two_numbers(transactional_db,
         t.join()
     assert errors == []
     assert sorted(Settlement.objects.values_list("bill_number", flat=True)) == ["SG421202202300001", "SG421202202300002"]
+
+
+# ------------------------------------------------------------------------------ emergency or planned (issue 10, finding 1)
+
+WUHAN_NEW = OutsideHospital(name="武汉市新洲区人民医院", level=3, province="湖北省", city="武汉市")
+TEN_THOUSAND = {"class_a": "10000"}
+
+
+def _filing(person, user, kind, province="湖北省", city="武汉市", valid_from=date(2023, 1, 1)):
+    from benefits.models import RemoteCareFiling
+
+    return RemoteCareFiling.objects.create(person=person, kind=kind, destination_province=province, destination_city=city,
+                                           valid_from=valid_from, created_by=user)
+
+
+@pytest.mark.parametrize("filing_kind, emergency, location, share, basic", [
+    # RULES.md 3.2 (X000 art. 20(二)): 市外 level 3, 住院, 甲类 10,000 (deductible 1,000 × 0.6 rates)
+    ("referral", False, "remote_filed", D("1000.00"), D("4800.00")),  # filed: 10%, even at a new non-designated hospital
+    (None, False, "remote_unfiled", D("2000.00"), D("4200.00")),  # not filed: 20%
+    (None, True, "remote_emergency_nondesignated", D("2000.00"), D("4200.00")),  # emergency at a non-designated hospital: 20%
+    ("long_term", True, "remote_long_term", D("0.00"), None),  # long-term residence: no location share
+    ("long_term", False, "remote_long_term", D("0.00"), None),
+])
+def test_a_new_outside_hospital_takes_the_persons_filing_unless_the_bill_is_an_emergency(
+        deadlines, clerk, insured, filing_kind, emergency, location, share, basic):
+    if filing_kind:
+        _filing(insured, clerk, filing_kind)
+    s = manual_claim_record(user=clerk, claim=claim(insured, outside=WUHAN_NEW, place="remote", emergency=emergency, costs=dict(TEN_THOUSAND)))
+    assert (s.location, s.location_first_pay) == (location, share)
+    if basic is not None:
+        assert s.basic_fund == basic
+
+
+def test_a_planned_referral_bill_does_not_say_emergency(deadlines, client, clerk, insured):
+    _filing(insured, clerk, "referral")
+    client.force_login(clerk)
+    data = form_post(insured, None, outside_name="武汉市新洲区人民医院", outside_level="3", outside_tier="secondary_plus",
+                     outside_province="湖北省", outside_city="武汉市", place="remote", class_a="10000", class_b_drug="", out_of_catalogue="")
+    preview = client.post("/benefits/claims/new/", data).content.decode()
+    assert "市外已转诊备案" in preview and "4,800.00" in preview and "急诊" not in preview.split("就医地</th>")[1].split("</tr>")[0]
+    client.post("/benefits/claims/new/", {**data, "action": "confirm"})
+    s = Settlement.objects.get(channel="manual")
+    bill = client.get(f"/benefits/settlements/{s.pk}/bill/").content.decode()
+    assert s.location == "remote_filed" and "急诊" not in bill and "市外已转诊备案" in bill
