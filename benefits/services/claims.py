@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from benefits.models import Facility, Settlement
+from benefits.places import city_key, province_name, same_province
 from benefits.presets_claims import CLAIM_DEADLINE
 from benefits.rules.claims import ADMISSION_KINDS, ClaimRuleError, claim_date_problem
 from benefits.rules.settlement import COST_LINES
@@ -187,6 +188,14 @@ def _outside_facility(user, claim: ClaimInput, county: Region) -> Facility:
     province, city = (hospital.province or "").strip(), (hospital.city or "").strip()
     if claim.place == "remote" and not province:
         raise ServiceError("outside_province", "市外医院请填写所在省份", "outside_province")
+    if province:
+        full = province_name(province)
+        if full is None:  # the 34 provincial-level divisions, as the filing form checks them
+            raise ServiceError("outside_province", f"「{province}」不是省、自治区、直辖市或特别行政区的名称", "outside_province")
+        province = full
+        if _in_pooling_region(province, city, county):
+            raise ServiceError("outside_city", f"{province}{city}在本统筹区内，不是市外医院：就医地请选择“市内”，不填所在省份和城市",
+                               "outside_city")
     existing = (Facility.objects.select_for_update().filter(region=county, designated=False, name=name,
                                                             place_province=province, place_city=city).first())
     if existing is not None:
@@ -209,6 +218,23 @@ def _outside_facility(user, claim: ClaimInput, county: Region) -> Facility:
     return facility
 
 
+def _in_pooling_region(province: str, city: str, county: Region) -> bool:
+    """Whether a hospital's place is inside the pooling region (the city) of the county: the
+    province is the city's and the city (or county) is typed as the city's name or one of its
+    counties' (咸宁市、咸宁、咸安区、嘉鱼县、赤壁 …).
+    (benefits.places.place_in_pooling_region, once committed, is to replace this.)"""
+    city_region = county.parent
+    province_region = city_region.parent if city_region is not None else None
+    if city_region is None or province_region is None or not same_province(province, province_region.name):
+        return False
+    if not city:
+        return False  # the whole province is not the city (the city is inside it, not all of it)
+    names = [city_region.name, *Region.objects.filter(parent=city_region).values_list("name", flat=True)]
+    keys = {city_key(n) for n in names} | {city_key(n)[:-1] for n in names if n.endswith(("县", "区")) and len(n) > 2}
+    typed = city_key(city)
+    return typed in keys or (typed.endswith(("县", "区")) and typed[:-1] in keys)
+
+
 def _facility(user, claim: ClaimInput, county: Region) -> Facility:
     if claim.facility is not None:
         if not claim_facilities(user).filter(pk=claim.facility.pk).exists():
@@ -228,7 +254,10 @@ def _outside_city(facility: Facility, claim: ClaimInput) -> bool:
     recorded_outside = bool(facility.place_province or facility.place_city)
     if recorded_outside and claim.place != "remote":
         raise ServiceError("place", f"{facility.name}在市外（{facility.place_province}{facility.place_city}），就医地请选择“市外”", "place")
-    return recorded_outside or claim.place == "remote"
+    if not recorded_outside and claim.place == "remote":
+        # A hospital in the city is 市内 whatever is ticked: 市外 would take the person's filings.
+        raise ServiceError("place", f"{facility.name}是本市的医疗机构，就医地请选择“市内”；市外医院请填写其所在省份和城市", "place")
+    return recorded_outside
 
 
 # ------------------------------------------------------------------------------ the number

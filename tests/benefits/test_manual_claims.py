@@ -477,3 +477,34 @@ def test_a_planned_referral_bill_does_not_say_emergency(deadlines, client, clerk
     s = Settlement.objects.get(channel="manual")
     bill = client.get(f"/benefits/settlements/{s.pk}/bill/").content.decode()
     assert s.location == "remote_filed" and "急诊" not in bill and "市外已转诊备案" in bill
+
+
+# ------------------------------------------------------------------------------ places of a hospital (issue 10, findings 2 and 3)
+
+@pytest.mark.parametrize("province, city, field, message", [
+    ("火星", "火星市", "outside_province", "「火星」不是省、自治区、直辖市或特别行政区的名称"),
+    ("湖北省", "咸宁市", "outside_city", "湖北省咸宁市在本统筹区内，不是市外医院"),
+    ("湖北", "咸宁", "outside_city", "湖北省咸宁在本统筹区内，不是市外医院"),
+    ("湖北省", "嘉鱼县", "outside_city", "湖北省嘉鱼县在本统筹区内，不是市外医院"),
+    ("湖北省", "咸安区", "outside_city", "湖北省咸安区在本统筹区内，不是市外医院"),
+])
+def test_an_outside_hospital_must_be_in_a_real_province_and_outside_the_city(deadlines, clerk, insured, province, city, field, message):
+    before = written()
+    error = refused(clerk, claim(insured, outside=OutsideHospital(name="某医院", level=3, province=province, city=city), place="remote"))
+    assert error.field == field and error.message.startswith(message)
+    assert written() == before
+
+
+def test_a_province_spelled_short_is_stored_by_its_full_name(deadlines, clerk, insured):
+    s = manual_claim_record(user=clerk, claim=claim(insured, outside=OutsideHospital(name="武汉协和医院", level=3, province="湖北", city="武汉市"),
+                                                   place="remote"))
+    assert (s.facility.place_province, s.location, s.in_province) == ("湖北省", "remote_unfiled", True)
+
+
+def test_a_hospital_in_the_city_is_not_claimed_as_outside_it(deadlines, clerk, insured, hospital):
+    # 咸安区人民医院 with 市外 and a long-term filing: refused, not 异地长期居住
+    _filing(insured, clerk, "long_term", province="广东省", city="深圳市", valid_from=date(2022, 1, 1))
+    before = written()
+    error = refused(clerk, claim(insured, hospital, place="remote"))
+    assert (error.field, error.message) == ("place", "咸安区人民医院是本市的医疗机构，就医地请选择“市内”；市外医院请填写其所在省份和城市")
+    assert written() == before
