@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
 from benefits.models import Settlement
 from core.models import Region, RegionLevel
@@ -51,7 +52,8 @@ class ClaimRow:
     @property
     def quarter_day(self) -> date:
         s = self.settlement
-        return s.created_at.date() if s.status == Settlement.Status.REVERSAL else s.claim_received_on
+        # The day of the reversal where the office is (created_at is stored in UTC).
+        return timezone.localdate(s.created_at) if s.status == Settlement.Status.REVERSAL else s.claim_received_on
 
 
 def quarter_claims(user, year: int, quarter: int, county: Region | None = None) -> tuple[list[ClaimRow], dict]:
@@ -70,4 +72,6 @@ def quarter_claims(user, year: int, quarter: int, county: Region | None = None) 
     found.sort(key=lambda r: (r.county.code if r.county else "", r.quarter_day, r.settlement.bill_number, r.settlement.pk))
     totals = {name: money(sum((r.amount(name) for r in found), ZERO)) for name in AMOUNTS}
     totals["n"] = len(found)
+    totals["reversals"] = sum(1 for r in found if r.settlement.status == Settlement.Status.REVERSAL)
+    totals["received"] = totals["n"] - totals["reversals"]  # claims received in the quarter (a reversal is not one)
     return found, totals

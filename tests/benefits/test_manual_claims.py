@@ -508,3 +508,21 @@ def test_a_hospital_in_the_city_is_not_claimed_as_outside_it(deadlines, clerk, i
     error = refused(clerk, claim(insured, hospital, place="remote"))
     assert (error.field, error.message) == ("place", "咸安区人民医院是本市的医疗机构，就医地请选择“市内”；市外医院请填写其所在省份和城市")
     assert written() == before
+
+
+# ------------------------------------------------------------------------------ reversals in the summary (issue 10, finding 4)
+
+def test_a_reversal_made_after_midnight_in_china_is_dated_that_day_and_counted_as_a_reversal(quarter, client, officer, clerk):
+    from datetime import datetime
+    from datetime import timezone as tz
+
+    reversal = settlement_reverse(user=officer, settlement=quarter["a1"], reason="票据重复")
+    # 2023-06-30 17:30 UTC is 2023-07-01 01:30 in 咸宁: the reversal belongs to the third quarter
+    Settlement.objects.filter(pk=reversal.pk).update(created_at=datetime(2023, 6, 30, 17, 30, tzinfo=tz.utc))
+    rows, totals = quarter_claims(clerk, 2023, 3)
+    reversal_row = next(r for r in rows if r.settlement.status == "reversal")
+    assert reversal_row.quarter_day == date(2023, 7, 1)
+    assert (totals["n"], totals["received"], totals["reversals"]) == (2, 1, 1)
+    client.force_login(clerk)
+    page = client.get("/benefits/claims/summary/?year=2023&quarter=3").content.decode()
+    assert "本季度受理 1 笔，冲正 1 笔" in page and "2023-07-01" in page and "2023-06-30" not in page
