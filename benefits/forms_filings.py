@@ -21,7 +21,7 @@ def _date(label, *, required=True, help_text=""):
 class FilingForm(CrispyForm):
     kind = forms.ChoiceField(label="备案类型", choices=RemoteCareFiling.Kind.choices)
     destination_province = forms.ChoiceField(label="就医省份", choices=[("", "请选择")] + [(p, p) for p in PROVINCES])
-    destination_city = forms.CharField(label="就医城市", required=False, max_length=50, help_text="如 广州市；留空表示全省有效")
+    destination_city = forms.CharField(label="就医城市", required=False, max_length=50, help_text="地级市、自治州、地区或盟，如 广州市（写 广州 亦可）；留空表示全省有效；直辖市留空")
     valid_from = _date("备案开始日期")
     valid_to = _date("备案结束日期", required=False, help_text="长期有效留空")
     hospital = forms.CharField(label="转入医院", required=False, max_length=200, help_text="转诊备案填写转入的医疗机构")

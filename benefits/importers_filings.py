@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from benefits.models import RemoteCareFiling
-from benefits.places import city_key, place_text, province_name, same_province
-from benefits.services.filings import (KIND_LABELS, FilingInput, Status, check_outside_home, check_period, clean_destination,
+from benefits.places import PlaceError, city_key, city_name, place_text, province_name, same_province
+from benefits.services.filings import (KIND_LABELS, FilingInput, Status, check_period, clean_destination,
                                        filing_end, filings_create, home_place_of, kind_of, overlap_problem, settled_on)
 from core.errors import ServiceError
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
@@ -72,7 +72,7 @@ class FilingImporter(Importer):
                help="转诊备案、临时外出就医备案或异地长期居住备案"),
         Column("province", "就医省份", required=True, example="广东省", help="省级行政区名称，可写简称（如 湖北、广西）",
                format="省、自治区、直辖市或特别行政区名称"),
-        Column("city", "就医城市", example="广州市", help="留空表示全省有效"),
+        Column("city", "就医城市", example="广州市", help="地级市、自治州、地区或盟（如 广州市，写 广州 亦可）；留空表示全省有效；直辖市留空"),
         Column("valid_from", "备案开始日期", required=True, example="2026-01-01", date=True),
         Column("valid_to", "备案结束日期", example="2026-06-30", help="长期有效留空", date=True),
         Column("hospital", "转入医院", example="", help="转诊备案填写转入的医疗机构"),
@@ -104,7 +104,11 @@ class FilingImporter(Importer):
             return None
         if not (number and kind and province):
             return None
-        return number, kind, province, city_key(row.values.get("city")), start
+        try:
+            city = city_key(city_name(province, row.values.get("city")))
+        except PlaceError:
+            city = city_key(row.values.get("city"))
+        return number, kind, province, city, start
 
     def prepare(self, rows):
         self.homes: dict[str, object] = {}  # region path -> HomePlace
@@ -150,7 +154,7 @@ class FilingImporter(Importer):
         province_cell = _cell("province", identifier_text, v.get("province"), max_length=30)
         city_cell = _cell("city", identifier_text, v.get("city"), max_length=RemoteCareFiling._meta.get_field("destination_city").max_length)
         try:
-            province, city = clean_destination(province_cell, city_cell)
+            province, _city = clean_destination(province_cell, "")  # the city once the person's pooling region is known
         except ServiceError as error:
             raise RowProblem(FIELD_COLUMNS[error.field], error.message) from None
         valid_from = _cell("valid_from", date_cell, v.get("valid_from"), required=True)
@@ -161,7 +165,7 @@ class FilingImporter(Importer):
             raise RowProblem(FIELD_COLUMNS[error.field], error.message) from None
         hospital = _cell("hospital", free_text, v.get("hospital"), max_length=RemoteCareFiling._meta.get_field("hospital").max_length)
         note = _cell("note", free_text, v.get("note"), max_length=RemoteCareFiling._meta.get_field("note").max_length)
-        return {"id_number": number, "name": name, "kind": kind, "province": province, "city": city, "valid_from": valid_from,
+        return {"id_number": number, "name": name, "kind": kind, "province": province, "city": city_cell, "valid_from": valid_from,
                 "valid_to": valid_to, "hospital": hospital, "note": note}
 
     def _load_filings(self, person_ids):
@@ -184,6 +188,8 @@ class FilingImporter(Importer):
             raise RowProblem("id_number", NOT_REGISTERED)
         if person.name != p["name"]:
             raise RowProblem("name", f"姓名与登记信息（{person.name}）不一致，请核对")
+        # The city as stored (武汉 → 武汉市), a place inside the pooling region refused (嘉鱼县, 咸宁).
+        p["province"], p["city"] = clean_destination(p["province"], p["city"], self._home(person.region_path))
         label = f"{p['name']} {mask_id_number(p['id_number'])} {KIND_LABELS[p['kind']]} {place_text(p['province'], p['city'])}"
         filings = self.working[person.pk]
         same = [f for f in filings if f.kind == p["kind"] and same_province(f.destination_province, p["province"])
@@ -202,7 +208,6 @@ class FilingImporter(Importer):
             outcome.status, outcome.payload = CHANGED, {"filing": current.pk, "valid_to": p["valid_to"]}
             outcome.summary = f"{label} 备案结束日期改为 {p['valid_to'].isoformat() if p['valid_to'] else '长期'}"
             return
-        check_outside_home(self._home(person.region_path), p["province"], p["city"])
         problem = overlap_problem(filings, kind=p["kind"], province=p["province"], city=p["city"], valid_from=p["valid_from"],
                                   valid_to=p["valid_to"])
         if problem:

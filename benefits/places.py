@@ -5,9 +5,18 @@ the filing import and the settlement import alike.
 
 A province is stored by its full name (湖北省); 湖北, 广西 or 内蒙古 typed by a clerk or sent by a
 hospital's export is read as the same province. Cities are not listed (prefecture names change,
-and 地区、自治州、盟 sit beside 市): a city is kept as typed and compared without a trailing 市,
-so 广州 and 广州市 are one place.
+and 地区、自治州、盟 sit beside 市), so a city is checked by its form (city_name): Chinese
+characters ending in 市、州、地区、盟 or 林区 (神农架林区); a bare name gets 市 (武汉 → 武汉市); a
+county or district (嘉鱼县、咸安区) is not a city. The four municipalities (北京市 …) are their own
+city: their city is blank. Cities are compared without a trailing 市, so 广州 and 广州市 are one.
+
+Whether a place lies inside a pooling region (统筹区) is one question for the filing service and
+the settlement service alike: place_in_pooling_region, over the names of the region's cities and
+counties (PoolingArea, read once per region by benefits.services.filings.pooling_area).
 """
+
+import re
+from dataclasses import dataclass
 
 # The 23 provinces, 5 autonomous regions, 4 municipalities and 2 special administrative regions.
 PROVINCES = (
@@ -63,5 +72,90 @@ def same_city(a, b) -> bool:
 
 
 def place_text(province: str, city: str = "") -> str:
-    """A destination as users read it: 广东省广州市, or 广东省（全省） for a whole province."""
+    """A destination as users read it: 广东省广州市, 广东省（全省） for a whole province, 北京市 for
+    a municipality (its own city; never 上海市上海市)."""
+    if province in MUNICIPALITIES or province_name(province) in MUNICIPALITIES:
+        return province_name(province) or province
     return f"{province}{city}" if city else f"{province}（全省）"
+
+
+# ------------------------------------------------------------------------------ a city's form
+
+CITY_ENDINGS = ("市", "州", "地区", "盟", "林区")  # 地级市、自治州、地区、盟; 神农架林区
+COUNTY_ENDINGS = ("县", "区", "旗")  # county-level: not a city (a 林区 is checked first)
+_CHINESE = re.compile(r"^[\u4e00-\u9fff·]+$")
+
+
+class PlaceError(ValueError):
+    """A city that cannot be one; the message says why, in Chinese."""
+
+
+def city_name(province: str, city) -> str:
+    """The city as stored: blank for the whole province and for a municipality (北京市 is its own
+    city: 北京 or 北京市 typed as its city is blank); else Chinese characters ending in 市、州、地区、
+    盟 or 林区, a bare name getting 市 (武汉 → 武汉市) and the province typed before it dropped
+    (湖北省武汉市 → 武汉市). PlaceError for a county or district, a district of a municipality,
+    or a name that is not Chinese. `province` is the full name (province_name)."""
+    raw = _clean(city)
+    if province in MUNICIPALITIES and city_key(raw) in (city_key(province), _short(province)):
+        return ""
+    for prefix in (province, _short(province)):
+        if prefix and raw.startswith(prefix) and len(raw) > len(prefix):
+            raw = raw[len(prefix):]
+            break
+    if not raw:
+        return ""
+    if province in MUNICIPALITIES:
+        raise PlaceError(f"{province}是直辖市，就医城市请留空（不填区、县）")
+    if not _CHINESE.match(raw):
+        raise PlaceError(f"就医城市「{raw[:20]}」应为中文地名，如 广州市")
+    if raw.endswith(CITY_ENDINGS):
+        return raw if len(raw) > 1 else raw + "市"
+    if raw.endswith(COUNTY_ENDINGS) and len(raw) > 1:
+        raise PlaceError(f"「{raw}」是县（区），就医城市请填写其所在的市、自治州、地区或盟（如 广州市），或留空表示全省")
+    return raw + "市"
+
+
+# ------------------------------------------------------------------------------ inside a pooling region
+
+_PLACE_SUFFIXES = ("特别行政区", "自治州", "自治县", "地区", "林区", "市", "县", "区", "州", "盟", "旗")
+
+
+def place_key(name) -> str:
+    """A city's or county's name without its kind (咸宁市 → 咸宁, 嘉鱼县 → 嘉鱼; 房县 stays: a
+    one-character stem is no name)."""
+    raw = _clean(name)
+    for suffix in _PLACE_SUFFIXES:
+        if raw.endswith(suffix) and len(raw) - len(suffix) >= 2:
+            return raw[: -len(suffix)]
+    return raw
+
+
+@dataclass(frozen=True)
+class PoolingArea:
+    """A pooling region as places are matched against it: its province, its own name, whether
+    it is the whole province (吉林), and the keys (place_key) of its own name and of the cities
+    and counties under it (咸宁: 咸宁、咸安、嘉鱼、通城、崇阳、通山、赤壁)."""
+
+    province: str
+    name: str
+    whole_province: bool
+    keys: frozenset
+
+    @property
+    def text(self) -> str:
+        return self.province if self.whole_province else f"{self.province}{self.name}"
+
+
+def place_in_pooling_region(province, city, pooling_region: PoolingArea | None) -> bool:
+    """X000 arts. 19-20: the place (a filing's destination, a bill's place) lies inside the
+    pooling region: same province and either the region is the province, or the city names the
+    region or a city or county under it (咸宁、咸宁市、咸安区、嘉鱼县 for 咸宁市). A place without a
+    province, a whole province around a city region, or no region at all is not inside."""
+    if pooling_region is None or not _clean(province):
+        return False
+    if not same_province(province, pooling_region.province):
+        return False
+    if pooling_region.whole_province:
+        return True
+    return bool(_clean(city)) and place_key(city) in pooling_region.keys

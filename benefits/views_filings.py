@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from benefits.forms_filings import FilingEndForm, FilingFilterForm, FilingForm, FilingRevokeForm
 from benefits.models import RemoteCareFiling
-from benefits.places import place_text
+from benefits.places import MUNICIPALITIES, place_text
 from benefits.selectors_filings import filing_search
 from benefits.services import filings as filing_services
 from core.errors import ServiceError
@@ -67,7 +67,7 @@ def filing_export(request):
     full = request.user.has_perm("core.view_full_id_number")
     lines = (
         [f.person.name, f.person.id_number if full else f.person.masked_id_number, f.person.village.name, f.get_kind_display(),
-         f.destination_province, f.destination_city or "全省", f.valid_from, f.valid_to or "长期", f.hospital, f.note,
+         f.destination_province, f.destination_city or ("全市" if f.destination_province in MUNICIPALITIES else "全省"), f.valid_from, f.valid_to or "长期", f.hospital, f.note,
          f.get_status_display(), f.revoked_reason, str(f.created_by or "系统"), timezone.localtime(f.created_at).strftime("%Y-%m-%d %H:%M")]
         for n, f in enumerate(rows.order_by("pk").iterator(chunk_size=2000)) if n < EXPORT_ROW_LIMIT
     )

@@ -4,8 +4,11 @@ Settlements of care outside the city take their location from the filings valid 
 admission date (benefits.rules.location); so a filing is recorded only when it can stand:
 
 - the person lies in the user's region, the user may file (benefits.add_remotecarefiling);
-- the destination is one of the 34 provincial-level divisions (湖北 is read as 湖北省), outside
-  the person's own pooling region (统筹区): a filing is for care outside the city (art. 19);
+- the destination is one of the 34 provincial-level divisions (湖北 is read as 湖北省) and a city
+  of the form benefits.places.city_name gives (武汉 is stored as 武汉市; blank for the whole
+  province and for a municipality), outside the person's own pooling region (统筹区): not its
+  city nor any city or county under it (咸宁、咸安区、嘉鱼县 for 咸宁市): a filing is for care
+  outside the city (art. 19);
 - the period is plausible (core.validation) and its end is not before its start;
 - no second valid filing of the same kind covers the same place on the same days, and one
   long-term residence filing at a time. Refused rather than allowed: the rule cites the one
@@ -29,7 +32,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from benefits.models import RemoteCareFiling, Settlement
-from benefits.places import MUNICIPALITIES, PROVINCES, place_text, province_name, same_city, same_province
+from benefits.places import (MUNICIPALITIES, PROVINCES, PlaceError, PoolingArea, city_name, place_in_pooling_region, place_key, place_text,
+                             province_name, same_city, same_province)
 from benefits.rules.location import Filing
 from core.audit import stamp
 from core.errors import ServiceError
@@ -49,25 +53,6 @@ KIND_ALIASES = {"转诊": Kind.REFERRAL, "异地转诊": Kind.REFERRAL, "异地�
 SETTLED_SHOWN = 3  # bill numbers quoted when a filing still carries settled bills
 
 
-@dataclass(frozen=True)
-class HomePlace:
-    """The person's pooling region (统筹区) as a destination would name it: a city in its
-    province, or a whole province where the province is the pooling region (吉林)."""
-
-    province: str
-    city: str  # "" when the pooling region is the province
-
-    def holds(self, province: str, city: str) -> bool:
-        """The destination lies inside the pooling region (a filing is for care outside it)."""
-        if not same_province(province, self.province):
-            return False
-        return not self.city or bool(city) and same_city(city, self.city)
-
-    @property
-    def text(self) -> str:
-        return f"{self.province}{self.city}" if self.city else self.province
-
-
 def kind_of(value) -> str | None:
     """A filing kind from its code, its Chinese label or a usual short form; None if unknown."""
     raw = "".join(str(value or "").split())
@@ -75,6 +60,9 @@ def kind_of(value) -> str | None:
         return raw
     by_label = {label: code for code, label in Kind.choices}
     return by_label.get(raw) or KIND_ALIASES.get(raw)
+
+
+HomePlace = PoolingArea  # the pooling region as the filing rules read it
 
 
 def home_place(person: Person) -> HomePlace | None:
@@ -93,16 +81,28 @@ def home_place_of(region_path: str) -> HomePlace | None:
     pooling = next((r for r in reversed(chain) if r.slug), None) or next((r for r in chain if r.level == RegionLevel.CITY), None)
     if pooling is None:
         return None
-    if pooling.level == RegionLevel.PROVINCE:
-        return HomePlace(pooling.name, "")
-    return HomePlace(province.name if province else "", pooling.name)
+    return pooling_area(pooling, province_name=province.name if province else "")
+
+
+def pooling_area(region: Region, *, province_name: str | None = None) -> PoolingArea:
+    """A pooling region with the names of the cities and counties under it (one query), as
+    benefits.places.place_in_pooling_region matches places against it. The settlement service
+    reads it once per pooling region of a batch."""
+    if region.level == RegionLevel.PROVINCE:
+        return PoolingArea(region.name, region.name, True, frozenset({place_key(region.name)}))
+    if province_name is None:
+        province_name = Region.objects.filter(code=region.path.split("/", 1)[0]).values_list("name", flat=True).first() or ""
+    names = Region.objects.filter(path__startswith=region.path, level__in=[RegionLevel.CITY, RegionLevel.COUNTY]).values_list("name", flat=True)
+    return PoolingArea(province_name, region.name, False, frozenset(place_key(n) for n in [region.name, *names]))
 
 
 # ------------------------------------------------------------------------------ the rules of one filing
 
 
-def clean_destination(province, city) -> tuple[str, str]:
-    """(full province name, city as typed) or ServiceError on the field at fault."""
+def clean_destination(province, city, home: HomePlace | None = None) -> tuple[str, str]:
+    """(full province name, city as stored: benefits.places.city_name) or ServiceError on the
+    field at fault; with `home`, a place inside the person's pooling region is refused too
+    (before the city's form: 嘉鱼县 is refused as inside 咸宁, not as a county)."""
     name = province_name(province)
     if name is None:
         typed = "".join(str(province or "").split())
@@ -118,6 +118,12 @@ def clean_destination(province, city) -> tuple[str, str]:
         if city == name:
             raise ServiceError("city", f"就医城市填写的是省份「{city}」；全省有效请将就医城市留空", "destination_city")
         raise ServiceError("city", f"就医城市「{city}」是另一个省级行政区，与就医省份「{name}」不符", "destination_city")
+    check_outside_home(home, name, city)
+    try:
+        city = city_name(name, city)
+    except PlaceError as error:
+        raise ServiceError("city", str(error), "destination_city") from None
+    check_outside_home(home, name, city)  # 湖北省咸宁 typed as the city reads 咸宁市
     return name, city
 
 
@@ -133,8 +139,8 @@ def check_period(valid_from: date, valid_to: date | None) -> None:
 def check_outside_home(home: HomePlace | None, province: str, city: str) -> None:
     # X000 art. 19-20(二): a filing is for care outside the city (市外异地就医); care inside the
     # pooling region is settled as care in the city and needs none.
-    if home is not None and home.holds(province, city):
-        where = place_text(province, city)
+    if place_in_pooling_region(province, city, home):
+        where = place_text(province, "".join(str(city or "").split()))
         raise ServiceError("inside_home", f"就医地（{where}）在参保人所在统筹区（{home.text}）内，市内就医无需办理异地就医备案",
                            "destination_city" if city else "destination_province")
 
@@ -264,12 +270,11 @@ def _checked_row(item: FilingInput, filings: list, homes: dict) -> dict:
     code = kind_of(item.kind)
     if code is None:
         raise ServiceError("kind", f"未知的备案类型「{item.kind}」，应为 {'、'.join(KIND_LABELS.values())}", "kind")
-    province, city = clean_destination(item.destination_province, item.destination_city)
-    check_period(item.valid_from, item.valid_to)
     path = item.person.region_path
     if path not in homes:
         homes[path] = home_place_of(path)
-    check_outside_home(homes[path], province, city)
+    province, city = clean_destination(item.destination_province, item.destination_city, homes[path])
+    check_period(item.valid_from, item.valid_to)
     row = {"kind": code, "destination_province": province, "destination_city": city, "valid_from": item.valid_from,
            "valid_to": item.valid_to, "hospital": _short_text(item.hospital, field="hospital", label="转入医院"),
            "note": _short_text(item.note, field="note", label="备注")}

@@ -3,6 +3,7 @@
 from django import template
 from django.utils import timezone
 
+from benefits.places import place_text
 from benefits.selectors_filings import filings_of
 
 register = template.Library()
@@ -16,3 +17,10 @@ def person_filings(context, person):
         return {"show": False}
     return {"show": True, "filings": list(filings_of(user, person)), "person": person, "perms": context.get("perms"),
             "today": timezone.localdate()}
+
+
+@register.filter
+def filing_place(filing) -> str:
+    """A filing's destination as users read it: 广东省广州市, 广东省（全省）, 北京市 (a municipality
+    is its own city, never 北京市（全省） nor 上海市上海市)."""
+    return place_text(filing.destination_province, filing.destination_city)

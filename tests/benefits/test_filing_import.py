@@ -52,7 +52,7 @@ def test_a_good_file_previews_then_commits_through_the_service(clerk, people):
     assert statuses(job) == {2: NEW, 3: NEW, 4: NEW}
     summaries = {n: summary for n, _s, summary, *_ in job.preview_rows}
     assert "陈一" in summaries[2] and "临时外出就医备案 广东省广州市 2026-01-01至2026-06-30" in summaries[2]
-    assert "转诊备案 北京市（全省） 2026-03-01至长期" in summaries[3]
+    assert "转诊备案 北京市 2026-03-01至长期" in summaries[3] and "（全省）" not in summaries[3]  # a municipality is its own city
     assert not RemoteCareFiling.objects.exists()
     # When committed
     job = commit(clerk, *rows)
@@ -60,7 +60,7 @@ def test_a_good_file_previews_then_commits_through_the_service(clerk, people):
     stored = {f.person.name: f for f in RemoteCareFiling.objects.select_related("person")}
     assert (stored["陈一"].kind, stored["陈一"].hospital, stored["陈一"].valid_to) == ("temporary", "中山大学附属第一医院", date(2026, 6, 30))
     assert (stored["陈二"].kind, stored["陈二"].destination_province, stored["陈二"].destination_city) == ("referral", "北京市", "")
-    assert (stored["陈三"].destination_province, stored["陈三"].destination_city, stored["陈三"].note) == ("海南省", "三亚", "随子女居住")
+    assert (stored["陈三"].destination_province, stored["陈三"].destination_city, stored["陈三"].note) == ("海南省", "三亚市", "随子女居住")  # 三亚 stored as 三亚市
     assert all(f.source_import_id == job.pk and f.created_by == clerk for f in stored.values())
     assert stored["陈一"].history.get().history_change_reason == "导入 备案名单.xlsx"
 
@@ -137,10 +137,13 @@ def test_each_bad_row_says_what_is_wrong_in_chinese_and_the_commit_writes_nothin
          None, None, None],  # 13: check character
         row(b, city=Text("=HYPERLINK(\"http://x\")")),  # 14: text a spreadsheet would run
         row(b, kind="异地长期居住备案", province="浙江省", city="杭州市", start="1899-01-01"),  # 15
+        row(b, province="湖北省", city="嘉鱼县"),  # 16: a county of the pooling region
+        row(b, province="上海", city="浦东新区"),  # 17: a municipality is its own city
+        row(b, province="湖南省", city="长沙县"),  # 18: a county is not a city
     ]
     job = preview(clerk, *rows)
     why = reasons(job)
-    assert statuses(job)[2] == NEW and set(why) == set(range(3, 16))
+    assert statuses(job)[2] == NEW and set(why) == set(range(3, 19))
     assert why[3] == "身份证号：该身份证号的人员未在您的辖区登记；请先登记人员"
     assert why[4] == why[3]  # the same words: a list of guessed numbers tells nothing of other counties
     assert why[5] == "姓名：姓名与登记信息（陈二）不一致，请核对"
@@ -149,15 +152,27 @@ def test_each_bad_row_says_what_is_wrong_in_chinese_and_the_commit_writes_nothin
     assert why[8].startswith("就医城市：就医地（湖北省咸宁）在参保人所在统筹区（湖北省咸宁市）内")
     assert why[9] == "备案结束日期：备案结束日期（2026-06-30）早于备案开始日期（2026-07-01）"
     assert why[10].startswith("备案开始日期：「2026年13月1日」不是有效日期")
-    assert why[11].startswith("备案开始日期：已有覆盖该地的有效转诊备案：转诊备案 上海市（全省） 2026-01-01至长期")
+    assert why[11].startswith("备案开始日期：已有覆盖该地的有效转诊备案：转诊备案 上海市 2026-01-01至长期")
     assert why[12].startswith("备案开始日期：已有覆盖该地的有效临时外出就医备案：临时外出就医备案 广东省广州市 2026-01-01至2026-06-30")
     assert why[13].startswith("身份证号：") and "校验" in why[13]
     assert why[14].startswith("就医城市：") and "公式" in why[14]
     assert why[15].startswith("备案开始日期：") and "不在合理范围内" in why[15]
+    assert why[16].startswith("就医城市：就医地（湖北省嘉鱼县）在参保人所在统筹区（湖北省咸宁市）内")
+    assert why[17] == "就医城市：上海市是直辖市，就医城市请留空（不填区、县）"
+    assert why[18].startswith("就医城市：「长沙县」是县（区）")
     # Without 跳过错误行 the commit is refused and writes nothing
-    with pytest.raises(ServiceError, match="有 13 行错误"):
+    with pytest.raises(ServiceError, match="有 16 行错误"):
         commit(clerk, *rows)
     assert RemoteCareFiling.objects.count() == 1  # the stored referral only
+
+
+def test_a_bare_city_is_stored_with_its_shi_and_reads_as_one_filing(clerk, people):
+    commit(clerk, row(people[0], province="湖北", city="武汉"))
+    stored = RemoteCareFiling.objects.get()
+    assert (stored.destination_province, stored.destination_city) == ("湖北省", "武汉市")
+    # The same filing spelt 武汉市 changes nothing
+    job = preview(clerk, row(people[0], province="湖北省", city="武汉市"))
+    assert statuses(job) == {2: UNCHANGED}
 
 
 def test_a_filing_repeated_in_the_file_under_another_spelling_is_refused_as_a_repetition(clerk, people):

@@ -88,8 +88,10 @@ def test_a_destination_that_is_no_place_is_refused_on_its_field(clerk, person, p
     assert not RemoteCareFiling.objects.exists()
 
 
-@pytest.mark.parametrize("city", ["咸宁市", "咸宁"])
+@pytest.mark.parametrize("city", ["咸宁市", "咸宁", "咸安区", "咸安", "嘉鱼县", "嘉鱼", "赤壁市", "通山县", "湖北省咸宁市", "湖北咸宁"])
 def test_a_destination_inside_the_persons_own_city_is_refused(clerk, person, city):
+    # Any city or county of the pooling region (core.models.Region under 咸宁市), with or
+    # without its 市/县/区: a county typed as the city is inside 咸宁, not somewhere else.
     # X000 arts. 19-20: a filing is for care outside the city (市外异地就医).
     error = refused(file, user=clerk, person=person, destination_province="湖北", destination_city=city)
     assert error.code == "inside_home" and "在参保人所在统筹区（湖北省咸宁市）内" in error.message
@@ -108,6 +110,63 @@ def test_where_the_province_is_the_pooling_region_every_city_of_it_is_home(prese
     error = refused(file, user=clerk, person=person, destination_province="吉林", destination_city="长春市")
     assert "在参保人所在统筹区（吉林省）内" in error.message
     assert file(clerk, person, destination_province="辽宁省", destination_city="沈阳市").destination_province == "辽宁省"
+
+
+@pytest.mark.parametrize("province, typed, stored", [
+    ("湖北", "武汉", "武汉市"), ("湖北省", "武汉市", "武汉市"), ("湖北", "湖北省武汉", "武汉市"), ("湖北", "十堰", "十堰市"),
+    ("湖北", "恩施土家族苗族自治州", "恩施土家族苗族自治州"), ("湖北", "神农架林区", "神农架林区"), ("新疆", "阿克苏地区", "阿克苏地区"),
+    ("内蒙古", "锡林郭勒盟", "锡林郭勒盟"), ("北京", "北京", ""), ("上海", "上海市", ""), ("重庆市", "", ""),
+])
+def test_a_city_is_stored_in_one_form(clerk, person, province, typed, stored):
+    # A bare name gets 市; a municipality is its own city (blank, shown as 北京市).
+    filing = file(clerk, person, destination_province=province, destination_city=typed)
+    assert filing.destination_city == stored
+
+
+@pytest.mark.parametrize("province, city, message", [
+    ("湖南省", "长沙县", "「长沙县」是县（区），就医城市请填写其所在的市、自治州、地区或盟"),
+    ("广东省", "天河区", "「天河区」是县（区）"),
+    ("上海市", "浦东新区", "上海市是直辖市，就医城市请留空"),
+    ("北京市", "北京市朝阳区", "北京市是直辖市，就医城市请留空"),
+    ("浙江省", "Hangzhou", "应为中文地名"),
+])
+def test_a_city_that_cannot_be_a_city_is_refused(clerk, person, province, city, message):
+    error = refused(file, user=clerk, person=person, destination_province=province, destination_city=city)
+    assert error.field == "destination_city" and message in error.message
+    assert not RemoteCareFiling.objects.exists()
+
+
+def test_a_municipality_reads_as_itself_never_twice_nor_as_a_whole_province(clerk, person):
+    from benefits.places import place_text
+
+    assert place_text("北京市", "") == "北京市" and place_text("上海市", "上海市") == "上海市"
+    assert place_text("广东省", "") == "广东省（全省）" and place_text("广东省", "广州市") == "广东省广州市"
+    file(clerk, person, kind="referral", destination_province="上海", destination_city="上海市")
+    error = refused(file, user=clerk, person=person, kind="referral", destination_province="上海市", destination_city="")
+    assert "转诊备案 上海市 2026-01-01" in error.message and "上海市上海市" not in error.message
+
+
+def test_pages_show_a_municipality_as_itself(clerk, clerk_client, person):
+    file(clerk, person, kind="referral", destination_province="北京", destination_city="")
+    for url in (f"/enrollment/people/{person.pk}/", "/benefits/filings/"):
+        page = clerk_client.get(url).content.decode()
+        assert "北京市" in page and "北京市（全省）" not in page, url
+
+
+def test_place_in_pooling_region_reads_the_region_tree(presets):
+    # The one test of "inside the pooling region" the filing and the settlement services share.
+    from benefits.places import place_in_pooling_region
+    from benefits.services.filings import pooling_area
+    from core.models import Region
+
+    xianning, jilin = pooling_area(Region.objects.get(code="421200")), pooling_area(Region.objects.get(code="220000"))
+    assert xianning.text == "湖北省咸宁市" and jilin.text == "吉林省"
+    for city in ("咸宁市", "咸宁", "嘉鱼县", "嘉鱼", "咸安区", "赤壁"):
+        assert place_in_pooling_region("湖北", city, xianning), city
+    for province, city in (("湖北省", "武汉市"), ("湖北省", "十堰"), ("湖北省", "张湾区"), ("湖北省", ""), ("湖南省", "嘉鱼县"), ("", "咸宁市")):
+        assert not place_in_pooling_region(province, city, xianning), (province, city)
+    assert place_in_pooling_region("吉林", "长春市", jilin) and place_in_pooling_region("吉林省", "", jilin)
+    assert not place_in_pooling_region("湖北省", "咸宁市", None)
 
 
 def test_another_city_of_the_home_province_or_the_whole_province_may_be_filed(clerk, person):
