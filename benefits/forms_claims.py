@@ -2,6 +2,7 @@
 service parses them with core.money.parse_amount (one parser, one set of Chinese messages)."""
 
 from django import forms
+from django.utils import timezone
 
 from benefits.models import Facility, Settlement
 from benefits.services.claims import CLAIM_KINDS, COST_LABELS, ClaimInput, OutsideHospital, claim_facilities
@@ -44,6 +45,7 @@ class ManualClaimForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = claim_facilities(user).order_by("-designated", "code")
+        self.fields["received_on"].initial = timezone.localdate  # the office takes the bill today, mostly
         for line, label in COST_LABELS.items():
             self.fields[line] = forms.CharField(label=f"{label}（元）", max_length=30, required=False)
 

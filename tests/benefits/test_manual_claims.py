@@ -526,3 +526,23 @@ def test_a_reversal_made_after_midnight_in_china_is_dated_that_day_and_counted_a
     client.force_login(clerk)
     page = client.get("/benefits/claims/summary/?year=2023&quarter=3").content.decode()
     assert "本季度受理 1 笔，冲正 1 笔" in page and "2023-07-01" in page and "2023-06-30" not in page
+
+
+# ------------------------------------------------------------------------------ the form and the bill (issue 10, findings 7-8)
+
+def test_the_received_date_defaults_to_today(deadlines, client, clerk):
+    from django.utils import timezone
+
+    client.force_login(clerk)
+    page = client.get("/benefits/claims/new/").content.decode()
+    assert f'name="received_on" value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_the_manual_bill_names_a_non_designated_hospital_as_such(deadlines, client, clerk, insured, hospital):
+    client.force_login(clerk)
+    outside = manual_claim_record(user=clerk, claim=claim(insured, outside=WUHAN_NEW, place="remote"))
+    bill = client.get(f"/benefits/settlements/{outside.pk}/bill/").content.decode()
+    assert "<th>医疗机构</th><td>武汉市新洲区人民医院（非定点）</td>" in bill and "<th>定点机构</th>" not in bill
+    designated = manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 3, 2), discharge_date=date(2023, 3, 6)))
+    bill = client.get(f"/benefits/settlements/{designated.pk}/bill/").content.decode()
+    assert "<th>医疗机构</th><td>咸安区人民医院（定点）</td>" in bill
