@@ -99,10 +99,20 @@ def _filing(request, pk) -> RemoteCareFiling:
     return get_restricted_object_or_404(request, RemoteCareFiling.objects.select_related("person"), pk=pk)
 
 
+def _revoked_notice(request, filing: RemoteCareFiling, title: str):
+    """A revoked filing is read, not changed: the page says so, without a form (GET and POST)."""
+    return render(request, "benefits/filing_form.html", {
+        "form": None, "title": f"{title}：{filing.person.name}", "person": filing.person, "filing": filing,
+        "notice": filing_services.revoked_text(filing) + "，不能再撤销或修改；如需备案请重新办理",
+        "trail": _person_trail(filing.person, title)})
+
+
 @permission_required("benefits.change_remotecarefiling", raise_exception=True)
 def filing_end(request, pk):
     """结束或延长 a valid filing: its new last day (blank: open-ended) and a reason."""
     filing = _filing(request, pk)
+    if filing.status == RemoteCareFiling.Status.REVOKED:
+        return _revoked_notice(request, filing, "修改备案结束日期")
     form = FilingEndForm(request.POST or None, initial={"valid_to": filing.valid_to or timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,6 +134,8 @@ def filing_revoke(request, pk):
     """撤销 a filing entered in error: the page shows the filing and asks for a reason and a
     confirmation; the POST revokes it."""
     filing = _filing(request, pk)
+    if filing.status == RemoteCareFiling.Status.REVOKED:
+        return _revoked_notice(request, filing, "撤销异地就医备案")
     form = FilingRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -177,6 +177,11 @@ def overlap_problem(existing, *, kind: str, province: str, city: str, valid_from
     return None
 
 
+def revoked_text(filing: RemoteCareFiling) -> str:
+    """该备案已撤销（撤销原因：录入错误） — said wherever a revoked filing is asked to change."""
+    return f"该备案已撤销（撤销原因：{filing.revoked_reason}）" if filing.revoked_reason else "该备案已撤销"
+
+
 def settled_on(filing: RemoteCareFiling, *, after: date | None = None) -> list[Settlement]:
     """Standing bills settled on the filing (those after `after` only), first visit first."""
     rows = Settlement.objects.filter(person_id=filing.person_id, filing=filing, status=Settlement.Status.SETTLED)
@@ -296,7 +301,7 @@ def filing_end(*, user, filing: RemoteCareFiling, valid_to: date | None, reason:
     after the new end are reversed first."""
     filing = _filing_for_change(user, filing)
     if filing.status != Status.VALID:
-        raise ServiceError("revoked", "该备案已撤销，不能修改；如需备案请重新办理")
+        raise ServiceError("revoked", revoked_text(filing) + "，不能修改；如需备案请重新办理")
     check_period(filing.valid_from, valid_to)
     if valid_to == filing.valid_to:
         return filing
@@ -319,14 +324,14 @@ def filing_end(*, user, filing: RemoteCareFiling, valid_to: date | None, reason:
 @transaction.atomic
 def filing_revoke(*, user, filing: RemoteCareFiling, reason: str) -> RemoteCareFiling:
     """撤销: the filing was never valid (e.g. entered in error). A reason is required; a filing
-    that bills still rest on is not revoked (they are reversed first). Revoking twice is one
-    revocation."""
+    that bills still rest on is not revoked (they are reversed first). A revoked filing is not
+    revoked again: refused, so no page says 已撤销 for a revocation that did not happen."""
     filing = _filing_for_change(user, filing)
+    if filing.status == Status.REVOKED:
+        raise ServiceError("already_revoked", revoked_text(filing) + "，不能重复撤销")
     reason = _short_text(reason, field="revoked_reason", label="撤销原因")
     if not reason:
         raise ServiceError("reason", "请填写撤销原因", "reason")
-    if filing.status == Status.REVOKED:
-        return filing
     bills = settled_on(filing)
     if bills:
         raise ServiceError("settled", f"该备案已用于 {_bills_text(bills)} 的结算，不能撤销；请先冲正这些结算单，"

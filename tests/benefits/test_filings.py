@@ -288,10 +288,14 @@ def test_revoking_needs_a_reason_and_is_kept_with_it(clerk, person):
     filing.refresh_from_db()
     assert (filing.status, filing.revoked_reason) == ("revoked", "录入错误")
     assert filing.history.latest("history_id").history_change_reason == "撤销备案：录入错误"
-    filing_revoke(user=clerk, filing=filing, reason="再次")  # twice is one revocation
+    histories = filing.history.count()
+    # A second revocation is refused, saying when it was revoked and why, and records nothing
+    error = refused(filing_revoke, user=clerk, filing=filing, reason="再次")
+    assert error.code == "already_revoked" and error.message == "该备案已撤销（撤销原因：录入错误），不能重复撤销"
     filing.refresh_from_db()
-    assert filing.revoked_reason == "录入错误"
-    assert refused(filing_end, user=clerk, filing=filing, valid_to=None).code == "revoked"
+    assert filing.revoked_reason == "录入错误" and filing.history.count() == histories
+    error = refused(filing_end, user=clerk, filing=filing, valid_to=None)
+    assert error.code == "revoked" and "撤销原因：录入错误" in error.message
 
 
 def test_a_filing_a_standing_bill_rests_on_is_not_revoked_until_the_bill_is_reversed(clerk, person):
@@ -387,6 +391,36 @@ def test_revoking_asks_for_a_reason_and_a_confirmation(client, clerk, person):
     assert (filing.status, filing.revoked_reason) == ("revoked", "录入错误")
     page = client.get(f"/enrollment/people/{person.pk}/").content.decode()
     assert "已撤销" in page and "录入错误" in page
+
+
+@pytest.mark.parametrize("action, data", [("revoke", {"reason": "再次", "confirm": "on"}), ("end", {"valid_to": "2026-02-28", "reason": "再改"})])
+def test_a_revoked_filing_is_read_only_on_its_pages(client, clerk, person, action, data):
+    filing = file(clerk, person)
+    filing_revoke(user=clerk, filing=filing, reason="录入错误")
+    histories = filing.history.count()
+    client.force_login(clerk)
+    notice = "该备案已撤销（撤销原因：录入错误），不能再撤销或修改"
+    for response in (client.get(f"/benefits/filings/{filing.pk}/{action}/"), client.post(f"/benefits/filings/{filing.pk}/{action}/", data)):
+        page = response.content.decode()
+        assert response.status_code == 200 and page.count(notice) == 1
+        assert "<form method=\"post\" class=\"col-lg-6\">" not in page and "确认撤销" not in page and "已撤销 李外出" not in page
+    filing.refresh_from_db()
+    assert (filing.status, filing.valid_to, filing.revoked_reason) == ("revoked", date(2026, 6, 30), "录入错误")
+    assert filing.history.count() == histories
+
+
+def test_a_refusal_without_a_field_is_said_once(client, clerk, person, monkeypatch):
+    from benefits.services import filings as services
+
+    filing = file(clerk, person)
+    client.force_login(clerk)
+
+    def refuse(**kwargs):
+        raise ServiceError("busy", "该备案正在被其他经办人修改，请稍后重试")
+
+    monkeypatch.setattr(services, "filing_end", refuse)
+    page = client.post(f"/benefits/filings/{filing.pk}/end/", {"valid_to": "2026-02-28", "reason": "已返乡"}).content.decode()
+    assert page.count("该备案正在被其他经办人修改") == 1
 
 
 def test_a_revoke_refused_by_the_service_is_said_on_the_page(client, clerk, person):
