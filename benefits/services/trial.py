@@ -119,9 +119,11 @@ def _date(value) -> date:
 
 
 def _flag(data: dict, key: str, default: bool) -> bool:
-    value = data.get(key)
-    if value is None:
+    # Absent: the default. Present: true or false only — null is refused as the person's flags
+    # refuse it (README: "the flags true/false"), as are 0 and "false".
+    if key not in data:
         return default
+    value = data[key]
     if not isinstance(value, bool):
         raise _error(key, f"{key} 应为 true 或 false")
     return value

@@ -79,6 +79,9 @@ def test_bad_input_exits_2(presets, monkeypatch, payload, field):
     ({**EXAMPLE_1, "in_province": "yes"}, "in_province"),
     ({**EXAMPLE_1, "in_province": 1}, "in_province"),
     ({**EXAMPLE_1, "downward_referral": "false"}, "downward_referral"),
+    ({**EXAMPLE_1, "in_province": None}, "in_province"),  # null is no flag: refused as person's flags refuse it
+    ({**EXAMPLE_1, "downward_referral": None}, "downward_referral"),
+    ({**EXAMPLE_1, "in_province": 0}, "in_province"),
     ({**EXAMPLE_1, "referral": "maybe"}, "referral"),
     ({**EXAMPLE_1, "referral": 3}, "referral"),
     ({**EXAMPLE_1, "referred_from_deductible": "-1"}, "referred_from_deductible"),
