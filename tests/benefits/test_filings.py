@@ -4,6 +4,7 @@ form, the revoke confirmation, the region's list and its export. Bad input gets 
 error and writes nothing; another county's person or filing is a 404, never a leak."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -490,3 +491,17 @@ def test_the_export_holds_the_filtered_filings_and_is_recorded(client, clerk, ot
     assert rows[0][:8] == ["姓名", "身份证号", "村/社区", "备案类型", "就医省份", "就医城市", "备案开始日期", "备案结束日期"]
     assert len(rows) == 2 and rows[1][:6] == ["李外出", person.id_number, person.village.name, "临时外出就医备案", "广东省", "广州市"]
     assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.EXPORT, object_type="benefits.RemoteCareFiling").exists()
+
+
+def test_the_admin_history_says_its_changes_in_chinese(client, clerk, person, officer):
+    filing = file(clerk, person)
+    filing_end(user=clerk, filing=filing, valid_to=None, reason="延长")
+    filing_revoke(user=clerk, filing=filing, reason="录入错误")
+    client.force_login(officer)
+    response = client.get(f"/admin/benefits/remotecarefiling/{filing.pk}/history/")
+    page = response.content.decode()
+    assert response.status_code == 200 and "变更内容" in page and "Changes" not in page
+    table = " ".join(re.sub(r"<[^>]+>|&nbsp;", " ", page[page.index('id="change-history"'):page.index('class="paginator"')]).split())
+    assert "状态: 有效 &rarr; 已撤销" in table and "valid" not in table and "revoked" not in table
+    assert "备案结束日期: 2026-06-30 &rarr; 空" in table  # the open end
+
