@@ -24,6 +24,14 @@ VISIT_CHOICES = [("inpatient", "住院"), ("maternity", "住院分娩（生育�
 # RULES.md 3.3: the outpatient tiers, one facility kind each where the rules differ.
 TIER_CHOICES = [("secondary_plus", "二级及以上医疗机构"), ("township", "乡镇卫生院/社区卫生服务中心"), ("community_station", "社区卫生服务站"),
                 ("village", "村卫生室"), ("clinic", "诊所")]
+# An amount field's refusals in plain words (Django's say "确认总共不超过 12 个数字").
+AMOUNT_ERRORS = {"invalid": "请输入金额（数字，如 1234.56）", "max_digits": "金额过大（最多 9,999,999,999.99 元）",
+                 "max_whole_digits": "金额过大（最多 9,999,999,999.99 元）", "max_decimal_places": "金额最多两位小数（到分）",
+                 "min_value": "金额不能为负数"}
+
+
+def _amount_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=0, decimal_places=2, max_digits=12, error_messages=AMOUNT_ERRORS)
 
 
 def _columns(*names) -> Div:
@@ -61,8 +69,7 @@ class TrialForm(forms.Form):
     # 吉林 (RULES.md 3.7): read only where the region settles admissions by referral.
     referral = forms.ChoiceField(label="转诊情况（吉林）", choices=Settlement.Referral.choices, initial="referred",
                                  required=False)
-    referred_from_deductible = forms.DecimalField(label="转出医院已付起付线（吉林，元）", required=False, min_value=0, decimal_places=2,
-                                                  max_digits=12)
+    referred_from_deductible = _amount_field("转出医院已付起付线（吉林，元）")
     downward_referral = forms.BooleanField(label="上级医院下转接续治疗（吉林）", required=False)
     identities = forms.MultipleChoiceField(label="困难群众身份", choices=IdentityCode.choices, required=False,
                                            widget=forms.CheckboxSelectMultiple, help_text="就诊日有效的身份，可多选；按最有利的类别计算")
@@ -73,9 +80,9 @@ class TrialForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for key, label in COST_FIELDS:
-            self.fields[key] = forms.DecimalField(label=label, required=False, min_value=0, decimal_places=2, max_digits=12)
+            self.fields[key] = _amount_field(label)
         for key, label in YTD_FIELDS:
-            self.fields[f"ytd_{key}"] = forms.DecimalField(label=label, required=False, min_value=0, decimal_places=2, max_digits=12)
+            self.fields[f"ytd_{key}"] = _amount_field(label)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

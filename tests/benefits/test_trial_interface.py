@@ -201,3 +201,17 @@ def test_parameter_page_marks_unconfirmed_values(client, officer, presets):
     client.force_login(officer)
     page = client.get("/benefits/parameters/").content.decode()
     assert "大病保险起付标准" in page and "待确认" in page
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("1e20", "金额过大（最多 9,999,999,999.99 元）"),
+    ("12345678901", "金额过大（最多 9,999,999,999.99 元）"),
+    ("1.005", "金额最多两位小数（到分）"),
+    ("-1", "金额不能为负数"),
+    ("八千", "请输入金额（数字，如 1234.56）"),
+])
+def test_the_trial_page_refuses_a_bad_amount_in_plain_words(clerk_client, presets, raw, message):
+    page = clerk_client.post("/benefits/trial/", {
+        "region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "facility_tier": "secondary_plus",
+        "location": "local", "class_a": raw}).content.decode()
+    assert message in page and "个数字" not in page
