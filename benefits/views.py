@@ -1,6 +1,7 @@
 """Pages of benefits: parameters, settlements per facility and person, a settlement and its
 reversal, the one-time assistance. The trial calculation's doors are in benefits/views_trial.py."""
 
+from decimal import Decimal, InvalidOperation
 from itertools import chain
 from urllib.parse import urlencode
 
@@ -32,10 +33,22 @@ def parameters(request):
     its value as users read it, unconfirmed ones marked (RULES.md: values the sources leave
     open are shown as unconfirmed until an officer confirms them)."""
     rows = PolicyParameter.objects.restrict(request.user).select_related("region").order_by("region__path", "scheme", "name", "valid_from")
+    rows = sorted(rows, key=_parameter_order)  # stable: the query's order within one name
     groups = {}
     for row in rows:
         groups.setdefault(row.region, {}).setdefault(row.get_scheme_display(), []).append(row)
     return render(request, "benefits/parameters.html", {"groups": [(region, list(tiers.items())) for region, tiers in groups.items()]})
+
+
+def _parameter_order(row) -> tuple:
+    """Rows by region, tier and name, a name's numbered keys by number: ci_band.12000 before
+    ci_band.50000 before ci_band.100000 (as text 100000 would come first)."""
+    base, _, key = row.name.partition(".")
+    try:
+        number = (0, Decimal(key), "")
+    except InvalidOperation:
+        number = (1, Decimal(0), key)
+    return (row.region.path, row.scheme, base, number, row.valid_from)
 
 
 def _facility_filter(request):

@@ -215,3 +215,10 @@ def test_the_trial_page_refuses_a_bad_amount_in_plain_words(clerk_client, preset
         "region": "xianning", "date": "2023-03-15", "visit": "inpatient", "facility_level": 2, "facility_tier": "secondary_plus",
         "location": "local", "class_a": raw}).content.decode()
     assert message in page and "个数字" not in page
+
+
+def test_parameter_page_orders_numbered_keys_by_number(client, officer, presets):
+    client.force_login(officer)
+    page = client.get("/benefits/parameters/").content.decode()
+    bands = [page.find(f"大病保险分段支付比例（{amount} 元以上）") for amount in ("12,000.00", "50,000.00", "100,000.00")]
+    assert -1 not in bands and bands == sorted(bands)
