@@ -115,7 +115,7 @@ class Settlement(models.Model):
     class Location(models.TextChoices):  # RULES.md 3.2 (X000 art. 20(二))
         LOCAL = "local", "市内"
         COUNTY_AT_CITY = "county_at_city", "县级参保在市级医院"
-        REMOTE_FILED = "remote_filed", "市外已转诊备案"
+        REMOTE_FILED = "remote_filed", "市外已备案（转诊或临时外出）"
         REMOTE_UNFILED = "remote_unfiled", "市外未备案"
         REMOTE_EMERGENCY_NONDESIGNATED = "remote_emergency_nondesignated", "市外急诊非定点"
         REMOTE_LONG_TERM = "remote_long_term", "异地长期居住（已备案）"

@@ -505,3 +505,13 @@ def test_the_admin_history_says_its_changes_in_chinese(client, clerk, person, of
     assert "状态: 有效 &rarr; 已撤销" in table and "valid" not in table and "revoked" not in table
     assert "备案结束日期: 2026-06-30 &rarr; 空" in table  # the open end
 
+
+
+def test_a_bill_on_a_temporary_filing_is_not_called_a_referral(client, clerk, person):
+    # remote_filed rests on a referral or a temporary-travel filing (X000 art. 20(二)1).
+    filing = file(clerk, person, kind="temporary")
+    bill = settled_on(filing, person, date(2026, 2, 1))
+    assert bill.get_location_display() == "市外已备案（转诊或临时外出）"
+    client.force_login(clerk)
+    page = client.get(f"/benefits/settlements/{bill.pk}/").content.decode()
+    assert "市外已备案（转诊或临时外出）" in page and "依据临时外出就医备案" in page and "已转诊备案" not in page
