@@ -32,6 +32,7 @@ def main():
 
     from benefits.models import PersonYear, RemoteCareFiling, Settlement
     from benefits.services.settlements import SettlementBatch, VisitInput, settlements_write
+    from core.bulk import fewer_collections
     from enrollment.models import Person
 
     ensure_people(args.people)
@@ -72,14 +73,15 @@ def main():
     batch = SettlementBatch()
     started = time.monotonic()
     done = 0
-    while done < args.settlements:
-        items = [visit(done + i) for i in range(min(BATCH, args.settlements - done))]
-        with transaction.atomic():
-            batch.load(items, lock=True)
-            settlements_write(batch=batch, settled=[batch.settle(item) for item in items], user=officer)
-        done += len(items)
-        if done % 100_000 == 0:
-            print(f"  {done:,} settled, {done / (time.monotonic() - started):,.0f}/s")
+    with fewer_collections():  # as the import runs its batches (core.imports.run)
+        while done < args.settlements:
+            items = [visit(done + i) for i in range(min(BATCH, args.settlements - done))]
+            with transaction.atomic():
+                batch.load(items, lock=True)
+                settlements_write(batch=batch, settled=[batch.settle(item) for item in items], user=officer)
+            done += len(items)
+            if done % 100_000 == 0:
+                print(f"  {done:,} settled, {done / (time.monotonic() - started):,.0f}/s")
     seconds = time.monotonic() - started
     print(f"settlements: {done:,} for {len(people):,} people in {seconds:.1f} s = {done / seconds:,.0f} stored settlements/s "
           f"(target >= 2,000); peak RSS {peak_rss_mb():.0f} MB")

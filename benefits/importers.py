@@ -2,6 +2,8 @@
 batch path: preview shows each bill's split, commit writes them with COPY. A facility's bill
 number is settled once, so the same file again changes nothing."""
 
+from decimal import Decimal
+
 from benefits.models import Facility, Settlement
 from benefits.rules.location import LocationError
 from benefits.rules.settlement import COST_LINES, SettlementError
@@ -12,7 +14,7 @@ from benefits.services.settlements import agreement_problem as visit_agreement_p
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, example_id_number, id_text,
                           identifier_text, text)
-from core.money import AmountError, parse_amount
+from core.money import ZERO, AmountError, parse_amount
 from core.restrict import path_allowed
 from enrollment.models import Person
 
@@ -195,8 +197,13 @@ class SettlementImporter(Importer):
             raise RowProblem(h(problem[0]), problem[1])
         costs = {}
         for key in COST_LINES:
+            cell = v.get(key)
+            if cell.__class__ is str and len(cell) <= 12 and cell.isascii() and cell.isdigit():
+                # Whole yuan as a file writes them ("0", "2500"): what parse_amount answers, without its checks.
+                costs[key] = Decimal(cell) + ZERO
+                continue
             try:
-                costs[key] = parse_amount(v.get(key), maximum=AMOUNT_MAX)
+                costs[key] = parse_amount(cell, maximum=AMOUNT_MAX)
             except AmountError as error:
                 raise RowProblem(h(key), str(error)) from None
         if sum(costs.values()) > AMOUNT_MAX:

@@ -7,8 +7,10 @@ them without building model instances, for millions of rows. Primary keys are as
 the table's sequence beforehand (`reserve_ids`) when related rows must point at them.
 """
 
+import gc
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from itertools import islice
 
@@ -24,6 +26,22 @@ class JsonText(str):
     @classmethod
     def of(cls, value) -> "JsonText":
         return cls(json.dumps(value, ensure_ascii=False))
+
+
+@contextmanager
+def fewer_collections(threshold: int = 100_000):
+    """Run a large batch job with the cycle collector run less often. Settling and importing
+    allocate millions of short-lived objects (Decimals, rows, explanation steps) while the
+    batch keeps a few hundred thousand alive; at Python's default (a collection every 700 new
+    objects, a full one every 100 of those) collecting takes a fifth of an import's time. The
+    thresholds are restored afterwards; memory stays bounded (a collection every `threshold`
+    objects)."""
+    old = gc.get_threshold()
+    gc.set_threshold(threshold, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -123,6 +141,15 @@ def _prep(field, value):
     return field.get_db_prep_save(value, connection)
 
 
+def _array(values: list):
+    """An array parameter: numbers as one array literal ('{1,2.50}', cast by the query), which
+    psycopg sends as it is instead of dumping value by value (a third of a large update's
+    time); other values as a list."""
+    if all(v.__class__ is Decimal or v.__class__ is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return values
+
+
 def update_rows(model, objects: list, fields: Sequence[str]) -> int:
     """Write `fields` of many instances in one UPDATE ... FROM unnest(arrays) on PostgreSQL
     (Django's bulk_update builds a CASE per row and field, far slower for thousands of rows);
@@ -139,7 +166,7 @@ def update_rows(model, objects: list, fields: Sequence[str]) -> int:
     selects = f"unnest(%s::{pk.rel_db_type(connection)}[]) AS k" + "".join(
         f", unnest(%s::{cast}[]) AS {connection.ops.quote_name(c.column)}" for c, cast in zip(columns, casts))
     assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = v.{connection.ops.quote_name(c.column)}" for c in columns)
-    params = [[obj.pk for obj in objects]] + [[_prep(c, getattr(obj, c.attname)) for obj in objects] for c in columns]
+    params = [_array([obj.pk for obj in objects])] + [_array([_prep(c, getattr(obj, c.attname)) for obj in objects]) for c in columns]
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM (SELECT {selects}) AS v WHERE t.{connection.ops.quote_name(pk.column)} = v.k", params)
         return cursor.rowcount
@@ -161,6 +188,6 @@ def insert_ignoring_conflicts(model, field_names: Sequence[str], rows: list[Sequ
     casts = [f.rel_db_type(connection) if f.is_relation else f.db_type(connection) for f in fields]
     selects = ", ".join(f"unnest(%s::{cast}[])" for cast in casts)
     columns = ", ".join(quote(f.column) for f in fields)
-    params = [[_prep(f, row[i]) for row in rows] for i, f in enumerate(fields)]
+    params = [_array([_prep(f, row[i]) for row in rows]) for i, f in enumerate(fields)]
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {selects} ON CONFLICT DO NOTHING", params)

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from core.bulk import fewer_collections
 from core.idnumber import check_char
 from core.idnumber import normalize as normalize_id_number
 from core.validation import date_problem
@@ -396,20 +397,21 @@ def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: b
     """Check every row (and, when committing, write the good ones batch by batch inside one
     transaction). Outcomes come back in spreadsheet order. `duplicates` (row number -> message)
     is given when `rows` are one chunk of a file whose repetitions were found over the whole."""
-    if commit:
-        with transaction.atomic():
-            result = _run(importer, rows, commit=True, progress=progress, duplicates=duplicates)
-            if result.errors and not skip_bad_rows:
-                raise CommitAborted(result)
-            return result
-    return _run(importer, rows, commit=False, progress=progress, keep=keep)
+    with fewer_collections():
+        if commit:
+            with transaction.atomic():
+                result = _run(importer, rows, commit=True, progress=progress, duplicates=duplicates)
+                if result.errors and not skip_bad_rows:
+                    raise CommitAborted(result)
+                return result
+        return _run(importer, rows, commit=False, progress=progress, keep=keep)
 
 
 def write_plan(importer: Importer, plan: list, *, progress: Callable[[int, int], None] | None = None) -> None:
     """Write a kept preview plan ([row number, status, frozen payload]) in one transaction,
     batch by batch, without checking the rows again."""
     batch_size = settings.IMPORT_BATCH_SIZE
-    with transaction.atomic():
+    with fewer_collections(), transaction.atomic():
         for start in range(0, len(plan), batch_size):
             batch = plan[start : start + batch_size]
             importer.write([RowOutcome(number, status, payload=importer.thaw(frozen)) for number, status, frozen in batch])
