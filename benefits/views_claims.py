@@ -4,12 +4,13 @@ benefits.services.claims and benefits.selectors_claims."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from benefits.forms_claims import ManualClaimForm
 from benefits.selectors_claims import AMOUNTS, QUARTERS, claim_counties, quarter_claims, quarter_of
-from benefits.services.claims import manual_claim_preview, manual_claim_record
+from benefits.services.claims import manual_claim_preview, manual_claim_record, may_take_claims
 from core.display import yuan
 from core.errors import ServiceError
 from core.models import SecurityEvent
@@ -26,6 +27,8 @@ SUMMARY_HEADERS = ["序号", "县（市、区）", "受理日期", "报销单号
 def claim_new(request):
     """手工报销录入: the form, then its preview (the split computed, nothing written), then the
     confirmation, which stores it and opens its bill."""
+    if not may_take_claims(request.user):
+        raise PermissionDenied  # the province's officers: 403 like any user without the permission
     form = ManualClaimForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         claim = form.claim()
@@ -61,6 +64,7 @@ def _summary_scope(request) -> dict:
     rows, totals = quarter_claims(request.user, year, quarter, county)
     scope_name = county.name if county else (request.user.region.name if request.user.region_id else "")
     return {"year": year, "quarter": quarter, "county": county, "counties": counties, "rows": rows, "totals": totals,
+            "may_take_claims": may_take_claims(request.user),
             "many_counties": counties.count() > 1, "quarters": QUARTERS,
             "title": f"{scope_name}{year}年第{quarter}季度手工报销汇总表",
             "query": f"year={year}&quarter={quarter}&county={county.pk if county else ''}"}

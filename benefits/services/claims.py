@@ -85,6 +85,18 @@ class ClaimInput:
 
 # ------------------------------------------------------------------------------ reads
 
+def may_take_claims(user) -> bool:
+    """Whether the user takes paper bills: the permission (经办员, 市局) and a region of a city or
+    below. The province's officers (the 市局 group bound to the province) supervise; they do not
+    take bills at a county counter (S001 市级统筹 §三(三)2: the county office pays and reports)."""
+    if not user.has_perm(PERMISSION):
+        return False
+    if user.is_superuser:
+        return True
+    region = getattr(user, "region", None)
+    return region is not None and region.level != RegionLevel.PROVINCE
+
+
 def claim_facilities(user):
     """The recorded facilities a clerk may name on a claim: those of the user's subtree and
     those of the regions above it (the city's and the province's hospitals)."""
@@ -278,6 +290,8 @@ def _bill_number(county: Region, year: int) -> str:
 def _record(user, claim: ClaimInput) -> Settlement:
     if not user.has_perm(PERMISSION):
         raise ServiceError("denied", "您没有办理手工报销的权限")
+    if not may_take_claims(user):
+        raise ServiceError("denied", "省级用户不受理手工报销：手工报销由参保地县级医保经办机构受理")
     if claim.place not in PLACES:
         raise ServiceError("place", "请选择就医地（市内或市外）", "place")
     if claim.referral not in Settlement.Referral.values:

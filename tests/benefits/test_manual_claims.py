@@ -472,11 +472,12 @@ def test_a_planned_referral_bill_does_not_say_emergency(deadlines, client, clerk
     data = form_post(insured, None, outside_name="武汉市新洲区人民医院", outside_level="3", outside_tier="secondary_plus",
                      outside_province="湖北省", outside_city="武汉市", place="remote", class_a="10000", class_b_drug="", out_of_catalogue="")
     preview = client.post("/benefits/claims/new/", data).content.decode()
-    assert "市外已转诊备案" in preview and "4,800.00" in preview and "急诊" not in preview.split("就医地</th>")[1].split("</tr>")[0]
+    filed = str(Settlement.Location.REMOTE_FILED.label)  # the label as the model names it
+    assert filed in preview and "4,800.00" in preview and "急诊" not in preview.split("就医地</th>")[1].split("</tr>")[0]
     client.post("/benefits/claims/new/", {**data, "action": "confirm"})
     s = Settlement.objects.get(channel="manual")
     bill = client.get(f"/benefits/settlements/{s.pk}/bill/").content.decode()
-    assert s.location == "remote_filed" and "急诊" not in bill and "市外已转诊备案" in bill
+    assert s.location == "remote_filed" and "急诊" not in bill and filed in bill
 
 
 # ------------------------------------------------------------------------------ places of a hospital (issue 10, findings 2 and 3)
@@ -546,3 +547,21 @@ def test_the_manual_bill_names_a_non_designated_hospital_as_such(deadlines, clie
     designated = manual_claim_record(user=clerk, claim=claim(insured, hospital, visit_date=date(2023, 3, 2), discharge_date=date(2023, 3, 6)))
     bill = client.get(f"/benefits/settlements/{designated.pk}/bill/").content.decode()
     assert "<th>医疗机构</th><td>咸安区人民医院（定点）</td>" in bill
+
+
+# ------------------------------------------------------------------------------ who takes paper bills (issue 10, finding 12)
+
+def test_the_province_supervises_and_takes_no_paper_bills(deadlines, client, officer, insured, hospital):
+    from core.roles import CITY_OFFICER
+
+    province = factories.user("province_officer", CITY_OFFICER, Region.objects.get(code="420000"), staff=True)
+    before = written()
+    error = refused(province, claim(insured, hospital))
+    assert error.code == "denied" and "县级医保经办机构受理" in error.message
+    assert written() == before
+    client.force_login(province)
+    assert client.get("/benefits/claims/new/").status_code == 403
+    summary = client.get("/benefits/claims/summary/?year=2023&quarter=2")
+    assert summary.status_code == 200 and 'href="/benefits/claims/new/"' not in summary.content.decode().split("<main")[1]
+    # The city's officer still may (README: clerks and officers)
+    assert manual_claim_record(user=officer, claim=claim(insured, hospital)).channel == "manual"
