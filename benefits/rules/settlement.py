@@ -381,10 +381,11 @@ def _chronic(policy, visit, person, policy_range, ytd, steps):
     # RULES.md 3.5: chronic diseases at their rate up to an annual cap; special diseases at
     # inpatient rates. Needs a named disease and a valid approval for it.
     if not visit.disease.strip():
-        steps.append(Step("未填写慢特病病种，门诊慢特病统筹不支付", ZERO, policy.source("chronic_rate")))
+        # The disease is named on application (X000 art. 17; J003 §二(三)10): the rule's source, not the rate's
+        steps.append(Step("未填写慢特病病种，门诊慢特病统筹不支付", ZERO, policy.source("chronic_application")))
         return ZERO, ZERO
     if not person.chronic_approved:
-        steps.append(Step("无有效的门诊慢特病待遇认定，门诊慢特病统筹不支付", ZERO, policy.source("chronic_rate")))
+        steps.append(Step("无有效的门诊慢特病待遇认定，门诊慢特病统筹不支付", ZERO, policy.source("chronic_application")))
         return ZERO, ZERO
     if visit.disease in policy.special_diseases:
         basic = money(policy.inpatient_rate[visit.facility_level] * policy_range)

@@ -96,6 +96,9 @@ RULE_CITATIONS = {
     "unreferred": {"421200": "S001 §六(十一)", "420300": "S001 §六(十一)", "220000": "S001 §六(十一)"},
     "application": {"421200": "S001 §四(六)", "420300": "S001 §四(六)", "220000": "S001 §四(六)"},
     "waiting_period": {"421200": "X000 art. 11", "420300": "X000 art. 11", "220000": "J003 §二(一)3"},
+    # Chronic benefits on application (RULES.md 3.5): X000 art. 17 "达到规定标准的,可申报办理";
+    # 吉林 J003 §二(三)10. 十堰 cites X000 as borrowed from 咸宁 (borrowed_source).
+    "chronic_application": {"421200": "X000 art. 17", "420300": "X000 art. 17", "220000": "J003 §二(三)10"},
 }
 
 

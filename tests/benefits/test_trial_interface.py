@@ -222,3 +222,14 @@ def test_parameter_page_orders_numbered_keys_by_number(client, officer, presets)
     page = client.get("/benefits/parameters/").content.decode()
     bands = [page.find(f"大病保险分段支付比例（{amount} 元以上）") for amount in ("12,000.00", "50,000.00", "100,000.00")]
     assert -1 not in bands and bands == sorted(bands)
+
+
+@pytest.mark.parametrize("region, source", [
+    ("xianning", "X000 art. 17"),  # RULES.md 3.5: "达到规定标准的,可申报办理"
+    ("shiyan", "X000 art. 17（十堰未规定，沿用咸宁办法）"),
+    ("jilin", "J003 §二(三)10"),
+])
+def test_a_chronic_visit_without_a_disease_cites_where_the_application_is_required(presets, monkeypatch, region, source):
+    status, out = run({**EXAMPLE_1, "region": region, "visit": "chronic", "disease": ""}, monkeypatch)
+    step = next(s for s in out["explanation"] if s["step"] == "未填写慢特病病种，门诊慢特病统筹不支付")
+    assert status == 0 and step["source"] == source
