@@ -25,10 +25,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from benefits.models import Facility, Settlement
-from benefits.places import city_key, province_name, same_province
+from benefits.places import PlaceError, city_name, place_in_pooling_region, province_name
 from benefits.presets_claims import CLAIM_DEADLINE
 from benefits.rules.claims import ADMISSION_KINDS, ClaimRuleError, claim_date_problem
 from benefits.rules.settlement import COST_LINES
+from benefits.services.filings import home_place_of
 from benefits.services.policy import parameter_in_force
 from benefits.services.settlements import AMOUNT_MAX, OUTSIDE, VisitInput, settlement_create, visit_dates_problem
 from core.errors import ServiceError
@@ -205,9 +206,15 @@ def _outside_facility(user, claim: ClaimInput, county: Region) -> Facility:
         if full is None:  # the 34 provincial-level divisions, as the filing form checks them
             raise ServiceError("outside_province", f"「{province}」不是省、自治区、直辖市或特别行政区的名称", "outside_province")
         province = full
-        if _in_pooling_region(province, city, county):
+        # X000 arts. 19-20: a place inside the pooling region (the city, a county under it; all
+        # of 吉林) is no care outside it, whatever the clerk ticks.
+        if place_in_pooling_region(province, city, home_place_of(county.path)):
             raise ServiceError("outside_city", f"{province}{city}在本统筹区内，不是市外医院：就医地请选择“市内”，不填所在省份和城市",
                                "outside_city")
+        try:
+            city = city_name(province, city)  # stored in one form, as filings store it (武汉 → 武汉市)
+        except PlaceError as error:
+            raise ServiceError("outside_city", str(error), "outside_city") from None
     existing = (Facility.objects.select_for_update().filter(region=county, designated=False, name=name,
                                                             place_province=province, place_city=city).first())
     if existing is not None:
@@ -228,23 +235,6 @@ def _outside_facility(user, claim: ClaimInput, county: Region) -> Facility:
     facility._change_reason = "手工报销：登记非定点或市外医疗机构"
     facility.save()
     return facility
-
-
-def _in_pooling_region(province: str, city: str, county: Region) -> bool:
-    """Whether a hospital's place is inside the pooling region (the city) of the county: the
-    province is the city's and the city (or county) is typed as the city's name or one of its
-    counties' (咸宁市、咸宁、咸安区、嘉鱼县、赤壁 …).
-    (benefits.places.place_in_pooling_region, once committed, is to replace this.)"""
-    city_region = county.parent
-    province_region = city_region.parent if city_region is not None else None
-    if city_region is None or province_region is None or not same_province(province, province_region.name):
-        return False
-    if not city:
-        return False  # the whole province is not the city (the city is inside it, not all of it)
-    names = [city_region.name, *Region.objects.filter(parent=city_region).values_list("name", flat=True)]
-    keys = {city_key(n) for n in names} | {city_key(n)[:-1] for n in names if n.endswith(("县", "区")) and len(n) > 2}
-    typed = city_key(city)
-    return typed in keys or (typed.endswith(("县", "区")) and typed[:-1] in keys)
 
 
 def _facility(user, claim: ClaimInput, county: Region) -> Facility:

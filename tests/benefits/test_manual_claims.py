@@ -488,6 +488,8 @@ def test_a_planned_referral_bill_does_not_say_emergency(deadlines, client, clerk
     ("湖北", "咸宁", "outside_city", "湖北省咸宁在本统筹区内，不是市外医院"),
     ("湖北省", "嘉鱼县", "outside_city", "湖北省嘉鱼县在本统筹区内，不是市外医院"),
     ("湖北省", "咸安区", "outside_city", "湖北省咸安区在本统筹区内，不是市外医院"),
+    ("湖北省", "赤壁市", "outside_city", "湖北省赤壁市在本统筹区内，不是市外医院"),
+    ("湖北省", "武昌区", "outside_city", "「武昌区」是县（区），就医城市请填写其所在的市"),  # a county is no city (as filings say)
 ])
 def test_an_outside_hospital_must_be_in_a_real_province_and_outside_the_city(deadlines, clerk, insured, province, city, field, message):
     before = written()
@@ -497,9 +499,9 @@ def test_an_outside_hospital_must_be_in_a_real_province_and_outside_the_city(dea
 
 
 def test_a_province_spelled_short_is_stored_by_its_full_name(deadlines, clerk, insured):
-    s = manual_claim_record(user=clerk, claim=claim(insured, outside=OutsideHospital(name="武汉协和医院", level=3, province="湖北", city="武汉市"),
+    s = manual_claim_record(user=clerk, claim=claim(insured, outside=OutsideHospital(name="武汉协和医院", level=3, province="湖北", city="武汉"),
                                                    place="remote"))
-    assert (s.facility.place_province, s.location, s.in_province) == ("湖北省", "remote_unfiled", True)
+    assert (s.facility.place_province, s.facility.place_city, s.location, s.in_province) == ("湖北省", "武汉市", "remote_unfiled", True)
 
 
 def test_a_hospital_in_the_city_is_not_claimed_as_outside_it(deadlines, clerk, insured, hospital):
