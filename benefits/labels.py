@@ -52,7 +52,7 @@ _LINES = {
     "material_other_imported": "其他类材料（进口）",
 }
 _LOCATIONS = {
-    "local": "市内", "county_at_city": "县级参保在市级医院", "remote_filed": "市外已转诊备案",
+    "local": "市内", "county_at_city": "县级参保在市级医院", "remote_filed": "市外已备案（转诊或临时外出）",
     "remote_unfiled": "市外未备案", "remote_emergency_nondesignated": "市外急诊非定点",
     "remote_long_term": "异地长期居住已备案",
 }

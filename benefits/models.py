@@ -292,7 +292,9 @@ class RemoteCareFiling(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.destination_province}{self.destination_city}（{self.valid_from}起）"
+        from benefits.places import place_text
+
+        return f"{self.get_kind_display()} {place_text(self.destination_province, self.destination_city)}（{self.valid_from}起）"
 
     def is_valid_on(self, day) -> bool:
         return self.status == self.Status.VALID and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
