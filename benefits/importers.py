@@ -5,12 +5,14 @@ number is settled once, so the same file again changes nothing."""
 from decimal import Decimal
 
 from benefits.models import Facility, Settlement
+from benefits.places import province_name
 from benefits.rules.location import LocationError
 from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.facilities import agreement_problem, facility_save, settled_outside_problem
 from benefits.services.settlements import (AMOUNT_MAX, OUTSIDE, YEAR_FIELDS, SettlementBatch, VisitInput, settlements_write,
                                            visit_dates_problem)
 from benefits.services.settlements import agreement_problem as visit_agreement_problem
+from core.display import yuan
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, example_id_number, id_text,
                           identifier_text, text)
@@ -101,7 +103,8 @@ class SettlementImporter(Importer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.facilities = {f.code: f for f in Facility.objects.restrict(self.user)}
+        # A hospital outside the agreements (非定点) is settled only from a paper bill (手工报销).
+        self.facilities = {f.code: f for f in Facility.objects.restrict(self.user).filter(designated=True)}
         self.headers = {c.key: c.header for c in self.columns}
         self.batch = SettlementBatch()
 
@@ -155,9 +158,9 @@ class SettlementImporter(Importer):
                 outcome.fail("", f"该参保人 {item.visit_date.year} 年度累计金额将超出可记录的范围（最大 {AMOUNT_MAX:,}），请核对金额")
                 continue
             outcome.status, outcome.payload = NEW, (item, split, policy)
-            outcome.summary = (f"{item.person.name} {mask_id_number(item.person.id_number)} {item.bill_number}：合计{split.total}，"
-                               f"基本医保{split.basic_fund}，大病{split.critical_illness}，救助{split.assistance + split.extra_assistance}，"
-                               f"个人{split.personal}")
+            outcome.summary = (f"{item.person.name} {mask_id_number(item.person.id_number)} {item.bill_number}：合计{yuan(split.total)}，"
+                               f"基本医保{yuan(split.basic_fund)}，大病{yuan(split.critical_illness)}，"
+                               f"救助{yuan(split.assistance + split.extra_assistance)}，个人{yuan(split.personal)}")
         return [outcomes[r.number] for r in rows]
 
     def _parse(self, row) -> dict:
@@ -234,6 +237,11 @@ class SettlementImporter(Importer):
                   "downward_referral": self._yes_no(row, "downward_referral")}
         for key in ("place_province", "place_city"):
             values[key] = _identifier(row, key, h(key), 50)
+        if values["place_province"]:
+            full = province_name(values["place_province"])
+            if full is None:
+                raise RowProblem(h("place_province"), f"「{values['place_province']}」不是省级行政区名称（如 湖北省、广东省、北京市）")
+            values["place_province"] = full
         if location not in REMOTE_WORDS and (values["place_province"] or values["place_city"] or filing or values["emergency_nondesignated"]):
             raise RowProblem(h("location"), "填写了就医省份、备案类型或急诊非定点的，就医地应为市外")
         return values

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from assistance.models import Application, HardshipIdentity
 from benefits.models import Facility, PersonYear, PolicyParameter, RemoteCareFiling, Settlement
+from benefits.places import place_in_pooling_region, place_text
 from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy_window
@@ -280,6 +281,18 @@ class EligibilityLoader:
         return tuple(Filing(pk, kind, province, city) for pk, kind, province, city, start, end in self.filings[person_id]
                      if start <= day and (end is None or day <= end))
 
+    def pooling_area(self, person: Person):
+        """The person's pooling region as places are matched against it (benefits.places), once per region."""
+        from benefits.services.filings import pooling_area
+        from benefits.services.policy import policy_key
+
+        areas = self.__dict__.setdefault("_areas", {})
+        code = policy_key(person.region_path)
+        if code not in areas:
+            region = Region.objects.filter(code=code).first() if code else None
+            areas[code] = pooling_area(region) if region is not None else None
+        return areas[code]
+
     def home_province(self, person: Person) -> str:
         return self.provinces.get(person.region_path.split("/", 1)[0], "")
 
@@ -291,7 +304,14 @@ class EligibilityLoader:
         if not item.outside_city:
             # X000 art. 20(一)3; every person is insured in a county or district (villages hang under them).
             return Located(in_city_location(facility_city_level=facility.city_level, facility_level=facility.level))
+        if not facility.place_province:
+            # A facility recorded in the city is care in the city, whatever the bill says (X000 art. 20(一)).
+            raise LocationError("outside_in_city", f"{facility.name}在本统筹区内，就医地不能为“市外”")
         place = RemotePlace(item.place_province or facility.place_province, item.place_city or facility.place_city)
+        area = self.pooling_area(item.person)
+        if place_in_pooling_region(place.province, place.city, area):
+            raise LocationError("inside_home", f"就医地（{place_text(place.province, place.city)}）在参保人所在统筹区"
+                                               f"（{area.name}）内，应按市内就医结算")
         claimed = item.claimed_filing or ("long_term" if item.location == "remote_long_term" else "")
         filings = self.filings_on(item.person.pk, item.visit_date)
         located = remote_location(filings=filings, place=place, home_province=self.home_province(item.person), claimed=claimed,

@@ -42,7 +42,7 @@ def test_preview_shows_each_split_then_commit_writes_and_the_same_file_again_cha
     job = upload(officer, data)
     assert job.counts["new"] == 3 and not Settlement.objects.exists() and not PersonYear.objects.exists()  # a preview writes nothing
     summaries = {r[0]: r[2] for r in job.preview_rows}
-    assert "基本医保6440.00" in summaries[2] and "个人4060.00" in summaries[2]
+    assert "基本医保6,440.00" in summaries[2] and "个人4,060.00" in summaries[2]
     assert "基本医保15" in summaries[3] and "基本医保0" in summaries[4]  # the clinic's daily cap
     job = imports.import_job_commit(job.pk)
     assert job.status == ImportJob.Status.COMMITTED

@@ -35,7 +35,11 @@ def hospitals(xianan):
     make = lambda code, level, city_level: Facility.objects.create(  # noqa: E731
         code=code, name=f"医院{code}", level=level, tier="secondary_plus" if level > 1 else "township", region=xianan,
         city_level=city_level, agreement_from=start)
-    return {"city_2": make("C2", 2, True), "city_3": make("C3", 3, True), "city_1": make("C1", 1, True), "county_2": make("K2", 2, False)}
+    made = {"city_2": make("C2", 2, True), "city_3": make("C3", 3, True), "city_1": make("C1", 1, True), "county_2": make("K2", 2, False)}
+    # A level-2 hospital outside the city, settled directly (its place recorded, as for cross-region settlement).
+    made["outside_2"] = Facility.objects.create(code="R2", name="医院R2", level=2, tier="secondary_plus", region=xianan,
+                                                agreement_from=start, place_province="湖北省", place_city="武汉市")
+    return made
 
 
 def filing(person, kind, province="湖北省", city="武汉市", start=date(2023, 1, 1), end=None, status="valid"):
@@ -61,7 +65,7 @@ def test_in_the_city_the_facility_decides(officer, person, hospitals, facility, 
 
 def test_outside_the_city_a_referral_filing_gives_the_filed_rate_and_is_recorded(officer, person, hospitals):
     f = filing(person, "referral")
-    s = settle(officer, person, hospitals["county_2"], location="outside", place_province="湖北省", place_city="武汉市")
+    s = settle(officer, person, hospitals["outside_2"], location="outside", place_province="湖北省", place_city="武汉市")
     assert (s.location, s.location_first_pay, s.filing_id, s.in_province) == ("remote_filed", D("1000.00"), f.pk, True)
 
 
@@ -73,31 +77,31 @@ def test_outside_the_city_a_referral_filing_gives_the_filed_rate_and_is_recorded
 def test_outside_the_city_without_a_valid_filing_is_unfiled(officer, person, hospitals, kind, end, status):
     if kind:
         filing(person, kind, end=end, status=status)
-    s = settle(officer, person, hospitals["county_2"], location="outside", place_province="湖北省", place_city="武汉市")
+    s = settle(officer, person, hospitals["outside_2"], location="outside", place_province="湖北省", place_city="武汉市")
     assert (s.location, s.location_first_pay, s.filing_id) == ("remote_unfiled", D("2000.00"), None)
 
 
 def test_a_filing_for_another_place_does_not_cover_the_visit(officer, person, hospitals):
     filing(person, "temporary", province="广东省", city="广州市")
-    s = settle(officer, person, hospitals["county_2"], location="outside", place_province="湖北省", place_city="武汉市")
+    s = settle(officer, person, hospitals["outside_2"], location="outside", place_province="湖北省", place_city="武汉市")
     assert s.location == "remote_unfiled"
 
 
 def test_care_outside_the_province_is_recorded_so(officer, person, hospitals):
     f = filing(person, "temporary", province="广东省", city="广州市")
-    s = settle(officer, person, hospitals["county_2"], location="outside", place_province="广东省", place_city="广州市")
+    s = settle(officer, person, hospitals["outside_2"], location="outside", place_province="广东省", place_city="广州市")
     assert (s.location, s.filing_id, s.in_province) == ("remote_filed", f.pk, False)
 
 
 def test_a_long_term_residence_filing_settles_as_at_home_also_in_an_emergency(officer, person, hospitals):
     f = filing(person, "long_term", province="广东省", city="深圳市")
-    s = settle(officer, person, hospitals["county_2"], location="outside", place_province="广东省", place_city="深圳市",
+    s = settle(officer, person, hospitals["outside_2"], location="outside", place_province="广东省", place_city="深圳市",
                emergency_nondesignated=True)
     assert (s.location, s.location_first_pay, s.filing_id) == ("remote_long_term", D("0.00"), f.pk)
 
 
 def test_an_emergency_at_a_non_designated_hospital_without_a_long_term_filing(officer, person, hospitals):
-    s = settle(officer, person, hospitals["county_2"], location="outside", place_province="湖北省", emergency_nondesignated=True)
+    s = settle(officer, person, hospitals["outside_2"], location="outside", place_province="湖北省", emergency_nondesignated=True)
     assert (s.location, s.location_first_pay) == ("remote_emergency_nondesignated", D("2000.00"))
 
 
@@ -109,8 +113,26 @@ def test_an_emergency_at_a_non_designated_hospital_without_a_long_term_filing(of
 def test_a_bill_claiming_a_filing_the_records_do_not_hold_is_refused_naming_it(officer, person, hospitals, claimed, said, named):
     filing(person, "temporary", province="广东省")  # another place: not the one claimed
     with pytest.raises(ServiceError) as refused:
-        settle(officer, person, hospitals["county_2"], location=said, place_province="湖北省", place_city="武汉市", claimed_filing=claimed)
+        settle(officer, person, hospitals["outside_2"], location=said, place_province="湖北省", place_city="武汉市", claimed_filing=claimed)
     assert refused.value.code == "missing_filing" and named in refused.value.message
+    assert not Settlement.objects.exists()
+
+
+def test_care_at_a_hospital_in_the_city_is_never_outside_the_city(officer, person, hospitals):
+    # The tester's case: a city hospital with 就医地 市外 took the person's long-term filing (0%, 省外).
+    filing(person, "long_term", province="海南省", city="三亚市")
+    with pytest.raises(ServiceError) as refused:
+        settle(officer, person, hospitals["city_3"], location="outside")
+    assert refused.value.code == "outside_in_city" and "医院C3在本统筹区内" in refused.value.message
+    assert not Settlement.objects.exists()
+
+
+@pytest.mark.parametrize("city", ["嘉鱼县", "咸宁", "咸宁市", "咸安区"])
+def test_a_place_inside_the_pooling_region_is_not_outside_the_city(officer, person, hospitals, city):
+    # Before: 湖北省 嘉鱼县 with 市外 was settled as 市外未备案 at 20% (basic 4,200.00 instead of 6,580.00).
+    with pytest.raises(ServiceError) as refused:
+        settle(officer, person, hospitals["outside_2"], location="outside", place_province="湖北省", place_city=city)
+    assert refused.value.code == "inside_home" and "应按市内就医结算" in refused.value.message
     assert not Settlement.objects.exists()
 
 
@@ -143,11 +165,11 @@ def line(person, bill, facility="K2", where="", province="", city="", claimed=""
 def test_the_import_takes_the_location_from_the_records_and_names_a_missing_filing(officer, person, hospitals):
     f = filing(person, "referral")
     job = preview(officer, [
-        line(person, "A1", where="市外", province="湖北省", city="武汉市", claimed="转诊备案"),
-        line(person, "A2", where="市外", province="湖北省", claimed="异地长期居住备案"),
+        line(person, "A1", facility="R2", where="市外", province="湖北省", city="武汉市", claimed="转诊备案"),
+        line(person, "A2", facility="R2", where="市外", province="湖北省", claimed="异地长期居住备案"),
         line(person, "A3", facility="C2", where="县级参保市级就医"),  # an older file's words
         line(person, "A4", facility="C1", where="县级参保市级就医"),
-        line(person, "A5", where="市外已备案", province="广东省"),  # claims a filing, none there
+        line(person, "A5", facility="R2", where="市外已备案", province="广东省"),  # claims a filing, none there
         line(person, "A6", where="市内", province="湖北省"),
         line(person, "A7", where="外省"),
     ])
@@ -166,7 +188,7 @@ def test_the_import_takes_the_location_from_the_records_and_names_a_missing_fili
 
 def test_the_import_reads_the_emergency_and_jilins_referral_columns(officer, person, hospitals):
     job = preview(officer, [
-        line(person, "E1", where="市外", province="湖北省", emergency="是", referral="转诊病种目录外", from_deductible="200", down="否"),
+        line(person, "E1", facility="R2", where="市外", province="湖北省", emergency="是", referral="转诊病种目录外", from_deductible="200", down="否"),
         line(person, "E2", referral="未按规定转诊", down="是"),
         line(person, "E3", referral="转诊了"),
         line(person, "E4", emergency="也许"),
@@ -202,3 +224,21 @@ def test_the_template_explains_the_new_columns_in_plain_chinese(officer):
     helps = {c.header: c.help for c in SettlementImporter.columns}
     for header in ("就医地", "就医省份", "就医城市", "备案类型", "急诊非定点", "转诊情况", "转出医院已付起付线", "下转接续治疗"):
         assert helps[header] and not any(code in helps[header] for code in ("remote", "local", "referral", "art."))
+
+
+def test_the_import_refuses_a_hospital_outside_the_agreements_and_a_province_that_is_none(officer, person, hospitals, xianan):
+    # A hospital recorded by a manual claim (非定点) is settled only from a paper bill (手工报销).
+    Facility.objects.create(code="SG-1", name="某非定点医院", level=2, tier="secondary_plus", region=xianan, designated=False,
+                            agreement_from=date(2020, 1, 1), place_province="湖北省", place_city="武汉市")
+    job = preview(officer, [
+        line(person, "N1", facility="SG-1", where="市外"),
+        line(person, "N2", facility="R2", where="市外", province="火星"),
+        line(person, "N3", facility="R2", where="市外", province="湖北", city="武汉市"),
+    ])
+    errors = {e["row"]: (e["column"], e["message"]) for e in job.errors}
+    assert errors[2] == ("机构编码", "「SG-1」不是您辖区的定点机构")
+    assert errors[3][0] == "就医省份" and "不是省级行政区名称" in errors[3][1]
+    assert set(errors) == {2, 3} and job.counts["new"] == 1
+    # The preview's line reads money as users do: 10,000.00, not 10000.00.
+    summary = next(summary for _n, status, summary, *_ in job.preview_rows if status == "new")
+    assert "合计10,000.00" in summary and "个人" in summary
