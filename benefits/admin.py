@@ -6,6 +6,7 @@ from django.utils import timezone
 from benefits import admin_filings  # noqa: F401  (registers 异地就医备案, read-only)
 from benefits.labels import DISEASES, parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
+from benefits.places import PlaceError, city_name, province_name
 from benefits.presets import PRESETS
 from core.identity_codes import IdentityCode
 from benefits.services.facilities import facility_problem, facility_save
@@ -163,10 +164,26 @@ class FacilityAdminForm(forms.ModelForm):
 
     class Meta:
         model = Facility
-        fields = ("code", "name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to")
+        fields = ("code", "name", "level", "tier", "region", "city_level", "zero_markup", "place_province", "place_city",
+                  "agreement_from", "agreement_to")
 
     def clean(self):
         cleaned = super().clean()
+        # A hospital outside the city settled directly (异地就医直接结算) is recorded with its place,
+        # written as filings write places (benefits.places): 湖北 → 湖北省, 武汉 → 武汉市.
+        province = (cleaned.get("place_province") or "").strip()
+        if province:
+            full = province_name(province)
+            if full is None:
+                self.add_error("place_province", f"「{province[:20]}」不是省级行政区名称（如 湖北省、广东省、北京市）")
+            else:
+                cleaned["place_province"] = full
+                try:
+                    cleaned["place_city"] = city_name(full, cleaned.get("place_city") or "")
+                except PlaceError as error:
+                    self.add_error("place_city", str(error))
+        elif (cleaned.get("place_city") or "").strip():
+            self.add_error("place_province", "填写了所在城市的，请同时填写所在省份")
         facility = self.instance
         for name in ("agreement_from", "agreement_to"):
             if name in cleaned:

@@ -157,3 +157,23 @@ def test_the_region_box_finds_only_the_officers_own_regions(client, county_offic
     url = "/admin/autocomplete/?app_label=benefits&model_name=facility&field_name=region&term="
     assert [r["text"] for r in client.get(url + "咸安").json()["results"]] == ["咸安区"]
     assert client.get(url + "嘉鱼").json()["results"] == []
+
+
+def test_a_hospital_outside_the_city_is_recorded_with_its_place_written_as_filings_write_it(client, county_officer, xianan):
+    client.force_login(county_officer)
+    response = client.post(ADD, form(xianan, code="WH-1", name="武汉协和医院", place_province="湖北", place_city="武汉"))
+    assert response.status_code == 302
+    added = Facility.objects.get(code="WH-1")
+    assert (added.place_province, added.place_city) == ("湖北省", "武汉市")
+
+
+@pytest.mark.parametrize("place, field, message", [
+    ({"place_province": "火星"}, "place_province", "不是省级行政区名称"),
+    ({"place_city": "武汉市"}, "place_province", "请同时填写所在省份"),
+    ({"place_province": "湖南省", "place_city": "长沙县"}, "place_city", "长沙县"),
+])
+def test_a_place_that_cannot_be_one_is_refused_on_its_field(client, county_officer, xianan, place, field, message):
+    client.force_login(county_officer)
+    response = client.post(ADD, form(xianan, code="WH-2", **place))
+    assert response.status_code == 200 and not Facility.objects.filter(code="WH-2").exists()
+    assert message in str(response.context["adminform"].form.errors[field])
