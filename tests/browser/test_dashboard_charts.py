@@ -114,6 +114,10 @@ def test_clerk_sees_the_three_charts_and_their_tables(page, failed_responses, cl
     # When the clerk clicks the first village's bar
     year, top = expected["villages"]["year"], villages[0]
     page.locator("#chart-villages").scroll_into_view_if_needed()
+    # The bars grow from zero when drawn: click once ECharts has finished animating them (on a
+    # quiet machine the click came before the bar reached its middle and missed it).
+    page.wait_for_function("el => echarts.getInstanceByDom(el).getZr().animation.isFinished()",
+                           arg=page.locator("#chart-villages").element_handle())
     point = page.evaluate(BAR_CENTRE, [page.locator("#chart-villages").element_handle(), 0, top["unpaid"]])
     page.mouse.click(point["x"], point["y"])
 

@@ -41,7 +41,7 @@ def test_officer_imports_a_facility_export_and_reads_the_explanation(page, faile
     page.wait_for_url("**/imports/*/")
     assert page.locator("#job-status").inner_text() == "待确认"
     row = page.locator("table tbody tr").first.inner_text()
-    assert "新增" in row and "基本医保6440.00" in row and "个人4060.00" in row
+    assert "新增" in row and "基本医保6,440.00" in row and "个人4,060.00" in row
     page.get_by_role("button", name="确认导入").click()
     page.locator("#job-status", has_text="已导入").wait_for()
 
