@@ -1,8 +1,10 @@
 """`manage.py generate_settlement_demo`: demo facilities and this year's settlements of a demo
-county (benefits.services.demo), after `generate_demo`."""
+county (benefits.services.demo), after `generate_demo`; then the county's remote-care filings,
+settlements outside the city and manual claims (benefits.demo_remote), by its demo clerk."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from benefits.demo_remote import demo_clerk, generate_remote_demo
 from benefits.models import Settlement
 from benefits.services.demo import generate_settlement_demo
 from core.models import Region
@@ -29,3 +31,13 @@ class Command(BaseCommand):
             raise CommandError("--share 应在 0 到 1 之间")
         result = generate_settlement_demo(county=region, share=share, seed=seed)
         self.stdout.write(f"{region.name}演示结算：{result.facilities} 家定点机构，{result.people} 人 {result.settlements} 条结算单")
+        clerk = demo_clerk(region)
+        if clerk is None:
+            self.stdout.write(f"{region.name}没有演示经办员，跳过异地就医备案和手工报销演示数据")
+            return
+        remote = generate_remote_demo(county=region, user=clerk, seed=seed)
+        if remote.skipped:
+            self.stdout.write(f"{region.name}：{remote.skipped}")
+            return
+        self.stdout.write(f"{region.name}异地就医演示：{remote.filings} 条备案，{remote.settlements} 条市外结算单，"
+                          f"{remote.claims} 笔手工报销（经办员 {clerk.username}）")
