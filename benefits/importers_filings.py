@@ -3,6 +3,7 @@ one row per filing, checked by the rules of benefits.services.filings (destinati
 provincial-level divisions and outside the person's pooling region, a plausible period, no
 second valid filing of the same kind for the same place on the same days, one long-term
 residence at a time) and written through filings_create / filing_end, the writers the pages call.
+A user above every pooling region (湖北省) reads filings only: its preview fails, saying so.
 
 A row is the filing of (person, kind, destination, start day). The same row again changes
 nothing; a later end (备案结束日期) for a filing already recorded ends or extends it, unless a
@@ -17,7 +18,8 @@ from datetime import date
 from benefits.models import RemoteCareFiling
 from benefits.places import PlaceError, city_key, city_name, place_text, province_name, same_province
 from benefits.services.filings import (KIND_LABELS, FilingInput, Status, check_period, clean_destination,
-                                       filing_end, filings_create, home_place_of, kind_of, overlap_problem, settled_on)
+                                       filing_end, filings_create, home_place_of, kind_of, may_add_filings, overlap_problem,
+                                       settled_on)
 from core.errors import ServiceError
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowIn, RowOutcome, date_cell, example_id_number,
@@ -26,6 +28,7 @@ from core.restrict import path_allowed
 from enrollment.models import Person
 
 NOT_REGISTERED = "该身份证号的人员未在您的辖区登记；请先登记人员"
+READ_ONLY_IMPORT = "省级用户只能查看备案，不能导入异地就医备案名单；请由参保地县（市、区）医保经办机构导入"
 # ServiceError fields of the filing service -> the column at fault.
 FIELD_COLUMNS = {"destination_province": "province", "destination_city": "city", "valid_from": "valid_from", "valid_to": "valid_to",
                  "hospital": "hospital", "note": "note", "kind": "kind"}
@@ -111,6 +114,10 @@ class FilingImporter(Importer):
         return number, kind, province, city, start
 
     def prepare(self, rows):
+        # A user above every pooling region (湖北省) reads filings only: the preview fails, saying
+        # so, before a row is checked (filings_create and filing_end refuse the same).
+        if not may_add_filings(self.user):
+            raise ServiceError("read_only", READ_ONLY_IMPORT)
         self.homes: dict[str, object] = {}  # region path -> HomePlace
         self.working: dict[int, list] = {}  # person id -> the person's filings as this file leaves them
 

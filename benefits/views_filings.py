@@ -81,6 +81,8 @@ def filing_export(request):
 def filing_new(request, pk):
     """办理异地就医备案 for a person of the user's region (the person page's button)."""
     person = get_restricted_object_or_404(request, Person.objects.select_related("village"), pk=pk)
+    if not filing_services.may_add_filings(request.user):
+        return _read_only_notice(request, person, "办理异地就医备案")
     form = FilingForm(request.POST or None, initial={"valid_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,6 +101,15 @@ def _filing(request, pk) -> RemoteCareFiling:
     return get_restricted_object_or_404(request, RemoteCareFiling.objects.select_related("person"), pk=pk)
 
 
+def _read_only_notice(request, person, title: str, filing: RemoteCareFiling | None = None):
+    """A user above every pooling region (湖北省) reads filings only: the page says so, without a
+    form, GET and POST alike, and nothing is written (the services refuse the same:
+    benefits.services.filings.check_does_casework)."""
+    return render(request, "benefits/filing_form.html", {
+        "form": None, "title": f"{title}：{person.name}", "person": person, "filing": filing,
+        "notice": filing_services.READ_ONLY_ABOVE_POOLING, "trail": _person_trail(person, title)}, status=403)
+
+
 def _revoked_notice(request, filing: RemoteCareFiling, title: str):
     """A revoked filing is read, not changed: the page says so, without a form (GET and POST)."""
     return render(request, "benefits/filing_form.html", {
@@ -111,6 +122,8 @@ def _revoked_notice(request, filing: RemoteCareFiling, title: str):
 def filing_end(request, pk):
     """结束或延长 a valid filing: its new last day (blank: open-ended) and a reason."""
     filing = _filing(request, pk)
+    if not filing_services.may_change_filings(request.user):
+        return _read_only_notice(request, filing.person, "修改备案结束日期", filing)
     if filing.status == RemoteCareFiling.Status.REVOKED:
         return _revoked_notice(request, filing, "修改备案结束日期")
     form = FilingEndForm(request.POST or None, initial={"valid_to": filing.valid_to or timezone.localdate()})
@@ -134,6 +147,8 @@ def filing_revoke(request, pk):
     """撤销 a filing entered in error: the page shows the filing and asks for a reason and a
     confirmation; the POST revokes it."""
     filing = _filing(request, pk)
+    if not filing_services.may_change_filings(request.user):
+        return _read_only_notice(request, filing.person, "撤销异地就医备案", filing)
     if filing.status == RemoteCareFiling.Status.REVOKED:
         return _revoked_notice(request, filing, "撤销异地就医备案")
     form = FilingRevokeForm(request.POST or None)

@@ -29,6 +29,7 @@ from benefits.places import PlaceError, city_name, place_in_pooling_region, prov
 from benefits.presets_claims import CLAIM_DEADLINE
 from benefits.rules.claims import ADMISSION_KINDS, ClaimRuleError, claim_date_problem
 from benefits.rules.settlement import COST_LINES
+from benefits.services.casework import above_pooling_regions
 from benefits.services.filings import home_place_of
 from benefits.services.policy import parameter_in_force
 from benefits.services.settlements import AMOUNT_MAX, OUTSIDE, VisitInput, settlement_create, visit_dates_problem
@@ -87,15 +88,15 @@ class ClaimInput:
 # ------------------------------------------------------------------------------ reads
 
 def may_take_claims(user) -> bool:
-    """Whether the user takes paper bills: the permission (经办员, 市局) and a region of a city or
-    below. The province's officers (the 市局 group bound to the province) supervise; they do not
-    take bills at a county counter (S001 市级统筹 §三(三)2: the county office pays and reports)."""
+    """Whether the user takes paper bills: the permission (经办员, 市局) and a region at or under a
+    pooling region. The province's officers (the 市局 group bound to 湖北省, above 咸宁 and 十堰)
+    supervise; they do not take bills at a county counter (S001 市级统筹 §三(三)2: the county
+    office pays and reports). One rule with the filings: benefits.services.casework."""
     if not user.has_perm(PERMISSION):
         return False
     if user.is_superuser:
         return True
-    region = getattr(user, "region", None)
-    return region is not None and region.level != RegionLevel.PROVINCE
+    return user.region_id is not None and not above_pooling_regions(user)
 
 
 def claim_facilities(user):

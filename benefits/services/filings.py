@@ -3,7 +3,9 @@ city, entered by clerks on the person page and imported from Excel (benefits.imp
 Settlements of care outside the city take their location from the filings valid on the
 admission date (benefits.rules.location); so a filing is recorded only when it can stand:
 
-- the person lies in the user's region, the user may file (benefits.add_remotecarefiling);
+- the person lies in the user's region, the user may file (benefits.add_remotecarefiling) and
+  does a county office's casework: a user above every pooling region (湖北省) only reads filings
+  (benefits.services.casework, the rule manual claims follow too);
 - the destination is one of the 34 provincial-level divisions (湖北 is read as 湖北省) and a city
   of the form benefits.places.city_name gives (武汉 is stored as 武汉市; blank for the whole
   province and for a municipality), outside the person's own pooling region (统筹区): not its
@@ -35,6 +37,7 @@ from benefits.models import RemoteCareFiling, Settlement
 from benefits.places import (MUNICIPALITIES, PROVINCES, PlaceError, PoolingArea, city_name, place_in_pooling_region, place_key, place_text,
                              province_name, same_city, same_province)
 from benefits.rules.location import Filing
+from benefits.services.casework import above_pooling_regions
 from core.audit import stamp
 from core.errors import ServiceError
 from core.history import insert_with_history
@@ -51,6 +54,7 @@ KIND_ALIASES = {"转诊": Kind.REFERRAL, "异地转诊": Kind.REFERRAL, "异地�
                 "临时外出": Kind.TEMPORARY, "临时外出就医": Kind.TEMPORARY, "临时外出备案": Kind.TEMPORARY,
                 "异地长期居住": Kind.LONG_TERM, "长期居住": Kind.LONG_TERM, "长期居住备案": Kind.LONG_TERM}
 SETTLED_SHOWN = 3  # bill numbers quoted when a filing still carries settled bills
+READ_ONLY_ABOVE_POOLING = "省级用户只能查看备案，请由参保地县（市、区）医保经办机构办理"
 
 
 def kind_of(value) -> str | None:
@@ -203,9 +207,27 @@ def _short_text(value, *, field: str, label: str) -> str:
     return text
 
 
+def may_add_filings(user) -> bool:
+    """Whether the user files (the person page's 办理备案, the list import): the permission, and
+    a county office's casework (S001 市级统筹 §三(一): filed where the person is insured)."""
+    return user.has_perm("benefits.add_remotecarefiling") and not above_pooling_regions(user)
+
+
+def may_change_filings(user) -> bool:
+    """Whether the user ends and revokes filings (修改结束日期, 撤销): as may_add_filings."""
+    return user.has_perm("benefits.change_remotecarefiling") and not above_pooling_regions(user)
+
+
+def check_does_casework(user) -> None:
+    """ServiceError for a user above every pooling region, who reads filings only."""
+    if above_pooling_regions(user):
+        raise ServiceError("read_only", READ_ONLY_ABOVE_POOLING)
+
+
 def _filing_for_change(user, filing: RemoteCareFiling) -> RemoteCareFiling:
     if not user.has_perm("benefits.change_remotecarefiling"):
         raise ServiceError("denied", "您没有修改异地就医备案的权限")
+    check_does_casework(user)
     if not path_allowed(user, filing.region_path):
         raise ServiceError("region_denied", "该备案不存在或不在您的管辖区划内")
     list(Person.objects.select_for_update().filter(pk=filing.person_id).values_list("pk"))  # the person first, as filing_create
@@ -246,6 +268,7 @@ def filings_create(*, user, items: list[FilingInput], source_import=None) -> lis
     their history ("created", with the user and the reason) go in with COPY."""
     if not user.has_perm("benefits.add_remotecarefiling"):
         raise ServiceError("denied", "您没有办理异地就医备案的权限")
+    check_does_casework(user)
     if not items:
         return []
     for item in items:
