@@ -179,6 +179,31 @@ def test_the_migration_marks_rows_still_holding_the_preset_and_leaves_edited_one
     assert (cap.source, cap.confirmed, cap.version) == ("X000 art. 22", True, 3)
 
 
+@pytest.mark.parametrize("code, name, bare, marked", [
+    ("421200", "ma_inpatient_rate.3", "S001 §三(四)2", "S001 §三(四)2（咸宁未规定，沿用十堰办法）"),
+    ("220000", "ma_deductible.4", "S001 §三(四)2", "S001 §三(四)2（吉林未规定，沿用十堰办法）"),
+    ("420300", "location_rate.remote_filed", "X000 art. 20(二)1", "X000 art. 20(二)1（十堰未规定，沿用咸宁办法）"),
+])
+def test_the_migration_marks_each_regions_borrowed_rows_from_its_own_frozen_lists(presets, code, name, bare, marked):
+    # Given a row loaded before RULES.md 5a with the lending region's bare source, confirmed
+    row = parameter(code, name)
+    PolicyParameter.objects.filter(pk=row.pk).update(source=bare, confirmed=True)
+    migration.forwards(apps, None)
+    row.refresh_from_db()
+    assert (row.source, row.confirmed) == (marked, False)
+
+
+def test_the_migration_reads_no_code_that_changes_later():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(migration.__file__).read_text(encoding="utf-8"))
+    imported = {node.module if isinstance(node, ast.ImportFrom) else alias.name
+                for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names}
+    assert imported <= {"datetime", "django.db", "django.utils"}  # never benefits.presets: its lists are frozen here
+
+
 # --- citations follow the region -----------------------------------------------------------------
 
 
