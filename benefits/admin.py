@@ -6,10 +6,9 @@ from django.utils import timezone
 from benefits import admin_filings  # noqa: F401  (registers 异地就医备案, read-only)
 from benefits.labels import DISEASES, parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
-from benefits.places import PlaceError, city_name, province_name
 from benefits.presets import PRESETS
 from core.identity_codes import IdentityCode
-from benefits.services.facilities import facility_problem, facility_save
+from benefits.services.facilities import facility_place, facility_problem, facility_save
 from core.admin import CountyFilter, RegionScopedHistoryAdmin
 from core.display import source_html
 from core.errors import ServiceError
@@ -171,19 +170,11 @@ class FacilityAdminForm(forms.ModelForm):
         cleaned = super().clean()
         # A hospital outside the city settled directly (异地就医直接结算) is recorded with its place,
         # written as filings write places (benefits.places): 湖北 → 湖北省, 武汉 → 武汉市.
-        province = (cleaned.get("place_province") or "").strip()
-        if province:
-            full = province_name(province)
-            if full is None:
-                self.add_error("place_province", f"「{province[:20]}」不是省级行政区名称（如 湖北省、广东省、北京市）")
-            else:
-                cleaned["place_province"] = full
-                try:
-                    cleaned["place_city"] = city_name(full, cleaned.get("place_city") or "")
-                except PlaceError as error:
-                    self.add_error("place_city", str(error))
-        elif (cleaned.get("place_city") or "").strip():
-            self.add_error("place_province", "填写了所在城市的，请同时填写所在省份")
+        try:
+            cleaned["place_province"], cleaned["place_city"] = facility_place(cleaned.get("place_province"), cleaned.get("place_city"),
+                                                                              cleaned.get("region"))
+        except ServiceError as error:
+            self.add_error(error.field, error.message)
         facility = self.instance
         for name in ("agreement_from", "agreement_to"):
             if name in cleaned:
@@ -221,7 +212,7 @@ class FacilityAdmin(RegionScopedHistoryAdmin):
     and their settled bills name the facility by it. Never deleted: an agreement ends."""
 
     form = FacilityAdminForm
-    list_display = ("code", "name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to",
+    list_display = ("code", "name", "level", "tier", "region", "place", "city_level", "zero_markup", "agreement_from", "agreement_to",
                     "agreement_state")
     list_filter = (CountyFilter, AgreementFilter, "level", "tier", "city_level", "zero_markup")
     search_fields = ("code", "name")
@@ -229,6 +220,11 @@ class FacilityAdmin(RegionScopedHistoryAdmin):
     ordering = ("code",)
     # A city has thousands of villages: the region is found by name or code (the user's own only).
     autocomplete_fields = ("region",)
+
+    @admin.display(description="所在地")
+    def place(self, obj):
+        """A hospital outside the city by its province and city; the city's own as 本市."""
+        return f"{obj.place_province}{obj.place_city}" if obj.place_province else "本市"
 
     @admin.display(description="协议状态")
     def agreement_state(self, obj):

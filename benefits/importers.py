@@ -2,23 +2,30 @@
 batch path: preview shows each bill's split, commit writes them with COPY. A facility's bill
 number is settled once, so the same file again changes nothing."""
 
+import json
+from collections import Counter
 from decimal import Decimal
 
-from benefits.models import Facility, Settlement
+from django.db.models import Count, Max
+
+from assistance.models import Application, HardshipIdentity
+from benefits.models import Facility, PolicyParameter, RemoteCareFiling, Settlement
 from benefits.places import province_name
 from benefits.rules.location import LocationError
 from benefits.rules.settlement import COST_LINES, SettlementError
-from benefits.services.facilities import agreement_problem, facility_save, settled_outside_problem
-from benefits.services.settlements import (AMOUNT_MAX, OUTSIDE, YEAR_FIELDS, SettlementBatch, VisitInput, settlements_write,
-                                           visit_dates_problem)
+from benefits.services.facilities import agreement_problem, facility_place, facility_save, settled_outside_problem
+from benefits.services.settlements import (AMOUNT_MAX, OUTSIDE, YEAR_FIELDS, SettlementBatch, VisitInput, settled_plan,
+                                           settlements_write, settlements_write_planned, visit_dates_problem)
 from benefits.services.settlements import agreement_problem as visit_agreement_problem
 from core.display import yuan
+from core.errors import ServiceError
 from core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from core.imports import (CHANGED, NEW, UNCHANGED, CellError, Column, Importer, RowOutcome, date_cell, example_id_number, id_text,
                           identifier_text, text)
 from core.money import ZERO, AmountError, parse_amount
+from core.models import Region
 from core.restrict import path_allowed
-from enrollment.models import Person
+from enrollment.models import Enrollment, Person
 
 KINDS = {"住院": "inpatient", "普通门诊": "outpatient", "门诊": "outpatient", "两病用药": "two_diseases_drug", "门诊慢特病": "chronic",
          "慢特病": "chronic", "一般诊疗费": "general_fee", "住院分娩": "maternity", "生育": "maternity",
@@ -101,12 +108,20 @@ class SettlementImporter(Importer):
                       "市外就医的就医地、起付线和报销比例按参保人在入院日有效的异地就医备案确定；"
                       "结算单注明已备案而系统中没有该备案的，该行报错，请先登记备案后重新导入。")
 
+    @classmethod
+    def refusal(cls, user):
+        # Settling bills is a county office's casework: a user above every pooling region reads them only.
+        from benefits.services.casework import READ_ONLY_SETTLEMENT_IMPORT, above_pooling_regions
+
+        return super().refusal(user) or (READ_ONLY_SETTLEMENT_IMPORT if above_pooling_regions(user) else None)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # A hospital outside the agreements (非定点) is settled only from a paper bill (手工报销).
         self.facilities = {f.code: f for f in Facility.objects.restrict(self.user).filter(designated=True)}
         self.headers = {c.key: c.header for c in self.columns}
         self.batch = SettlementBatch()
+        self.pieces_writing = Counter()  # (person, year) -> pieces of the kept plan so far that write it
 
     def header_of(self, key: str) -> str:
         return self.headers[key]  # asked several times a row
@@ -209,8 +224,11 @@ class SettlementImporter(Importer):
                 costs[key] = parse_amount(cell, maximum=AMOUNT_MAX)
             except AmountError as error:
                 raise RowProblem(h(key), str(error)) from None
-        if sum(costs.values()) > AMOUNT_MAX:
+        total = sum(costs.values())
+        if total > AMOUNT_MAX:
             raise RowProblem("", f"费用合计超出可记录的范围（最大 {AMOUNT_MAX:,}）")
+        if not total:
+            raise RowProblem(h("class_a"), "各项费用均为 0 或空：没有可结算的费用（各项费用合计须大于 0）")
         visit = {"facility": facility, "bill_number": bill, "kind": kind, "visit_date": visit_date, "discharge_date": discharge,
                  "location": location, "disease": disease, "costs": costs, **remote}
         problem = visit_agreement_problem(VisitInput(person=None, **visit))
@@ -255,6 +273,42 @@ class SettlementImporter(Importer):
     def write(self, outcomes):
         settlements_write(batch=self.batch, settled=[o.payload for o in outcomes], user=self.user, source_import=self.job)
 
+    # -------------------------------------------------------------------- kept plans
+
+    def data_version(self) -> str:
+        """Everything the checks read besides the people's year rows and bills (the year rows
+        carry revisions, checked piece by piece; a bill settled meanwhile is refused by the
+        unique index): people, enrollments, identities, applications, remote-care filings,
+        parameters and facilities (every write leaves a history row), the regions, the
+        user's region and the day."""
+        tracked = (Person, Enrollment, HardshipIdentity, Application, RemoteCareFiling, PolicyParameter, Facility)
+        parts = [m.history.model.objects.aggregate(v=Max("history_id"))["v"] for m in tracked]
+        parts.append(list(Region.objects.aggregate(n=Count("pk"), m=Max("pk")).values()))
+        parts += [self.user.region_id, self.today.isoformat()]
+        return json.dumps(parts)
+
+    def freeze(self, payload):
+        return settled_plan(self.batch, payload)
+
+    def chunk_plan(self, entries):
+        """A piece's rows and, per person-year, the revision its row will have when the piece
+        is written (as the preview read it, plus one for each earlier piece of the file that
+        writes it) and what the piece adds."""
+        rows, totals = [], {}
+        for _number, _status, (row, person_id, year, revision, amounts) in entries:
+            rows.append(row)
+            key = (person_id, year)
+            if key in totals:
+                totals[key][3] = [a + b for a, b in zip(totals[key][3], amounts)]
+            else:
+                totals[key] = [person_id, year, revision + self.pieces_writing[key], amounts]
+        for key in totals:
+            self.pieces_writing[key] += 1
+        return {"lines": rows, "totals": [[p, y, r, [str(a) for a in amounts]] for p, y, r, amounts in totals.values()]}
+
+    def write_chunk_plan(self, plan):
+        return settlements_write_planned(rows=plan["lines"], totals=plan["totals"], user=self.user, source_import=self.job)
+
 
 class FacilityImporter(Importer):
     """定点医药机构名单: code, name, level, tier, region, city-level and zero-markup flags,
@@ -268,7 +322,8 @@ class FacilityImporter(Importer):
     TIERS = {"村卫生室": "village", "社区卫生服务站": "community_station", "诊所": "clinic", "乡镇卫生院": "township",
              "社区卫生服务中心": "township", "二级及以上": "secondary_plus", "医院": "secondary_plus",
              **{k: k for k in ("village", "community_station", "clinic", "township", "secondary_plus")}}
-    FIELDS = ("name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to")
+    FIELDS = ("name", "level", "tier", "region", "city_level", "zero_markup", "place_province", "place_city", "agreement_from",
+              "agreement_to")
     columns = [
         Column("code", "机构编码", required=True, example="H001", text=True, help="医保定点医药机构编码，全市唯一"),
         Column("name", "机构名称", required=True, example="示例人民医院"),
@@ -278,10 +333,13 @@ class FacilityImporter(Importer):
         Column("region", "所在县（市、区）", required=True, example="421202", help="区划代码或名称", format="6位区划代码，或区划名称"),
         Column("city_level", "市级医疗机构", example="否", choices=YES_NO),
         Column("zero_markup", "药品零差率", example="是", choices=YES_NO, help="留空为是"),
+        Column("place_province", "所在省份", help="市外医院（异地就医直接结算）填写，如 湖北省；本市机构留空"),
+        Column("place_city", "所在城市", help="市外医院选填，如 武汉市；须同时填写所在省份"),
         Column("agreement_from", "协议开始", required=True, example="2026-01-01", date=True),
         Column("agreement_to", "协议结束", help="长期有效留空；不早于协议开始", date=True),
     ]
-    template_rules = ("每个机构一行；已登记的机构编码再次导入会更新名称、级别、类别和协议日期。",)
+    template_rules = ("每个机构一行；已登记的机构编码再次导入会更新名称、级别、类别、所在省份和城市、协议日期。",
+                      "市外医院（参保人异地就医直接结算的医院）填写所在省份和城市；本市机构两列留空。")
 
     @classmethod
     def example_for(cls, user):
@@ -308,7 +366,8 @@ class FacilityImporter(Importer):
                 continue
             current = existing.get(values["code"])
             if current is None:
-                outcome.status, outcome.summary, outcome.payload = NEW, f"新增 {values['code']} {values['name']}", Facility(**values)
+                where = f"（{values['place_province']}{values['place_city']}）" if values["place_province"] else ""
+                outcome.status, outcome.summary, outcome.payload = NEW, f"新增 {values['code']} {values['name']}{where}", Facility(**values)
             elif not path_allowed(self.user, current.region_path):
                 outcome.fail(self.header_of("code"), "该机构属于其他区划")
             elif not self.user.has_perm("benefits.change_facility"):
@@ -345,7 +404,13 @@ class FacilityImporter(Importer):
         problem = agreement_problem(start, end)
         if problem:
             raise RowProblem(h(problem[0]), problem[1])
+        try:
+            province, city = facility_place(_identifier(row, "place_province", h("place_province"), 30),
+                                            _identifier(row, "place_city", h("place_city"), 50), region)
+        except ServiceError as error:
+            raise RowProblem(h(error.field), error.message) from None
         return {"code": code, "name": name, "level": level, "tier": tier, "region": region, "region_path": region.path,
+                "place_province": province, "place_city": city,
                 "city_level": text(v.get("city_level")) in ("是", "Y", "y", "1", "true"),
                 "zero_markup": text(v.get("zero_markup")) not in ("否", "N", "n", "0", "false"),
                 "agreement_from": start, "agreement_to": end}

@@ -113,6 +113,11 @@ class FilingImporter(Importer):
             city = city_key(row.values.get("city"))
         return number, kind, province, city, start
 
+    @classmethod
+    def refusal(cls, user):
+        # A user above every pooling region (湖北省) reads filings only: not offered, not started.
+        return super().refusal(user) or (READ_ONLY_IMPORT if user.has_perm(cls.permission) and not may_add_filings(user) else None)
+
     def prepare(self, rows):
         # A user above every pooling region (湖北省) reads filings only: the preview fails, saying
         # so, before a row is checked (filings_create and filing_end refuse the same).

@@ -200,7 +200,8 @@ class Settlement(models.Model):
                                     name="one_settlement_per_bill"),
         ]
         indexes = [
-            models.Index(fields=["person", "year"], name="settlement_person_year"),
+            # A person's year, and within it a day (the general-outpatient daily cap, RULES.md 3.3).
+            models.Index(fields=["person", "year", "visit_date"], name="settlement_person_day"),
             models.Index(fields=["facility", "visit_date"], name="settlement_facility_date"),
             models.Index(fields=["year", "region_path"], name="settlement_year_path", opclasses=["", "varchar_pattern_ops"]),
         ]
@@ -228,6 +229,10 @@ class PersonYear(models.Model):
     extra_paid = models.DecimalField(**MONEY)
     maternity_fund = models.DecimalField(**MONEY, db_default=0)  # basic fund paid for maternity this year (RULES.md 3.2.6)
     personal = models.DecimalField(**MONEY)
+    # Raised by every write of the row (settlement, reversal): a settlement import's commit
+    # writes the plan its preview kept only when the people's rows are still as the preview
+    # read them, plus its own earlier pieces (core.services.imports, chunked plans).
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "year"], name="one_total_per_person_year")]

@@ -81,7 +81,14 @@ def place_text(province: str, city: str = "") -> str:
 
 # ------------------------------------------------------------------------------ a city's form
 
-CITY_ENDINGS = ("市", "州", "地区", "盟", "林区")  # 地级市、自治州、地区、盟; 神农架林区
+CITY_ENDINGS = ("市", "自治州", "地区", "盟", "林区")  # 地级市、自治州、地区、盟; 神农架林区
+# Autonomous prefectures as people write them (恩施州): complete as typed. Any other name ending
+# in 州 is a city (广州 → 广州市, 荆州 → 荆州市).
+PREFECTURES_SHORT = frozenset((
+    "恩施州", "湘西州", "延边州", "甘孜州", "阿坝州", "凉山州", "黔东南州", "黔南州", "黔西南州", "楚雄州", "红河州", "文山州",
+    "西双版纳州", "大理州", "德宏州", "怒江州", "迪庆州", "临夏州", "甘南州", "海北州", "黄南州", "海南州", "果洛州", "玉树州",
+    "海西州", "昌吉州", "博州", "博尔塔拉州", "巴州", "巴音郭楞州", "克州", "克孜勒苏州", "伊犁州",
+))
 COUNTY_ENDINGS = ("县", "区", "旗")  # county-level: not a city (a 林区 is checked first)
 _CHINESE = re.compile(r"^[\u4e00-\u9fff·]+$")
 
@@ -92,8 +99,8 @@ class PlaceError(ValueError):
 
 def city_name(province: str, city) -> str:
     """The city as stored: blank for the whole province and for a municipality (北京市 is its own
-    city: 北京 or 北京市 typed as its city is blank); else Chinese characters ending in 市、州、地区、
-    盟 or 林区, a bare name getting 市 (武汉 → 武汉市) and the province typed before it dropped
+    city: 北京 or 北京市 typed as its city is blank); else Chinese characters ending in 市、自治州、地区、
+    盟 or 林区 (or an autonomous prefecture's short name, 恩施州), a bare name getting 市 (武汉 → 武汉市) and the province typed before it dropped
     (湖北省武汉市 → 武汉市). PlaceError for a county or district, a district of a municipality,
     or a name that is not Chinese. `province` is the full name (province_name)."""
     raw = _clean(city)
@@ -109,7 +116,7 @@ def city_name(province: str, city) -> str:
         raise PlaceError(f"{province}是直辖市，就医城市请留空（不填区、县）")
     if not _CHINESE.match(raw):
         raise PlaceError(f"就医城市「{raw[:20]}」应为中文地名，如 广州市")
-    if raw.endswith(CITY_ENDINGS):
+    if raw.endswith(CITY_ENDINGS) or raw in PREFECTURES_SHORT:
         return raw if len(raw) > 1 else raw + "市"
     if raw.endswith(COUNTY_ENDINGS) and len(raw) > 1:
         raise PlaceError(f"「{raw}」是县（区），就医城市请填写其所在的市、自治州、地区或盟（如 广州市），或留空表示全省")

@@ -9,6 +9,7 @@ the table's sequence beforehand (`reserve_ids`) when related rows must point at 
 
 import gc
 import json
+import re
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -103,6 +104,85 @@ def copy_rows(model, field_names: Sequence[str], rows: Iterable[Sequence]) -> in
     return count
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+NULL = "\\N"  # COPY's text for NULL
+
+
+def copy_text(value: str) -> str:
+    """A text value as COPY's text format holds it (backslash, tab and line ends escaped)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def copy_line(values: Sequence) -> str:
+    """A row of plain values (as copy_rows takes them; JSON columns as JsonText) in COPY's text
+    format, without its line end: kept by a preview and written by copy_lines at commit."""
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append(NULL)
+        elif value is True or value is False:
+            cells.append("t" if value else "f")
+        elif isinstance(value, str):
+            cells.append(copy_text(value))
+        elif isinstance(value, (int, Decimal)):
+            cells.append(str(value))
+        elif hasattr(value, "isoformat"):
+            cells.append(value.isoformat())
+        else:
+            raise TypeError(f"copy_line: {type(value).__name__} is not a plain value")
+    return "\t".join(cells)
+
+
+def _copy_cells(line: str) -> list:
+    """copy_line's values back as text (None for NULL), for databases without COPY."""
+    cells = []
+    for cell in line.split("\t"):
+        if cell == NULL:
+            cells.append(None)
+        elif "\\" in cell:
+            cells.append(re.sub(r"\\(.)", lambda m: _COPY_UNESCAPES.get(m.group(1), m.group(1)), cell))
+        else:
+            cells.append(cell)
+    return cells
+
+
+def copy_lines(model, field_names: Sequence[str], lines: Iterable[str]) -> int:
+    """Insert rows given as copy_line text (in the order of `field_names`) as they are: on
+    PostgreSQL straight into COPY, without converting a value; elsewhere read back into values
+    (text, which the fields convert; JSON columns decoded)."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    if connection.vendor != "postgresql":
+        json_positions = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+
+        def values(line):
+            cells = _copy_cells(line)
+            for i in json_positions:
+                if cells[i] is not None:
+                    cells[i] = JsonText(cells[i])
+            return cells
+
+        return _bulk_create_rows(model, [f.attname for f in fields], (values(line) for line in lines))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    count = 0
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            block = []
+            for line in lines:
+                block.append(line)
+                count += 1
+                if len(block) == 1000:
+                    copy.write("\n".join(block) + "\n")
+                    block = []
+            if block:
+                copy.write("\n".join(block) + "\n")
+    return count
+
+
 def _bulk_create_rows(model, attnames: list[str], rows: Iterable[Sequence]) -> int:
     json_positions = [i for i, name in enumerate(attnames) if isinstance(model._meta.get_field(name), models.JSONField)]
     count = 0
@@ -157,7 +237,9 @@ def update_rows(model, objects: list, fields: Sequence[str]) -> int:
     if not objects:
         return 0
     if connection.vendor != "postgresql":
-        model.objects.bulk_update(objects, list(fields), batch_size=FALLBACK_BATCH_SIZE)
+        # The objects may be plain holders of pk and fields (not model instances): bulk_update gets instances.
+        instances = [obj if isinstance(obj, model) else model(pk=obj.pk, **{f: getattr(obj, f) for f in fields}) for obj in objects]
+        model.objects.bulk_update(instances, list(fields), batch_size=FALLBACK_BATCH_SIZE)
         return len(objects)
     table = connection.ops.quote_name(model._meta.db_table)
     pk = model._meta.pk

@@ -127,6 +127,8 @@ def _decimal(value):
 def yuan(value, blank: str = "—") -> str:
     """An amount as users read it: 200,000.00 (thousands separators, two decimals). None and
     blanks show as `blank`; text that is not a number is returned unchanged."""
+    if value.__class__ is Decimal:  # the common case: a stored or computed amount
+        return f"{money(value):,.2f}"
     number = _decimal(value)
     if number is None:
         return blank if value in (None, "") else str(value)

@@ -210,6 +210,12 @@ class Importer(ABC):
     def data_version(self) -> str | None:
         return None
 
+    @classmethod
+    def refusal(cls, user) -> str | None:
+        """Why the user may not import this list (Chinese), or None: the import list offers only
+        what a job may be started for."""
+        return None if user.has_perm(cls.permission) else "您没有导入该名单的权限"
+
     def freeze(self, payload):
         """A JSON value for a checked row's payload, or None when it cannot be kept."""
         return None
@@ -217,6 +223,17 @@ class Importer(ABC):
     def thaw(self, frozen):
         """The payload back from freeze's JSON value (called only for frozen payloads)."""
         return frozen
+
+    # A chunked commit (commits_in_chunks) may keep a plan per piece: the preview hands each
+    # piece's frozen rows ([row number, status, frozen], in order) to chunk_plan, and the piece's
+    # commit calls write_chunk_plan with what it returned, which answers False, having written
+    # nothing, when the piece must be checked again (its data changed since the preview). The
+    # plan is JSON values, and "lines": a list of texts without line ends, kept as they are.
+    def chunk_plan(self, entries: list) -> dict | None:
+        return None
+
+    def write_chunk_plan(self, plan: dict) -> bool:
+        return False
 
     @abstractmethod
     def write(self, outcomes: list[RowOutcome]) -> None:

@@ -106,21 +106,26 @@ def forget_unacked(job_id) -> None:
 
 
 def _pause_inside_writes() -> None:
-    """In the child: the importer of PAUSE_KIND, at its PAUSE_AT_WRITE-th call of write() (one
-    batch of IMPORT_BATCH_SIZE rows), writes the batch, says so in PAUSE_MARKER and sleeps, as a
+    """In the child: the importer of PAUSE_KIND, at its PAUSE_AT_WRITE-th write (write() of one
+    batch of IMPORT_BATCH_SIZE rows, or write_chunk_plan() of a piece's kept plan), writes it, says so in PAUSE_MARKER and sleeps, as a
     slow write would, inside its transaction, until the test kills the process."""
     from core.services.imports import importer_class
 
     importer = importer_class(os.environ["PAUSE_KIND"])
-    original, calls, pause_at = importer.write, itertools.count(1), int(os.environ["PAUSE_AT_WRITE"])
+    calls, pause_at = itertools.count(1), int(os.environ["PAUSE_AT_WRITE"])
 
-    def write(self, outcomes):
-        original(self, outcomes)
-        if next(calls) == pause_at:
-            Path(os.environ["PAUSE_MARKER"]).write_text(str(os.getpid()))
-            time.sleep(PAUSED_SECONDS)
+    def pausing(original):
+        # write() of a checked batch and write_chunk_plan() of a piece's kept plan count alike.
+        def write(self, *args):
+            answer = original(self, *args)
+            if next(calls) == pause_at:
+                Path(os.environ["PAUSE_MARKER"]).write_text(str(os.getpid()))
+                time.sleep(PAUSED_SECONDS)
+            return answer
+        return write
 
-    importer.write = write
+    importer.write = pausing(importer.write)
+    importer.write_chunk_plan = pausing(importer.write_chunk_plan)
 
 
 def main(argv: list[str]) -> None:

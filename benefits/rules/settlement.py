@@ -123,7 +123,6 @@ class Eligibility:
     tilted_approved: bool = False
     chronic_approved: bool = True
     uninsured_reason: str = ""
-    in_province: bool = True  # not read: Visit.in_province decides tilted assistance (kept for callers that still pass it)
 
 
 @dataclass(frozen=True)

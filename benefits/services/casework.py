@@ -14,6 +14,15 @@ from core.models import Region
 from core.restrict import user_region_path
 
 
+READ_ONLY_BILLS = "省级用户只能查看结算单，冲正请由参保地县（市、区）或统筹区医保经办机构办理"
+READ_ONLY_SETTLEMENT_IMPORT = "省级用户只能查看结算单，不能导入定点机构结算数据；请由统筹区或县（市、区）医保经办机构导入"
+
+
+def may_reverse(user) -> bool:
+    """冲正 a bill: the permission, and casework (a county office or its pooling region's agency)."""
+    return user.has_perm("benefits.reverse_settlement") and not above_pooling_regions(user)
+
+
 def above_pooling_regions(user) -> bool:
     """Whether the user's region lies above the pooling regions: it is none of them and under
     none of them, and some pooling region lies under it. Superusers (the installation's

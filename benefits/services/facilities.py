@@ -14,11 +14,13 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from benefits.models import Facility, Settlement
+from benefits.places import PlaceError, city_name, province_name
 from core.errors import ServiceError
 from core.restrict import may_change
 from core.validation import date_problem
 
-FIELDS = ("code", "name", "level", "tier", "region", "city_level", "zero_markup", "agreement_from", "agreement_to")
+FIELDS = ("code", "name", "level", "tier", "region", "city_level", "zero_markup", "place_province", "place_city", "agreement_from",
+          "agreement_to")
 
 
 def agreement_problem(start: date | None, end: date | None) -> tuple[str, str] | None:
@@ -47,6 +49,34 @@ def settled_outside_problem(facility: Facility, start: date, end: date | None) -
     if span["last"] is not None and end is not None and span["last"] > end:
         return "agreement_to", f"该机构已有 {span['last'].isoformat()} 就诊的结算单，协议结束不能早于该日期"
     return None
+
+
+def facility_place(province: str, city: str, region=None) -> tuple[str, str]:
+    """A hospital's place outside the city (异地就医直接结算) as filings write places
+    (benefits.places: 湖北 → 湖北省, 武汉 → 武汉市); ("", "") for a facility of the city.
+    ServiceError on its field for a name that is no province or city, a city without its
+    province, or a place inside the pooling region of `region` (the facility's county: a hospital
+    there is one of the city's, 市内). The admin form and the facility list import both ask this."""
+    from benefits.places import place_in_pooling_region, place_text
+    from benefits.services.filings import home_place_of
+
+    province, city = (province or "").strip(), (city or "").strip()
+    if not province:
+        if city:
+            raise ServiceError("place", "填写了所在城市的，请同时填写所在省份", "place_province")
+        return "", ""
+    full = province_name(province)
+    if full is None:
+        raise ServiceError("place", f"「{province[:20]}」不是省级行政区名称（如 湖北省、广东省、北京市）", "place_province")
+    try:
+        city = city_name(full, city)
+    except PlaceError as error:
+        raise ServiceError("place", str(error).replace("就医城市", "所在城市"), "place_city") from None
+    home = home_place_of(region.path) if region is not None else None
+    if place_in_pooling_region(full, city, home):
+        raise ServiceError("place", f"{place_text(full, city)}在本统筹区（{home.name}）内：本统筹区的机构不填所在省份和城市",
+                           "place_city" if city else "place_province")
+    return full, city
 
 
 def facility_problem(facility: Facility) -> tuple[str, str] | None:

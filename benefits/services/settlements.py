@@ -14,7 +14,7 @@ A correction is a reversal plus a new record."""
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +28,7 @@ from benefits.places import place_in_pooling_region, place_text
 from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy_window
-from core.bulk import JsonText, copy_rows, insert_ignoring_conflicts, reserve_ids, update_rows
+from core.bulk import NULL, JsonText, copy_line, copy_lines, copy_text, insert_ignoring_conflicts, reserve_ids, update_rows
 from core.errors import ServiceError
 from core.models import Region
 from core.money import ZERO, column_max, fmt_money
@@ -169,6 +169,14 @@ class VisitInput:
                      zero_markup=self.facility.zero_markup, in_province=self.in_province, referral=self.referral,
                      referred_from_deductible=Decimal(self.referred_from_deductible), downward_referral=self.downward_referral)
 
+    def located(self, located: Located) -> "VisitInput":
+        """A copy with the location the rules read (dataclasses.replace, without its checks:
+        a batch locates a hundred thousand visits)."""
+        copy = object.__new__(VisitInput)
+        copy.__dict__.update(self.__dict__)
+        copy.location, copy.filing_id, copy.in_province = located.location, located.filing.pk if located.filing else None, located.in_province
+        return copy
+
     @property
     def outside_city(self) -> bool:
         # A facility recorded with a place outside the city (手工报销) is outside, whatever the bill's default.
@@ -251,7 +259,7 @@ class EligibilityLoader:
         """The first paid enrollment (not suspended) whose benefits have not ended by the day."""
         return next((e for e in self.enrollments[person_id] if e.benefit_end >= day), None)
 
-    def eligibility(self, person: Person, day: date, *, disease: str = "", in_province: bool = True) -> Eligibility:
+    def eligibility(self, person: Person, day: date, *, disease: str = "") -> Eligibility:
         """The person's eligibility on the visit date. `disease`: the chronic disease of a
         chronic visit; a blank one is not approved."""
         enrollment = self.enrollment_on(person.pk, day)
@@ -273,7 +281,7 @@ class EligibilityLoader:
             two_diseases_registered=person.two_diseases_registered,
             assistance_approved=any(kind == "class_3_4" and decided <= day for kind, decided in approvals),
             tilted_approved=any(kind == "tilted" and decided <= day for kind, decided in approvals),
-            chronic_approved=bool(disease) and disease in chronic, in_province=in_province,
+            chronic_approved=bool(disease) and disease in chronic,
         )
 
     def filings_on(self, person_id: int, day: date) -> tuple:
@@ -341,16 +349,59 @@ def _outpatient_today(person_id: int, day: date) -> Decimal:
 # ------------------------------------------------------------------------------ the batch
 
 
+def _paid_on_days(days: set) -> list[tuple]:
+    """(person id, day, general-outpatient fund paid) for the (person id, day) pairs that have
+    any: on PostgreSQL the pairs themselves are joined against the index on (person, year,
+    visit date), so a batch reads only those days' rows, not every row of its people on any
+    of its days (a year of prefilled visits: 40,000 rows a batch instead of a few hundred)."""
+    if connection.vendor != "postgresql":
+        rows = (Settlement.objects.filter(person__id__any=list({p for p, _ in days}), visit_date__in=list({d for _, d in days}))
+                .exclude(outpatient_fund=0).values_list("person_id", "visit_date", "outpatient_fund"))
+        return [(pid, day, amount) for pid, day, amount in rows if (pid, day) in days]
+    pairs = list(days)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.person_id, s.visit_date, s.outpatient_fund FROM benefits_settlement s"
+            " JOIN unnest(%s::bigint[], %s::smallint[], %s::date[]) AS d(person_id, year, visit_date)"
+            " ON s.person_id = d.person_id AND s.year = d.year AND s.visit_date = d.visit_date WHERE s.outpatient_fund <> 0",
+            ["{" + ",".join(str(p) for p, _ in pairs) + "}", "{" + ",".join(str(d.year) for _, d in pairs) + "}",
+             "{" + ",".join(d.isoformat() for _, d in pairs) + "}"])
+        return cursor.fetchall()
+
+
 class YearTotals:
     """A person's PersonYear totals as a batch carries them (plain attributes: thousands are
-    loaded per batch; update_rows writes them back by pk). pk is None until the row exists."""
+    loaded per batch; update_rows writes them back by pk). pk is None until the row exists;
+    revision is the row's as read (PersonYear.revision)."""
 
-    __slots__ = ("pk", "person_id", "year", *YEAR_FIELDS)
+    __slots__ = ("pk", "person_id", "year", "revision", *YEAR_FIELDS)
 
-    def __init__(self, pk, person_id, year, *amounts):
-        self.pk, self.person_id, self.year = pk, person_id, year
+    def __init__(self, pk, person_id, year, revision=0, *amounts):
+        self.pk, self.person_id, self.year, self.revision = pk, person_id, year, revision
         for name, value in zip(YEAR_FIELDS, amounts or (ZERO,) * len(YEAR_FIELDS)):
             setattr(self, name, value)
+
+
+def _year_totals(keys, *, lock: bool) -> dict[tuple, YearTotals]:
+    """The PersonYear rows of (person, year) keys; with `lock`, every key gets its row (created
+    now at zero) and the rows stay locked until the transaction ends."""
+    keys = set(keys)
+    found = _read_year_totals(keys, lock=lock)
+    if lock:
+        new = [key for key in keys if key not in found]
+        if new:
+            insert_ignoring_conflicts(PersonYear, ("person", "year", *YEAR_FIELDS), [(p, y, *(ZERO,) * len(YEAR_FIELDS)) for p, y in new])
+            found.update(_read_year_totals(new, lock=True))
+    return found
+
+
+def _read_year_totals(keys, *, lock: bool) -> dict[tuple, YearTotals]:
+    rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in keys}), year__in={y for _, y in keys})
+    found = {}
+    for row in (rows.select_for_update() if lock else rows).values_list("pk", "person_id", "year", "revision", *YEAR_FIELDS):
+        if (row[1], row[2]) in keys:
+            found[(row[1], row[2])] = YearTotals(*row)
+    return found
 
 
 class SettlementBatch:
@@ -364,6 +415,7 @@ class SettlementBatch:
         self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
         self.days_loaded: set[tuple] = set()
         self.loader = EligibilityLoader()
+        self.encoded_versions: dict[int, str] = {}  # id(policy) -> its parameter versions as stored (policies live as long as the batch)
 
     def policy(self, person, day: date):
         """The policy in force for the person's region on the day, loaded once per chain of
@@ -386,12 +438,7 @@ class SettlementBatch:
         years = {i.visit_date.year for i in items}
         missing = [(p, y) for p in people for y in years if (p, y) not in self.totals]
         if missing:
-            self._load_totals(missing, years, lock=lock)
-            if lock:
-                new = [key for key in missing if key not in self.totals]
-                if new:
-                    insert_ignoring_conflicts(PersonYear, ("person", "year", *YEAR_FIELDS), [(p, y, *(ZERO,) * len(YEAR_FIELDS)) for p, y in new])
-                    self._load_totals(new, years, lock=True)
+            self.totals.update(_year_totals(missing, lock=lock))
             for p, y in missing:  # a preview writes nothing: a person's first year starts at zero in memory
                 self.totals.setdefault((p, y), YearTotals(None, p, y))
         # Outpatient fund already paid on the batch's days (the daily cap), read after the lock,
@@ -401,28 +448,18 @@ class SettlementBatch:
         days = {(i.person.pk, i.visit_date) for i in items} - self.days_loaded
         if days:
             self.days_loaded |= days
-            for pid, day, amount in (Settlement.objects.filter(person__id__any=list({p for p, _ in days}), year__in=years,
-                                                               visit_date__in=list({d for _, d in days}))
-                                     .exclude(outpatient_fund=0).values_list("person_id", "visit_date", "outpatient_fund")):
-                if (pid, day) in days:
-                    self.outpatient_today[(pid, day)] += amount
+            for pid, day, amount in _paid_on_days(days):
+                self.outpatient_today[(pid, day)] += amount
         self.loader.load(people.values())
-
-    def _load_totals(self, keys, years, *, lock: bool) -> None:
-        rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in keys}), year__in=years)
-        for row in (rows.select_for_update() if lock else rows).values_list("pk", "person_id", "year", *YEAR_FIELDS):
-            self.totals.setdefault((row[1], row[2]), YearTotals(*row))
 
     def settle(self, item: VisitInput) -> tuple[VisitInput, Split, object]:
         """(the located visit, its split, the policy) on the running totals, which it then
         advances. SettlementError or LocationError for a visit that cannot be settled."""
         located = self.loader.locate(item)
-        item = replace(item, location=located.location, filing_id=located.filing.pk if located.filing else None,
-                       in_province=located.in_province)
+        item = item.located(located)
         key, day = (item.person.pk, item.visit_date.year), (item.person.pk, item.visit_date)
         policy = self.policy(item.person, item.visit_date)
-        eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if item.kind == "chronic" else "",
-                                              in_province=item.in_province)
+        eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if item.kind == "chronic" else "")
         split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))
         apply_split(self.totals[key], split)
         self.outpatient_today[day] += split.outpatient_fund
@@ -434,44 +471,106 @@ class SettlementBatch:
         self.outpatient_today[(item.person.pk, item.visit_date)] -= split.outpatient_fund
 
 
-SETTLEMENT_COLUMNS = ("person_id", "facility_id", "bill_number", "kind", "visit_date", "discharge_date", "year", "location", "disease",
-                      "referral", "referred_from_deductible", "downward_referral", "in_province", "filing_id", "channel", "claim_received_on",
-                      *COST_LINES, *SPLIT_FIELDS, "parameter_versions", "explanation", "status", "reason", "region_path",
-                      "source_import_id", "created_by_id", "created_at")
+# A settlement row's columns: what the settled visit gives (ROW_COLUMNS), then who wrote it and when.
+ROW_COLUMNS = ("person_id", "facility_id", "bill_number", "kind", "visit_date", "discharge_date", "year", "location", "disease",
+               "referral", "referred_from_deductible", "downward_referral", "in_province", "filing_id", "channel", "claim_received_on",
+               *COST_LINES, *SPLIT_FIELDS, "parameter_versions", "explanation", "status", "reason", "region_path")
+SETTLEMENT_COLUMNS = (*ROW_COLUMNS, "reverses_id", "source_import_id", "created_by_id", "created_at")
+
+
+def _settlement_lines(settled: list, versions: dict | None = None) -> list[str]:
+    """The ROW_COLUMNS of settled visits ([(VisitInput, Split, policy)]) as COPY text lines
+    (core.bulk.copy_line's format), written straight for every type the columns hold: a batch
+    formats a hundred thousand rows. `versions` keeps each policy's encoded parameter
+    versions (id(policy) -> text) across calls."""
+    versions = {} if versions is None else versions  # a policy's versions, encoded once for all its rows
+    lines = []
+    for item, split, policy in settled:
+        costs = item.costs or {}
+        encoded = versions.get(id(policy))
+        if encoded is None:
+            encoded = versions[id(policy)] = copy_text(JsonText.of(dict(policy.versions)))
+        discharge, claim, filing = item.discharge_date, item.claim_received_on, item.filing_id
+        lines.append("\t".join((
+            str(item.person.pk), str(item.facility.pk), copy_text(item.bill_number), item.kind, item.visit_date.isoformat(),
+            discharge.isoformat() if discharge else NULL, str(item.visit_date.year), item.location, copy_text(item.disease), item.referral,
+            str(Decimal(item.referred_from_deductible)), "t" if item.downward_referral else "f", "t" if item.in_province else "f",
+            str(filing) if filing is not None else NULL, item.channel, claim.isoformat() if claim else NULL,
+            *[str(Decimal(costs.get(line, 0))) for line in COST_LINES],
+            # split_columns(split), in SPLIT_FIELDS order, without the dict
+            str(split.total), str(split.class_b_first_pay), str(split.policy_range), str(split.location_first_pay), str(split.deductible),
+            str(split.basic_fund), str(split.critical_illness), str(split.assistance), str(split.extra_assistance), str(split.personal),
+            str(split.ci_base), str(split.ma_base + split.ma_base_chronic), str(split.outpatient_fund), str(split.chronic_fund),
+            encoded, copy_text(explanation_text(split)), Settlement.Status.SETTLED, "", copy_text(item.person.region_path),
+        )))
+    return lines
 
 
 def settlements_write(*, batch: SettlementBatch, settled: list, user=None, source_import=None, with_ids: bool = False) -> list[int]:
     """Store settled visits ([(VisitInput, Split, policy)] from SettlementBatch.settle): the
     rows with COPY (cost lines, split, parameter versions, explanation) and the touched year
     totals. The ids of the new rows when asked (in the order given)."""
-    now = timezone.now()
     ids = reserve_ids(Settlement, len(settled)) if with_ids else []
-    versions: dict[int, JsonText] = {}  # a policy's versions, encoded once for all its rows
-    rows = []
-    settled_status, user_id, import_id = Settlement.Status.SETTLED, user.pk if user else None, source_import.pk if source_import else None
-    for item, split, policy in settled:
-        costs = item.costs or {}
-        encoded = versions.get(id(policy))
-        if encoded is None:
-            encoded = versions[id(policy)] = JsonText.of(dict(policy.versions))
-        rows.append((
-            item.person.pk, item.facility.pk, item.bill_number, item.kind, item.visit_date, item.discharge_date, item.visit_date.year,
-            item.location, item.disease, item.referral, Decimal(item.referred_from_deductible), item.downward_referral, item.in_province,
-            item.filing_id, item.channel, item.claim_received_on, *(Decimal(costs.get(line, 0)) for line in COST_LINES),
-            # split_columns(split), in SPLIT_FIELDS order, without the dict
-            split.total, split.class_b_first_pay, split.policy_range, split.location_first_pay, split.deductible, split.basic_fund,
-            split.critical_illness, split.assistance, split.extra_assistance, split.personal, split.ci_base,
-            split.ma_base + split.ma_base_chronic, split.outpatient_fund, split.chronic_fund,
-            encoded, explanation_text(split),
-            settled_status, "", item.person.region_path, import_id, user_id, now,
-        ))
-    if with_ids:
-        copy_rows(Settlement, ("id", *SETTLEMENT_COLUMNS), ((pk, *row) for pk, row in zip(ids, rows)))
-    else:
-        copy_rows(Settlement, SETTLEMENT_COLUMNS, rows)
-    touched = {(i.person.pk, i.visit_date.year) for i, _s, _p in settled}
-    update_rows(PersonYear, [batch.totals[k] for k in touched], [f for f in YEAR_FIELDS])
+    writer = "\t" + copy_line(_writer(user, source_import))
+    lines = [line + writer for line in _settlement_lines(settled, batch.encoded_versions)]
+    touched = [batch.totals[k] for k in {(i.person.pk, i.visit_date.year) for i, _s, _p in settled}]
+    _store(lines, touched, ids=ids)
     return ids
+
+
+def _writer(user, source_import, reverses=None) -> tuple:
+    return (reverses.pk if reverses else None, source_import.pk if source_import else None, user.pk if user else None, timezone.now())
+
+
+def _store(lines: list[str], totals: list, *, ids: list | None = None) -> None:
+    """The one place settlement rows (SETTLEMENT_COLUMNS as copy_line text; with `ids`, their
+    primary keys) and the year totals they change are written: rows by COPY, each touched
+    year row once, its revision raised."""
+    if ids:
+        copy_lines(Settlement, ("id", *SETTLEMENT_COLUMNS), (f"{pk}\t{line}" for pk, line in zip(ids, lines)))
+    else:
+        copy_lines(Settlement, SETTLEMENT_COLUMNS, lines)
+    for year in totals:
+        year.revision += 1
+    update_rows(PersonYear, totals, (*YEAR_FIELDS, "revision"))
+
+
+# ------------------------------------------------------------------------------ kept plans
+# A large import's preview settles every row; its commit may write what the preview computed
+# instead of settling again (core.services.imports, chunked plans). The plan of a settled visit
+# is its row (ROW_COLUMNS as JSON values) and what it adds to the person's year; a piece of the
+# plan is written only while each of its people's year rows is at the revision the preview
+# expects (nothing else settled or reversed for them since), so the stored rows and totals are
+# exactly those settlements_write would have stored.
+
+
+def settled_plan(batch: SettlementBatch, settled) -> list:
+    """A settled visit ((VisitInput, Split, policy)) as a plan keeps it: [its row (ROW_COLUMNS)
+    as copy_line text, person id, year, the year row's revision as read, what it adds to the
+    year (Decimals in YEAR_FIELDS order)]."""
+    item, split, _policy = settled
+    [line] = _settlement_lines([settled], batch.encoded_versions)
+    key = (item.person.pk, item.visit_date.year)
+    amounts = year_amounts(split)
+    return [line, key[0], key[1], batch.totals[key].revision, tuple(amounts[f] for f in YEAR_FIELDS)]
+
+
+def settlements_write_planned(*, rows: list, totals: list, user=None, source_import=None) -> bool:
+    """Write a piece of a kept plan: `rows` (settled_plan's text) and `totals` ([person id,
+    year, the revision the year row must have, the amounts the piece adds, as text]). The year
+    rows are locked first; when one is not at its expected revision, nothing is written and
+    the answer is False (the piece must be settled again)."""
+    expected = {(pid, year): (revision, deltas) for pid, year, revision, deltas in totals}
+    current = _year_totals(expected, lock=True)
+    if any(current[key].revision != revision for key, (revision, _deltas) in expected.items()):
+        return False
+    for key, (_revision, deltas) in expected.items():
+        row = current[key]
+        for name, delta in zip(YEAR_FIELDS, deltas):
+            setattr(row, name, getattr(row, name) + Decimal(delta))
+    writer = "\t" + copy_line(_writer(user, source_import))
+    _store([line + writer for line in rows], list(current.values()))
+    return True
 
 
 # ------------------------------------------------------------------------------ the doors
@@ -515,6 +614,10 @@ def settlement_reverse(*, user, settlement: Settlement, reason: str) -> Settleme
     year's totals reduced by what the original added. The settlement itself is never edited otherwise."""
     if not user.has_perm("benefits.reverse_settlement"):
         raise ServiceError("denied", "您没有冲正结算单的权限")
+    from benefits.services.casework import READ_ONLY_BILLS, above_pooling_regions
+
+    if above_pooling_regions(user):
+        raise ServiceError("read_only", READ_ONLY_BILLS)
     original = Settlement.objects.select_for_update().get(pk=settlement.pk)
     if not path_allowed(user, original.region_path):
         raise ServiceError("region_denied", "该结算单不在您的管辖区划内")
@@ -522,17 +625,16 @@ def settlement_reverse(*, user, settlement: Settlement, reason: str) -> Settleme
         raise ServiceError("not_settled", "只能冲正状态为“已结算”的结算单")
     if not (reason or "").strip():
         raise ServiceError("reason", "请填写冲正原因", "reason")
-    totals = PersonYear.objects.select_for_update().get(person_id=original.person_id, year=original.year)
-    reversal = Settlement.objects.get(pk=original.pk)
-    reversal.pk = None
+    [totals] = _year_totals([(original.person_id, original.year)], lock=True).values()
     # The reversal keeps the bill's number: it belongs to that bill, which reverses links. A
     # number of its own ("<n>-R") could be a number the facility itself issues and imports.
-    for name in (*COST_LINES, *SPLIT_FIELDS):
-        setattr(reversal, name, -getattr(original, name))
-    reversal.status, reversal.reverses, reversal.reason, reversal.created_by = Settlement.Status.REVERSAL, original, reason.strip(), user
-    reversal.save()
+    negated = {*COST_LINES, *SPLIT_FIELDS}
+    row = {name: -getattr(original, name) if name in negated else getattr(original, name) for name in ROW_COLUMNS}
+    row.update(status=Settlement.Status.REVERSAL, reason=reason.strip())
+    add_to_year(totals, stored_year_amounts(original), sign=-1)
+    [pk] = reserve_ids(Settlement, 1)
+    row["parameter_versions"], row["explanation"] = JsonText.of(row["parameter_versions"]), JsonText.of(row["explanation"])
+    _store([copy_line((*(row[name] for name in ROW_COLUMNS), *_writer(user, None, reverses=original)))], [totals], ids=[pk])
     original.status = Settlement.Status.REVERSED
     original.save(update_fields=["status"])
-    add_to_year(totals, stored_year_amounts(original), sign=-1)
-    totals.save()
-    return reversal
+    return Settlement.objects.get(pk=pk)

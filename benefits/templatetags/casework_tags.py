@@ -5,10 +5,17 @@ buttons and menu links of filing and of paper bills, so no page offers what the 
 from django import template
 
 from benefits.services.casework import above_pooling_regions
+from benefits.services.casework import may_reverse as _may_reverse
 from benefits.services.claims import may_take_claims as _may_take_claims
 from benefits.services.filings import READ_ONLY_ABOVE_POOLING, may_add_filings, may_change_filings
 
 register = template.Library()
+
+
+@register.filter
+def may_reverse(user) -> bool:
+    """{% if user|may_reverse %}: the 冲正 button and its dialog."""
+    return _may_reverse(user)
 
 
 @register.filter

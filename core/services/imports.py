@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core import imports as engine
+from core.bulk import fewer_collections
 from core.errors import ServiceError
 from core.idnumber import mask_id_number
 from core.models import ImportChunk, ImportJob, SecurityEvent
@@ -50,7 +51,7 @@ def importer_class(kind: str):
 
 
 def can_import(user, kind: str) -> bool:
-    return user.has_perm(importer_class(kind).permission)
+    return importer_class(kind).refusal(user) is None
 
 
 # ------------------------------------------------------------------------------ progress
@@ -149,8 +150,8 @@ def import_job_create(*, user, kind: str, uploaded, request=None, skip_bad_rows:
     """Check the upload before any parser reads it, store it where every worker can read it,
     and create the job. Hostile or malformed files are refused (ServiceError) and recorded."""
     importer = importer_class(kind)
-    if not user.has_perm(importer.permission):
-        raise ServiceError("denied", "您没有导入该名单的权限")
+    if refusal := importer.refusal(user):
+        raise ServiceError("denied", refusal)
     if uploaded.size > settings.IMPORT_MAX_UPLOAD_BYTES:
         _refused(user, request, uploaded.name, f"文件大小 {size_text(uploaded.size)} 超过上限 {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}")
     data = uploaded.read()
@@ -236,30 +237,139 @@ def import_job_preview(job_id) -> ImportJob:
     if job is None:
         return ImportJob.objects.get(pk=job_id)
     started = time.monotonic()
-    plan = []
+    plan, pieces = [], None
     try:
         importer, rows = _load(job)
         version = importer.data_version()
-        result = engine.run(importer, rows, commit=False, progress=_checking(job.pk), keep=plan if version else None)
+        if version and importer.commits_in_chunks:  # a small file is one piece, committed at once
+            pieces = _PiecePlans(job, importer, rows)
+        result = engine.run(importer, rows, commit=False, progress=_checking(job.pk),
+                            keep=pieces if pieces is not None else plan if version else None)
     except ServiceError as error:
+        if pieces is not None:
+            pieces.discard()
         return _fail(job, error.message)
     except Exception:
         # A check that fails unexpectedly (a bug; the error goes to the log) must not leave the
         # job "校验中" for good: it fails with a message and may be checked again. A preview
         # writes nothing, so there is nothing to roll back.
+        if pieces is not None:
+            pieces.discard()
         _fail(job, "校验时发生内部错误，未写入任何数据；请联系管理员，或稍后重新校验")
         raise
     _drop_plan(job)
-    if version and result.plan_kept:
+    if version and result.plan_kept and pieces is not None:
+        job.plan_file = pieces.finish(result)
+        job.plan_version = version if job.plan_file else ""
+    elif version and result.plan_kept:
         job.plan_file = default_storage.save(f"imports/plans/job-{job.pk}.json.gz", ContentFile(gzip.compress(
             json.dumps(plan, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=1)))
         job.plan_version = version
+    elif pieces is not None:
+        pieces.discard()
     _record(job, result)
     job.status = Status.PREVIEWED
     job.previewed_at = timezone.now()
     job.seconds = Decimal(f"{time.monotonic() - started:.2f}")
     job.save()
     return job
+
+
+def _gz_json_save(name: str, value) -> str:
+    return default_storage.save(name, ContentFile(gzip.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(),
+                                                                compresslevel=1)))
+
+
+def _gz_json_read(name: str):
+    with default_storage.open(name, "rb") as handle:
+        return json.loads(gzip.decompress(handle.read()))
+
+
+# A piece's plan on disk: its JSON without "lines", on the first line, then its "lines" (text
+# without line ends, such as COPY rows) one per line as they are: a piece's plan is tens of
+# megabytes of such text, which JSON would escape character by character.
+
+def _plan_save(name: str, plan: dict) -> str:
+    head = json.dumps({k: v for k, v in plan.items() if k != "lines"}, ensure_ascii=False, separators=(",", ":"))
+    text = "\n".join([head, *plan.get("lines", ())])
+    return default_storage.save(name, ContentFile(gzip.compress(text.encode(), compresslevel=1)))
+
+
+def _plan_read(name: str) -> dict:
+    with default_storage.open(name, "rb") as handle:
+        head, *lines = gzip.decompress(handle.read()).decode().split("\n")
+    return {**json.loads(head), "lines": lines}
+
+
+class _PiecePlans:
+    """The kept plan of a chunked commit, one file per piece (IMPORT_CHUNK_ROWS rows in the
+    commit's order), saved as the preview goes: a piece's rows are checked one after another,
+    so memory holds one piece's plan at a time. finish() saves the list of pieces (the job's
+    plan_file) with each piece's counts and error rows, which the piece's commit reports when
+    it writes the plan instead of checking its rows again."""
+
+    def __init__(self, job, importer, rows):
+        self.job, self.importer = job, importer
+        self.size = settings.IMPORT_CHUNK_ROWS
+        self.piece_of = {r.number: i // self.size for i, r in enumerate(importer.order(rows))}
+        self.files: dict[int, str] = {}
+        self.piece, self.entries, self.usable = None, [], True
+
+    def append(self, entry) -> None:
+        piece = self.piece_of[entry[0]]
+        if piece != self.piece:
+            self._save()
+            self.usable = self.usable and piece not in self.files  # rows out of the commit's order: no plan
+            self.piece = piece
+        self.entries.append(entry)
+
+    def _save(self) -> None:
+        if self.entries and self.usable:
+            plan = self.importer.chunk_plan(self.entries)
+            if plan is None:
+                self.usable = False
+            else:
+                self.files[self.piece] = _plan_save(f"imports/plans/job-{self.job.pk}-piece-{self.piece}.gz", plan)
+        self.entries = []
+
+    def finish(self, result: engine.RunResult) -> str:
+        """The name of the saved list of pieces, or "" when no plan can be kept."""
+        self._save()
+        if not self.usable:
+            self.discard()
+            return ""
+        pieces = {}
+        for outcome in result.outcomes:
+            piece = pieces.setdefault(self.piece_of[outcome.number], {"counts": dict.fromkeys(
+                (engine.NEW, engine.CHANGED, engine.UNCHANGED, engine.ERROR), 0), "errors": []})
+            piece["counts"][outcome.status] += 1
+            if outcome.status == engine.ERROR and len(piece["errors"]) < ERRORS_KEPT:
+                piece["errors"] += [{"row": outcome.number, "column": header, "message": message} for header, message in outcome.errors]
+        for number, row in self.piece_of.items():  # every row, the template's examples and repetitions too
+            piece = pieces.setdefault(row, {"counts": dict.fromkeys((engine.NEW, engine.CHANGED, engine.UNCHANGED, engine.ERROR), 0),
+                                            "errors": []})
+            piece["first_row"] = min(piece.get("first_row", number), number)
+            piece["last_row"] = max(piece.get("last_row", number), number)
+            piece["rows"] = piece.get("rows", 0) + 1
+        for number, piece in pieces.items():
+            piece["plan"] = self.files.get(number)
+        return _gz_json_save(f"imports/plans/job-{self.job.pk}-pieces.json.gz",
+                             {"size": self.size, "pieces": {str(n): p for n, p in pieces.items()}})
+
+    def discard(self) -> None:
+        for name in self.files.values():
+            default_storage.delete(name)
+        self.files = {}
+
+
+def _plan_files(job: ImportJob) -> list[str]:
+    """The files of the job's kept plan: the plan, or the list of pieces and each piece's plan."""
+    if not job.plan_file:
+        return []
+    names = [job.plan_file]
+    if "-pieces" in job.plan_file and default_storage.exists(job.plan_file):
+        names += [p["plan"] for p in _gz_json_read(job.plan_file)["pieces"].values() if p["plan"]]
+    return names
 
 
 def _checking(job_id):
@@ -350,20 +460,40 @@ def _split(job: ImportJob) -> None:
     over the whole file here, so every piece knows its duplicated rows."""
     if job.chunks.exists():
         return
+    size = settings.IMPORT_CHUNK_ROWS
+    if job.plan_version and "-pieces" in job.plan_file and default_storage.exists(job.plan_file):
+        manifest = _gz_json_read(job.plan_file)
+        if manifest["size"] == size:
+            # The preview cut the same pieces and kept each one's plan: each piece's file is its
+            # plan, and the file is read again only for a piece whose data changed (_piece_rows).
+            ImportChunk.objects.bulk_create([
+                ImportChunk(job=job, number=int(n), first_row=p["first_row"], last_row=p["last_row"], rows=p["rows"], file=p["plan"] or "")
+                for n, p in sorted(manifest["pieces"].items(), key=lambda item: int(item[0]))])
+            return
+        _drop_plan(job)
+        job.save(update_fields=["plan_file", "plan_version", "updated_at"])
     importer, rows = _load(job)
     duplicates = engine.find_duplicates(importer, rows)
     ordered = importer.order(rows)
-    size = settings.IMPORT_CHUNK_ROWS
     chunks = []
     for number, start in enumerate(range(0, len(ordered), size)):
         piece = ordered[start : start + size]
         payload = {"rows": [[r.number, _cells_to_json(r.values)] for r in piece],
                    "duplicates": {str(r.number): duplicates[r.number] for r in piece if r.number in duplicates}}
-        name = default_storage.save(f"imports/chunks/job-{job.pk}-{number}.json.gz", ContentFile(gzip.compress(
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=1)))
+        name = _gz_json_save(f"imports/chunks/job-{job.pk}-{number}.json.gz", payload)
         chunks.append(ImportChunk(job=job, number=number, first_row=min(r.number for r in piece),
                                   last_row=max(r.number for r in piece), rows=len(piece), file=name))
     ImportChunk.objects.bulk_create(chunks)
+
+
+def _piece_rows(job: ImportJob, chunk: ImportChunk, importer) -> tuple[list, dict]:
+    """A planned piece's rows and their repetitions in the file, read from the file again (its
+    data changed since the preview, so it is checked again)."""
+    _importer, rows = _load(job)
+    duplicates = engine.find_duplicates(importer, rows)
+    start = job.chunks.filter(number__lt=chunk.number).aggregate(n=models.Sum("rows"))["n"] or 0
+    piece = importer.order(rows)[start : start + chunk.rows]
+    return piece, {r.number: duplicates[r.number] for r in piece if r.number in duplicates}
 
 
 def _cells_to_json(values: dict) -> dict:
@@ -411,15 +541,27 @@ def import_job_commit_chunk(job_id, number: int) -> int | None:
             if chunk.status == ImportChunk.Status.DONE:
                 return next_chunk(job.pk)
             finished = rows_written(job)
-            with default_storage.open(chunk.file, "rb") as handle:
-                payload = json.loads(gzip.decompress(handle.read()))
             importer = importer_class(job.kind)(user=job.user, job=job)
-            rows = [engine.RowIn(n, _cells_from_json(values)) for n, values in payload["rows"]]
-            result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows,
-                                duplicates={int(n): m for n, m in payload["duplicates"].items()},
-                                progress=lambda d, t: set_progress(job.pk, "commit", finished + d, job.total_rows))
-            chunk.status, chunk.counts = ImportChunk.Status.DONE, result.counts
-            chunk.errors = _error_list(result)
+            planned = "-pieces" in job.plan_file  # the pieces were cut by the preview, each file its plan
+            if planned and job.plan_version and _piece_plan_written(job, importer, _plan_read(chunk.file) if chunk.file else None):
+                piece = _gz_json_read(job.plan_file)["pieces"][str(chunk.number)]
+                chunk.counts, chunk.errors = piece["counts"], piece["errors"]
+                set_progress(job.pk, "commit", finished + chunk.rows, job.total_rows)
+            else:
+                if planned:
+                    # The data changed since the preview: this piece and the ones after it are checked again.
+                    if job.plan_version:
+                        job.plan_version = ""
+                        job.save(update_fields=["plan_version", "updated_at"])
+                    rows, duplicates = _piece_rows(job, chunk, importer)
+                else:
+                    payload = _gz_json_read(chunk.file)
+                    rows = [engine.RowIn(n, _cells_from_json(values)) for n, values in payload["rows"]]
+                    duplicates = {int(n): m for n, m in payload["duplicates"].items()}
+                result = engine.run(importer, rows, commit=True, skip_bad_rows=job.skip_bad_rows, duplicates=duplicates,
+                                    progress=lambda d, t: set_progress(job.pk, "commit", finished + d, job.total_rows))
+                chunk.counts, chunk.errors = result.counts, _error_list(result)
+            chunk.status = ImportChunk.Status.DONE
             chunk.seconds, chunk.finished_at = Decimal(f"{time.monotonic() - started:.2f}"), timezone.now()
             chunk.save()
             following = next_chunk(job.pk)
@@ -437,6 +579,19 @@ def import_job_commit_chunk(job_id, number: int) -> int | None:
         _fail(job, _partial(finished, "写入时数据库拒绝了与现有记录冲突的数据（可能有人同时结算了同一单号），该段未写入"))
         return None
     return following
+
+
+def _piece_plan_written(job: ImportJob, importer, plan: dict | None) -> bool:
+    """Write a piece's kept plan (None: the piece has no new rows) when nothing the checks read
+    has changed since the preview (the importer's data version, and what write_chunk_plan
+    checks); False, nothing written, when the piece must be checked again."""
+    if importer.data_version() != job.plan_version:
+        return False
+    if plan is None:
+        return True
+    # COPY's errors come from the driver: wrapped, a unique violation is Django's IntegrityError.
+    with fewer_collections(), connection.wrap_database_errors:
+        return importer.write_chunk_plan(plan)
 
 
 def import_job_chunk_interrupted(job_id, number: int, reason: str) -> ImportJob:
@@ -485,7 +640,8 @@ def _chunks_finished(job: ImportJob) -> None:
     job.counts = counts
     job.errors = [e for c in chunks for e in c.errors][:ERRORS_KEPT]
     # After the commit: were the transaction rolled back, a continued job reads its pieces again.
-    names = [chunk.file for chunk in chunks]
+    names = [chunk.file for chunk in chunks] + _plan_files(job)
+    job.plan_file, job.plan_version = "", ""
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
     job.failure = ""
     job.seconds = sum((c.seconds or Decimal(0) for c in chunks), Decimal(0))
@@ -516,15 +672,36 @@ def _write_kept_plan(job: ImportJob, progress) -> bool:
     importer = importer_class(job.kind)(user=job.user, job=job)
     if importer.data_version() != job.plan_version:
         return False
-    with default_storage.open(job.plan_file, "rb") as handle:
-        plan = json.loads(gzip.decompress(handle.read()))
+    if "-pieces" in job.plan_file:
+        return _pieces_written(job, importer)
+    plan = _gz_json_read(job.plan_file)
     engine.write_plan(importer, plan, progress=progress)
+    return True
+
+
+class _Stale(Exception):
+    """A piece's data changed since the preview: what the earlier pieces wrote is rolled back."""
+
+
+def _pieces_written(job: ImportJob, importer) -> bool:
+    """A job committed at once whose preview kept a plan per piece: every piece written, or
+    none (False) when one of them must be checked again."""
+    pieces = _gz_json_read(job.plan_file)["pieces"]
+    try:
+        with transaction.atomic():
+            for number in sorted(pieces, key=int):
+                name = pieces[number]["plan"]
+                if not _piece_plan_written(job, importer, _plan_read(name) if name else None):
+                    raise _Stale
+    except _Stale:
+        return False
     return True
 
 
 def _drop_plan(job: ImportJob) -> None:
     if job.plan_file:
-        default_storage.delete(job.plan_file)
+        for name in _plan_files(job):
+            default_storage.delete(name)
         job.plan_file, job.plan_version = "", ""
 
 

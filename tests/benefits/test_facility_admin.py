@@ -177,3 +177,41 @@ def test_a_place_that_cannot_be_one_is_refused_on_its_field(client, county_offic
     response = client.post(ADD, form(xianan, code="WH-2", **place))
     assert response.status_code == 200 and not Facility.objects.filter(code="WH-2").exists()
     assert message in str(response.context["adminform"].form.errors[field])
+
+
+def test_the_facility_list_import_records_a_hospital_outside_the_city_with_its_place(officer, xianan):
+    # Given a list with a hospital in 武汉 (typed short), one in 长沙县 (a county, no city) and one of the city
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.services import imports
+    from core.xlsx import write_xlsx
+
+    headers = ["机构编码", "机构名称", "级别", "门诊机构类别", "所在县（市、区）", "所在省份", "所在城市", "协议开始"]
+    rows = [["WH-1", "武汉协和医院", "三级", "医院", "421202", "湖北", "武汉", "2025-01-01"],
+            ["CS-1", "长沙县人民医院", "二级", "医院", "421202", "湖南省", "长沙县", "2025-01-01"],
+            ["XA-H3", "咸安区第三医院", "二级", "医院", "421202", "", "广州", "2025-01-01"],
+            ["XA-H4", "咸安区第四医院", "二级", "医院", "421202", "", "", "2025-01-01"]]
+    job = imports.import_job_preview(imports.import_job_create(
+        user=officer, kind="facilities", uploaded=SimpleUploadedFile("f.xlsx", write_xlsx(headers, rows)), skip_bad_rows=True).pk)
+    # Then the county and the city without its province are refused on their columns
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "所在城市"), (4, "所在省份")]
+    assert "长沙县" in job.errors[0]["message"] and "请同时填写所在省份" in job.errors[1]["message"]
+    imports.import_job_commit(job.pk)
+    # And the places are written as filings write them; the city's hospital has none
+    assert Facility.objects.values_list("code", "place_province", "place_city").order_by("code")[::1] == [
+        ("WH-1", "湖北省", "武汉市"), ("XA-H4", "", "")]
+
+
+def test_a_hospital_placed_inside_the_pooling_region_is_refused_as_one_of_the_citys(client, county_officer, xianan):
+    # 湖北 咸宁 (or 嘉鱼县 under it) is the facility's own pooling region: a hospital there is settled as 市内.
+    from core.errors import ServiceError as Refused
+    from benefits.services.facilities import facility_place
+
+    client.force_login(county_officer)
+    response = client.post(ADD, form(xianan, code="XN-1", name="咸宁某医院", place_province="湖北", place_city="咸宁"))
+    assert response.status_code == 200 and "在本统筹区（咸宁市）内" in response.content.decode()
+    assert not Facility.objects.filter(code="XN-1").exists()
+    with pytest.raises(Refused) as refused:
+        facility_place("湖北省", "长沙县", xianan)
+    assert "所在城市" in refused.value.message and "就医城市" not in refused.value.message
+    assert facility_place("湖北省", "武汉", xianan) == ("湖北省", "武汉市")

@@ -117,6 +117,8 @@ def test_where_the_province_is_the_pooling_region_every_city_of_it_is_home(prese
     ("湖北", "武汉", "武汉市"), ("湖北省", "武汉市", "武汉市"), ("湖北", "湖北省武汉", "武汉市"), ("湖北", "十堰", "十堰市"),
     ("湖北", "恩施土家族苗族自治州", "恩施土家族苗族自治州"), ("湖北", "神农架林区", "神农架林区"), ("新疆", "阿克苏地区", "阿克苏地区"),
     ("内蒙古", "锡林郭勒盟", "锡林郭勒盟"), ("北京", "北京", ""), ("上海", "上海市", ""), ("重庆市", "", ""),
+    # A city ending in 州 is still a city; an autonomous prefecture's short name stays as typed.
+    ("广东", "广州", "广州市"), ("湖北", "荆州", "荆州市"), ("湖北", "恩施州", "恩施州"),
 ])
 def test_a_city_is_stored_in_one_form(clerk, person, province, typed, stored):
     # A bare name gets 市; a municipality is its own city (blank, shown as 北京市).

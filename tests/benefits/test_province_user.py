@@ -115,14 +115,20 @@ def test_the_city_officer_and_a_county_clerk_still_file_end_and_revoke(client, o
         assert (filing.valid_to, filing.status, filing.revoked_reason) == (date(2026, 3, 31), "revoked", reason)
 
 
-def test_the_province_users_filing_list_import_fails_at_preview_saying_why(client, province, clerk, person):
+def test_the_province_users_filing_list_import_is_refused_saying_why(client, province, clerk, person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.services import imports
+
     data = workbook(["身份证号", "姓名", "备案类型", "就医省份", "就医城市", "备案开始日期", "备案结束日期"],
                     [[person.id_number, person.name, "临时外出就医备案", "广东省", "广州市", "2026-01-01", "2026-06-30"]])
-    job = previewed(province, data, kind="remote_filings", name="备案名单.xlsx")
-    assert job.status == ImportJob.Status.FAILED and "省级用户只能查看备案，不能导入异地就医备案名单" in job.failure
-    client.force_login(province)
-    assert "请由参保地县（市、区）医保经办机构导入" in client.get(f"/imports/{job.pk}/").content.decode()
-    assert not RemoteCareFiling.objects.exists()
+    # The job is not even started (the import list does not offer it either)
+    error = refused(imports.import_job_create, user=province, kind="remote_filings", uploaded=SimpleUploadedFile("备案名单.xlsx", data))
+    assert "省级用户只能查看备案，不能导入异地就医备案名单" in error.message and "请由参保地县（市、区）医保经办机构导入" in error.message
+    # and a job that reaches the preview by another door fails there, saying the same
+    importer = imports.importer_class("remote_filings")(user=province)
+    assert refused(importer.prepare, rows=[]).code == "read_only"
+    assert not ImportJob.objects.exists() and not RemoteCareFiling.objects.exists()
     # The county clerk's same file previews as new
     assert previewed(clerk, data, kind="remote_filings", name="备案名单.xlsx").status == ImportJob.Status.PREVIEWED
 
@@ -161,3 +167,55 @@ def test_a_user_of_jilin_where_the_province_is_the_pooling_region_does_the_casew
     assert may_take_claims(agency) and may_take_claims(factories.user("clerk_nanguan", CLERK, county))
     client.force_login(agency)
     assert CLAIM_LINK in client.get("/").content.decode()
+
+
+# ---------------------------------------------------------------------------- bills and imports
+
+
+@pytest.fixture
+def bill(officer, person, xianan):
+    from decimal import Decimal
+
+    from benefits.models import Facility
+    from benefits.services.settlements import VisitInput, settlement_create
+    from enrollment.services.enrollments import enrollment_register
+
+    enrollment_register(user=officer, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8),
+                        today=date(2022, 10, 8))
+    hospital = Facility.objects.create(code="H001", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan,
+                                       agreement_from=date(2020, 1, 1))
+    return settlement_create(user=officer, data=VisitInput(person=person, facility=hospital, bill_number="ZY1", kind="inpatient",
+                                                           visit_date=date(2023, 3, 1), costs={"class_a": Decimal("5000")}))
+
+
+def test_the_province_user_reads_a_bill_but_does_not_reverse_it(client, province, officer, bill):
+    from benefits.models import Settlement
+    from benefits.services.settlements import settlement_reverse
+
+    # The page offers no 冲正 to the province's user; the city's officer has it.
+    client.force_login(province)
+    page = client.get(f"/benefits/settlements/{bill.pk}/").content.decode()
+    assert "ZY1" in page and "reverse-dialog" not in page
+    year_page = client.get(f"/benefits/people/{bill.person_id}/settlements/?year=2023").content.decode()
+    assert "ZY1" in year_page and "reverse-dialog" not in year_page
+    # A direct POST writes nothing; the service says why.
+    response = client.post(f"/benefits/settlements/{bill.pk}/reverse/", {"reason": "重复", "confirm": "1"}, follow=True)
+    assert "省级用户只能查看结算单" in response.content.decode()
+    assert Settlement.objects.get(pk=bill.pk).status == "settled" and Settlement.objects.count() == 1
+    assert refused(settlement_reverse, user=province, settlement=bill, reason="重复").code == "read_only"
+    client.force_login(officer)
+    assert "reverse-dialog" in client.get(f"/benefits/settlements/{bill.pk}/").content.decode()
+
+
+def test_the_province_user_is_not_offered_the_settlement_or_filing_imports(client, province, officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.services import imports
+
+    assert not imports.can_import(province, "settlements") and not imports.can_import(province, "remote_filings")
+    assert imports.can_import(officer, "settlements") and imports.can_import(officer, "remote_filings")
+    client.force_login(province)
+    page = client.get("/imports/").content.decode()
+    assert "定点机构结算数据导入" not in page and "异地就医备案名单导入" not in page
+    error = refused(imports.import_job_create, user=province, kind="settlements", uploaded=SimpleUploadedFile("a.csv", b"x"))
+    assert "省级用户只能查看结算单" in error.message and not ImportJob.objects.exists()

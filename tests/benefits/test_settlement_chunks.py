@@ -182,25 +182,25 @@ def test_the_import_log_shows_each_chunk_to_the_officer(client, officer, people,
 
 @pytest.mark.django_db
 def test_an_unexpected_error_in_a_chunk_leaves_the_job_waiting_not_stuck(officer, people, settings, monkeypatch):
-    from core import imports as engine
+    from benefits.services import settlements
 
     settings.IMPORT_CHUNK_ROWS = 3
     job = _previewed(officer, _rows(people))
-    real_run, calls = engine.run, []
+    real_store, calls = settlements._store, []
 
-    def failing_second_chunk(*args, **kwargs):
+    def failing_second_chunk(*args, **kwargs):  # each chunk stores its rows once
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("database went away")
-        return real_run(*args, **kwargs)
+        return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "run", failing_second_chunk)
+    monkeypatch.setattr(settlements, "_store", failing_second_chunk)
     with pytest.raises(RuntimeError):
         commit_import.delay(job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED and "第 5–7 行的导入出错" in job.failure
     assert Settlement.objects.count() == 3
-    monkeypatch.setattr(engine, "run", real_run)
+    monkeypatch.setattr(settlements, "_store", real_store)
     commit_import.delay(imports.import_job_confirm(user=officer, job=job, skip_bad_rows=False).pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.COMMITTED and Settlement.objects.count() == 7

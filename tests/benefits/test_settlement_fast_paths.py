@@ -37,7 +37,7 @@ def test_explanation_text_of_quotes_and_chinese():
 @given(splits, st.sampled_from([1, -1]))
 def test_apply_split_adds_year_amounts(split, sign):
     start = [D(n) for n in range(len(YEAR_FIELDS))]
-    fast, plain = YearTotals(1, 1, 2026, *start), YearTotals(1, 1, 2026, *start)
+    fast, plain = YearTotals(1, 1, 2026, 0, *start), YearTotals(1, 1, 2026, 0, *start)
     apply_split(fast, split, sign)
     add_to_year(plain, year_amounts(split), sign)
     assert [getattr(fast, f) for f in YEAR_FIELDS] == [getattr(plain, f) for f in YEAR_FIELDS]

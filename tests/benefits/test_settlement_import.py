@@ -106,3 +106,20 @@ def test_the_daily_outpatient_cap_counts_earlier_imports_of_that_day_in_any_batc
     imports.import_job_commit(upload(officer, write_xlsx(HEADERS, later)).pk)
     fund = dict(Settlement.objects.values_list("bill_number", "basic_fund"))
     assert fund == {"MZ1": D("15.00"), "MZ7": D("15.00"), "MZ8": D("0.00")}
+
+
+def test_a_bill_without_any_cost_is_a_row_error(officer, xianan, village):
+    from benefits.models import Facility
+    from enrollment.services.enrollments import enrollment_register
+
+    person = factories.person(village)
+    enrollment_register(user=officer, person=person, category="regular", channel="village_batch", payment_date=date(2022, 10, 8),
+                        today=date(2022, 10, 8))
+    Facility.objects.create(code="H001", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan, agreement_from=date(2020, 1, 1))
+    headers = ["结算单号", "机构编码", "身份证号", "姓名", "就医类型", "入院（就诊）日期", "出院日期", "甲类费用", "乙类药品"]
+    rows = [["Z0", "H001", person.id_number, person.name, "住院", "2023-03-01", "2023-03-05", "0", ""],
+            ["Z1", "H001", person.id_number, person.name, "住院", "2023-04-01", "2023-04-05", "100", ""]]
+    job = imports.import_job_preview(imports.import_job_create(
+        user=officer, kind="settlements", uploaded=SimpleUploadedFile("z.xlsx", write_xlsx(headers, rows))).pk)
+    assert job.counts["new"] == 1 and [(e["row"], e["column"]) for e in job.errors] == [(2, "甲类费用")]
+    assert "没有可结算的费用" in job.errors[0]["message"]

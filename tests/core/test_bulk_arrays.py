@@ -24,3 +24,40 @@ def test_update_and_insert_by_arrays(village):
     assert update_rows(PersonYear, rows[:2], ["basic_fund", "ci_base", "personal"]) == 2
     stored = list(PersonYear.objects.order_by("person_id").values_list("basic_fund", "ci_base", "personal"))
     assert stored == [(D("-12.50"), D("0.00"), D("999999999999.99")), (D("0.01"), D("1000.00"), D("0.00")), (D("0.00"), D("0.00"), D("0.00"))]
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "other"])
+def test_copy_lines_store_what_copy_rows_stores(village, vendor, monkeypatch):
+    """A row kept as copy_line text (a preview's plan) and written by copy_lines lands as the
+    same row through copy_rows would: text with tabs, line ends and backslashes, NULL, true and
+    false, dates, money, JSON; on PostgreSQL by COPY, elsewhere read back into values."""
+    from datetime import date
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from benefits.models import Facility, Settlement
+    from benefits.services.settlements import ROW_COLUMNS
+    from core.bulk import JsonText, copy_line, copy_lines, copy_rows
+
+    person = factories.person(village)
+    facility = Facility.objects.create(code="H1", name="医院", level=2, tier="secondary_plus", region=village.parent,
+                                       agreement_from=date(2020, 1, 1))
+    values = {name: 0 for name in ROW_COLUMNS} | {
+        "person_id": person.pk, "facility_id": facility.pk, "kind": "inpatient", "visit_date": date(2026, 3, 1), "discharge_date": None,
+        "year": 2026, "location": "local", "disease": "", "referral": "referred", "downward_referral": True, "in_province": False,
+        "filing_id": None, "channel": "direct", "claim_received_on": None, "total": D("-1234.50"), "parameter_versions": JsonText.of({"a": 1}),
+        "explanation": JsonText.of([{"step": '起付"标准"\\ 一\t二', "amount": "-1,200.00"}]), "status": "settled",
+        "reason": "行一\n行二\\r\r", "region_path": village.path}
+    fields = (*ROW_COLUMNS, "created_at")
+    now = timezone.now()
+    copy_rows(Settlement, fields, [(*(values | {"bill_number": "A"}).values(), now)])
+    if vendor == "other":
+        monkeypatch.setattr(connection, "vendor", "sqlite")  # the fallback: values read back from the text
+    assert copy_lines(Settlement, fields, [copy_line((*(values | {"bill_number": "B"}).values(), now))]) == 1
+    monkeypatch.undo()
+    # (elsewhere created_at is the insert's own time, as copy_rows' fallback gives it too)
+    a, b = (Settlement.objects.values(*ROW_COLUMNS).get(bill_number=n) for n in "AB")
+    assert {**a, "bill_number": "B"} == b
+    assert b["reason"] == "行一\n行二\\r\r" and b["explanation"][0]["step"] == '起付"标准"\\ 一\t二'
+    assert b["discharge_date"] is None and b["in_province"] is False and b["downward_referral"] is True and b["total"] == D("-1234.50")

@@ -219,10 +219,10 @@ def test_a_worker_killed_mid_chunk_writes_none_of_it_and_a_new_worker_continues(
     people = _people(clerk, village, xianan)
     job = _confirmed(officer, people)
     client.force_login(officer)
-    # The worker writes chunk 0 (three writes of one row), then the first row of chunk 1, and
+    # The worker writes chunk 0 (the preview's kept plan of its three rows), then chunk 1's, and
     # pauses inside chunk 1's transaction.
     worker = Child("worker", env=child_env(IMPORT_CHUNK_ROWS=3, IMPORT_BATCH_SIZE=1, PAUSE_KIND="settlements",
-                                           PAUSE_AT_WRITE=4, PAUSE_MARKER=tmp_path / "paused"), log=tmp_path / "worker.log")
+                                           PAUSE_AT_WRITE=2, PAUSE_MARKER=tmp_path / "paused"), log=tmp_path / "worker.log")
     try:
         send_over_broker(lambda: commit_import.delay(job.pk))
         worker.wait_paused()
@@ -257,10 +257,11 @@ def test_a_web_process_killed_mid_commit_writes_nothing_and_the_job_can_be_conti
 
     def killed_mid_commit(name):
         """A small file, committed in the web process as the confirm view does; the process is
-        killed after writing two of its seven rows inside the one transaction."""
+        killed after writing its seven rows (the preview's kept plan, one piece) inside the one
+        transaction."""
         job = _confirmed(officer, people)
         assert not imports.runs_in_background(job)
-        web = Child("commit", job.pk, env=child_env(IMPORT_BATCH_SIZE=1, PAUSE_KIND="settlements", PAUSE_AT_WRITE=2,
+        web = Child("commit", job.pk, env=child_env(IMPORT_BATCH_SIZE=1, PAUSE_KIND="settlements", PAUSE_AT_WRITE=1,
                                                     PAUSE_MARKER=tmp_path / f"{name}.paused"), log=tmp_path / f"{name}.log")
         try:
             web.wait_paused()
