@@ -44,6 +44,11 @@ def main():
     for facility in facilities[::4]:  # the level-3 hospitals are city-level: county people pay the 5% there
         facility.city_level = True
         facility.save()
+    # Care outside the city is at hospitals recorded there (a 市外 bill at a hospital of the city is refused).
+    outside, officer = settlement_setup([("BENCHW1", "武汉基准医院", 3, "secondary_plus"), ("BENCHW2", "武汉基准二院", 2, "secondary_plus")])
+    for facility in outside:
+        facility.place_province, facility.place_city = "湖北省", "武汉市"
+        facility.save()
     people = list(Person.objects.select_related("village").order_by("pk")[: args.people])
     rng = random.Random(11)
     # A tenth of the people hold a referral filing to 武汉 for the year: their visits outside the
@@ -61,13 +66,17 @@ def main():
                               if kind in ("inpatient", "general_fee") else facilities)
         if kind == "general_fee" and facility.tier == "secondary_plus":
             facility = facilities[2]
+        where = rng.choice(["local"] * 9 + ["outside"])
+        if where == "outside":
+            facility = rng.choice(outside)
         big = kind == "inpatient"
         costs = {"class_a": str(rng.randint(2000, 40000) if big else rng.randint(20, 400)),
                  "class_b_drug": str(rng.randint(0, 8000) if big else rng.randint(0, 100)),
                  "out_of_catalogue": str(rng.randint(0, 2000) if big else 0)}
         return VisitInput(person=rng.choice(people), facility=facility, bill_number=f"BN{n:08d}", kind=kind,
                           visit_date=year_start + timedelta(days=rng.randint(0, 330)),
-                          location=rng.choice(["local"] * 9 + ["outside"]), place_province="湖北省", place_city="武汉市",
+                          location=where, place_province="湖北省" if where == "outside" else "",
+                          place_city="武汉市" if where == "outside" else "",
                           disease="hypertension", costs=costs)
 
     batch = SettlementBatch()

@@ -292,10 +292,12 @@ class EligibilityLoader:
     def pooling_area(self, person: Person):
         """The person's pooling region as places are matched against it (benefits.places), once per region."""
         from benefits.services.filings import pooling_area
-        from benefits.services.policy import policy_key
+        from benefits.services.policy import policy_key, pooling_codes
 
         areas = self.__dict__.setdefault("_areas", {})
-        code = policy_key(person.region_path)
+        if "_pooling" not in self.__dict__:
+            self._pooling = pooling_codes()  # once per loader: a batch locates thousands of visits outside the city
+        code = policy_key(person.region_path, self._pooling)
         if code not in areas:
             region = Region.objects.filter(code=code).first() if code else None
             areas[code] = pooling_area(region) if region is not None else None
@@ -396,6 +398,7 @@ def _year_totals(keys, *, lock: bool) -> dict[tuple, YearTotals]:
 
 
 def _read_year_totals(keys, *, lock: bool) -> dict[tuple, YearTotals]:
+    keys = set(keys)
     rows = PersonYear.objects.filter(person__id__any=list({p for p, _ in keys}), year__in={y for _, y in keys})
     found = {}
     for row in (rows.select_for_update() if lock else rows).values_list("pk", "person_id", "year", "revision", *YEAR_FIELDS):
