@@ -31,6 +31,8 @@ class AmountError(ValueError):
 # Decimal would take), no NaN or Infinity.
 _AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _SHOWN = 24  # characters of a refused value quoted back to the user
+# Thousands separators as users and the preview write amounts (10,500.00): groups of exactly three.
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
 
 
 def column_max(field) -> Decimal:
@@ -43,7 +45,8 @@ def parse_amount(value, *, maximum: Decimal) -> Decimal:
     string, or a float as a spreadsheet stores it (its shortest repr). Blank is zero. Refused
     (AmountError): booleans, NaN, infinities, more than two decimal places (a fraction of a cent
     is an error in the source, not something to round away), negatives, more than `maximum`
-    (the column that will hold it)."""
+    (the column that will hold it). Thousands separators are read when every group has three
+    digits (10,500.00, 1,000); 1,5 or 10,00 stay refused (a decimal comma or a typo)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ZERO
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
@@ -52,6 +55,8 @@ def parse_amount(value, *, maximum: Decimal) -> Decimal:
     # digits (which Decimal would accept) are refused by the ASCII pattern below.
     raw = repr(value) if isinstance(value, float) else unicodedata.normalize("NFKC", str(value)).strip()
     shown = raw if len(raw) <= _SHOWN else raw[:_SHOWN] + "…"
+    if isinstance(value, str) and _GROUPED.fullmatch(raw):
+        raw = raw.replace(",", "")
     if not isinstance(value, (int, Decimal)) and not _AMOUNT.fullmatch(raw):
         raise AmountError(f"「{shown}」不是有效金额")
     amount = Decimal(value) if isinstance(value, (int, Decimal)) else Decimal(raw)

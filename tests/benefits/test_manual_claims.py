@@ -567,3 +567,11 @@ def test_the_province_supervises_and_takes_no_paper_bills(deadlines, client, off
     assert summary.status_code == 200 and 'href="/benefits/claims/new/"' not in summary.content.decode().split("<main")[1]
     # The city's officer still may (README: clerks and officers)
     assert manual_claim_record(user=officer, claim=claim(insured, hospital)).channel == "manual"
+
+
+def test_the_persons_year_page_marks_a_manual_claim(client, deadlines, clerk, insured, hospital):
+    recorded = manual_claim_record(user=clerk, claim=claim(insured, hospital))
+    client.force_login(clerk)
+    page = client.get(f"/benefits/people/{insured.pk}/settlements/?year=2023").content.decode()
+    row = page[page.index(recorded.bill_number):][:400]
+    assert "手工报销" in row

@@ -54,7 +54,7 @@ def test_cost_cells_read_as_parse_amount(cell, officer):
     importer.facilities = {"H1": facility}
     row = SimpleNamespace(number=2, values={"bill_number": "B1", "facility": "H1", "id_number": "110101199003070011", "name": "",
                                             "kind": "住院", "visit_date": "2024-03-01", "discharge_date": "2024-03-05",
-                                            "class_a": cell})
+                                            "class_a": cell, "class_b_drug": "0.01"})  # a bill has some cost
     parsed = importer._parse(row)["visit"]["costs"]["class_a"]
     expected = parse_amount(cell, maximum=D("999999999999.99"))
     assert parsed == expected and str(parsed) == str(expected)
@@ -83,3 +83,19 @@ def test_the_stored_row_holds_split_columns_and_explanation_json(world):
     assert {f: getattr(row, f) for f in SPLIT_FIELDS} == split_columns(split)
     assert len({getattr(row, f) for f in SPLIT_FIELDS}) > 8  # distinct amounts: a column out of order would show
     assert row.explanation == explanation_json(split)
+
+
+@pytest.mark.parametrize("cell, read", [("1,000.00", D("1000.00")), ("10,500", D("10500.00")), ("1,234,567.5", D("1234567.50")),
+                                        ("１,０００", D("1000.00"))])
+def test_amounts_with_thousands_separators_read_as_the_preview_writes_them(cell, read):
+    from core.money import parse_amount
+
+    assert parse_amount(cell, maximum=D("999999999999.99")) == read
+
+
+@pytest.mark.parametrize("cell", ["1,5", "10,00", "1,0000", ",100", "1,000,", "1,,000", "-1,000"])
+def test_a_comma_that_is_not_a_thousands_separator_is_refused(cell):
+    from core.money import AmountError, parse_amount
+
+    with pytest.raises(AmountError):
+        parse_amount(cell, maximum=D("999999999999.99"))
