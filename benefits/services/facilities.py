@@ -19,9 +19,6 @@ from core.errors import ServiceError
 from core.restrict import may_change
 from core.validation import date_problem
 
-FIELDS = ("code", "name", "level", "tier", "region", "city_level", "zero_markup", "place_province", "place_city", "agreement_from",
-          "agreement_to")
-
 
 def agreement_problem(start: date | None, end: date | None) -> tuple[str, str] | None:
     """(field, Chinese reason) when the agreement dates cannot stand on their own, else None."""
