@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOUSEHOLDS ?= 300
+# Test processes (pytest-xdist): one per core; each has its own test database, Redis databases
+# and private storage (config/test_settings.py). TEST_WORKERS=0 runs in this process alone.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test venv serve clean bench mutation
 
@@ -27,7 +30,7 @@ demo: venv
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) bench/import_enrollment.py
