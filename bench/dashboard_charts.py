@@ -28,6 +28,7 @@ def ensure_settlements(wanted: int) -> None:
     from django.db import connection
 
     from benefits.models import Facility
+    from benefits.services.settlements import parameter_set_digest, parameter_sets_store
     from core.models import Region
 
     county = Region.objects.get(code="421202")
@@ -44,6 +45,8 @@ def ensure_settlements(wanted: int) -> None:
         cursor.execute("SELECT count(*) FROM bench_people")
         people = cursor.fetchone()[0]
         money = ", ".join(["0"] * 18)  # the eight cost lines and the split columns the charts do not read
+        empty_set = parameter_set_digest({})  # the generated rows name an empty parameter set
+        parameter_sets_store({empty_set: {}})
         started = time.perf_counter()
         for year, last_day in ((today.year, today), (today.year - 1, date(today.year - 1, 12, 31))):
             days = (last_day - date(year, 1, 1)).days + 1
@@ -54,15 +57,15 @@ def ensure_settlements(wanted: int) -> None:
                     material_other_imported, out_of_catalogue, total, class_b_first_pay, policy_range, location_first_pay,
                     deductible, personal, ci_base, ma_base, outpatient_fund, chronic_fund,
                     basic_fund, critical_illness, assistance, extra_assistance,
-                    parameter_versions, explanation, status, reverses_id, reason, region_path, source_import_id,
+                    parameter_set_id, explanation, status, reverses_id, reason, region_path, source_import_id,
                     created_by_id, created_at)
                 SELECT p.id, %s, %s || %s || '-' || g, 'outpatient', make_date(%s, 1, 1) + (g %% %s), NULL, %s, 'local', '',
                        {money},
                        (g %% 997)::numeric / 4, (g %% 13 = 0)::int * (g %% 5003)::numeric / 2,
                        (g %% 41 = 0)::int * (g %% 811)::numeric, (g %% 97 = 0)::int * (g %% 307)::numeric,
-                       '{{}}', '[]', 'settled', NULL, '', p.region_path, NULL, NULL, now()
+                       %s, '[]', 'settled', NULL, '', p.region_path, NULL, NULL, now()
                 FROM generate_series(0, %s - 1) AS g JOIN bench_people p ON p.n = g %% %s
-            """, [facility.pk, BENCH_PREFIX, year, year, days, year, wanted, people])
+            """, [facility.pk, BENCH_PREFIX, year, year, days, year, empty_set, wanted, people])
         cursor.execute("DROP TABLE bench_people")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE benefits_settlement")

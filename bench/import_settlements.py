@@ -116,6 +116,7 @@ def prefill(count: int, facility, people: int) -> None:
     from django.db import connection
 
     from benefits.models import Settlement
+    from benefits.services.settlements import parameter_set_digest, parameter_sets_store
     from core.bulk import refresh_statistics
 
     missing = count - Settlement.objects.count()
@@ -123,6 +124,8 @@ def prefill(count: int, facility, people: int) -> None:
         return
     started = time.monotonic()
     year = date.today().year
+    empty_set = parameter_set_digest({})  # the prefilled rows name an empty parameter set
+    parameter_sets_store({empty_set: {}})
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM benefits_settlement")
         offset = cursor.fetchone()[0]
@@ -131,14 +134,14 @@ def prefill(count: int, facility, people: int) -> None:
                 referred_from_deductible, downward_referral, in_province, channel, class_a, class_b_drug, blood, class_b_treatment,
                 material_general, material_other_domestic, material_other_imported, out_of_catalogue, total, class_b_first_pay,
                 policy_range, location_first_pay, deductible, basic_fund, critical_illness, assistance, extra_assistance, personal,
-                ci_base, ma_base, outpatient_fund, chronic_fund, parameter_versions, explanation, status, reason, region_path, created_at)
+                ci_base, ma_base, outpatient_fund, chronic_fund, parameter_set_id, explanation, status, reason, region_path, created_at)
             SELECT p.id, %s, 'PRE' || (%s + g), 'outpatient', make_date(%s, 1, 1) + (g %% 330), %s, 'local', '', 'referred',
-                0, false, true, 'direct', 40, 0, 0, 0, 0, 0, 0, 0, 40, 0, 40, 0, 0, 15, 0, 0, 0, 25, 0, 0, 15, 0, '{}', '[]',
+                0, false, true, 'direct', 40, 0, 0, 0, 0, 0, 0, 0, 40, 0, 40, 0, 0, 15, 0, 0, 0, 25, 0, 0, 15, 0, %s, '[]',
                 'settled', '', p.region_path, now()
             FROM generate_series(1, %s) AS g
             JOIN (SELECT id, region_path, row_number() OVER (ORDER BY id) - 1 AS n FROM enrollment_person ORDER BY id LIMIT %s) AS p
               ON p.n = g %% %s
-        """, [facility.pk, offset, year, year, missing, people, people])
+        """, [facility.pk, offset, year, year, empty_set, missing, people, people])
     refresh_statistics(Settlement)
     print(f"prefilled {missing:,} settlements in {time.monotonic() - started:.0f} s")
 

@@ -73,6 +73,11 @@ def _identifier(row, key: str, header: str, max_length: int | None = None) -> st
         raise RowProblem(header, str(error)) from None
 
 
+# The columns a kept plan's rows hold (benefits.services.settlements.ROW_COLUMNS): 2 since the
+# rows name a parameter set. A plan of another format is not written; its rows are settled again.
+PLAN_FORMAT = 2
+
+
 class SettlementImporter(Importer):
     kind = "settlements"
     title = "定点机构结算数据导入"
@@ -304,10 +309,14 @@ class SettlementImporter(Importer):
                 totals[key] = [person_id, year, revision + self.pieces_writing[key], amounts]
         for key in totals:
             self.pieces_writing[key] += 1
-        return {"lines": rows, "totals": [[p, y, r, [str(a) for a in amounts]] for p, y, r, amounts in totals.values()]}
+        return {"format": PLAN_FORMAT, "lines": rows, "sets": self.batch.parameter_sets.versions,
+                "totals": [[p, y, r, [str(a) for a in amounts]] for p, y, r, amounts in totals.values()]}
 
     def write_chunk_plan(self, plan):
-        return settlements_write_planned(rows=plan["lines"], totals=plan["totals"], user=self.user, source_import=self.job)
+        if plan.get("format") != PLAN_FORMAT:  # kept before an upgrade changed the rows' columns: settled again
+            return False
+        return settlements_write_planned(rows=plan["lines"], totals=plan["totals"], sets=plan["sets"], user=self.user,
+                                         source_import=self.job)
 
 
 class FacilityImporter(Importer):

@@ -102,6 +102,23 @@ class Facility(models.Model):
         super().save(*args, **kwargs)
 
 
+class ParameterSet(models.Model):
+    """The parameter versions settlements were computed with ({name: [parameter id, version]}),
+    stored once and named by a digest of its content: every row computed under the same policy
+    names the same set. A city-year holds a few dozen sets and 20 million rows; the versions
+    on every row were 2 KB each, 40 GB a year. A set never changes (its name is its content)."""
+
+    digest = models.CharField("摘要", max_length=32, primary_key=True)
+    versions = models.JSONField("参数版本", default=dict)
+
+    class Meta:
+        verbose_name = "参数版本组"
+        verbose_name_plural = "参数版本组"
+
+    def __str__(self):
+        return f"参数版本组 {self.digest[:8]}（{len(self.versions)} 项参数）"
+
+
 class Settlement(models.Model):
     """结算单: one settled visit, its cost lines, the split of the three tiers and the person,
     the parameter versions it used and its explanation. Never edited: a correction is a
@@ -177,7 +194,7 @@ class Settlement(models.Model):
     ma_base = models.DecimalField("医疗救助计算基数", **MONEY)
     outpatient_fund = models.DecimalField("门诊统筹支付", **MONEY)
     chronic_fund = models.DecimalField("慢性病支付", **MONEY)
-    parameter_versions = models.JSONField("参数版本", default=dict)
+    parameter_set = models.ForeignKey(ParameterSet, verbose_name="参数版本", on_delete=models.PROTECT, related_name="+", db_index=False)
     explanation = models.JSONField("计算过程", default=list)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.SETTLED)
     reverses = models.OneToOneField("self", verbose_name="冲正的结算单", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")

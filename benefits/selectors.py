@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, QuerySet, Sum
 
 from benefits import labels
-from benefits.models import Facility, PersonYear, PolicyParameter, Scheme, Settlement
+from benefits.models import Facility, ParameterSet, PersonYear, PolicyParameter, Scheme, Settlement
 from benefits.rules.settlement import COST_LINES, FIRST_PAY_LINES, SettlementError
 from benefits.services.policy import settlement_policy
 from core.display import source_text
@@ -188,7 +188,7 @@ def _names_used(settlement: Settlement, values: dict) -> list[str]:
 def parameters_used(settlement: Settlement) -> list[tuple[str, list[UsedParameter]]]:
     """The parameters the settlement's steps used, at the version it was computed with (from
     their history), grouped by tier: [(基本医保, [...]), (大病保险, [...]), (医疗救助, [...])]."""
-    versions = settlement.parameter_versions or {}
+    versions = ParameterSet.objects.filter(pk=settlement.parameter_set_id).values_list("versions", flat=True).first() or {}
     by_pk = {pk: (name, version) for name, (pk, version) in versions.items()}
     loaded = {}
     for row in PolicyParameter.history.filter(id__in=list(by_pk)).values("id", "version", "value", "unit", "source", "scheme", "confirmed"):

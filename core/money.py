@@ -15,6 +15,11 @@ ZERO = Decimal("0.00")
 def money(value) -> Decimal:
     """A Decimal rounded half-up to the cent. Accepts Decimal, int or a numeric string;
     floats are refused so that binary rounding never reaches an amount."""
+    if value.__class__ is Decimal:  # the common case: a settlement rounds a few dozen amounts
+        try:
+            return value.quantize(CENT, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            raise ValueError(f"not an amount: {value!r}") from None
     if isinstance(value, float):
         raise TypeError("money amounts must not be floats")
     try:
@@ -87,4 +92,4 @@ def add_months(day: date, months: int) -> date:
 
 
 def fmt_money(value: Decimal) -> str:
-    return f"{money(value):.2f}"
+    return str(money(value))  # two decimals: a Decimal quantized to the cent never prints with an exponent

@@ -41,3 +41,11 @@ def person(village, *, name="张三", birth=date(1980, 5, 17), male=True, **extr
         name=name, id_number=number, birth_date=birth, gender="M" if male else "F",
         village=village, region_path=village.path, **extra,
     )
+
+
+def parameter_set():
+    """An empty parameter set, for a settlement row a test stores as it is (not settled)."""
+    from benefits.models import ParameterSet
+    from benefits.services.settlements import parameter_set_digest
+
+    return ParameterSet.objects.get_or_create(digest=parameter_set_digest({}), defaults={"versions": {}})[0]

@@ -12,6 +12,7 @@ facility import, the demo and the benchmark all go through them; a reversal and 
 assistance read the stored amounts back through the same Split ↔ PersonYear mapping.
 A correction is a reversal plus a new record."""
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from assistance.models import Application, HardshipIdentity
-from benefits.models import Facility, PersonYear, PolicyParameter, RemoteCareFiling, Settlement
+from benefits.models import Facility, ParameterSet, PersonYear, PolicyParameter, RemoteCareFiling, Settlement
 from benefits.places import place_in_pooling_region, place_text
 from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
@@ -407,6 +408,36 @@ def _read_year_totals(keys, *, lock: bool) -> dict[tuple, YearTotals]:
     return found
 
 
+def parameter_set_digest(versions: dict) -> str:
+    """The name of a set of parameter versions: a digest of its content (ParameterSet)."""
+    text = json.dumps(versions, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class ParameterSets:
+    """The parameter set (ParameterSet's digest) of each policy a batch settles with, computed
+    once per policy (policies live as long as the batch), and the versions of each set named."""
+
+    def __init__(self):
+        self.of_policy: dict[int, str] = {}  # id(policy) -> digest
+        self.versions: dict[str, dict] = {}  # digest -> versions
+
+    def digest(self, policy) -> str:
+        digest = self.of_policy.get(id(policy))
+        if digest is None:
+            versions = dict(policy.versions)
+            digest = self.of_policy[id(policy)] = parameter_set_digest(versions)
+            self.versions[digest] = versions
+        return digest
+
+
+def parameter_sets_store(sets: dict[str, dict]) -> None:
+    """Make sure the named sets exist before rows name them. One that exists already is the
+    same set (its name is its content) and is left as it is; a preview calls this never."""
+    if sets:
+        ParameterSet.objects.bulk_create([ParameterSet(digest=d, versions=v) for d, v in sets.items()], ignore_conflicts=True)
+
+
 class SettlementBatch:
     """What the rules read for a run of visits, loaded once per batch of new people; year
     totals are kept in memory across the batches of one run and written with each batch."""
@@ -418,7 +449,7 @@ class SettlementBatch:
         self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
         self.days_loaded: set[tuple] = set()
         self.loader = EligibilityLoader()
-        self.encoded_versions: dict[int, str] = {}  # id(policy) -> its parameter versions as stored (policies live as long as the batch)
+        self.parameter_sets = ParameterSets()
 
     def policy(self, person, day: date):
         """The policy in force for the person's region on the day, loaded once per chain of
@@ -477,22 +508,18 @@ class SettlementBatch:
 # A settlement row's columns: what the settled visit gives (ROW_COLUMNS), then who wrote it and when.
 ROW_COLUMNS = ("person_id", "facility_id", "bill_number", "kind", "visit_date", "discharge_date", "year", "location", "disease",
                "referral", "referred_from_deductible", "downward_referral", "in_province", "filing_id", "channel", "claim_received_on",
-               *COST_LINES, *SPLIT_FIELDS, "parameter_versions", "explanation", "status", "reason", "region_path")
+               *COST_LINES, *SPLIT_FIELDS, "parameter_set_id", "explanation", "status", "reason", "region_path")
 SETTLEMENT_COLUMNS = (*ROW_COLUMNS, "reverses_id", "source_import_id", "created_by_id", "created_at")
 
 
-def _settlement_lines(settled: list, versions: dict | None = None) -> list[str]:
+def _settlement_lines(settled: list, sets: ParameterSets) -> list[str]:
     """The ROW_COLUMNS of settled visits ([(VisitInput, Split, policy)]) as COPY text lines
     (core.bulk.copy_line's format), written straight for every type the columns hold: a batch
-    formats a hundred thousand rows. `versions` keeps each policy's encoded parameter
-    versions (id(policy) -> text) across calls."""
-    versions = {} if versions is None else versions  # a policy's versions, encoded once for all its rows
+    formats a hundred thousand rows. Each row names its policy's parameter set (`sets`)."""
     lines = []
     for item, split, policy in settled:
         costs = item.costs or {}
-        encoded = versions.get(id(policy))
-        if encoded is None:
-            encoded = versions[id(policy)] = copy_text(JsonText.of(dict(policy.versions)))
+        digest = sets.digest(policy)
         discharge, claim, filing = item.discharge_date, item.claim_received_on, item.filing_id
         lines.append("\t".join((
             str(item.person.pk), str(item.facility.pk), copy_text(item.bill_number), item.kind, item.visit_date.isoformat(),
@@ -504,20 +531,20 @@ def _settlement_lines(settled: list, versions: dict | None = None) -> list[str]:
             str(split.total), str(split.class_b_first_pay), str(split.policy_range), str(split.location_first_pay), str(split.deductible),
             str(split.basic_fund), str(split.critical_illness), str(split.assistance), str(split.extra_assistance), str(split.personal),
             str(split.ci_base), str(split.ma_base + split.ma_base_chronic), str(split.outpatient_fund), str(split.chronic_fund),
-            encoded, copy_text(explanation_text(split)), Settlement.Status.SETTLED, "", copy_text(item.person.region_path),
+            digest, copy_text(explanation_text(split)), Settlement.Status.SETTLED, "", copy_text(item.person.region_path),
         )))
     return lines
 
 
 def settlements_write(*, batch: SettlementBatch, settled: list, user=None, source_import=None, with_ids: bool = False) -> list[int]:
     """Store settled visits ([(VisitInput, Split, policy)] from SettlementBatch.settle): the
-    rows with COPY (cost lines, split, parameter versions, explanation) and the touched year
+    rows with COPY (cost lines, split, parameter set, explanation) and the touched year
     totals. The ids of the new rows when asked (in the order given)."""
     ids = reserve_ids(Settlement, len(settled)) if with_ids else []
     writer = "\t" + copy_line(_writer(user, source_import))
-    lines = [line + writer for line in _settlement_lines(settled, batch.encoded_versions)]
+    lines = [line + writer for line in _settlement_lines(settled, batch.parameter_sets)]
     touched = [batch.totals[k] for k in {(i.person.pk, i.visit_date.year) for i, _s, _p in settled}]
-    _store(lines, touched, ids=ids)
+    _store(lines, touched, ids=ids, sets=batch.parameter_sets.versions)
     return ids
 
 
@@ -525,10 +552,12 @@ def _writer(user, source_import, reverses=None) -> tuple:
     return (reverses.pk if reverses else None, source_import.pk if source_import else None, user.pk if user else None, timezone.now())
 
 
-def _store(lines: list[str], totals: list, *, ids: list | None = None) -> None:
+def _store(lines: list[str], totals: list, *, ids: list | None = None, sets: dict | None = None) -> None:
     """The one place settlement rows (SETTLEMENT_COLUMNS as copy_line text; with `ids`, their
-    primary keys) and the year totals they change are written: rows by COPY, each touched
-    year row once, its revision raised."""
+    primary keys) and the year totals they change are written: the parameter sets the rows
+    name (`sets`, digest -> versions) if new, rows by COPY, each touched year row once, its
+    revision raised."""
+    parameter_sets_store(sets or {})
     if ids:
         copy_lines(Settlement, ("id", *SETTLEMENT_COLUMNS), (f"{pk}\t{line}" for pk, line in zip(ids, lines)))
     else:
@@ -552,17 +581,18 @@ def settled_plan(batch: SettlementBatch, settled) -> list:
     as copy_line text, person id, year, the year row's revision as read, what it adds to the
     year (Decimals in YEAR_FIELDS order)]."""
     item, split, _policy = settled
-    [line] = _settlement_lines([settled], batch.encoded_versions)
+    [line] = _settlement_lines([settled], batch.parameter_sets)
     key = (item.person.pk, item.visit_date.year)
     amounts = year_amounts(split)
     return [line, key[0], key[1], batch.totals[key].revision, tuple(amounts[f] for f in YEAR_FIELDS)]
 
 
-def settlements_write_planned(*, rows: list, totals: list, user=None, source_import=None) -> bool:
-    """Write a piece of a kept plan: `rows` (settled_plan's text) and `totals` ([person id,
-    year, the revision the year row must have, the amounts the piece adds, as text]). The year
-    rows are locked first; when one is not at its expected revision, nothing is written and
-    the answer is False (the piece must be settled again)."""
+def settlements_write_planned(*, rows: list, totals: list, sets: dict, user=None, source_import=None) -> bool:
+    """Write a piece of a kept plan: `rows` (settled_plan's text), `totals` ([person id, year,
+    the revision the year row must have, the amounts the piece adds, as text]) and the
+    parameter sets the rows name (digest -> versions). The year rows are locked first; when
+    one is not at its expected revision, nothing is written and the answer is False (the
+    piece must be settled again)."""
     expected = {(pid, year): (revision, deltas) for pid, year, revision, deltas in totals}
     current = _year_totals(expected, lock=True)
     if any(current[key].revision != revision for key, (revision, _deltas) in expected.items()):
@@ -572,7 +602,7 @@ def settlements_write_planned(*, rows: list, totals: list, user=None, source_imp
         for name, delta in zip(YEAR_FIELDS, deltas):
             setattr(row, name, getattr(row, name) + Decimal(delta))
     writer = "\t" + copy_line(_writer(user, source_import))
-    _store([line + writer for line in rows], list(current.values()))
+    _store([line + writer for line in rows], list(current.values()), sets=sets)
     return True
 
 
@@ -636,7 +666,7 @@ def settlement_reverse(*, user, settlement: Settlement, reason: str) -> Settleme
     row.update(status=Settlement.Status.REVERSAL, reason=reason.strip())
     add_to_year(totals, stored_year_amounts(original), sign=-1)
     [pk] = reserve_ids(Settlement, 1)
-    row["parameter_versions"], row["explanation"] = JsonText.of(row["parameter_versions"]), JsonText.of(row["explanation"])
+    row["explanation"] = JsonText.of(row["explanation"])
     _store([copy_line((*(row[name] for name in ROW_COLUMNS), *_writer(user, None, reverses=original)))], [totals], ids=[pk])
     original.status = Settlement.Status.REVERSED
     original.save(update_fields=["status"])

@@ -28,7 +28,7 @@ def test_demo_settlements_are_the_engines_and_match_the_year_totals(xianan):
     for s in settlements:
         assert date(2026, 1, 1) <= s.visit_date < TODAY
         assert s.basic_fund + s.critical_illness + s.assistance + s.extra_assistance + s.personal == s.total
-        assert s.parameter_versions and s.explanation
+        assert s.parameter_set.versions and s.explanation
     assert any(s.basic_fund > 0 for s in settlements if s.kind == "two_diseases_drug")  # their people are registered
     for total in PersonYear.objects.filter(year=2026)[:40]:
         mine = Settlement.objects.filter(person_id=total.person_id, year=2026).aggregate(b=Sum("basic_fund"), p=Sum("personal"))

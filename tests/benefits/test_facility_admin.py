@@ -116,7 +116,7 @@ def test_a_clerk_reads_facilities_but_does_not_change_them(client, xianan):
 def test_an_agreement_never_shrinks_past_bills_already_settled(client, county_officer, xianan, village):
     hospital = facility(xianan)
     person = factories.person(village)
-    Settlement.objects.create(person=person, facility=hospital, bill_number="B1", kind="outpatient", visit_date=date(2025, 6, 1),
+    Settlement.objects.create(parameter_set=factories.parameter_set(), person=person, facility=hospital, bill_number="B1", kind="outpatient", visit_date=date(2025, 6, 1),
                               year=2025, total=Decimal("88.00"), region_path=village.path)
     client.force_login(county_officer)
     response = client.post(f"/admin/benefits/facility/{hospital.pk}/change/",
@@ -138,7 +138,7 @@ def test_the_facility_list_import_keeps_to_the_same_rules_and_history(officer, x
     from core.xlsx import write_xlsx
 
     hospital = facility(xianan)
-    Settlement.objects.create(person=factories.person(village), facility=hospital, bill_number="B1", kind="outpatient",
+    Settlement.objects.create(parameter_set=factories.parameter_set(), person=factories.person(village), facility=hospital, bill_number="B1", kind="outpatient",
                               visit_date=date(2025, 6, 1), year=2025, total=Decimal("88.00"), region_path=village.path)
     headers = ["机构编码", "机构名称", "级别", "门诊机构类别", "所在县（市、区）", "协议开始", "协议结束"]
     rows = [["XA-H1", "咸安区人民医院", "二级", "医院", "421202", "2025-01-01", "2025-05-31"],

@@ -52,7 +52,7 @@ def refused(call, **kwargs) -> ServiceError:
 def settled_on(filing, person, day, bill="GZ0001"):
     facility = Facility.objects.create(code=f"F-{bill}", name="广州某医院", level=3, tier="secondary_plus", region=person.village,
                                        agreement_from=date(2020, 1, 1), designated=False, place_province="广东省", place_city="广州市")
-    return Settlement.objects.create(person=person, facility=facility, bill_number=bill, kind="inpatient", visit_date=day, year=day.year,
+    return Settlement.objects.create(parameter_set=factories.parameter_set(), person=person, facility=facility, bill_number=bill, kind="inpatient", visit_date=day, year=day.year,
                                      location="remote_filed", filing=filing, region_path=person.region_path)
 
 

@@ -25,7 +25,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 YEAR_START = date(2023, 1, 1)
 ROW_FIELDS = ("bill_number", "status", "kind", "visit_date", "location", "filing_id", "in_province", "channel", *COST_LINES,
-              *SPLIT_FIELDS, "explanation", "parameter_versions", "reason")
+              *SPLIT_FIELDS, "explanation", "parameter_set_id", "reason")
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def _committed(job):
 
 def _stored():
     """Every stored settlement (its split, explanation, location, status) and every year's totals."""
-    rows = {(s.bill_number, s.status): (tuple(getattr(s, f) for f in SPLIT_FIELDS), s.explanation, s.location, s.parameter_versions)
+    rows = {(s.bill_number, s.status): (tuple(getattr(s, f) for f in SPLIT_FIELDS), s.explanation, s.location, s.parameter_set.versions)
             for s in Settlement.objects.all()}
     years = {(y.person_id, y.year): tuple(getattr(y, f) for f in YEAR_FIELDS) for y in PersonYear.objects.all()}
     return rows, years

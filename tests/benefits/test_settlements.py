@@ -42,7 +42,7 @@ def settle_for(user, person, facility, bill, day=date(2023, 3, 15), kind="inpati
 def test_an_enrolled_person_is_settled_as_worked_example_1(officer, insured, hospital):
     s = settle_for(officer, insured, hospital, "B1")
     assert (s.basic_fund, s.personal, s.status) == (D("6440.00"), D("4060.00"), "settled")
-    assert s.parameter_versions["inpatient_rate.2"][1] == 1
+    assert s.parameter_set.versions["inpatient_rate.2"][1] == 1
     assert {"step": "起付标准", "amount": "600.00", "source": "X000 art. 20(一)1"} in s.explanation  # stored to the cent
     assert all(re.fullmatch(r"-?\d+\.\d\d", step["amount"]) for step in s.explanation)
     totals = PersonYear.objects.get(person=insured, year=2023)

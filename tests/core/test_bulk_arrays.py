@@ -36,7 +36,7 @@ def test_copy_lines_store_what_copy_rows_stores(village, vendor, monkeypatch):
     from django.db import connection
     from django.utils import timezone
 
-    from benefits.models import Facility, Settlement
+    from benefits.models import Facility, ParameterSet, Settlement
     from benefits.services.settlements import ROW_COLUMNS
     from core.bulk import JsonText, copy_line, copy_lines, copy_rows
 
@@ -46,7 +46,8 @@ def test_copy_lines_store_what_copy_rows_stores(village, vendor, monkeypatch):
     values = {name: 0 for name in ROW_COLUMNS} | {
         "person_id": person.pk, "facility_id": facility.pk, "kind": "inpatient", "visit_date": date(2026, 3, 1), "discharge_date": None,
         "year": 2026, "location": "local", "disease": "", "referral": "referred", "downward_referral": True, "in_province": False,
-        "filing_id": None, "channel": "direct", "claim_received_on": None, "total": D("-1234.50"), "parameter_versions": JsonText.of({"a": 1}),
+        "filing_id": None, "channel": "direct", "claim_received_on": None, "total": D("-1234.50"),
+        "parameter_set_id": ParameterSet.objects.create(digest="a" * 32, versions={"a": 1}).pk,
         "explanation": JsonText.of([{"step": '起付"标准"\\ 一\t二', "amount": "-1,200.00"}]), "status": "settled",
         "reason": "行一\n行二\\r\r", "region_path": village.path}
     fields = (*ROW_COLUMNS, "created_at")

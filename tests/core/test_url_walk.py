@@ -95,10 +95,10 @@ def build_foreign(jiayu, current_year) -> Foreign:
                                      amount=Decimal("123.45"))
     facility = Facility.objects.create(code="JYFA0001", name="嘉鱼泄露医院", level=1, tier="township", region=township,
                                        agreement_from=date(2020, 1, 1))
-    settlement = Settlement.objects.create(person=head, facility=facility, bill_number="JYBILL0001", kind="outpatient",
+    settlement = Settlement.objects.create(parameter_set=factories.parameter_set(), person=head, facility=facility, bill_number="JYBILL0001", kind="outpatient",
                                            visit_date=date(current_year, 2, 1), year=current_year, total="88.00",
                                            region_path=village.path, created_by=clerk)
-    Settlement.objects.create(person=head, facility=facility, bill_number="JYSG0001", kind="outpatient", visit_date=date(current_year, 2, 1),
+    Settlement.objects.create(parameter_set=factories.parameter_set(), person=head, facility=facility, bill_number="JYSG0001", kind="outpatient", visit_date=date(current_year, 2, 1),
                               year=current_year, total="66.00", channel="manual", claim_received_on=date(current_year, 2, 3),
                               region_path=village.path, created_by=clerk)  # a manual claim of the other county (手工报销)
     job = ImportJob.objects.create(
