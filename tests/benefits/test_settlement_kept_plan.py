@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from assistance.services.identities import identity_certify
-from benefits.importers import SettlementImporter
-from benefits.models import Facility, PersonYear, Settlement
+from benefits.importers import PLAN_FORMAT, SettlementImporter
+from benefits.models import Facility, ParameterSet, PersonYear, Settlement
 from benefits.services.settlements import SPLIT_FIELDS, YEAR_FIELDS, VisitInput, settlement_create, settlement_reverse
 from core.models import ImportJob
 from core.services import imports
@@ -125,6 +125,35 @@ def test_the_commit_writes_the_kept_plan_exactly_as_settling_again_would(world, 
     assert any(split[SPLIT_FIELDS.index("critical_illness")] > 0 for split, *_ in rows.values())
     # The daily cap counted across the two visits of one day.
     assert sum(split[SPLIT_FIELDS.index("outpatient_fund")] for (bill, _s), (split, *_x) in rows.items() if bill.startswith("MZ")) > 0
+
+
+def test_rows_name_their_parameter_set_which_the_preview_does_not_write(world, officer):
+    """A preview writes nothing, parameter sets included; the commit stores each set its rows
+    name once, and every row names the versions it was computed with."""
+    people, _hospital, _clinic = world
+    job = _previewed(officer, _rows(people))
+    assert ParameterSet.objects.count() == 0
+    _committed(job)
+    sets = {s.parameter_set_id for s in Settlement.objects.all()}
+    assert sets == set(ParameterSet.objects.values_list("digest", flat=True)) and len(sets) == 1
+    versions = ParameterSet.objects.get().versions
+    assert {"inpatient_rate.2", "inpatient_deductible.2"} <= set(versions)
+
+
+def test_a_plan_of_another_format_is_settled_again_with_the_same_result(world, officer, monkeypatch):
+    """A plan kept before an upgrade changed the rows' columns is not written: its rows are
+    settled again, and the same rows and totals are stored."""
+    people, _hospital, _clinic = world
+    checked = _checked_again(monkeypatch)
+    with transaction.atomic():
+        _committed(_previewed(officer, _rows(people)))
+        expected = _stored()
+        transaction.set_rollback(True)
+    assert not checked
+    job = _previewed(officer, _rows(people))
+    monkeypatch.setattr("benefits.importers.PLAN_FORMAT", PLAN_FORMAT + 1)
+    _committed(job)
+    assert len(checked) == 10 and _stored() == expected
 
 
 def test_the_pieces_report_the_previews_counts_and_error_rows(world, officer):
