@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from benefits import admin_filings  # noqa: F401  (registers 异地就医备案, read-only)
+from benefits import admin_chronic, admin_filings  # noqa: F401  (register 门诊慢特病 and 异地就医备案)
 from benefits.labels import DISEASES, parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
 from benefits.presets import PRESETS
@@ -24,7 +24,7 @@ def used_in_settlement(obj) -> bool:
     return bool(obj.region.slug)
 
 
-UNITS = [("yuan", "元"), ("rate", "比例（0.70 即 70%）"), ("codes", "代码列表（逗号分隔）")]
+UNITS = [("yuan", "元"), ("rate", "比例（0.70 即 70%）"), ("codes", "代码列表（逗号分隔）"), ("天", "天")]
 
 
 def parameter_choices(current: str = "") -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Max
 
 from assistance.models import Application, HardshipIdentity
-from benefits.models import Facility, PolicyParameter, RemoteCareFiling, Settlement
+from benefits.models import ChronicApproval, ChronicDisease, Facility, PolicyParameter, RemoteCareFiling, Settlement, TwoDiseasesRegistration
 from benefits.places import province_name
 from benefits.rules.location import LocationError
 from benefits.rules.settlement import COST_LINES, SettlementError
@@ -44,7 +44,7 @@ KIND_CHOICES = ("住院", "普通门诊", "两病用药", "门诊慢特病", "�
 LOCATION_CHOICES = ("市内", "市外")
 FILINGS = {"转诊备案": "referral", "临时外出就医备案": "temporary", "异地长期居住备案": "long_term", "未备案": ""}
 REFERRALS = {"按规定转诊": "referred", "转诊病种目录外": "referred_outside_list", "未按规定转诊": "unreferred"}
-PERSON_FIELDS = ("id", "id_number", "name", "region_path", "village_id", "two_diseases_registered", "chronic_diseases")
+PERSON_FIELDS = ("id", "id_number", "name", "region_path", "village_id")
 YES = ("是", "Y", "y", "1", "true")
 NO = ("否", "N", "n", "0", "false")
 TIER_CHOICES = ("村卫生室", "社区卫生服务站", "诊所", "乡镇卫生院", "社区卫生服务中心", "医院")
@@ -284,9 +284,10 @@ class SettlementImporter(Importer):
         """Everything the checks read besides the people's year rows and bills (the year rows
         carry revisions, checked piece by piece; a bill settled meanwhile is refused by the
         unique index): people, enrollments, identities, applications, remote-care filings,
-        parameters and facilities (every write leaves a history row), the regions, the
-        user's region and the day."""
-        tracked = (Person, Enrollment, HardshipIdentity, Application, RemoteCareFiling, PolicyParameter, Facility)
+        门诊慢特病 approvals, the catalogue and 两病 registrations, parameters and facilities
+        (every write leaves a history row), the regions, the user's region and the day."""
+        tracked = (Person, Enrollment, HardshipIdentity, Application, RemoteCareFiling, PolicyParameter, Facility, ChronicApproval,
+                   ChronicDisease, TwoDiseasesRegistration)
         parts = [m.history.model.objects.aggregate(v=Max("history_id"))["v"] for m in tracked]
         parts.append(list(Region.objects.aggregate(n=Count("pk"), m=Max("pk")).values()))
         parts += [self.user.region_id, self.today.isoformat()]

@@ -20,6 +20,8 @@ NAMES = {
     "general_fee_fund": "一般诊疗费基金支付",
     "chronic_rate": "门诊慢性病支付比例",
     "chronic_annual_cap": "门诊慢性病年度支付限额",
+    "chronic_renewal_days": "门诊慢特病认定续期提醒天数",
+    "chronic_review_days": "门诊慢特病认定审核时限（天）",
     "special_diseases": "按住院待遇支付的门诊特殊疾病",
     "ci_deductible": "大病保险起付标准",
     "ci_band": "大病保险分段支付比例",

@@ -324,3 +324,7 @@ class RemoteCareFiling(models.Model):
     def save(self, *args, **kwargs):
         self.region_path = self.person.region_path
         super().save(*args, **kwargs)
+
+
+from benefits.models_chronic import (  # noqa: E402,F401  (the app's models: 门诊慢特病)
+    ChronicApproval, ChronicDisease, ChronicEvidence, ChronicStep, DiseaseKind, TwoDiseasesRegistration)

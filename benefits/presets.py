@@ -49,6 +49,9 @@ XIANNING_BASIC = [
     ("chronic_rate", D("0.60"), "rate", "J003 §二(三)10 (咸宁: not from the sources)", False),
     ("chronic_annual_cap", D("6500"), "yuan", "J003 §二(三)10 (咸宁: not from the sources)", False),
     ("special_diseases", "malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "codes", "N004 §八; J003 §二(三)10", False),
+    # RULES.md 3.5: approvals (认定) — the renewal queue's window and the review deadline (not from the sources)
+    ("chronic_renewal_days", D("60"), "天", "RULES.md 3.5 (not from the sources)", False),
+    ("chronic_review_days", D("15"), "天", "RULES.md 3.5 (not from the sources)", False),
 ]
 
 # Parameters whose value changes on a date, as (name, value, unit, source, confirmed,

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from benefits import labels
-from benefits.models import Facility, ParameterSet, PersonYear, PolicyParameter, Scheme, Settlement
+from benefits.models import Facility, ParameterSet, PersonYear, PolicyParameter, Scheme, Settlement, TwoDiseasesRegistration
 from benefits.rules.settlement import COST_LINES, FIRST_PAY_LINES, SettlementError
 from benefits.services.policy import settlement_policy
 from core.display import source_text
@@ -95,9 +95,11 @@ def person_year_history(person, year: int) -> dict:
     except SettlementError:  # a year without parameters shows no caps
         policy = None
     if policy is not None:
+        registered = TwoDiseasesRegistration.objects.filter(person=person, registered_on__lte=date(year, 12, 31)).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=date(year, 1, 1))).exists()
         for total_name, cap_name, label in _CAPS:
             cap = getattr(policy, cap_name)
-            if total_name == "outpatient_fund" and person.two_diseases_registered:
+            if total_name == "outpatient_fund" and registered:
                 cap += policy.two_diseases_extra_cap  # X000 art. 17: 两病 patients +200
                 label = "普通门诊统筹（含“两病”用药）"
             caps.append(CapUse(label, getattr(totals, total_name) if totals else ZERO, cap))

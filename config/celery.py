@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "assistance.tasks.expire_identities",
         "schedule": crontab(hour=0, minute=5),
     },
+    # 门诊慢特病 approvals whose period ended are marked expired (RULES.md 3.5).
+    "expire-chronic-approvals": {
+        "task": "benefits.tasks.expire_chronic_approvals",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # Paid enrollments enter and leave their benefit period with the calendar.
     "advance-enrollment-statuses": {
         "task": "enrollment.tasks.advance_enrollment_statuses",

@@ -26,6 +26,7 @@ RULEBOOK = ("经办规则", "本系统经办规则（对政策文件未明确事
 # English notes that the stored sources carry next to a reference.
 NOTES = {
     "not from the sources": "文件未规定",
+    " (employee measures)": "（十堰市职工基本医疗保险门诊共济保障实施细则）",
     "national 2021 guidance": "国家2021年指导意见",
     "咸宁: ": "咸宁：",
     "(2022 figures minus 30)": "（2022年标准减30元）",

@@ -14,7 +14,7 @@ from core.display import percent, source_text, yuan
 ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
 # Text fields that hold codes (an identity code, comma-separated disease codes) and fields
 # that hold policy sources (X000 art. 7): shown by their Chinese names.
-CODE_FIELDS = {"subsidy_identity", "code", "chronic_diseases"}
+CODE_FIELDS = {"subsidy_identity", "code"}
 SOURCE_FIELDS = {"sources", "source"}
 
 

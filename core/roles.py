@@ -35,6 +35,13 @@ _SETTLEMENT = ["benefits.view_settlement", "benefits.add_settlement", "benefits.
 # 异地就医备案 (X000 arts. 19-20): clerks file, end and revoke; reviewers look.
 _FILING = ["benefits.view_remotecarefiling", "benefits.add_remotecarefiling", "benefits.change_remotecarefiling"]
 
+# 门诊慢特病 (RULES.md 3.5): clerks submit, register 两病 and change facilities; reviewers decide
+# and revoke (never their own submissions, benefits.services.chronic); officers edit the catalogue.
+_CHRONIC_SUBMIT = ["benefits.view_chronicapproval", "benefits.add_chronicapproval", "benefits.change_chronicapproval",
+                   "benefits.view_chronicdisease", "benefits.view_twodiseasesregistration", "benefits.add_twodiseasesregistration"]
+_CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicapproval", "benefits.view_chronicdisease",
+                   "benefits.view_twodiseasesregistration"]
+
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
 
@@ -45,7 +52,7 @@ ROLE_PERMISSIONS = {
         "core.view_importjob", "enrollment.view_employeecoverage",
         *_IDENTITY, "assistance.add_subsidyrun", "assistance.view_application", "assistance.add_application",
         "benefits.view_settlement", "benefits.view_facility",
-        *_FILING,
+        *_FILING, *_CHRONIC_SUBMIT,
         "benefits.add_settlement",  # 手工报销: the county office takes paper bills (S001 市级统筹 §三(三)2)
     ],
     REVIEWER: _PEOPLE_VIEW + [
@@ -53,7 +60,7 @@ ROLE_PERMISSIONS = {
         "enrollment.export_person", "enrollment.export_enrollment", "core.view_importjob",
         "enrollment.view_employeecoverage", "assistance.view_hardshipidentity",
         "assistance.view_application", "assistance.review_application",
-        "benefits.view_remotecarefiling",
+        "benefits.view_remotecarefiling", *_CHRONIC_REVIEW,
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
@@ -64,7 +71,7 @@ ROLE_PERMISSIONS = {
         "enrollment.import_employeecoverage", "enrollment.export_employeecoverage",
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
-        *_FILING,
+        *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
     ],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

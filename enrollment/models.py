@@ -305,10 +305,6 @@ class Person(models.Model):
     region_path = models.CharField("区划路径", max_length=200, editable=False)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.NORMAL)
     status_date = models.DateField("状态变更日期", null=True, blank=True)
-    # Stand-ins until the chronic-disease approvals of the next issue replace them.
-    two_diseases_registered = models.BooleanField("已登记两病", default=False, db_default=False)
-    chronic_diseases = models.CharField("已认定门诊慢特病", max_length=200, blank=True, default="", db_default="",
-                                        help_text="已认定的门诊慢特病，多个用逗号分隔")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

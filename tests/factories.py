@@ -49,3 +49,27 @@ def parameter_set():
     from benefits.services.settlements import parameter_set_digest
 
     return ParameterSet.objects.get_or_create(digest=parameter_set_digest({}), defaults={"versions": {}})[0]
+
+
+def chronic_disease(person, code: str):
+    """The catalogue disease of the person's pooling region (the presets must be loaded)."""
+    from benefits.models import ChronicDisease
+    from benefits.services.policy import pooling_region
+
+    return ChronicDisease.objects.get(region=pooling_region(person.village), code=code)
+
+
+def chronic_approval(person, code: str, facility, valid_from: date, valid_to: date, *, status="approved"):
+    """An approval as the records hold it after its decision (submitted and decided by the
+    service in the tests of benefits.services.chronic)."""
+    from benefits.models import ChronicApproval
+
+    return ChronicApproval.objects.create(person=person, disease=chronic_disease(person, code), diagnosing_hospital="市中心医院",
+                                          diagnosed_on=valid_from, facility=facility, status=status, valid_from=valid_from,
+                                          valid_to=valid_to)
+
+
+def two_diseases_registration(person, registered_on: date, code: str = "hypertension"):
+    from benefits.models import TwoDiseasesRegistration
+
+    return TwoDiseasesRegistration.objects.create(person=person, disease=chronic_disease(person, code), registered_on=registered_on)

@@ -7,7 +7,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -18,12 +17,11 @@ from assistance.services.identities import valid_identities
 from core.audit import stamp
 from core.display import source_text
 from core.errors import ServiceError
+from core.evidence import checked_evidence
 from core.models import RegionLevel
 from core.restrict import path_allowed
 
 OVERDUE_DAYS = 15  # the issue: items older than 15 days are highlighted
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 Status = Application.Status
 Kind = Application.Kind
 APPLIED_CLASSES = (3, 4)  # S001 §四(六): classes 3-4 receive assistance only after an approved application
@@ -75,25 +73,6 @@ def application_warnings(standing: Standing, kind: str) -> list[str]:
     return []
 
 
-def evidence_type(data: bytes) -> str | None:
-    """The type of an evidence file by its first bytes (the name can lie)."""
-    return next((kind for magic, kind in EVIDENCE_TYPES.items() if data.startswith(magic)), None)
-
-
-def _check_evidence(files) -> list[tuple[str, bytes, str]]:
-    checked = []
-    limit = getattr(settings, "EVIDENCE_MAX_BYTES", MAX_EVIDENCE_BYTES)
-    for upload in files:
-        if upload.size > limit:
-            raise ServiceError("evidence_size", f"材料「{upload.name}」超过 {limit // 1048576} MB", "evidence")
-        data = upload.read()
-        kind = evidence_type(data)
-        if kind is None:
-            raise ServiceError("evidence_type", f"材料「{upload.name}」不是 PDF、JPG 或 PNG 文件", "evidence")
-        checked.append((upload.name, data, kind))
-    return checked
-
-
 @transaction.atomic
 def application_accept(*, user, person, kind: str, reason: str, amount_claimed=None, files=()) -> Application:
     """The township receives an application with its evidence, recording the identities and
@@ -111,7 +90,7 @@ def application_accept(*, user, person, kind: str, reason: str, amount_claimed=N
     refusal = application_refusal(standing, kind)
     if refusal:
         raise ServiceError("no_identity", refusal, "kind")
-    checked = _check_evidence(files)
+    checked = checked_evidence(files)
     application = Application(person=person, kind=kind, reason=reason.strip(), amount_claimed=amount_claimed, accepted_by=user,
                               accepted_identities=list(standing.identities), accepted_class=standing.assistance_class)
     stamp(application, user, "乡镇受理")

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from benefits.models import Facility, Settlement
+from benefits.models import ChronicDisease, Facility, Settlement, TwoDiseasesRegistration
+from benefits.services.chronic import registration_create
+from benefits.services.policy import pooling_region
 from benefits.services.settlements import SettlementBatch, VisitInput, settlements_write
 from core.bulk import refresh_statistics
 from core.models import Region, RegionLevel
@@ -90,7 +92,7 @@ def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 
                 person=people[pid], facility=rng.choice(by_tier[tier]), bill_number="", kind=kind,
                 visit_date=year_start + timedelta(days=rng.randrange(days)),
                 costs={line: str(rng.randint(low, high)) for line, (low, high) in ranges.items()}))
-    # 两病 patients are registered (the stand-in flag until the approvals of the next issue).
+    # 两病 patients are registered (hypertension, from the first of the year).
     registered = {v.person.pk for v in visits if v.kind == "two_diseases_drug"}
     visits.sort(key=lambda v: v.visit_date)
     # Bill numbers carry the county's code (two demo counties never collide) and continue
@@ -104,9 +106,10 @@ def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 
             visit.discharge_date = min(visit.visit_date + timedelta(days=rng.randint(2, 12)), today)
     settling = SettlementBatch()
     with transaction.atomic():
-        Person.objects.filter(pk__in=registered).update(two_diseases_registered=True)
-        for pid in registered:
-            people[pid].two_diseases_registered = True
+        hypertension = ChronicDisease.objects.get(region=pooling_region(county), code="hypertension")
+        for pid in sorted(registered):
+            if not TwoDiseasesRegistration.objects.filter(person_id=pid, disease=hypertension, ended_on__isnull=True).exists():
+                registration_create(user=user, person=people[pid], disease=hypertension, registered_on=year_start)
         for start in range(0, len(visits), BATCH):
             batch = visits[start : start + BATCH]
             settling.load(batch, lock=True)

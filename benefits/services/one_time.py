@@ -73,8 +73,8 @@ def one_time_assistance_pay(*, user, application: Application) -> OneTimeAssista
         if s.year != year:
             year, ytd = s.year, _ytd_before(person.pk, s.year, s.visit_date)
         # As the data said on the day, with the new identity and the approval in force.
-        eligibility = replace(loader.eligibility(person, s.visit_date, disease=s.disease if s.kind == "chronic" else ""),
-                              identities=codes, assistance_approved=True)
+        said = loader.eligibility(person, s.visit_date, disease=s.disease if s.kind == "chronic" else "", facility_id=s.facility_id)
+        eligibility = replace(said, identities=codes, assistance_approved=True)
         # MA on what basic insurance and CI actually left (S001 §三(四)), in visit order.
         ma, added, _extra, _steps = assistance_for(settlement_policy(person.village, s.visit_date), _visit(s), eligibility,
                                                   s.policy_range - s.basic_fund - s.critical_illness, ytd)

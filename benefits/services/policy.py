@@ -178,4 +178,20 @@ def load_settlement_presets() -> int:
             defaults={"value": str(value), "unit": unit, "source": source, "confirmed": confirmed, "valid_to": valid_to},
         )
         created += made
+    return created + load_chronic_presets(regions.values())
+
+
+def load_chronic_presets(regions) -> int:
+    """The 门诊慢特病 catalogue presets (benefits.presets_chronic) of each pooling region that
+    lacks a code; diseases officers edited are left as they are. Returns how many were created."""
+    from benefits.models import ChronicDisease
+    from benefits.presets_chronic import CATALOGUE, VALIDITY_MONTHS
+
+    created = 0
+    for region in regions:
+        for code, name, kind, min_level, max_level, evidence, source, confirmed in CATALOGUE:
+            _, made = ChronicDisease.objects.get_or_create(region=region, code=code, defaults={
+                "name": name, "kind": kind, "min_level": min_level, "max_level": max_level, "evidence": evidence,
+                "validity_months": VALIDITY_MONTHS, "source": source, "confirmed": confirmed})
+            created += made
     return created

@@ -2,7 +2,7 @@
 
 A single visit is a batch of one. `SettlementBatch` holds what the rules read for a batch of
 visits: the policy in force, the people's eligibility (`EligibilityLoader`: enrollments,
-hardship identities, approved applications, the 两病 flag and chronic diseases, remote-care
+hardship identities, approved applications, 两病 registrations and 门诊慢特病 approvals, remote-care
 filings, for many people at once) and their year-to-date totals (PersonYear, locked while
 committing, so that concurrent settlements of one person never exceed a cap). `settle()`
 locates the visit (facility and filings, benefits.rules.location), splits it with the pure
@@ -24,7 +24,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from assistance.models import Application, HardshipIdentity
-from benefits.models import Facility, ParameterSet, PersonYear, PolicyParameter, RemoteCareFiling, Settlement
+from benefits.models import ChronicApproval, ChronicDisease, DiseaseKind, Facility, ParameterSet, PersonYear, PolicyParameter, RemoteCareFiling, Settlement, TwoDiseasesRegistration
+from benefits.rules import chronic as chronic_rules
 from benefits.places import place_in_pooling_region, place_text
 from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
@@ -221,14 +222,19 @@ class _Enrollment:
 
 class EligibilityLoader:
     """The eligibility of many people (RULES.md 3-5), read in a few queries per batch of new
-    people: enrollments, hardship identities, approved applications, remote-care filings and
-    the person's province; answers Eligibility for (person, day) from memory."""
+    people: enrollments, hardship identities, approved applications, 门诊慢特病 approvals and
+    两病 registrations, remote-care filings and the person's province; answers Eligibility
+    for (person, day) from memory."""
 
     def __init__(self):
         self.enrollments: dict[int, list] = defaultdict(list)
         self.identities: dict[int, list] = defaultdict(list)
         self.approvals: dict[int, list] = defaultdict(list)
         self.filings: dict[int, list] = defaultdict(list)
+        self.covers: dict[int, list] = defaultdict(list)  # person -> chronic_rules.Cover of approvals ever in force
+        self.registrations: dict[int, list] = defaultdict(list)  # person -> (registered_on, ended_on) of 两病
+        self.facility_names: dict[int, str] = {}
+        self.catalogues: dict | None = None  # pooling region code -> {disease code or name: (code, name, kind)}
         self.provinces: dict[str, str] = {}
         self.loaded: set[int] = set()
 
@@ -252,6 +258,17 @@ class EligibilityLoader:
                              .order_by("valid_from", "pk")
                              .values_list("person_id", "pk", "kind", "destination_province", "destination_city", "valid_from", "valid_to")):
             self.filings[pid].append(filing)
+        # Approvals once in force (approved, later revoked or expired): a visit inside their
+        # period is still theirs. An application not approved has no period.
+        for pid, code, facility_id, facility_name, start, end, ended in (
+                ChronicApproval.objects.filter(person__id__any=ids, valid_from__isnull=False, status__in=(
+                    ChronicApproval.Status.APPROVED, ChronicApproval.Status.REVOKED, ChronicApproval.Status.EXPIRED))
+                .values_list("person_id", "disease__code", "facility_id", "facility__name", "valid_from", "valid_to", "ended_on")):
+            self.covers[pid].append(chronic_rules.Cover(code, facility_id, start, end, ended))
+            if facility_id is not None:
+                self.facility_names[facility_id] = facility_name
+        for pid, start, ended in TwoDiseasesRegistration.objects.filter(person__id__any=ids).values_list("person_id", "registered_on", "ended_on"):
+            self.registrations[pid].append((start, ended))
         roots = {p.region_path.split("/", 1)[0] for p in people} - set(self.provinces)
         if roots:
             self.provinces.update(Region.objects.filter(code__in=roots).values_list("code", "name"))
@@ -260,9 +277,10 @@ class EligibilityLoader:
         """The first paid enrollment (not suspended) whose benefits have not ended by the day."""
         return next((e for e in self.enrollments[person_id] if e.benefit_end >= day), None)
 
-    def eligibility(self, person: Person, day: date, *, disease: str = "") -> Eligibility:
-        """The person's eligibility on the visit date. `disease`: the chronic disease of a
-        chronic visit; a blank one is not approved."""
+    def eligibility(self, person: Person, day: date, *, disease: str = "", facility_id: int | None = None) -> Eligibility:
+        """The person's eligibility on the visit date. `disease` (code or name) and
+        `facility_id`: a chronic visit's, approved when an approval of that disease at that
+        facility is valid on the day (RULES.md 3.5); a blank disease is not approved."""
         enrollment = self.enrollment_on(person.pk, day)
         insured, reason = False, "未参加居民医保，基本医保不支付"
         if enrollment is not None:
@@ -272,18 +290,47 @@ class EligibilityLoader:
                 # The citation is the step's source (policy.source("waiting_period")), by region.
                 reason = f"待遇等待期内（{enrollment.benefit_start:%Y-%m-%d}起享受待遇），基本医保不支付"
         approvals = self.approvals[person.pk]
-        # Chronic diseases on the person: the stand-in until the approvals (认定) of the next issue.
-        chronic = {c.strip() for c in (person.chronic_diseases or "").split(",") if c.strip()}
+        entry = self.disease(person, disease) if disease else None
         return Eligibility(
             insured=insured, uninsured_reason=reason,
             # HardshipIdentity.is_valid_on: from valid_from to valid_to, ended the day it was revoked.
             identities=tuple(sorted({code for code, start, end, revoked in self.identities[person.pk]
                                      if start <= day and (end is None or day <= end) and (revoked is None or day < revoked)})),
-            two_diseases_registered=person.two_diseases_registered,
+            two_diseases_registered=any(start <= day and (ended is None or day < ended) for start, ended in self.registrations[person.pk]),
             assistance_approved=any(kind == "class_3_4" and decided <= day for kind, decided in approvals),
             tilted_approved=any(kind == "tilted" and decided <= day for kind, decided in approvals),
-            chronic_approved=bool(disease) and disease in chronic,
+            chronic_approved=entry is not None and facility_id is not None and any(
+                chronic_rules.covers(c, disease=entry[0], facility_id=facility_id, day=day) for c in self.covers[person.pk]),
         )
+
+    def disease(self, person: Person, said: str):
+        """(code, name, kind) of the catalogue disease of the person's pooling region that a
+        bill names by code or by name, or None."""
+        if self.catalogues is None:
+            from benefits.services.policy import pooling_codes
+
+            self.catalogues = defaultdict(dict)
+            for region, code, name, kind in ChronicDisease.objects.values_list("region__code", "code", "name", "kind"):
+                self.catalogues[region][code] = self.catalogues[region][name] = (code, name, kind)
+            self._chronic_pooling = pooling_codes()
+        from benefits.services.policy import policy_key
+
+        return self.catalogues.get(policy_key(person.region_path, self._chronic_pooling), {}).get(said.strip())
+
+    def chronic_refusal(self, person: Person, day: date, said: str, facility) -> str:
+        """Why the chronic pool refuses a 门诊慢特病 visit ("" when an approval covers it;
+        RULES.md 3.5): no disease named, one outside the catalogue, a 两病 (settled as 两病用药),
+        or no approval of the disease valid that day at that facility."""
+        if not said.strip():
+            return "门诊慢特病结算须填写病种"
+        entry = self.disease(person, said)
+        if entry is None:
+            return f"病种「{said.strip()}」不在参保人所在统筹区的门诊慢特病目录中"
+        code, name, kind = entry
+        if kind == DiseaseKind.TWO_DISEASES:
+            return f"{name}属于两病，请按“两病用药”结算（须已办理两病登记）"
+        return chronic_rules.refusal(self.covers[person.pk], disease=code, disease_name=name, facility_id=facility.pk,
+                                     facility_name=facility.name, day=day, facility_names=self.facility_names)
 
     def filings_on(self, person_id: int, day: date) -> tuple:
         """The person's filings valid on the day (RemoteCareFiling.is_valid_on; revoked ones are not loaded)."""
@@ -335,12 +382,12 @@ class EligibilityLoader:
         return located
 
 
-def eligibility_for(person: Person, day: date, *, disease: str = "") -> Eligibility:
+def eligibility_for(person: Person, day: date, *, disease: str = "", facility_id: int | None = None) -> Eligibility:
     """One person's eligibility on a day (the trial form's prefill, one-time assistance): the
     loader's answer for a batch of one."""
     loader = EligibilityLoader()
     loader.load([person])
-    return loader.eligibility(person, day, disease=disease)
+    return loader.eligibility(person, day, disease=disease, facility_id=facility_id)
 
 
 def _outpatient_today(person_id: int, day: date) -> Decimal:
@@ -493,7 +540,11 @@ class SettlementBatch:
         item = item.located(located)
         key, day = (item.person.pk, item.visit_date.year), (item.person.pk, item.visit_date)
         policy = self.policy(item.person, item.visit_date)
-        eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if item.kind == "chronic" else "")
+        chronic = item.kind == "chronic"
+        if chronic and (refused := self.loader.chronic_refusal(item.person, item.visit_date, item.disease, item.facility)):
+            raise SettlementError("no_chronic_approval", refused, "disease")
+        eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if chronic else "",
+                                              facility_id=item.facility.pk)
         split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))
         apply_split(self.totals[key], split)
         self.outpatient_today[day] += split.outpatient_fund

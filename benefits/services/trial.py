@@ -160,7 +160,7 @@ def parse(data) -> tuple[Region, date, Visit, Eligibility, YearToDate]:
     visit = Visit(kind=texts["visit"], facility_level=_level(data.get("facility_level")), facility_tier=texts["facility_tier"],
                   location=texts["location"], disease=texts["disease"], costs=amounts, referral=texts["referral"],
                   referred_from_deductible=_amount(data.get("referred_from_deductible"), "referred_from_deductible"), **visit_flags)
-    person = _object(data, "person", ("identities", *PERSON_FLAGS))
+    person = _object(data, "person", ("identities", *PERSON_FLAGS, "chronic_approved"))
     identities = person.get("identities")
     if identities is None:
         identities = []
@@ -175,7 +175,12 @@ def parse(data) -> tuple[Region, date, Visit, Eligibility, YearToDate]:
         if not isinstance(value, bool):
             raise _error(f"person.{flag}", f"person.{flag} 应为 true 或 false")
         flags[flag] = value
-    eligibility = Eligibility(identities=tuple(identities), **flags)
+    # Whether the caller holds a 门诊慢特病 approval for the visit's disease (RULES.md 3.5): true
+    # unless said otherwise (the interface's callers before approvals existed sent none).
+    approved = person.get("chronic_approved", True)
+    if not isinstance(approved, bool):
+        raise _error("person.chronic_approved", "person.chronic_approved 应为 true 或 false")
+    eligibility = Eligibility(identities=tuple(identities), chronic_approved=approved, **flags)
     ytd = _object(data, "year_to_date", YTD_KEYS)
     year_to_date = YearToDate(**{k: _amount(ytd.get(k), f"year_to_date.{k}") for k in YTD_KEYS})
     return region, day, visit, eligibility, year_to_date

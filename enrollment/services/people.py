@@ -175,6 +175,11 @@ def person_update(*, user, person: Person, former_head_relation: str = "", **cha
     person.full_clean(exclude=["region_path", "household"], validate_unique=False)
     stamp(person, user)
     person.save()
+    if "status" in changes and person.status != Person.Status.NORMAL:
+        # RULES.md 3.5: a person who died or moved out keeps no 门诊慢特病 approval
+        from benefits.services.chronic import approvals_end_for_person
+
+        approvals_end_for_person(user=user, person=person, on=person.status_date, reason=person.get_status_display())
     return person
 
 

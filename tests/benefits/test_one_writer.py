@@ -1,7 +1,7 @@
 """One settlement path: a single visit is a batch of one. Settling visits one by one
 (settlement_create, settlement_reverse) and as a batch (the import's SettlementBatch and
 settlements_write) gives the same rows and year totals; the Split ↔ PersonYear mapping is one
-place; eligibility says what the rulebook says (waiting period, blank chronic disease)."""
+place; eligibility says what the rulebook says (waiting period, 门诊慢特病 approvals)."""
 
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -30,7 +30,7 @@ ROW_FIELDS = ("bill_number", "status", "kind", "visit_date", "location", "filing
 
 @pytest.fixture
 def world(officer, clerk, village, xianan):
-    """Three insured people (one plain with a chronic disease on record, one on subsistence
+    """Three insured people (one plain with a 结核病 approval at the level-2 hospital and 两病 registered, one on subsistence
     allowance with a referral filing to 武汉, one insured mid-year in a waiting period) and
     four facilities (a city-level level-3 hospital, a level-2 hospital, a township centre, a
     village clinic)."""
@@ -39,9 +39,6 @@ def world(officer, clerk, village, xianan):
         person = factories.person(village, name=name)
         enrollment_register(user=clerk, person=person, category="regular", channel="individual", payment_date=payment, today=payment)
         people.append(person)
-    people[0].chronic_diseases = "hypertension"
-    people[0].two_diseases_registered = True
-    people[0].save()
     identity_certify(user=clerk, person=people[1], code="subsistence_allowance", valid_from=date(2022, 1, 1))
     RemoteCareFiling.objects.create(person=people[1], kind="referral", destination_province="湖北省", destination_city="武汉市",
                                     valid_from=date(2023, 1, 1), valid_to=date(2023, 6, 30))
@@ -52,6 +49,8 @@ def world(officer, clerk, village, xianan):
         Facility.objects.create(code="T1", name="卫生院", level=1, tier="township", region=xianan, agreement_from=start),
         Facility.objects.create(code="V1", name="卫生室", level=1, tier="village", region=xianan, agreement_from=start),
     ]
+    factories.chronic_approval(people[0], "tuberculosis", facilities[1], date(2022, 1, 1), date(2024, 12, 31))
+    factories.two_diseases_registration(people[0], date(2022, 1, 1))
     return people, facilities
 
 
@@ -64,7 +63,7 @@ visit_ops = st.tuples(
     st.sampled_from([0, 59, 60]),  # day of 2023: few days, so visits share a day's outpatient cap
     st.dictionaries(st.sampled_from(["class_a", "class_b_drug", "blood", "out_of_catalogue"]), amounts, min_size=1, max_size=3),
     st.sampled_from(["local", "local", "local", "outside"]),
-    st.sampled_from(["", "hypertension"]),
+    st.sampled_from(["", "tuberculosis"]),  # person 0's approval is at facility 1: elsewhere and for others refused
 )
 # About one operation in six reverses an earlier settlement (picked by position).
 operations = st.lists(st.tuples(st.integers(0, 5), visit_ops, st.integers(0, 20)), min_size=1, max_size=14).map(
@@ -211,10 +210,11 @@ def test_settling_and_reversing_every_kind_leaves_the_year_at_zero(world, office
     people, facilities = world
     plan = [("inpatient", 1, {"class_a": "30000"}), ("chronic", 1, {"class_a": "3000"}), ("maternity", 2, {"class_a": "5000"}),
             ("outpatient", 3, {"class_a": "60"}), ("general_fee", 2, {}), ("two_diseases_drug", 3, {"class_a": "100"})]
+    factories.chronic_approval(people[1], "tuberculosis", facilities[1], date(2023, 1, 1), date(2023, 12, 31))
     for person in (people[0], people[1]):
         for n, (kind, facility, costs) in enumerate(plan):
             s = settlement_create(user=officer, data=VisitInput(person=person, facility=facilities[facility], bill_number=f"{person.pk}-{n}",
-                                                                kind=kind, visit_date=date(2023, 4, 1), disease="hypertension", costs=costs))
+                                                                kind=kind, visit_date=date(2023, 4, 1), disease="tuberculosis", costs=costs))
             settlement_reverse(user=officer, settlement=s, reason="录入错误")
         totals = PersonYear.objects.get(person=person, year=2023)
         assert {f: getattr(totals, f) for f in YEAR_FIELDS} == {f: D(0) for f in YEAR_FIELDS}
@@ -233,17 +233,30 @@ def test_the_waiting_period_step_is_plain_chinese_and_cites_the_regions_source(w
     assert step["source"] == settlement_policy(people[2].village, date(2023, 3, 15)).source("waiting_period") != ""
 
 
-def test_a_chronic_visit_without_a_disease_is_not_approved(world, officer):
+def test_a_chronic_visit_is_paid_only_under_its_approval_and_refused_otherwise_with_the_reason(world, officer):
     people, facilities = world
-    assert eligibility_for(people[0], date(2023, 4, 1), disease="hypertension").chronic_approved is True
-    assert eligibility_for(people[0], date(2023, 4, 1), disease="").chronic_approved is False
-    assert eligibility_for(people[0], date(2023, 4, 1), disease="diabetes").chronic_approved is False
-    blank = settlement_create(user=officer, data=VisitInput(person=people[0], facility=facilities[1], bill_number="C0", kind="chronic",
-                                                            visit_date=date(2023, 4, 1), costs={"class_a": "1000"}))
-    named = settlement_create(user=officer, data=VisitInput(person=people[0], facility=facilities[1], bill_number="C1", kind="chronic",
-                                                            visit_date=date(2023, 4, 2), disease="hypertension", costs={"class_a": "1000"}))
-    assert (blank.chronic_fund, blank.basic_fund, blank.personal) == (D(0), D(0), D("1000.00"))
-    assert named.chronic_fund > 0
+    assert eligibility_for(people[0], date(2023, 4, 1), disease="tuberculosis", facility_id=facilities[1].pk).chronic_approved is True
+    assert eligibility_for(people[0], date(2023, 4, 1), disease="结核病", facility_id=facilities[1].pk).chronic_approved is True
+    assert eligibility_for(people[0], date(2023, 4, 1), disease="tuberculosis", facility_id=facilities[0].pk).chronic_approved is False
+    assert eligibility_for(people[0], date(2023, 4, 1), disease="", facility_id=facilities[1].pk).chronic_approved is False
+    assert eligibility_for(people[0], date(2023, 4, 1), disease="diabetes_insulin", facility_id=facilities[1].pk).chronic_approved is False
+
+    def chronic(bill, disease, facility=facilities[1], day=date(2023, 4, 2)):
+        return settlement_create(user=officer, data=VisitInput(person=people[0], facility=facility, bill_number=bill, kind="chronic",
+                                                               visit_date=day, disease=disease, costs={"class_a": "1000"}))
+
+    assert chronic("C1", "tuberculosis").chronic_fund > 0
+    for bill, disease, facility, day, message in (
+            ("C2", "", facilities[1], date(2023, 4, 2), "门诊慢特病结算须填写病种"),
+            ("C3", "tuberculosis", facilities[0], date(2023, 4, 2), "结核病的门诊慢特病认定的定点机构为区人民医院，不是市中心医院"),
+            ("C4", "diabetes_insulin", facilities[1], date(2023, 4, 2), "无糖尿病胰岛素治疗的门诊慢特病认定"),
+            ("C5", "流感", facilities[1], date(2023, 4, 2), "病种「流感」不在参保人所在统筹区的门诊慢特病目录中"),
+            ("C6", "hypertension", facilities[1], date(2023, 4, 2), "高血压属于两病，请按“两病用药”结算"),
+            ("C7", "tuberculosis", facilities[1], date(2025, 1, 1), "不在有效期内（2022-01-01至2024-12-31）")):
+        with pytest.raises(ServiceError) as refused:
+            chronic(bill, disease, facility, day)
+        assert message in refused.value.message and refused.value.field == "disease"
+    assert not Settlement.objects.filter(bill_number__in=["C2", "C3", "C4", "C5", "C6", "C7"]).exists()
 
 
 def test_eligibility_for_one_person_is_the_loaders_answer(world):

@@ -1,0 +1,16 @@
+"""The person page's 门诊慢特病 approvals and 两病 registrations, for other apps' pages."""
+
+from django import template
+
+from benefits.services.chronic import person_chronic
+
+register = template.Library()
+
+
+@register.inclusion_tag("benefits/_person_chronic.html", takes_context=True)
+def person_chronic_records(context, person):
+    """A person's approvals (with their timeline) and registrations, for users who may see them."""
+    user = context["request"].user
+    if not user.has_perm("benefits.view_chronicapproval"):
+        return {"show": False}
+    return {"show": True, "person": person, **person_chronic(person)}
