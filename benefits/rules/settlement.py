@@ -494,12 +494,13 @@ def _extra_assistance(policy, visit, person, add, ma, ytd, steps) -> Decimal:
     left_before = _nonneg(before - ytd.ma_paid)
     left_after = _nonneg(after - ytd.ma_paid - ma)
     if policy.backstop_codes & set(person.identities):
-        def backstop(m, left):
-            # What is left above what the person keeps: 5,000 + 5% of M above 5,000. Nothing
-            # while M is at most 5,000 (what is left never exceeds M).
-            kept = money(policy.backstop_threshold + policy.backstop_personal_rate * _nonneg(m - policy.backstop_threshold))
-            return _nonneg(left - kept)
-        extra = _nonneg(backstop(after, left_after) - backstop(before, left_before))
+        # What is left above what the person keeps (5,000 + 5% of M above 5,000; nothing while M
+        # is at most 5,000), less what the backstop already paid this year: it tops up and
+        # never pays twice (paying the change since the last visit overpaid when a visit that
+        # assistance paid in full lowered the need and a later one raised it again).
+        kept = money(policy.backstop_threshold + policy.backstop_personal_rate * _nonneg(after - policy.backstop_threshold))
+        # The visit's backstop comes out of what the visit itself leaves (add - ma).
+        extra = min(_nonneg(_nonneg(left_after - kept) - ytd.extra_paid), _nonneg(add - ma))
         steps.append(Step("托底保障", extra, policy.source("backstop_threshold")))
         return extra
     if not person.tilted_approved:

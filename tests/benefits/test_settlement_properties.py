@@ -93,7 +93,7 @@ def check_year(policy, person, days):
     outpatient_cap = OUTPATIENT_ANNUAL_CAP + (TWO_DISEASES_EXTRA if person.two_diseases_registered else 0)
     # The year as the test adds it up, visit by visit, from the splits alone.
     basic = outpatient = chronic = maternity = ci = ci_base = ma = extra = m_in = m_ch = D("0")
-    regular_ma_chronic = D("0")
+    regular_ma_chronic = needed = D("0")
     every_assisted_visit_in_province = True
     ytd = YearToDate()
     for day in days:
@@ -150,6 +150,12 @@ def check_year(policy, person, days):
                 else:
                     m_in += left
                 every_assisted_visit_in_province &= visit.in_province
+            if assisted and backstop and m_in + m_ch > BACKSTOP_THRESHOLD:
+                # The most the backstop had to pay at any point of the year: it tops up and never
+                # takes back, so a later visit that assistance pays in full (class 1, 100%)
+                # leaves the person below the 5% line without the backstop having paid too much.
+                kept_at_most = cents(BACKSTOP_THRESHOLD + BACKSTOP_PERSONAL_RATE * (m_in + m_ch - BACKSTOP_THRESHOLD))
+                needed = max(needed, m_in + m_ch - ma - kept_at_most)
             ytd = s.added_to(ytd, same_day=i > 0)
 
         # The year totals are the sums of the visits, and every cap holds.
@@ -175,8 +181,8 @@ def check_year(policy, person, days):
             # 5: "the part of M above 5,000 is left to the person at 5% at most, no cap".
             keeps_at_most = BACKSTOP_THRESHOLD + BACKSTOP_PERSONAL_RATE * (m - BACKSTOP_THRESHOLD)
             assert left - extra <= cents(keeps_at_most)
-            # and the backstop pays no more than that (a cent of rounding per visit)
-            assert left - extra >= min(left, cents(keeps_at_most)) - CENT * sum(map(len, days))
+            # and the backstop pays no more than it had to at its most (a cent of rounding per visit)
+            assert extra <= needed + CENT * sum(map(len, days))
         elif not (assisted and backstop):
             assert extra <= TILTED_CAP
             if not (assisted and person.tilted_approved):
