@@ -18,7 +18,8 @@ class ChronicDiseaseForm(forms.ModelForm):
         fields = ("region", "code", "name", "kind", "min_level", "max_level", "evidence", "validity_months", "source", "confirmed",
                   "active")
         help_texts = {"region": "门诊慢特病目录按统筹区设置（咸宁市、十堰市按市，吉林省按省）",
-                      "source": "填写政策文件代号和条款（如 J003 §二(三)10）；保存后按“出处显示为”所示向用户显示"}
+                      "code": "病种的统一编码，创建后不能修改（结算单的病种可填编码或名称）",
+                      "source": "填写政策文件代号和条款；保存后按“出处显示为”所示向用户显示"}
 
     def clean_region(self):
         region = self.cleaned_data["region"]
@@ -42,14 +43,19 @@ class ChronicDiseaseForm(forms.ModelForm):
 @admin.register(ChronicDisease)
 class ChronicDiseaseAdmin(RegionScopedHistoryAdmin):
     form = ChronicDiseaseForm
-    list_display = ("region", "code", "name", "kind", "levels_shown", "validity_months", "source_shown", "confirmed", "active")
+    list_display = ("region", "name", "kind", "levels_shown", "validity_months", "source_shown", "confirmed", "active")
     list_filter = ("region", "kind", "active", "confirmed")
     search_fields = ("code", "name")
     readonly_fields = ("source_preview",)
 
     def get_readonly_fields(self, request, obj=None):
-        # A disease's region and code name it on approvals and bills: fixed once created.
-        return ("region", "code", "source_preview") if obj is not None else ("source_preview",)
+        # A disease's region and code name it on approvals and bills: fixed once created (the
+        # code, an identifier, is not shown again; users read the disease by its name).
+        return ("region", "source_preview") if obj is not None else ("source_preview",)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "source_preview"] + ["source_preview"]
+        return [f for f in fields if f != "code"] if obj is not None else fields
 
     @admin.display(description="定点机构级别")
     def levels_shown(self, obj):

@@ -3,6 +3,7 @@ from django.urls import path
 from benefits import views, views_trial
 from benefits import views_filings
 from benefits import views_claims
+from benefits import views_chronic
 
 app_name = "benefits"
 
@@ -21,6 +22,13 @@ urlpatterns = [
     path("people/<int:pk>/filings/new/", views_filings.filing_new, name="filing_new"),
     path("filings/<int:pk>/end/", views_filings.filing_end, name="filing_end"),
     path("filings/<int:pk>/revoke/", views_filings.filing_revoke, name="filing_revoke"),
+    path("chronic/", views_chronic.approval_list, name="chronic_list"),
+    path("chronic/queue/", views_chronic.review_queue, name="chronic_queue"),
+    path("chronic/renewals/", views_chronic.renewal_queue, name="chronic_renewals"),
+    path("chronic/<int:pk>/", views_chronic.approval_detail, name="chronic_detail"),
+    path("chronic/evidence/<int:pk>/", views_chronic.evidence_file, name="chronic_evidence"),
+    path("people/<int:pk>/chronic/new/", views_chronic.approval_new, name="chronic_new"),
+    path("people/<int:pk>/two-diseases/new/", views_chronic.registration_new, name="two_diseases_new"),
     path("claims/new/", views_claims.claim_new, name="claim_new"),
     path("claims/summary/", views_claims.claim_summary, name="claim_summary"),
     path("claims/summary/print/", views_claims.claim_summary_print, name="claim_summary_print"),

@@ -53,6 +53,10 @@ def dashboard(request):
         collecting = worklists.collecting_year(request.user, today)
         context["progress"] = next((f for f in context["figures"] if f["year"] == collecting), context["figures"][0])
         context["several_counties"] = len({v["county"] for v in context["progress"]["villages"]}) > 1
+    if request.user.has_perm("benefits.view_chronicapproval"):
+        from benefits.services.chronic import status_counts
+
+        context["chronic"] = status_counts(request.user, today)
     return render(request, "enrollment/dashboard.html", context)
 
 

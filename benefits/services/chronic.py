@@ -37,6 +37,11 @@ def days_parameter(region, name: str, day: date) -> int:
     return int(found.value) if found is not None else DEFAULT_DAYS[name]
 
 
+def renewal_window(user, today: date) -> int:
+    """Days before its end from which an approval is due for renewal (the user's pooling region's parameter)."""
+    return days_parameter(user.region, RENEWAL_DAYS, today) if user.region_id else DEFAULT_DAYS[RENEWAL_DAYS]
+
+
 def catalogue(region) -> list[ChronicDisease]:
     """The active diseases of the region's pooling region, by kind and code."""
     pooling = pooling_region(region)
@@ -253,7 +258,7 @@ def renewal_queue(user, today: date | None = None):
     """Approvals in force that end within the renewal window (a parameter of the pooling
     region, 60 days by default), soonest first, without a renewal already submitted."""
     today = today or timezone.localdate()
-    window = days_parameter(user.region, RENEWAL_DAYS, today) if user.region_id else DEFAULT_DAYS[RENEWAL_DAYS]
+    window = renewal_window(user, today)
     return (ChronicApproval.objects.restrict(user).filter(status=Status.APPROVED, valid_to__gte=today,
                                                           valid_to__lte=today + timedelta(days=window))
             .exclude(renewed_by__status__in=OPEN).select_related("person", "disease", "facility").order_by("valid_to", "pk"))
@@ -306,7 +311,7 @@ def person_chronic(person: Person) -> dict:
 
 def approvals_filter(user, *, disease=None, facility=None, status="", county=None):
     """The list of approvals by disease, facility, county and status."""
-    rows = ChronicApproval.objects.restrict(user).select_related("person", "disease", "facility")
+    rows = ChronicApproval.objects.restrict(user).select_related("person", "person__village", "disease", "facility")
     if disease is not None:
         rows = rows.filter(disease=disease)
     if facility is not None:
@@ -317,3 +322,15 @@ def approvals_filter(user, *, disease=None, facility=None, status="", county=Non
         rows = rows.filter(region_path__startswith=county.path)
     return rows.order_by("-submitted_at", "-pk")
 
+
+
+def status_counts(user, today: date | None = None) -> dict:
+    """Approvals of the user's region by status, and those in force ending within 60 days."""
+    from django.db.models import Count
+
+    today = today or timezone.localdate()
+    rows = ChronicApproval.objects.restrict(user)
+    counts = dict.fromkeys(Status.values, 0) | dict(rows.order_by().values_list("status").annotate(n=Count("pk")))
+    window = renewal_window(user, today)
+    counts["expiring"] = rows.filter(status=Status.APPROVED, valid_to__gte=today, valid_to__lte=today + timedelta(days=window)).count()
+    return counts

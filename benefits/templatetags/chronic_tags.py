@@ -13,4 +13,8 @@ def person_chronic_records(context, person):
     user = context["request"].user
     if not user.has_perm("benefits.view_chronicapproval"):
         return {"show": False}
-    return {"show": True, "person": person, **person_chronic(person)}
+    from benefits.services.casework import above_pooling_regions
+
+    casework = not above_pooling_regions(user)
+    return {"show": True, "person": person, "may_add": casework and user.has_perm("benefits.add_chronicapproval"),
+            "may_register": casework and user.has_perm("benefits.add_twodiseasesregistration"), **person_chronic(person)}

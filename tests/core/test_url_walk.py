@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 
 from assistance.models import Application, Evidence, HardshipIdentity, SubsidyRun, SubsidyRunLine
 from benefits.models import Facility, OneTimeAssistance, PolicyParameter, Settlement
-from benefits.models import RemoteCareFiling
+from benefits.models import ChronicApproval, ChronicEvidence, RemoteCareFiling, TwoDiseasesRegistration
 from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, RegionLevel, SecurityEvent
 from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
@@ -128,6 +128,17 @@ def build_foreign(jiayu, current_year) -> Foreign:
         "subsidy_run": run, "parameter": parameter, "assignment": assignment, "coverage": coverage, "event": event, "token": token,
     }
     objects["filing"] = filing  # 异地就医备案
+    # 门诊慢特病: an approval awaiting decision with its evidence, and a 两病 registration
+    chronic = ChronicApproval.objects.create(person=member, disease=factories.chronic_disease(member, "tuberculosis"),
+                                             diagnosing_hospital="嘉鱼泄露确诊医院", diagnosed_on=date(current_year, 1, 5), facility=facility,
+                                             submitted_by=clerk)
+    chronic_evidence = ChronicEvidence(approval=chronic, original_name="嘉鱼慢病证明.pdf", content_type="application/pdf", size=len(PDF),
+                                       sha256="3" * 64, uploaded_by=clerk)
+    chronic_evidence.file.save("jiayu-chronic.pdf", ContentFile(PDF), save=False)
+    chronic_evidence.save()
+    TwoDiseasesRegistration.objects.create(person=head, disease=factories.chronic_disease(head, "hypertension"),
+                                           registered_on=date(current_year, 1, 2), note="嘉鱼两病登记")
+    objects.update(chronic_approval=chronic, chronic_evidence=chronic_evidence)
     markers = ["JYPAY0001"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
@@ -186,6 +197,8 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
+STAFF_OBJECTS.update({"benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
+                      "benefits:chronic_new": "person", "benefits:two_diseases_new": "person"})
 
 
 def admin_object(model, foreign: Foreign):

@@ -1,0 +1,191 @@
+"""Pages of 门诊慢特病 (RULES.md 3.5): submitting an application from the person page, the review
+queue (overdue items highlighted), an approval's page (timeline, evidence, decision, facility
+change, revocation), the renewal queue, the list by disease, facility, county and status, 两病
+registration. Thin doors into benefits.services.chronic."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from benefits.forms_chronic import ApprovalFilterForm, ApprovalForm, DecisionForm, FacilityChangeForm, RegistrationForm, RevokeForm
+from benefits.models import ChronicApproval, ChronicEvidence
+from benefits.services import chronic as services
+from benefits.services.casework import above_pooling_regions
+from core.errors import ServiceError
+from core.paging import keyset_page
+from core.validation import keyset_params, refuses_bad_query, search_form
+from core.views_base import get_restricted_object_or_404
+from enrollment.forms import apply_service_error
+from enrollment.models import Person
+
+READ_ONLY = "省级用户只能查看门诊慢特病认定，由市、县经办机构申报、登记和审核"
+
+
+def _person_trail(person, last):
+    return [("人员查询", reverse("enrollment:people")), (person.name, reverse("enrollment:person", args=[person.pk])), (last, "")]
+
+
+def _trail(last, *middle):
+    return [("门诊慢特病认定", reverse("benefits:chronic_list")), *middle, (last, "")]
+
+
+def _read_only(request, person, title):
+    return render(request, "benefits/chronic_form.html", {"form": None, "title": f"{title}：{person.name}", "person": person,
+                                                          "notice": READ_ONLY, "trail": _person_trail(person, title)}, status=403)
+
+
+@permission_required("benefits.add_chronicapproval", raise_exception=True)
+def approval_new(request, pk):
+    """申报门诊慢特病认定 for a person of the user's region; ?renews=<id> renews an approval."""
+    person = get_restricted_object_or_404(request, Person.objects.select_related("village"), pk=pk)
+    if above_pooling_regions(request.user):
+        return _read_only(request, person, "申报门诊慢特病认定")
+    renews = None
+    if request.GET.get("renews", "").isdigit():
+        renews = ChronicApproval.objects.restrict(request.user).filter(pk=int(request.GET["renews"]), person=person).first()
+    initial = {"diagnosed_on": timezone.localdate()}
+    if renews is not None:
+        initial.update(disease=renews.disease_id, facility=renews.facility_id, diagnosing_hospital=renews.diagnosing_hospital,
+                       diagnosed_on=renews.diagnosed_on)
+    form = ApprovalForm(request.POST or None, request.FILES or None, user=request.user, person=person, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            approval = services.approval_submit(user=request.user, person=person, disease=data["disease"], facility=data["facility"],
+                                                diagnosing_hospital=data["diagnosing_hospital"], diagnosed_on=data["diagnosed_on"],
+                                                files=data["evidence"], renews=renews)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"已为 {person.name} 申报{approval.disease.name}门诊慢特病认定，待审核")
+            return redirect("benefits:chronic_detail", pk=approval.pk)
+    title = "续期申报门诊慢特病认定" if renews else "申报门诊慢特病认定"
+    return render(request, "benefits/chronic_form.html", {
+        "form": form, "title": f"{title}：{person.name}", "person": person, "submit_label": "提交申报", "multipart": True,
+        "renews": renews, "trail": _person_trail(person, title)})
+
+
+@permission_required("benefits.add_twodiseasesregistration", raise_exception=True)
+def registration_new(request, pk):
+    """两病登记 (高血压、糖尿病) for a person of the user's region."""
+    person = get_restricted_object_or_404(request, Person.objects.select_related("village"), pk=pk)
+    if above_pooling_regions(request.user):
+        return _read_only(request, person, "两病登记")
+    form = RegistrationForm(request.POST or None, user=request.user, person=person, initial={"registered_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_create(user=request.user, person=person, **form.cleaned_data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"已为 {person.name} 登记{registration.disease.name}（自{registration.registered_on:%Y-%m-%d}起）")
+            return redirect("enrollment:person", pk=person.pk)
+    return render(request, "benefits/chronic_form.html", {
+        "form": form, "title": f"两病登记：{person.name}", "person": person, "submit_label": "登记",
+        "trail": _person_trail(person, "两病登记")})
+
+
+def _approval(request, pk) -> ChronicApproval:
+    return get_restricted_object_or_404(
+        request, ChronicApproval.objects.select_related("person", "person__village", "disease", "facility", "submitted_by", "decided_by",
+                                                        "renews"), pk=pk)
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+def approval_detail(request, pk):
+    """An approval: what was submitted, its evidence and timeline; for a reviewer who did not
+    submit it, the decision; while in force, facility change and revocation."""
+    approval = _approval(request, pk)
+    user = request.user
+    may_decide = (approval.status == ChronicApproval.Status.SUBMITTED and user.has_perm("benefits.review_chronicapproval")
+                  and approval.submitted_by_id != user.pk and not above_pooling_regions(user))
+    may_change = (approval.status in services.OPEN and user.has_perm("benefits.change_chronicapproval") and not above_pooling_regions(user))
+    may_revoke = approval.status in services.OPEN and user.has_perm("benefits.review_chronicapproval") and not above_pooling_regions(user)
+    decision = DecisionForm(initial={"decision": "approve", "version": approval.version}, prefix="d") if may_decide else None
+    facility_form = FacilityChangeForm(user=user, prefix="f") if may_change else None
+    revoke_form = RevokeForm(prefix="r") if may_revoke else None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "decide" and may_decide:
+                decision = DecisionForm(request.POST, prefix="d")
+                if decision.is_valid():
+                    data = decision.cleaned_data
+                    approval.version = data["version"]  # the version the reviewer read: a decision made meanwhile wins
+                    services.approval_decide(user=user, approval=approval, approve=data["decision"] == "approve",
+                                             valid_from=data["valid_from"], valid_to=data["valid_to"], reason=data["reason"])
+                    messages.success(request, "审核结论已保存")
+                    return redirect("benefits:chronic_detail", pk=approval.pk)
+            elif action == "facility" and may_change:
+                facility_form = FacilityChangeForm(request.POST, user=user, prefix="f")
+                if facility_form.is_valid():
+                    services.approval_change_facility(user=user, approval=approval, **facility_form.cleaned_data)
+                    messages.success(request, "定点机构已变更")
+                    return redirect("benefits:chronic_detail", pk=approval.pk)
+            elif action == "revoke" and may_revoke:
+                revoke_form = RevokeForm(request.POST, prefix="r")
+                if revoke_form.is_valid():
+                    services.approval_revoke(user=user, approval=approval, reason=revoke_form.cleaned_data["reason"],
+                                             on=revoke_form.cleaned_data["ended_on"])
+                    messages.success(request, "认定已撤销")
+                    return redirect("benefits:chronic_detail", pk=approval.pk)
+            else:
+                messages.error(request, "该操作不可用（认定状态已变更或您没有权限）")
+                return redirect("benefits:chronic_detail", pk=approval.pk)
+        except ServiceError as error:
+            form = {"decide": decision, "facility": facility_form, "revoke": revoke_form}[action]
+            apply_service_error(form, error)
+    return render(request, "benefits/chronic_detail.html", {
+        "approval": approval, "steps": approval.steps.select_related("user"), "evidence": approval.evidence.all(),
+        "decision": decision, "facility_form": facility_form, "revoke_form": revoke_form,
+        "renewal_due": approval.status == ChronicApproval.Status.APPROVED and approval.valid_to
+        and approval.valid_to <= timezone.localdate() + timedelta(days=services.renewal_window(user, timezone.localdate()))
+        and user.has_perm("benefits.add_chronicapproval")
+        and not above_pooling_regions(user),
+        "trail": _trail(f"{approval.person.name} {approval.disease.name}")})
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+def evidence_file(request, pk):
+    """Evidence is private: streamed only to users of the person's region."""
+    evidence = get_restricted_object_or_404(request, ChronicEvidence.objects.select_related("approval"), pk=pk)
+    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.original_name)
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+def review_queue(request):
+    """待审核: applications oldest first, those over the deadline highlighted."""
+    items = services.review_queue(request.user)
+    return render(request, "benefits/chronic_queue.html", {"items": items, "trail": _trail("待审核")})
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+def renewal_queue(request):
+    """续期: approvals in force that end within the renewal window, soonest first."""
+    return render(request, "benefits/chronic_renewals.html", {"items": list(services.renewal_queue(request.user)[:500]),
+                                                              "trail": _trail("即将到期（续期）")})
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+@refuses_bad_query
+def approval_list(request):
+    """Approvals of the user's region by disease, facility, status; expiring soon."""
+    form = ApprovalFilterForm(request.GET or None, user=request.user)
+    data = search_form(form)
+    rows = services.approvals_filter(request.user, disease=data.get("disease"), facility=data.get("facility"), status=data.get("status", ""))
+    if data.get("expiring"):
+        today = timezone.localdate()
+        window = services.renewal_window(request.user, today)
+        rows = rows.filter(status=ChronicApproval.Status.APPROVED, valid_to__gte=today, valid_to__lte=today + timedelta(days=window))
+    page = keyset_page(rows, **keyset_params(request))
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    counts = services.status_counts(request.user)
+    return render(request, "benefits/chronic_list.html", {"form": form, "page": page, "query": query.urlencode(), "counts": counts,
+                                                         "trail": [("门诊慢特病认定", "")]})
