@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from benefits import labels
-from benefits.models import Facility, ParameterSet, PersonYear, PolicyParameter, Scheme, Settlement, TwoDiseasesRegistration
+from benefits.models import ChronicDisease, Facility, ParameterSet, PersonYear, PolicyParameter, Scheme, Settlement, TwoDiseasesRegistration
 from benefits.rules.settlement import COST_LINES, FIRST_PAY_LINES, SettlementError
 from benefits.services.policy import settlement_policy
 from core.display import source_text
@@ -217,8 +217,16 @@ def settlement_detail(settlement: Settlement) -> dict:
     return {
         "cost_lines": cost_lines, "payments": [(label, getattr(settlement, name)) for name, label in TIER_PAYMENTS],
         "parameter_groups": parameters_used(settlement), "reversal": reversal,
-        "disease": labels.code_label(settlement.disease) if settlement.disease else "",
+        "disease": disease_name(settlement),
     }
+
+
+def disease_name(settlement: Settlement) -> str:
+    """A bill's disease as users read it: the catalogue's name (the row keeps its code)."""
+    if not settlement.disease:
+        return ""
+    name = ChronicDisease.objects.filter(code=settlement.disease).values_list("name", flat=True).first()
+    return name or labels.code_label(settlement.disease)
 
 
 def settlement_bill(settlement: Settlement) -> dict:

@@ -50,6 +50,7 @@ MODULES = {
                  ["tests/benefits/test_location_rule.py", "tests/benefits/test_location_mutants.py"], "tests/benefits"),
     "claims": ("benefits/rules/claims.py",
                ["tests/benefits/test_claims_rules.py", "tests/benefits/test_claims_mutants.py"], "tests/benefits"),
+    "chronic": ("benefits/rules/chronic.py", ["tests/benefits/test_chronic_rules.py"], "tests/benefits"),
     "terms": ("enrollment/rules/terms.py",
               ["tests/enrollment/test_terms_rules.py", "tests/enrollment/test_terms_mutants.py"],
               "tests/enrollment"),

@@ -334,3 +334,51 @@ def status_counts(user, today: date | None = None) -> dict:
     window = renewal_window(user, today)
     counts["expiring"] = rows.filter(status=Status.APPROVED, valid_to__gte=today, valid_to__lte=today + timedelta(days=window)).count()
     return counts
+
+
+IMPORTED = "由原系统导入（原系统已审核认定）"
+
+
+def overlapping_approval(person_id: int, disease_id: int, valid_from: date, valid_to: date):
+    """An approval of the person and disease, in force or once in force, whose period meets this one."""
+    return (ChronicApproval.objects.filter(person_id=person_id, disease_id=disease_id, valid_from__lte=valid_to, valid_to__gte=valid_from)
+            .exclude(status__in=(Status.REJECTED, Status.SUBMITTED)).first())
+
+
+@transaction.atomic
+def approvals_record_existing(*, user, items: list[dict], source_import=None) -> list[ChronicApproval]:
+    """Approvals the previous system decided (its Excel list, benefits.importers_chronic),
+    recorded as approved: the facility allowed for the disease, the period plausible and not
+    overlapping one already recorded for the person and disease. Each item: person, disease,
+    diagnosing_hospital, diagnosed_on, facility, valid_from, valid_to."""
+    if not user.has_perm("benefits.review_chronicapproval"):
+        raise ServiceError("denied", "您没有导入门诊慢特病认定的权限")
+    from benefits.services.casework import above_pooling_regions
+
+    if above_pooling_regions(user):
+        raise ServiceError("read_only", READ_ONLY_IMPORT)
+    created = []
+    for item in items:
+        person, disease, facility = item["person"], item["disease"], item["facility"]
+        if not path_allowed(user, person.region_path):
+            raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "person")
+        _facility_check(disease, facility)
+        problem = rules.period_problem(item["valid_from"], item["valid_to"])
+        if problem:
+            raise ServiceError("valid_to", problem, "valid_to")
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        if overlapping_approval(person.pk, disease.pk, item["valid_from"], item["valid_to"]):
+            raise ServiceError("duplicate", f"{person.name} 已有与该期间重叠的{disease.name}认定", "valid_from")
+        approval = ChronicApproval(person=person, disease=disease, diagnosing_hospital=item["diagnosing_hospital"][:100],
+                                   diagnosed_on=item["diagnosed_on"], facility=facility, status=Status.APPROVED,
+                                   valid_from=item["valid_from"], valid_to=item["valid_to"], submitted_by=user, decided_by=user,
+                                   decided_at=timezone.now(), decision_reason=IMPORTED, source_import=source_import)
+        stamp(approval, user, "导入")
+        approval.save()
+        ChronicStep.objects.create(approval=approval, action="导入", user=user,
+                                   comment=f"{IMPORTED}；有效期 {item['valid_from']:%Y-%m-%d} 至 {item['valid_to']:%Y-%m-%d}")
+        created.append(approval)
+    return created
+
+
+READ_ONLY_IMPORT = "省级用户只能查看门诊慢特病认定，不能导入；请由市、县医保经办机构导入"

@@ -541,8 +541,12 @@ class SettlementBatch:
         key, day = (item.person.pk, item.visit_date.year), (item.person.pk, item.visit_date)
         policy = self.policy(item.person, item.visit_date)
         chronic = item.kind == "chronic"
-        if chronic and (refused := self.loader.chronic_refusal(item.person, item.visit_date, item.disease, item.facility)):
-            raise SettlementError("no_chronic_approval", refused, "disease")
+        if chronic:
+            if refused := self.loader.chronic_refusal(item.person, item.visit_date, item.disease, item.facility):
+                raise SettlementError("no_chronic_approval", refused, "disease")
+            # The catalogue's code, as the rules and the stored row read it (a bill may name the
+            # disease: 尿毒症透析 is the special disease uraemia_dialysis, at the inpatient rates).
+            item.disease = self.loader.disease(item.person, item.disease)[0]
         eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if chronic else "",
                                               facility_id=item.facility.pk)
         split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))

@@ -35,6 +35,8 @@ IMPORTERS = {
     "enrollment_list": "enrollment.importers.EnrollmentListImporter",
     "employee_coverage": "enrollment.importers.EmployeeCoverageImporter",
     "remote_filings": "benefits.importers_filings.FilingImporter",
+    "chronic_approvals": "benefits.importers_chronic.ChronicApprovalImporter",
+    "two_diseases": "benefits.importers_chronic.TwoDiseasesImporter",
 }
 # An ID number quoted in an error message (e.g. a 15-digit number's 18-digit form).
 ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")

@@ -212,3 +212,15 @@ def test_a_two_diseases_registration_lifts_the_outpatient_cap_from_its_date(worl
     assert eligibility_for(person, date(2026, 2, 28)).two_diseases_registered is False
     assert eligibility_for(person, date(2026, 3, 1)).two_diseases_registered is True
     assert registration.region_path == person.region_path
+
+
+def test_a_special_disease_named_on_the_bill_is_paid_at_the_inpatient_rate_and_shown_by_its_name(world, clerk, officer):
+    person, hospital, _city, _township, reviewer = world
+    chronic.approval_decide(user=reviewer, approval=_submit(clerk, person, hospital, code="uraemia_dialysis"), approve=True,
+                            valid_from=date(2026, 1, 1), today=TODAY)
+    s = settlement_create(user=officer, data=VisitInput(person=person, facility=hospital, bill_number="DIAL", kind="chronic",
+                                                        visit_date=date(2026, 5, 1), disease="尿毒症透析", costs={"class_a": "1000"}))
+    assert (s.disease, s.basic_fund, s.chronic_fund) == ("uraemia_dialysis", D("700.00"), D("0"))  # level 2: 70%, not the chronic pool
+    from benefits.selectors import settlement_detail
+
+    assert settlement_detail(s)["disease"] == "尿毒症透析"
