@@ -47,6 +47,10 @@ class ChronicDiseaseAdmin(RegionScopedHistoryAdmin):
     list_filter = ("region", "kind", "active", "confirmed")
     search_fields = ("code", "name")
     readonly_fields = ("source_preview",)
+    object_history_list_template = "benefits/filing_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChoiceLabelHistoryHelper(self.model, historical_record)
 
     def get_readonly_fields(self, request, obj=None):
         # A disease's region and code name it on approvals and bills: fixed once created (the

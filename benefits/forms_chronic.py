@@ -6,9 +6,11 @@ from django import forms
 
 from assistance.forms import MultipleFileField
 from benefits.models import ChronicApproval, ChronicDisease, DiseaseKind, Facility
-from benefits.services.chronic import catalogue
+from benefits.services.chronic import catalogue, facilities_for
 from core.validation import plausible_date
-from enrollment.forms import CrispyForm
+from core.models import Region
+from enrollment.forms import CrispyForm, FastSelect
+from enrollment.worklists import region_choices
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,14 +49,15 @@ class DiseaseChoiceField(forms.ModelChoiceField):
 class ApprovalForm(CrispyForm):
     diagnosing_hospital = forms.CharField(label="确诊医院", max_length=100)
     diagnosed_on = _date("确诊日期")
-    evidence = MultipleFileField(label="证明材料", required=False, help_text="诊断证明、病历、检查报告等，PDF、JPG、PNG，每个不超过10 MB")
+    evidence = MultipleFileField(label="证明材料", help_text="诊断证明、病历、检查报告等，PDF、JPG、PNG，每个不超过10 MB；可选多个文件")
 
     def __init__(self, *args, user, person, **kwargs):
         super().__init__(*args, **kwargs)
         diseases = [d.pk for d in catalogue(person.village) if d.kind != DiseaseKind.TWO_DISEASES]
         self.fields["disease"] = DiseaseChoiceField(label="病种", queryset=ChronicDisease.objects.filter(pk__in=diseases).order_by("kind", "code"),
                                                     empty_label="请选择病种")
-        self.fields["facility"] = FacilityChoiceField(label="选定的定点机构", queryset=_facilities(user), empty_label="请选择定点机构",
+        self.fields["facility"] = FacilityChoiceField(label="选定的定点机构", queryset=facilities_for(person.village).order_by("-level", "code"),
+                                                      empty_label="请选择定点机构",
                                                       help_text="门诊慢性病限二级及以下定点医疗机构，门诊特殊疾病限二级及以上")
         self.order_fields(["disease", "diagnosing_hospital", "diagnosed_on", "facility", "evidence"])
 
@@ -76,9 +79,10 @@ class RevokeForm(CrispyForm):
 class FacilityChangeForm(CrispyForm):
     reason = forms.CharField(label="变更原因", required=False, max_length=200)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, person, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"] = FacilityChoiceField(label="新的定点机构", queryset=_facilities(user), empty_label="请选择定点机构")
+        self.fields["facility"] = FacilityChoiceField(label="新的定点机构", queryset=facilities_for(person.village).order_by("-level", "code"),
+                                                      empty_label="请选择定点机构")
         self.order_fields(["facility", "reason"])
 
 
@@ -90,7 +94,8 @@ class RegistrationForm(CrispyForm):
         diseases = [d.pk for d in catalogue(person.village) if d.kind == DiseaseKind.TWO_DISEASES]
         self.fields["disease"] = forms.ModelChoiceField(label="病种", queryset=ChronicDisease.objects.filter(pk__in=diseases).order_by("code"),
                                                         empty_label="请选择")
-        self.fields["facility"] = FacilityChoiceField(label="登记机构", queryset=_facilities(user), required=False, empty_label="（无）")
+        self.fields["facility"] = FacilityChoiceField(label="登记机构", queryset=facilities_for(person.village).order_by("-level", "code"),
+                                                      required=False, empty_label="（无）")
         self.order_fields(["disease", "registered_on", "facility"])
 
 
@@ -100,7 +105,20 @@ class ApprovalFilterForm(CrispyForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disease"] = forms.ModelChoiceField(label="病种", required=False, empty_label="全部",
-                                                        queryset=visible_diseases(user).exclude(kind=DiseaseKind.TWO_DISEASES))
-        self.fields["facility"] = FacilityChoiceField(label="定点机构", required=False, queryset=_facilities(user), empty_label="全部")
-        self.order_fields(["disease", "facility", "status", "expiring"])
+        diseases = visible_diseases(user).exclude(kind=DiseaseKind.TWO_DISEASES).select_related("region")
+        self.fields["disease"] = forms.ModelChoiceField(label="病种", required=False, empty_label="全部", queryset=diseases)
+        if len({d.region_id for d in diseases}) > 1:  # a province user: the pooling region's name too
+            self.fields["disease"].label_from_instance = lambda d: f"{d.region.name} {d.name}"
+        own = facilities_for(user.region) if user.region_id else Facility.objects.none()
+        self.fields["facility"] = FacilityChoiceField(label="定点机构", required=False, empty_label="全部",
+                                                      queryset=(own if own.exists() else _facilities(user)).order_by("-level", "code"))
+        self.fields["region"] = forms.TypedChoiceField(
+            label="区划（县/乡镇/村）", required=False, coerce=int, empty_value=None, widget=FastSelect,
+            choices=[("", "全部（本辖区）")] + region_choices(user),
+            error_messages={"invalid_choice": "所选区划不存在或不在您的管辖范围内"})
+        self.user = user
+        self.order_fields(["disease", "facility", "region", "status", "expiring"])
+
+    def region(self) -> Region | None:
+        pk = self.cleaned_data.get("region") if self.is_bound and self.is_valid() else None
+        return Region.objects.restrict(self.user).get(pk=pk) if pk else None

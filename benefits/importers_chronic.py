@@ -50,9 +50,13 @@ class _ChronicList(Importer):
             raise ServiceError("read_only", services.READ_ONLY_IMPORT)
         self.pooling = pooling_codes()
         self.diseases: dict[tuple, ChronicDisease] = {}
-        for disease in ChronicDisease.objects.filter(kind__in=self.disease_kinds).select_related("region"):
-            self.diseases[(disease.region.code, disease.code)] = self.diseases[(disease.region.code, disease.name)] = disease
-        self.facilities = {f.code: f for f in Facility.objects.restrict(self.user).filter(designated=True)}
+        self.other_kinds: dict[tuple, ChronicDisease] = {}
+        for disease in ChronicDisease.objects.select_related("region"):
+            found = self.diseases if disease.kind in self.disease_kinds else self.other_kinds
+            found[(disease.region.code, disease.code)] = found[(disease.region.code, disease.name)] = disease
+        # Any designated hospital of the city (a county's resident may choose the city's);
+        # each row checks it lies in the person's own pooling region.
+        self.facilities = {f.code: f for f in Facility.objects.filter(designated=True, place_province="").select_related("region")}
 
     def describe(self, row):
         number = text(row.values.get("id_number")).upper()
@@ -77,7 +81,7 @@ class _ChronicList(Importer):
             return None
         facility = self.facilities.get(code)
         if facility is None:
-            raise RowProblem(key, f"「{code}」不是您辖区的定点机构")
+            raise RowProblem(key, f"「{code}」不是已登记的定点医疗机构")
         return facility
 
     def _checked(self, rows, parse, check_row) -> list[RowOutcome]:
@@ -98,9 +102,15 @@ class _ChronicList(Importer):
                 if person.name != p["name"]:
                     raise RowProblem("name", f"姓名与登记信息（{person.name}）不一致，请核对")
                 said = p["disease"]
-                disease = self.diseases.get((policy_key(person.region_path, self.pooling), said))
+                pooling = policy_key(person.region_path, self.pooling)
+                disease = self.diseases.get((pooling, said))
                 if disease is None:
+                    if self.kind == "chronic_approvals" and self.other_kinds.get((pooling, said)):
+                        raise RowProblem("disease", f"{said}属于两病，请用“两病登记名单”导入")
                     raise RowProblem("disease", f"「{said}」不是参保人所在统筹区目录中的{self.disease_label}")
+                facility = p.get("facility")
+                if facility is not None and f"/{pooling}/" not in f"/{facility.region.path}":
+                    raise RowProblem("facility", f"{facility.name}不在参保人所在统筹区内")
                 check_row(outcome, p, person, disease)
             except RowProblem as problem:
                 outcome.fail(self.header_of(problem.key), problem.message)

@@ -13,7 +13,7 @@ from core.restrict import RegionScopedQuerySet
 class DiseaseKind(models.TextChoices):
     CHRONIC = "chronic", "门诊慢性病"
     SPECIAL = "special", "门诊特殊疾病"
-    TWO_DISEASES = "two_diseases", "两病（高血压、糖尿病）"
+    TWO_DISEASES = "two_diseases", "两病"
 
 
 class ChronicDisease(models.Model):

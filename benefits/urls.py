@@ -23,6 +23,7 @@ urlpatterns = [
     path("filings/<int:pk>/end/", views_filings.filing_end, name="filing_end"),
     path("filings/<int:pk>/revoke/", views_filings.filing_revoke, name="filing_revoke"),
     path("chronic/", views_chronic.approval_list, name="chronic_list"),
+    path("chronic/export.xlsx", views_chronic.approval_export, name="chronic_export"),
     path("chronic/queue/", views_chronic.review_queue, name="chronic_queue"),
     path("chronic/renewals/", views_chronic.renewal_queue, name="chronic_renewals"),
     path("chronic/<int:pk>/", views_chronic.approval_detail, name="chronic_detail"),

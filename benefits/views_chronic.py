@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,10 @@ from benefits.models import ChronicApproval, ChronicEvidence
 from benefits.services import chronic as services
 from benefits.services.casework import above_pooling_regions
 from core.errors import ServiceError
+from core.models import SecurityEvent
+from core.security import record_event
+from core.views import xlsx_response
+from core.xlsx import write_xlsx
 from core.paging import keyset_page
 from core.validation import keyset_params, refuses_bad_query, search_form
 from core.views_base import get_restricted_object_or_404
@@ -24,6 +29,9 @@ from enrollment.forms import apply_service_error
 from enrollment.models import Person
 
 READ_ONLY = "省级用户只能查看门诊慢特病认定，由市、县经办机构申报、登记和审核"
+EXPORT_ROW_LIMIT = 200_000
+EXPORT_HEADERS = ["姓名", "身份证号", "村/社区", "病种", "类别", "定点机构", "确诊医院", "确诊日期", "有效期起", "有效期止", "状态",
+                  "审核或撤销意见", "申报时间"]
 
 
 def _person_trail(person, last):
@@ -105,9 +113,11 @@ def approval_detail(request, pk):
     may_decide = (approval.status == ChronicApproval.Status.SUBMITTED and user.has_perm("benefits.review_chronicapproval")
                   and approval.submitted_by_id != user.pk and not above_pooling_regions(user))
     may_change = (approval.status in services.OPEN and user.has_perm("benefits.change_chronicapproval") and not above_pooling_regions(user))
-    may_revoke = approval.status in services.OPEN and user.has_perm("benefits.review_chronicapproval") and not above_pooling_regions(user)
+    # An application not yet decided is rejected, not revoked (the service also withdraws one when the person dies).
+    may_revoke = (approval.status == ChronicApproval.Status.APPROVED and user.has_perm("benefits.review_chronicapproval")
+                  and not above_pooling_regions(user))
     decision = DecisionForm(initial={"decision": "approve", "version": approval.version}, prefix="d") if may_decide else None
-    facility_form = FacilityChangeForm(user=user, prefix="f") if may_change else None
+    facility_form = FacilityChangeForm(user=user, person=approval.person, prefix="f") if may_change else None
     revoke_form = RevokeForm(prefix="r") if may_revoke else None
     if request.method == "POST":
         action = request.POST.get("action")
@@ -122,7 +132,7 @@ def approval_detail(request, pk):
                     messages.success(request, "审核结论已保存")
                     return redirect("benefits:chronic_detail", pk=approval.pk)
             elif action == "facility" and may_change:
-                facility_form = FacilityChangeForm(request.POST, user=user, prefix="f")
+                facility_form = FacilityChangeForm(request.POST, user=user, person=approval.person, prefix="f")
                 if facility_form.is_valid():
                     services.approval_change_facility(user=user, approval=approval, **facility_form.cleaned_data)
                     messages.success(request, "定点机构已变更")
@@ -171,17 +181,43 @@ def renewal_queue(request):
                                                               "trail": _trail("即将到期（续期）")})
 
 
-@permission_required("benefits.view_chronicapproval", raise_exception=True)
-@refuses_bad_query
-def approval_list(request):
-    """Approvals of the user's region by disease, facility, status; expiring soon."""
+def _filtered(request):
     form = ApprovalFilterForm(request.GET or None, user=request.user)
     data = search_form(form)
-    rows = services.approvals_filter(request.user, disease=data.get("disease"), facility=data.get("facility"), status=data.get("status", ""))
+    rows = services.approvals_filter(request.user, disease=data.get("disease"), facility=data.get("facility"), status=data.get("status", ""),
+                                     county=form.region() if data else None)
     if data.get("expiring"):
         today = timezone.localdate()
         window = services.renewal_window(request.user, today)
         rows = rows.filter(status=ChronicApproval.Status.APPROVED, valid_to__gte=today, valid_to__lte=today + timedelta(days=window))
+    return form, rows
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+@refuses_bad_query
+def approval_export(request):
+    """The list as .xlsx with the same filters; ID numbers in full only for who may see them."""
+    if not request.user.has_perm("enrollment.export_person"):
+        raise PermissionDenied("您没有导出人员名单的权限")
+    _form, rows = _filtered(request)
+    full = request.user.has_perm("core.view_full_id_number")
+    lines = (
+        [a.person.name, a.person.id_number if full else a.person.masked_id_number, a.person.village.name, a.disease.name,
+         a.disease.get_kind_display(), a.facility.name if a.facility_id else "未选定", a.diagnosing_hospital, a.diagnosed_on,
+         a.valid_from or "", a.valid_to or "", a.get_status_display(), a.ended_reason or a.decision_reason,
+         timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M")]
+        for n, a in enumerate(rows.order_by("pk").iterator(chunk_size=2000)) if n < EXPORT_ROW_LIMIT
+    )
+    record_event(kind=SecurityEvent.Kind.EXPORT, request=request, object_type="benefits.ChronicApproval",
+                 detail=f"导出门诊慢特病认定名单：{request.GET.urlencode() or '全部'}")
+    return xlsx_response(write_xlsx(EXPORT_HEADERS, lines, title="门诊慢特病认定"), f"门诊慢特病认定-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@permission_required("benefits.view_chronicapproval", raise_exception=True)
+@refuses_bad_query
+def approval_list(request):
+    """Approvals of the user's region by disease, facility, county, status; expiring soon."""
+    form, rows = _filtered(request)
     page = keyset_page(rows, **keyset_params(request))
     query = request.GET.copy()
     for key in ("after", "before"):

@@ -54,9 +54,10 @@ def dashboard(request):
         context["progress"] = next((f for f in context["figures"] if f["year"] == collecting), context["figures"][0])
         context["several_counties"] = len({v["county"] for v in context["progress"]["villages"]}) > 1
     if request.user.has_perm("benefits.view_chronicapproval"):
-        from benefits.services.chronic import status_counts
+        from benefits.services.chronic import decided_for_submitter, status_counts
 
         context["chronic"] = status_counts(request.user, today)
+        context["chronic_decided"] = decided_for_submitter(request.user, today)
     return render(request, "enrollment/dashboard.html", context)
 
 

@@ -42,6 +42,8 @@ def forward(apps, schema_editor):
     pooling = {r.code: r for r in Region.objects.exclude(slug__isnull=True).exclude(slug="")}
     for region in pooling.values():
         for code, name, kind, min_level, max_level, evidence, source, confirmed in CATALOGUE:
+            if "S001" in source and region.code != "420300":  # 十堰's employee measures: elsewhere not from the sources
+                source = f"{source} (not from the sources)"
             ChronicDisease.objects.get_or_create(region=region, code=code, defaults={
                 "name": name, "kind": kind, "min_level": min_level, "max_level": max_level, "evidence": evidence,
                 "validity_months": VALIDITY_MONTHS, "source": source, "confirmed": confirmed})

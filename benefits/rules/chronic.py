@@ -71,6 +71,9 @@ def refusal(covers_of_person: list[Cover], *, disease: str, disease_name: str, f
     if not same:
         return f"无{disease_name}的门诊慢特病认定，门诊慢特病统筹不支付"
     in_period = [c for c in same if c.valid_from <= day <= c.valid_to and (c.ended_on is None or day < c.ended_on)]
+    revoked = [c for c in same if c.valid_from <= day <= c.valid_to and c.ended_on is not None and c.ended_on <= day]
+    if not in_period and revoked:
+        return f"{disease_name}的门诊慢特病认定已于{revoked[0].ended_on:%Y-%m-%d}撤销，门诊慢特病统筹不支付"
     if not in_period:
         periods = "、".join(f"{c.valid_from:%Y-%m-%d}至{c.valid_to:%Y-%m-%d}" for c in same)
         return f"{disease_name}的门诊慢特病认定在就诊日（{day:%Y-%m-%d}）不在有效期内（{periods}），门诊慢特病统筹不支付"

@@ -50,7 +50,18 @@ def catalogue(region) -> list[ChronicDisease]:
     return list(ChronicDisease.objects.filter(region=pooling, active=True).order_by("kind", "code"))
 
 
-def _facility_check(disease: ChronicDisease, facility: Facility) -> None:
+def facilities_for(region):
+    """The facilities an approval may name: designated, of the person's pooling region (a
+    county's resident may choose the city's hospitals), not a hospital outside the city."""
+    pooling = pooling_region(region) if region is not None else None
+    if pooling is None:
+        return Facility.objects.none()
+    return Facility.objects.filter(designated=True, place_province="", region__path__startswith=pooling.path)
+
+
+def _facility_check(disease: ChronicDisease, facility: Facility, person: Person) -> None:
+    if facility.place_province or not facilities_for(person.village).filter(pk=facility.pk).exists():
+        raise ServiceError("facility", f"{facility.name} 不是参保人所在统筹区的定点医疗机构", "facility")
     refused = rules.facility_refusal(min_level=disease.min_level, max_level=disease.max_level, facility_level=facility.level,
                                      designated=facility.designated)
     if refused:
@@ -93,9 +104,7 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
     check_date(diagnosed_on, field="diagnosed_on", label="确诊日期", not_after_today=True)
     if facility is None:
         raise ServiceError("facility", "请选择定点机构", "facility")
-    if not path_allowed(user, facility.region.path) and facility.place_province == "":
-        raise ServiceError("facility", f"{facility.name} 不是您辖区的定点机构", "facility")
-    _facility_check(disease, facility)
+    _facility_check(disease, facility, person)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one application of a person at a time
     open_same = ChronicApproval.objects.filter(person=person, disease=disease, status__in=OPEN).exclude(
         pk=getattr(renews, "pk", None))
@@ -106,6 +115,8 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
     if renews is not None and (renews.person_id != person.pk or renews.disease_id != disease.pk or renews.status != Status.APPROVED):
         raise ServiceError("renews", "只能续期同一参保人、同一病种的有效认定", "renews")
     checked = checked_evidence(files)
+    if not checked:
+        raise ServiceError("evidence", f"请上传证明材料（{disease.evidence or '诊断证明等'}）", "evidence")
     approval = ChronicApproval(person=person, disease=disease, diagnosing_hospital=diagnosing_hospital.strip()[:100],
                                diagnosed_on=diagnosed_on, facility=facility, submitted_by=user, renews=renews)
     stamp(approval, user, "续期申报" if renews else "申报")
@@ -146,6 +157,10 @@ def approval_decide(*, user, approval: ChronicApproval, approve: bool, valid_fro
         problem = rules.period_problem(valid_from, valid_to)
         if problem:
             raise ServiceError("valid_to", problem, "valid_to")
+        if valid_from < approval.diagnosed_on:
+            raise ServiceError("valid_from", f"有效期起不能早于确诊日期（{approval.diagnosed_on:%Y-%m-%d}）", "valid_from")
+        if valid_to < today:
+            raise ServiceError("valid_to", f"有效期止（{valid_to:%Y-%m-%d}）已过，认定不会生效；请核对有效期", "valid_to")
         fields.update(status=Status.APPROVED, valid_from=valid_from, valid_to=valid_to)
     else:
         if not reason:
@@ -191,13 +206,13 @@ def approval_revoke(*, user, approval: ChronicApproval, reason: str, on: date | 
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("reason", "请填写撤销原因", "reason")
-    check_date(on, field="ended_on", label="撤销日期")
+    check_date(on, field="ended_on", label="撤销日期", not_after_today=True)
     approval = ChronicApproval.objects.select_for_update().get(pk=approval.pk)
     if approval.status not in OPEN:
         raise ServiceError("status", f"该认定状态为{approval.get_status_display()}，不能撤销")
     approval.status, approval.ended_on, approval.ended_reason = Status.REVOKED, on, reason[:300]
     approval.version += 1
-    ChronicStep.objects.create(approval=approval, action="撤销", user=user, comment=f"{on:%Y-%m-%d} 起撤销：{reason}"[:300])
+    ChronicStep.objects.create(approval=approval, action="撤销", user=user, comment=f"自{on:%Y-%m-%d}起，原因：{reason}"[:300])
     stamp(approval, user, "撤销")
     approval.save()
     return approval
@@ -210,10 +225,10 @@ def approval_change_facility(*, user, approval: ChronicApproval, facility: Facil
         raise ServiceError("denied", "您没有变更门诊慢特病定点机构的权限")
     if not path_allowed(user, approval.region_path):
         raise ServiceError("region_denied", "该认定不在您的管辖区划内")
-    approval = ChronicApproval.objects.select_for_update().select_related("disease", "facility").get(pk=approval.pk)
+    approval = ChronicApproval.objects.select_for_update(of=("self",)).select_related("disease", "facility").get(pk=approval.pk)
     if approval.status not in OPEN:
         raise ServiceError("status", f"该认定状态为{approval.get_status_display()}，不能变更定点机构")
-    _facility_check(approval.disease, facility)
+    _facility_check(approval.disease, facility, approval.person)
     before = approval.facility.name if approval.facility_id else "未选定"
     approval.facility, approval.version = facility, approval.version + 1
     ChronicStep.objects.create(approval=approval, action="变更定点机构", user=user,
@@ -362,7 +377,7 @@ def approvals_record_existing(*, user, items: list[dict], source_import=None) ->
         person, disease, facility = item["person"], item["disease"], item["facility"]
         if not path_allowed(user, person.region_path):
             raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "person")
-        _facility_check(disease, facility)
+        _facility_check(disease, facility, person)
         problem = rules.period_problem(item["valid_from"], item["valid_to"])
         if problem:
             raise ServiceError("valid_to", problem, "valid_to")
@@ -370,8 +385,9 @@ def approvals_record_existing(*, user, items: list[dict], source_import=None) ->
         if overlapping_approval(person.pk, disease.pk, item["valid_from"], item["valid_to"]):
             raise ServiceError("duplicate", f"{person.name} 已有与该期间重叠的{disease.name}认定", "valid_from")
         approval = ChronicApproval(person=person, disease=disease, diagnosing_hospital=item["diagnosing_hospital"][:100],
-                                   diagnosed_on=item["diagnosed_on"], facility=facility, status=Status.APPROVED,
+                                   diagnosed_on=item["diagnosed_on"], facility=facility,
                                    valid_from=item["valid_from"], valid_to=item["valid_to"], submitted_by=user, decided_by=user,
+                                   status=Status.EXPIRED if item["valid_to"] < timezone.localdate() else Status.APPROVED,
                                    decided_at=timezone.now(), decision_reason=IMPORTED, source_import=source_import)
         stamp(approval, user, "导入")
         approval.save()
@@ -382,3 +398,11 @@ def approvals_record_existing(*, user, items: list[dict], source_import=None) ->
 
 
 READ_ONLY_IMPORT = "省级用户只能查看门诊慢特病认定，不能导入；请由市、县医保经办机构导入"
+
+
+def decided_for_submitter(user, today: date | None = None, days: int = 30) -> list[ChronicApproval]:
+    """The notice to the submitter: their applications decided in the last `days` days, newest first."""
+    today = today or timezone.localdate()
+    since = timezone.now() - timedelta(days=days)
+    return list(ChronicApproval.objects.restrict(user).filter(submitted_by=user, decided_at__gte=since)
+                .select_related("person", "disease", "decided_by").order_by("-decided_at")[:10])

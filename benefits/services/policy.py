@@ -181,6 +181,14 @@ def load_settlement_presets() -> int:
     return created + load_chronic_presets(regions.values())
 
 
+def catalogue_source(source: str, region_code: str) -> str:
+    """A preset's source for a region: the 十堰 employee measures name diseases for 十堰 only;
+    elsewhere the region's documents are silent (not from the sources)."""
+    if "S001" in source and region_code != "420300":
+        return f"{source} (not from the sources)"
+    return source
+
+
 def load_chronic_presets(regions) -> int:
     """The 门诊慢特病 catalogue presets (benefits.presets_chronic) of each pooling region that
     lacks a code; diseases officers edited are left as they are. Returns how many were created."""
@@ -190,6 +198,7 @@ def load_chronic_presets(regions) -> int:
     created = 0
     for region in regions:
         for code, name, kind, min_level, max_level, evidence, source, confirmed in CATALOGUE:
+            source = catalogue_source(source, region.code)
             _, made = ChronicDisease.objects.get_or_create(region=region, code=code, defaults={
                 "name": name, "kind": kind, "min_level": min_level, "max_level": max_level, "evidence": evidence,
                 "validity_months": VALIDITY_MONTHS, "source": source, "confirmed": confirmed})

@@ -232,7 +232,7 @@ class EligibilityLoader:
         self.approvals: dict[int, list] = defaultdict(list)
         self.filings: dict[int, list] = defaultdict(list)
         self.covers: dict[int, list] = defaultdict(list)  # person -> chronic_rules.Cover of approvals ever in force
-        self.registrations: dict[int, list] = defaultdict(list)  # person -> (registered_on, ended_on) of 两病
+        self.registrations: dict[int, list] = defaultdict(list)  # person -> (disease code or None, registered_on, ended_on) of 两病
         self.facility_names: dict[int, str] = {}
         self.catalogues: dict | None = None  # pooling region code -> {disease code or name: (code, name, kind)}
         self.provinces: dict[str, str] = {}
@@ -267,8 +267,9 @@ class EligibilityLoader:
             self.covers[pid].append(chronic_rules.Cover(code, facility_id, start, end, ended))
             if facility_id is not None:
                 self.facility_names[facility_id] = facility_name
-        for pid, start, ended in TwoDiseasesRegistration.objects.filter(person__id__any=ids).values_list("person_id", "registered_on", "ended_on"):
-            self.registrations[pid].append((start, ended))
+        for pid, *registration in (TwoDiseasesRegistration.objects.filter(person__id__any=ids)
+                                   .values_list("person_id", "disease__code", "registered_on", "ended_on")):
+            self.registrations[pid].append(tuple(registration))
         roots = {p.region_path.split("/", 1)[0] for p in people} - set(self.provinces)
         if roots:
             self.provinces.update(Region.objects.filter(code__in=roots).values_list("code", "name"))
@@ -277,7 +278,18 @@ class EligibilityLoader:
         """The first paid enrollment (not suspended) whose benefits have not ended by the day."""
         return next((e for e in self.enrollments[person_id] if e.benefit_end >= day), None)
 
-    def eligibility(self, person: Person, day: date, *, disease: str = "", facility_id: int | None = None) -> Eligibility:
+    def registered(self, person: Person, day: date, said: str = "") -> bool:
+        """Whether a 两病 registration holds on the day; for a 两病用药 bill naming its disease
+        (高血压 or 糖尿病), a registration of that disease (or one carried over without a disease)."""
+        code = None
+        if said.strip():
+            entry = self.disease(person, said)
+            code = entry[0] if entry is not None and entry[2] == DiseaseKind.TWO_DISEASES else None
+        return any(start <= day and (ended is None or day < ended) and (code is None or disease in (None, code))
+                   for disease, start, ended in self.registrations[person.pk])
+
+    def eligibility(self, person: Person, day: date, *, disease: str = "", facility_id: int | None = None,
+                    two_diseases: str = "") -> Eligibility:
         """The person's eligibility on the visit date. `disease` (code or name) and
         `facility_id`: a chronic visit's, approved when an approval of that disease at that
         facility is valid on the day (RULES.md 3.5); a blank disease is not approved."""
@@ -296,7 +308,7 @@ class EligibilityLoader:
             # HardshipIdentity.is_valid_on: from valid_from to valid_to, ended the day it was revoked.
             identities=tuple(sorted({code for code, start, end, revoked in self.identities[person.pk]
                                      if start <= day and (end is None or day <= end) and (revoked is None or day < revoked)})),
-            two_diseases_registered=any(start <= day and (ended is None or day < ended) for start, ended in self.registrations[person.pk]),
+            two_diseases_registered=self.registered(person, day, two_diseases),
             assistance_approved=any(kind == "class_3_4" and decided <= day for kind, decided in approvals),
             tilted_approved=any(kind == "tilted" and decided <= day for kind, decided in approvals),
             chronic_approved=entry is not None and facility_id is not None and any(
@@ -548,7 +560,8 @@ class SettlementBatch:
             # disease: 尿毒症透析 is the special disease uraemia_dialysis, at the inpatient rates).
             item.disease = self.loader.disease(item.person, item.disease)[0]
         eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if chronic else "",
-                                              facility_id=item.facility.pk)
+                                              facility_id=item.facility.pk,
+                                              two_diseases=item.disease if item.kind == "two_diseases_drug" else "")
         split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))
         apply_split(self.totals[key], split)
         self.outpatient_today[day] += split.outpatient_fund

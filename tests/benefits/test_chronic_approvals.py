@@ -37,10 +37,10 @@ def world(clerk, village, xianan, current_standards):
     return person, hospital, city, township, reviewer
 
 
-def _submit(clerk, person, facility, code="tuberculosis", files=None, **extra):
+def _submit(clerk, person, facility, code="tuberculosis", files=None, diagnosed_on=date(2025, 12, 1), **extra):
     files = [SimpleUploadedFile("诊断证明.pdf", PDF, "application/pdf")] if files is None else files
     return chronic.approval_submit(user=clerk, person=person, disease=factories.chronic_disease(person, code), diagnosing_hospital="市中心医院",
-                                   diagnosed_on=date(2026, 5, 20), facility=facility, files=files, today=TODAY, **extra)
+                                   diagnosed_on=diagnosed_on, facility=facility, files=files, today=TODAY, **extra)
 
 
 def test_submit_decide_and_the_timeline(world, clerk):
@@ -160,7 +160,7 @@ def test_revocation_and_death_end_approvals_from_their_day(world, clerk, officer
 def test_the_daily_job_marks_expired_approvals_once(world, clerk):
     person, hospital, *_rest, reviewer = world
     approval = chronic.approval_decide(user=reviewer, approval=_submit(clerk, person, hospital), approve=True, valid_from=date(2026, 1, 1),
-                                       valid_to=date(2026, 5, 31), today=TODAY)
+                                       valid_to=date(2026, 5, 31), today=date(2026, 5, 1))
     from benefits.tasks import expire_chronic_approvals_task
 
     assert chronic.approvals_expire(date(2026, 5, 31)) == 0  # its last day
@@ -184,7 +184,7 @@ def test_the_review_queue_flags_overdue_and_own_items(world, clerk):
 def test_settlement_follows_the_approval_its_facility_and_its_period(world, clerk, officer):
     person, hospital, city, _township, reviewer = world
     chronic.approval_decide(user=reviewer, approval=_submit(clerk, person, hospital), approve=True, valid_from=date(2026, 1, 1),
-                            valid_to=date(2026, 5, 31), today=TODAY)
+                            valid_to=date(2026, 5, 31), today=date(2026, 5, 1))
 
     def visit(bill, facility, day):
         return settlement_create(user=officer, data=VisitInput(person=person, facility=facility, bill_number=bill, kind="chronic",
@@ -224,3 +224,51 @@ def test_a_special_disease_named_on_the_bill_is_paid_at_the_inpatient_rate_and_s
     from benefits.selectors import settlement_detail
 
     assert settlement_detail(s)["disease"] == "尿毒症透析"
+
+
+def test_after_the_tryout(world, clerk, officer, other_clerk, jiayu_villages):
+    """What the tryout found: a facility change is saved (it was a 500); an approval needs
+    evidence, a start not before the diagnosis and an end not already past; a revoked approval
+    says so; a 嘉鱼 resident may choose a hospital of the city; a revocation is not dated ahead."""
+    person, hospital, city, township, reviewer = world
+    with pytest.raises(ServiceError) as no_files:
+        _submit(clerk, person, hospital, files=[])
+    assert no_files.value.field == "evidence" and "请上传证明材料" in no_files.value.message
+    application = _submit(clerk, person, hospital, diagnosed_on=date(2026, 5, 20))
+    with pytest.raises(ServiceError) as early:
+        chronic.approval_decide(user=reviewer, approval=application, approve=True, valid_from=date(2026, 5, 1), today=TODAY)
+    assert "不能早于确诊日期（2026-05-20）" in early.value.message
+    with pytest.raises(ServiceError) as past:
+        chronic.approval_decide(user=reviewer, approval=application, approve=True, valid_from=date(2026, 5, 20),
+                                valid_to=date(2026, 5, 31), today=TODAY)
+    assert past.value.field == "valid_to" and "已过" in past.value.message
+    approval = chronic.approval_decide(user=reviewer, approval=application, approve=True, today=TODAY)
+    changed = chronic.approval_change_facility(user=clerk, approval=approval, facility=township, reason="就近")
+    assert changed.facility == township and changed.steps.last().comment == "区人民医院 → 卫生院；就近"
+    with pytest.raises(ServiceError) as ahead:
+        chronic.approval_revoke(user=reviewer, approval=changed, reason="复核", on=timezone.localdate() + timedelta(days=3))
+    assert ahead.value.field == "ended_on"
+    chronic.approval_revoke(user=reviewer, approval=changed, reason="复核不符合条件", on=date(2026, 6, 1))
+    with pytest.raises(ServiceError) as revoked:
+        settlement_create(user=officer, data=VisitInput(person=person, facility=township, bill_number="REV", kind="chronic",
+                                                        visit_date=date(2026, 6, 2), disease="结核病", costs={"class_a": "100"}))
+    assert "结核病的门诊慢特病认定已于2026-06-01撤销" in revoked.value.message
+    # a 嘉鱼 resident: the city's hospitals are the county clerk's to choose (city-level pooling)
+    resident = factories.person(jiayu_villages[0], name="嘉鱼慢病")
+    enrollment_register(user=other_clerk, person=resident, category="regular", channel="individual", payment_date=date(2025, 10, 8),
+                        today=date(2025, 10, 8))
+    assert _submit(other_clerk, resident, hospital).facility == hospital
+
+
+def test_a_two_diseases_drug_bill_of_another_disease_is_not_paid_as_two_diseases(world, clerk, officer):
+    person, _hospital, _city, township, _reviewer = world
+    chronic.registration_create(user=clerk, person=person, disease=factories.chronic_disease(person, "diabetes"),
+                                registered_on=date(2026, 1, 1))
+
+    def drug(bill, disease):
+        return settlement_create(user=officer, data=VisitInput(person=person, facility=township, bill_number=bill, kind="two_diseases_drug",
+                                                               visit_date=date(2026, 5, 1), disease=disease, costs={"class_a": "100"}))
+
+    assert drug("D1", "糖尿病").basic_fund == D("50.00")
+    assert drug("D2", "").basic_fund == D("50.00")  # a bill naming no disease: the registration holds
+    assert drug("D3", "高血压").basic_fund == D("0")  # registered for diabetes only

@@ -82,7 +82,9 @@ def test_the_reason_names_what_is_missing():
         "结核病的门诊慢特病认定在就诊日（2026-09-01）不在有效期内（2026-03-01至2026-08-31），门诊慢特病统筹不支付")
     assert _refusal([APPROVAL], facility=8) == "结核病的门诊慢特病认定的定点机构为区人民医院，不是卫生院，门诊慢特病统筹不支付"
     ended = Cover("tuberculosis", 7, date(2026, 3, 1), date(2026, 8, 31), ended_on=date(2026, 4, 1))
-    assert "不在有效期内" in _refusal([ended])
+    assert _refusal([ended]) == "结核病的门诊慢特病认定已于2026-04-01撤销，门诊慢特病统筹不支付"
+    assert _refusal([ended], day=date(2026, 3, 31)) == ""  # the day before the revocation
+    assert "不在有效期内" in _refusal([ended], day=date(2026, 9, 1))
     assert _refusal([Cover("tuberculosis", None, date(2026, 3, 1), date(2026, 8, 31))]) == (
         "结核病的门诊慢特病认定的定点机构为其他机构，不是卫生院，门诊慢特病统筹不支付")
     # two approvals of the disease (an old one and its renewal): either covering is enough
