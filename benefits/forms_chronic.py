@@ -109,9 +109,8 @@ class ApprovalFilterForm(CrispyForm):
         self.fields["disease"] = forms.ModelChoiceField(label="病种", required=False, empty_label="全部", queryset=diseases)
         if len({d.region_id for d in diseases}) > 1:  # a province user: the pooling region's name too
             self.fields["disease"].label_from_instance = lambda d: f"{d.region.name} {d.name}"
-        own = facilities_for(user.region) if user.region_id else Facility.objects.none()
-        self.fields["facility"] = FacilityChoiceField(label="定点机构", required=False, empty_label="全部",
-                                                      queryset=(own if own.exists() else _facilities(user)).order_by("-level", "code"))
+        # The user's own facilities (another county's hospitals are not named on this page).
+        self.fields["facility"] = FacilityChoiceField(label="定点机构", required=False, empty_label="全部", queryset=_facilities(user))
         self.fields["region"] = forms.TypedChoiceField(
             label="区划（县/乡镇/村）", required=False, coerce=int, empty_value=None, widget=FastSelect,
             choices=[("", "全部（本辖区）")] + region_choices(user),

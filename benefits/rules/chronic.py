@@ -6,12 +6,6 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# RULES.md 3.5 (J003 §二(三)10): chronic diseases at designated facilities of level 2 or below
-# named in the agreement, special diseases only at level 2 or above. 两病 are registered at
-# any designated facility (RULES.md 3.3). The catalogue's levels are presets of these.
-DEFAULT_LEVELS = {"chronic": (None, 2), "special": (2, None), "two_diseases": (None, None)}
-
-
 @dataclass(frozen=True)
 class Cover:
     """An approval as the settlement reads it (benefits.services.settlements' loader)."""

@@ -109,3 +109,15 @@ def test_expiry_and_the_review_deadline():
     assert rules.expired(date(2026, 1, 1), date(2026, 1, 1)) is False
     assert rules.overdue(date(2026, 1, 1), date(2026, 1, 16), 15) is False  # 15 days: on time
     assert rules.overdue(date(2026, 1, 1), date(2026, 1, 17), 15) is True
+
+
+def test_the_reason_at_the_edges_of_the_period_and_of_the_revocation():
+    # the last day of the period is in it (at another facility: the facility is the reason)
+    assert "定点机构为区人民医院" in _refusal([APPROVAL], facility=8, day=date(2026, 8, 31))
+    # the first day of the period, revoked that very day: revoked, not out of the period
+    first_day = Cover("tuberculosis", 7, date(2026, 3, 1), date(2026, 8, 31), ended_on=date(2026, 3, 1))
+    assert "已于2026-03-01撤销" in _refusal([first_day], day=date(2026, 3, 1))
+    # revoked from the visit day itself, on the period's last day
+    last_day = Cover("tuberculosis", 7, date(2026, 3, 1), date(2026, 8, 31), ended_on=date(2026, 8, 31))
+    assert "已于2026-08-31撤销" in _refusal([last_day], day=date(2026, 8, 31))
+    assert "定点机构为区人民医院" in _refusal([last_day], facility=8, day=date(2026, 8, 30))
