@@ -3,8 +3,6 @@ queue (overdue items highlighted), an approval's page (timeline, evidence, decis
 change, revocation), the renewal queue, the list by disease, facility, county and status, 两病
 registration. Thin doors into benefits.services.chronic."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -153,9 +151,7 @@ def approval_detail(request, pk):
     return render(request, "benefits/chronic_detail.html", {
         "approval": approval, "steps": approval.steps.select_related("user"), "evidence": approval.evidence.all(),
         "decision": decision, "facility_form": facility_form, "revoke_form": revoke_form,
-        "renewal_due": approval.status == ChronicApproval.Status.APPROVED and approval.valid_to
-        and approval.valid_to <= timezone.localdate() + timedelta(days=services.renewal_window(user, timezone.localdate()))
-        and user.has_perm("benefits.add_chronicapproval")
+        "renewal_due": services.renewal_due(approval, user) and user.has_perm("benefits.add_chronicapproval")
         and not above_pooling_regions(user),
         "trail": _trail(f"{approval.person.name} {approval.disease.name}")})
 
@@ -185,11 +181,7 @@ def _filtered(request):
     form = ApprovalFilterForm(request.GET or None, user=request.user)
     data = search_form(form)
     rows = services.approvals_filter(request.user, disease=data.get("disease"), facility=data.get("facility"), status=data.get("status", ""),
-                                     county=form.region() if data else None)
-    if data.get("expiring"):
-        today = timezone.localdate()
-        window = services.renewal_window(request.user, today)
-        rows = rows.filter(status=ChronicApproval.Status.APPROVED, valid_to__gte=today, valid_to__lte=today + timedelta(days=window))
+                                     county=form.region() if data else None, expiring=bool(data.get("expiring")))
     return form, rows
 
 

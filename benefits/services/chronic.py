@@ -324,8 +324,16 @@ def person_chronic(person: Person) -> dict:
     return {"approvals": approvals, "registrations": registrations}
 
 
-def approvals_filter(user, *, disease=None, facility=None, status="", county=None):
-    """The list of approvals by disease, facility, county and status."""
+def renewal_due(approval: ChronicApproval, user, today: date | None = None) -> bool:
+    """Whether an approval in force is due for renewal (its end within the renewal window)."""
+    today = today or timezone.localdate()
+    return (approval.status == Status.APPROVED and approval.valid_to is not None
+            and rules.renewal_due(approval.valid_to, today, renewal_window(user, today)))
+
+
+def approvals_filter(user, *, disease=None, facility=None, status="", county=None, expiring: bool = False):
+    """The list of approvals by disease, facility, county and status; `expiring`: in force and
+    due for renewal (the renewal window)."""
     rows = ChronicApproval.objects.restrict(user).select_related("person", "person__village", "disease", "facility")
     if disease is not None:
         rows = rows.filter(disease=disease)
@@ -335,6 +343,9 @@ def approvals_filter(user, *, disease=None, facility=None, status="", county=Non
         rows = rows.filter(status=status)
     if county is not None:
         rows = rows.filter(region_path__startswith=county.path)
+    if expiring:
+        today = timezone.localdate()
+        rows = rows.filter(status=Status.APPROVED, valid_to__gte=today, valid_to__lte=today + timedelta(days=renewal_window(user, today)))
     return rows.order_by("-submitted_at", "-pk")
 
 
