@@ -313,6 +313,26 @@ class SettlementImporter(Importer):
         return {"format": PLAN_FORMAT, "lines": rows, "sets": self.batch.parameter_sets.versions,
                 "totals": [[p, y, r, [str(a) for a in amounts]] for p, y, r, amounts in totals.values()]}
 
+    def partition_key(self, row) -> str:
+        """The person whose bills the row is (the ID number as every lookup spells it): one
+        person's bills are settled in order in one process, on that person's running totals,
+        and no check of one person reads another's."""
+        try:
+            return id_text(row.values.get("id_number"))
+        except CellError:
+            return ""
+
+    def merge_chunk_plans(self, plans):
+        """A piece's plan from its parts' shares: each part holds other people, so the rows and
+        the year totals add up side by side."""
+        if len(plans) == 1 or any(p.get("format") != PLAN_FORMAT for p in plans):
+            return plans[0] if len(plans) == 1 else {"format": None}  # another format: settled again
+        totals = [t for p in plans for t in p["totals"]]
+        if len({(person, year) for person, year, *_rest in totals}) != len(totals):
+            raise ValueError("a person's year appears in two parts of a piece's plan")
+        return {"format": PLAN_FORMAT, "lines": [line for p in plans for line in p["lines"]],
+                "sets": {k: v for p in plans for k, v in p["sets"].items()}, "totals": totals}
+
     def write_chunk_plan(self, plan):
         if plan.get("format") != PLAN_FORMAT:  # kept before an upgrade changed the rows' columns: settled again
             return False

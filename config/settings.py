@@ -5,6 +5,7 @@ tasks executed eagerly in-process. With DATABASE_URL (PostgreSQL) and CELERY_BRO
 (Redis) set, everything runs for real.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -179,6 +180,12 @@ IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 # 2,000-3,000 settlements/s, far under the broker's visibility timeout below.
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=20000)
 IMPORT_CHUNK_TIME_LIMIT = env.int("IMPORT_CHUNK_TIME_LIMIT", default=10 * 60)
+# The preview of a file of at least IMPORT_PREVIEW_PART_ROWS rows, for an importer whose rows
+# fall into independent groups (settlements: one person's bills), is checked in this many
+# processes at once, each on its share of the people (core.forked; PostgreSQL only). 1 checks
+# in the worker's own process.
+IMPORT_PREVIEW_PROCESSES = env.int("IMPORT_PREVIEW_PROCESSES", default=min(4, os.cpu_count() or 1))
+IMPORT_PREVIEW_PART_ROWS = env.int("IMPORT_PREVIEW_PART_ROWS", default=10000)
 # A job in 校验中/导入中 whose worker has not stamped its heartbeat for this long, and whose row
 # no transaction holds, is shown 已中断 with 继续 and 取消 (core.services.imports.is_interrupted).
 IMPORT_HEARTBEAT_STALE_SECONDS = env.int("IMPORT_HEARTBEAT_STALE_SECONDS", default=120)

@@ -11,3 +11,6 @@ class ServiceError(Exception):
 
     def __str__(self):
         return self.message
+
+    def __reduce__(self):  # pickled with its fields (a forked check's error, core.forked)
+        return (self.__class__, (self.code, self.message, self.field), self.__dict__)

@@ -106,6 +106,8 @@ class RowOutcome:
 
     @property
     def error_text(self) -> str:
+        if not self.errors:  # asked of every row of a preview
+            return ""
         return "；".join(f"{h}：{m}" if h else m for h, m in self.errors)
 
 
@@ -234,6 +236,19 @@ class Importer(ABC):
 
     def write_chunk_plan(self, plan: dict) -> bool:
         return False
+
+    # A preview may be checked in parts (core.services.imports), each part in a process of its
+    # own, when the importer's rows fall into groups that no check of another group reads:
+    # partition_key names a row's group ("" for a row that cannot be read; None: the importer
+    # is checked in one process). A piece's kept plan then comes in one part per process,
+    # which merge_chunk_plans joins into the plan write_chunk_plan takes.
+    def partition_key(self, row: RowIn) -> str | None:
+        return None
+
+    def merge_chunk_plans(self, plans: list[dict]) -> dict:
+        if len(plans) != 1:
+            raise NotImplementedError(f"{type(self).__name__} keeps no plan in parts")
+        return plans[0]
 
     @abstractmethod
     def write(self, outcomes: list[RowOutcome]) -> None:
@@ -421,7 +436,7 @@ def run(importer: Importer, rows: list[RowIn], *, commit: bool, skip_bad_rows: b
                 if result.errors and not skip_bad_rows:
                     raise CommitAborted(result)
                 return result
-        return _run(importer, rows, commit=False, progress=progress, keep=keep)
+        return _run(importer, rows, commit=False, progress=progress, keep=keep, duplicates=duplicates)
 
 
 def write_plan(importer: Importer, plan: list, *, progress: Callable[[int, int], None] | None = None) -> None:

@@ -2,11 +2,13 @@
 (the import log). Views, the admin and Celery tasks call these functions; large files run
 their steps in tasks (core.tasks) with progress in the cache."""
 
+import contextlib
 import gzip
 import hashlib
 import json
 import re
 import time
+import zlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -18,6 +20,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core import forked
 from core import imports as engine
 from core.bulk import fewer_collections
 from core.errors import ServiceError
@@ -41,6 +44,8 @@ IMPORTERS = {
 # An ID number quoted in an error message (e.g. a 15-digit number's 18-digit form).
 ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 PREVIEW_ROWS_KEPT = 100_000
+PROGRESS_SECONDS = 6 * 3600  # how long the cache keeps a step's progress
+PLANS_DIR = "imports/plans"
 ERRORS_KEPT = 20_000
 Status = ImportJob.Status
 
@@ -63,12 +68,21 @@ def _progress_key(job_id) -> str:
     return f"import-progress:{job_id}"
 
 
-def set_progress(job_id, phase: str, done: int, total: int) -> None:
-    cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total}, 6 * 3600)
+def _part_progress_key(job_id, part: int) -> str:
+    return f"import-progress:{job_id}:part-{part}"
+
+
+def set_progress(job_id, phase: str, done: int, total: int, *, parts: int = 0) -> None:
+    """A step's progress; a check in `parts` (processes) keeps each part's rows done apart."""
+    cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total, "parts": parts}, PROGRESS_SECONDS)
+    if parts:
+        cache.set_many({_part_progress_key(job_id, n): 0 for n in range(parts)}, PROGRESS_SECONDS)
 
 
 def get_progress(job: ImportJob) -> dict:
     state = cache.get(_progress_key(job.pk)) or {"phase": "", "done": 0, "total": job.total_rows}
+    if state.get("parts"):
+        state["done"] = sum((cache.get_many([_part_progress_key(job.pk, n) for n in range(state["parts"])]) or {}).values())
     total = state["total"] or 0
     state["percent"] = int(100 * state["done"] / total) if total else (100 if job.status in (Status.PREVIEWED, Status.COMMITTED) else 0)
     interrupted = is_interrupted(job)
@@ -245,8 +259,7 @@ def import_job_preview(job_id) -> ImportJob:
         version = importer.data_version()
         if version and importer.commits_in_chunks:  # a small file is one piece, committed at once
             pieces = _PiecePlans(job, importer, rows)
-        result = engine.run(importer, rows, commit=False, progress=_checking(job.pk),
-                            keep=pieces if pieces is not None else plan if version else None)
+        result = _preview_check(job, importer, rows, pieces=pieces, plan=plan if version and pieces is None else None)
     except ServiceError as error:
         if pieces is not None:
             pieces.discard()
@@ -277,6 +290,67 @@ def import_job_preview(job_id) -> ImportJob:
     return job
 
 
+def _preview_check(job: ImportJob, importer, rows, *, pieces, plan) -> engine.RunResult:
+    """The preview's check of every row, keeping the plan (pieces, or the plan list of a
+    small file). A large file whose rows fall into independent groups (the importer's
+    partition_key: settlements, one person's bills) is checked in parts, one process each
+    (core.forked): every part checks its groups' rows in the file's order, against the
+    repetitions found over the whole file, and keeps its share of each piece's plan."""
+    parts = _preview_parts(importer, rows) if plan is None else None
+    if parts is None:
+        return engine.run(importer, rows, commit=False, progress=_checking(job.pk), keep=pieces if pieces is not None else plan)
+    duplicates = engine.find_duplicates(importer, rows)
+    set_progress(job.pk, "preview", 0, len(rows), parts=len(parts))
+
+    def part(number, share):
+        def check():
+            kept = pieces.for_part(importer, number) if pieces is not None else None
+            try:
+                result = engine.run(importer, share, commit=False, progress=_checking(job.pk, part=number), keep=kept,
+                                    duplicates=duplicates)
+                if kept is not None:
+                    kept.flush()
+            except BaseException:
+                if kept is not None:
+                    kept.discard()
+                raise
+            return result, (kept.files, kept.usable) if kept is not None else None
+        return check
+
+    try:
+        results = forked.run_forked([part(number, share) for number, share in enumerate(parts)])
+    except BaseException:
+        _discard_part_plans(job)  # a part killed before it said which files it saved
+        raise
+    if pieces is not None:
+        for _result, (files, usable) in results:
+            pieces.join(files, usable)
+    outcomes = sorted((o for result, _kept in results for o in result.outcomes), key=lambda o: o.number)
+    return engine.RunResult(outcomes, plan_kept=all(result.plan_kept for result, _kept in results))
+
+
+def _preview_parts(importer, rows) -> list[list] | None:
+    """The file's rows in IMPORT_PREVIEW_PROCESSES parts by the importer's partition_key (each
+    group whole in one part, in the file's order), or None to check them in this process."""
+    processes = settings.IMPORT_PREVIEW_PROCESSES
+    if processes < 2 or len(rows) < max(settings.IMPORT_PREVIEW_PART_ROWS, 2) or importer.partition_key(rows[0]) is None:
+        return None
+    if not forked.can_fork():
+        return None
+    parts = [[] for _ in range(processes)]
+    for row in rows:
+        parts[zlib.crc32(importer.partition_key(row).encode()) % processes].append(row)
+    return [share for share in parts if share]
+
+
+def _discard_part_plans(job: ImportJob) -> None:
+    prefix = f"job-{job.pk}-piece-"
+    with contextlib.suppress(FileNotFoundError, NotImplementedError):  # nothing saved yet, or a storage that cannot list
+        for name in default_storage.listdir(PLANS_DIR)[1]:
+            if name.startswith(prefix) and "-part-" in name:
+                default_storage.delete(f"{PLANS_DIR}/{name}")
+
+
 def _gz_json_save(name: str, value) -> str:
     return default_storage.save(name, ContentFile(gzip.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(),
                                                                 compresslevel=1)))
@@ -287,20 +361,35 @@ def _gz_json_read(name: str):
         return json.loads(gzip.decompress(handle.read()))
 
 
-# A piece's plan on disk: its JSON without "lines", on the first line, then its "lines" (text
-# without line ends, such as COPY rows) one per line as they are: a piece's plan is tens of
-# megabytes of such text, which JSON would escape character by character.
+# A piece's plan on disk: one or more segments (a preview checked in parts keeps one per
+# part; gzip streams joined end to end read as one). A segment is its JSON without "lines"
+# but with their "count", on a line, then its "lines" (text without line ends, such as COPY
+# rows) one per line as they are: a piece's plan is tens of megabytes of such text, which
+# JSON would escape character by character. A plan kept before segments is one head without
+# a count, then its lines.
 
 def _plan_save(name: str, plan: dict) -> str:
-    head = json.dumps({k: v for k, v in plan.items() if k != "lines"}, ensure_ascii=False, separators=(",", ":"))
-    text = "\n".join([head, *plan.get("lines", ())])
+    lines = plan.get("lines", ())
+    head = json.dumps({**{k: v for k, v in plan.items() if k != "lines"}, "count": len(lines)}, ensure_ascii=False,
+                      separators=(",", ":"))
+    text = "".join([head, "\n", *(line + "\n" for line in lines)])
     return default_storage.save(name, ContentFile(gzip.compress(text.encode(), compresslevel=1)))
 
 
-def _plan_read(name: str) -> dict:
+def _plan_read(name: str) -> list[dict]:
+    """A piece's plan as its segments."""
     with default_storage.open(name, "rb") as handle:
-        head, *lines = gzip.decompress(handle.read()).decode().split("\n")
-    return {**json.loads(head), "lines": lines}
+        lines = gzip.decompress(handle.read()).decode().split("\n")
+    segments, at = [], 0
+    while at < len(lines) and lines[at]:
+        head = json.loads(lines[at])
+        count = head.pop("count", None)
+        if count is None:  # kept before segments
+            segments.append({**head, "lines": lines[at + 1 :]})
+            break
+        segments.append({**head, "lines": lines[at + 1 : at + 1 + count]})
+        at += 1 + count
+    return segments
 
 
 class _PiecePlans:
@@ -308,14 +397,19 @@ class _PiecePlans:
     commit's order), saved as the preview goes: a piece's rows are checked one after another,
     so memory holds one piece's plan at a time. finish() saves the list of pieces (the job's
     plan_file) with each piece's counts and error rows, which the piece's commit reports when
-    it writes the plan instead of checking its rows again."""
+    it writes the plan instead of checking its rows again. A preview checked in parts keeps
+    one _PiecePlans per part (for_part), each saving its share of every piece; join() takes
+    the parts' files in and finish() joins each piece's shares into its one file."""
 
-    def __init__(self, job, importer, rows):
-        self.job, self.importer = job, importer
+    def __init__(self, job, importer, rows, *, piece_of: dict | None = None, part: int | None = None):
+        self.job, self.importer, self.part = job, importer, part
         self.size = settings.IMPORT_CHUNK_ROWS
-        self.piece_of = {r.number: i // self.size for i, r in enumerate(importer.order(rows))}
-        self.files: dict[int, str] = {}
+        self.piece_of = piece_of if piece_of is not None else {r.number: i // self.size for i, r in enumerate(importer.order(rows))}
+        self.files: dict[int, list[str]] = {}
         self.piece, self.entries, self.usable = None, [], True
+
+    def for_part(self, importer, part: int) -> "_PiecePlans":
+        return _PiecePlans(self.job, importer, None, piece_of=self.piece_of, part=part)
 
     def append(self, entry) -> None:
         piece = self.piece_of[entry[0]]
@@ -331,8 +425,29 @@ class _PiecePlans:
             if plan is None:
                 self.usable = False
             else:
-                self.files[self.piece] = _plan_save(f"imports/plans/job-{self.job.pk}-piece-{self.piece}.gz", plan)
+                part = f"-part-{self.part}" if self.part is not None else ""
+                self.files[self.piece] = [_plan_save(f"{PLANS_DIR}/job-{self.job.pk}-piece-{self.piece}{part}.gz", plan)]
         self.entries = []
+
+    def flush(self) -> None:
+        """Save the piece in hand (a part's check has ended)."""
+        self._save()
+
+    def join(self, files: dict, usable: bool) -> None:
+        """Take in the files another part saved (after its check has ended)."""
+        self.usable = self.usable and usable
+        for piece, names in files.items():
+            self.files.setdefault(piece, []).extend(names)
+
+    def _joined(self, piece: int) -> str:
+        names = self.files[piece]
+        if len(names) > 1:
+            data = b"".join(default_storage.open(name, "rb").read() for name in names)
+            joined = default_storage.save(f"{PLANS_DIR}/job-{self.job.pk}-piece-{piece}.gz", ContentFile(data))
+            for name in names:
+                default_storage.delete(name)
+            self.files[piece] = names = [joined]
+        return names[0]
 
     def finish(self, result: engine.RunResult) -> str:
         """The name of the saved list of pieces, or "" when no plan can be kept."""
@@ -354,13 +469,14 @@ class _PiecePlans:
             piece["last_row"] = max(piece.get("last_row", number), number)
             piece["rows"] = piece.get("rows", 0) + 1
         for number, piece in pieces.items():
-            piece["plan"] = self.files.get(number)
-        return _gz_json_save(f"imports/plans/job-{self.job.pk}-pieces.json.gz",
+            piece["plan"] = self._joined(number) if number in self.files else None
+        return _gz_json_save(f"{PLANS_DIR}/job-{self.job.pk}-pieces.json.gz",
                              {"size": self.size, "pieces": {str(n): p for n, p in pieces.items()}})
 
     def discard(self) -> None:
-        for name in self.files.values():
-            default_storage.delete(name)
+        for names in self.files.values():
+            for name in names:
+                default_storage.delete(name)
         self.files = {}
 
 
@@ -374,11 +490,15 @@ def _plan_files(job: ImportJob) -> list[str]:
     return names
 
 
-def _checking(job_id):
+def _checking(job_id, *, part: int | None = None):
     """Progress of a check, which is also its heartbeat: a check writes nothing and runs
-    outside a transaction, so each batch's stamp is seen at once."""
+    outside a transaction, so each batch's stamp is seen at once. A part of a check in parts
+    counts its own rows (get_progress adds them up)."""
     def progress(done, total):
-        set_progress(job_id, "preview", done, total)
+        if part is None:
+            set_progress(job_id, "preview", done, total)
+        else:
+            cache.set(_part_progress_key(job_id, part), done, PROGRESS_SECONDS)
         _beat(job_id)
     return progress
 
@@ -583,17 +703,18 @@ def import_job_commit_chunk(job_id, number: int) -> int | None:
     return following
 
 
-def _piece_plan_written(job: ImportJob, importer, plan: dict | None) -> bool:
-    """Write a piece's kept plan (None: the piece has no new rows) when nothing the checks read
-    has changed since the preview (the importer's data version, and what write_chunk_plan
-    checks); False, nothing written, when the piece must be checked again."""
+def _piece_plan_written(job: ImportJob, importer, segments: list[dict] | None) -> bool:
+    """Write a piece's kept plan (its segments, _plan_read; None: the piece has no new rows)
+    when nothing the checks read has changed since the preview (the importer's data version,
+    and what write_chunk_plan checks); False, nothing written, when the piece must be checked
+    again."""
     if importer.data_version() != job.plan_version:
         return False
-    if plan is None:
+    if segments is None:
         return True
     # COPY's errors come from the driver: wrapped, a unique violation is Django's IntegrityError.
     with fewer_collections(), connection.wrap_database_errors:
-        return importer.write_chunk_plan(plan)
+        return importer.write_chunk_plan(importer.merge_chunk_plans(segments))
 
 
 def import_job_chunk_interrupted(job_id, number: int, reason: str) -> ImportJob:
