@@ -30,7 +30,7 @@ def main():
     from django.db import connection, transaction
     from django.test import Client
 
-    from benefits.models import PersonYear, RemoteCareFiling, Settlement
+    from benefits.models import ChronicApproval, ChronicDisease, PersonYear, RemoteCareFiling, Settlement, TwoDiseasesRegistration
     from benefits.services.settlements import SettlementBatch, VisitInput, settlements_write
     from core.bulk import fewer_collections
     from enrollment.models import Person
@@ -39,6 +39,9 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE benefits_settlement, benefits_personyear RESTART IDENTITY")
         cursor.execute("DELETE FROM benefits_remotecarefiling WHERE note = 'bench'")
+        cursor.execute("DELETE FROM benefits_chronicstep WHERE approval_id IN (SELECT id FROM benefits_chronicapproval WHERE diagnosing_hospital = 'bench')")
+        cursor.execute("DELETE FROM benefits_chronicapproval WHERE diagnosing_hospital = 'bench'")
+        cursor.execute("DELETE FROM benefits_twodiseasesregistration WHERE note = 'bench'")
     levels = [(3, "secondary_plus"), (2, "secondary_plus"), (1, "township"), (1, "village")] * 10
     facilities, officer = settlement_setup([(f"BENCH{i:03d}", f"基准医院{i}", level, tier) for i, (level, tier) in enumerate(levels)])
     for facility in facilities[::4]:  # the level-3 hospitals are city-level: county people pay the 5% there
@@ -59,6 +62,23 @@ def main():
                          valid_from=date(date.today().year, 1, 1), note="bench") for p in filed], batch_size=5000)
     kinds = ["outpatient"] * 6 + ["inpatient", "two_diseases_drug", "chronic", "general_fee"]
     year_start = date(date.today().year, 1, 1)
+    # 门诊慢特病 (RULES.md 3.5): a chronic visit is paid only under an approval of its disease at
+    # its facility, so chronic visits are those of people approved for the year (3% a chronic
+    # disease at a facility of level 2 or below, 1% a special disease at level 2 or above);
+    # 两病用药 visits are those of the tenth registered for hypertension.
+    catalogue = {d.code: d for d in ChronicDisease.objects.filter(region__code="421200")}
+    approved = []
+    for share, code, levels in ((0.03, "diabetes_insulin", (1, 2)), (0.01, "uraemia_dialysis", (2, 3))):
+        allowed = [f for f in facilities if f.level in levels and f.tier in ("secondary_plus", "township")]
+        approved += [(p, rng.choice(allowed), code) for p in rng.sample(people, int(len(people) * share))]
+    ChronicApproval.objects.bulk_create([
+        ChronicApproval(person=p, disease=catalogue[code], diagnosing_hospital="bench", diagnosed_on=year_start, facility=f,
+                        status=ChronicApproval.Status.APPROVED, valid_from=year_start, valid_to=date(year_start.year, 12, 31),
+                        region_path=p.region_path) for p, f, code in approved], batch_size=5000)
+    registered = rng.sample(people, len(people) // 10)
+    TwoDiseasesRegistration.objects.bulk_create([
+        TwoDiseasesRegistration(person=p, disease=catalogue["hypertension"], registered_on=year_start, note="bench", region_path=p.region_path)
+        for p in registered], batch_size=5000)
 
     def visit(n):
         kind = rng.choice(kinds)
@@ -69,15 +89,21 @@ def main():
         where = rng.choice(["local"] * 9 + ["outside"])
         if where == "outside":
             facility = rng.choice(outside)
+        person, disease = rng.choice(people), ""
+        if kind == "chronic":
+            person, facility, disease = rng.choice(approved)
+            where = "local"
+        elif kind == "two_diseases_drug":
+            person, disease = rng.choice(registered), "hypertension"
         big = kind == "inpatient"
         costs = {"class_a": str(rng.randint(2000, 40000) if big else rng.randint(20, 400)),
                  "class_b_drug": str(rng.randint(0, 8000) if big else rng.randint(0, 100)),
                  "out_of_catalogue": str(rng.randint(0, 2000) if big else 0)}
-        return VisitInput(person=rng.choice(people), facility=facility, bill_number=f"BN{n:08d}", kind=kind,
+        return VisitInput(person=person, facility=facility, bill_number=f"BN{n:08d}", kind=kind,
                           visit_date=year_start + timedelta(days=rng.randint(0, 330)),
                           location=where, place_province="湖北省" if where == "outside" else "",
                           place_city="武汉市" if where == "outside" else "",
-                          disease="hypertension", costs=costs)
+                          disease=disease, costs=costs)
 
     batch = SettlementBatch()
     started = time.monotonic()

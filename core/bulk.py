@@ -218,6 +218,8 @@ def _prep(field, value):
     # would); DecimalField's own preparation costs ~6 µs a value, most of a large update's time.
     if value.__class__ is Decimal and isinstance(field, models.DecimalField):
         return value
+    if value.__class__ is int and isinstance(field, (models.IntegerField, models.ForeignKey)):
+        return value  # an id or a count, as the column takes it (Django's preparation: ~3 µs a value)
     return field.get_db_prep_save(value, connection)
 
 

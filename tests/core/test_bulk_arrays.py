@@ -62,3 +62,29 @@ def test_copy_lines_store_what_copy_rows_stores(village, vendor, monkeypatch):
     assert {**a, "bill_number": "B"} == b
     assert b["reason"] == "行一\n行二\\r\r" and b["explanation"][0]["step"] == '起付"标准"\\ 一\t二'
     assert b["discharge_date"] is None and b["in_province"] is False and b["downward_referral"] is True and b["total"] == D("-1234.50")
+
+
+def test_any_lookup_finds_exactly_the_values_given(village):
+    """field__any with texts and numbers sent as one array literal: quotes, backslashes,
+    commas, braces, spaces and the word NULL are values like any other; a text longer than the
+    column matches nothing (it is not cut to the column's length); ids as numbers and through a
+    relation; a value of another type goes the ordinary way."""
+    from benefits.models import Facility
+
+    tricky = ['引号"内', "反斜杠\\", "逗号,括号{}", " 空格 ", "NULL", "", "普通"]
+    people = [factories.person(village, name=name) for name in tricky]
+    longer = factories.person(village, name="名" * 50)
+    from enrollment.models import Person
+
+    assert set(Person.objects.filter(name__any=tricky).values_list("name", flat=True)) == set(tricky)
+    assert not Person.objects.filter(name__any=["名" * 51]).exists()  # not cut short to the column's 50 characters
+    assert Person.objects.filter(name__any=["名" * 50]).get() == longer
+    ids = [p.pk for p in people[:3]]
+    assert sorted(Person.objects.filter(id__any=ids).values_list("pk", flat=True)) == sorted(ids)
+    assert sorted(Person.objects.filter(pk__any={*ids, 10**12}).values_list("pk", flat=True)) == sorted(ids)
+    years = [PersonYear(person=p, year=2026) for p in people[:2]]
+    PersonYear.objects.bulk_create(years)
+    assert PersonYear.objects.filter(person__id__any=[people[1].pk, people[2].pk]).count() == 1
+    assert PersonYear.objects.filter(year__any=[2026, None]).count() == 2
+    assert not Facility.objects.filter(code__any=[]).exists()
+    assert Person.objects.filter(name__any=["普通", 1]).count() == 1  # mixed types: the ordinary array
