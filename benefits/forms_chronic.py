@@ -99,6 +99,11 @@ class RegistrationForm(CrispyForm):
         self.order_fields(["disease", "registered_on", "facility"])
 
 
+class RegistrationEndForm(CrispyForm):
+    ended_on = _date("终止日期", help_text="自该日起两病用药不再按两病待遇结算；登记有误的，填登记日期（视为从未生效），再重新登记")
+    reason = forms.CharField(label="终止原因", max_length=300, help_text="如 登记有误、不再治疗、迁出")
+
+
 class ApprovalFilterForm(CrispyForm):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部")] + ChronicApproval.Status.choices)
     expiring = forms.BooleanField(label="即将到期（续期提醒期内）", required=False)

@@ -171,6 +171,8 @@ class ChronicApprovalImporter(_ChronicList):
                                          designated=p["facility"].designated)
         if refused:
             raise RowProblem("facility", f"{p['facility'].name}：{refused}（{disease.name}）")
+        if refused := services.carried_over_refusal(person, valid_to):
+            raise RowProblem("id_number", refused)
         label = f"{person.name} {mask_id_number(person.id_number)} {disease.name}"
         same = ChronicApproval.objects.filter(person=person, disease=disease, valid_from=p["valid_from"],
                                               status__in=(ChronicApproval.Status.APPROVED, ChronicApproval.Status.EXPIRED,

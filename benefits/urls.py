@@ -30,6 +30,7 @@ urlpatterns = [
     path("chronic/evidence/<int:pk>/", views_chronic.evidence_file, name="chronic_evidence"),
     path("people/<int:pk>/chronic/new/", views_chronic.approval_new, name="chronic_new"),
     path("people/<int:pk>/two-diseases/new/", views_chronic.registration_new, name="two_diseases_new"),
+    path("two-diseases/<int:pk>/end/", views_chronic.registration_end, name="two_diseases_end"),
     path("claims/new/", views_claims.claim_new, name="claim_new"),
     path("claims/summary/", views_claims.claim_summary, name="claim_summary"),
     path("claims/summary/print/", views_claims.claim_summary_print, name="claim_summary_print"),

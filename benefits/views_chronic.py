@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits.forms_chronic import ApprovalFilterForm, ApprovalForm, DecisionForm, FacilityChangeForm, RegistrationForm, RevokeForm
-from benefits.models import ChronicApproval, ChronicEvidence
+from benefits.forms_chronic import (ApprovalFilterForm, ApprovalForm, DecisionForm, FacilityChangeForm, RegistrationEndForm,
+                                     RegistrationForm, RevokeForm)
+from benefits.models import ChronicApproval, ChronicEvidence, TwoDiseasesRegistration
 from benefits.services import chronic as services
 from benefits.services.casework import above_pooling_regions
 from core.errors import ServiceError
@@ -94,6 +95,32 @@ def registration_new(request, pk):
     return render(request, "benefits/chronic_form.html", {
         "form": form, "title": f"两病登记：{person.name}", "person": person, "submit_label": "登记",
         "trail": _person_trail(person, "两病登记")})
+
+
+@permission_required("benefits.change_twodiseasesregistration", raise_exception=True)
+def registration_end(request, pk):
+    """终止两病登记 of a person of the user's region."""
+    registration = get_restricted_object_or_404(request, TwoDiseasesRegistration.objects.select_related("person", "person__village", "disease"),
+                                                pk=pk)
+    person = registration.person
+    if above_pooling_regions(request.user):
+        return _read_only(request, person, "终止两病登记")
+    label = registration.disease.name if registration.disease else "两病"
+    if registration.ended_on is not None:
+        messages.info(request, f"{person.name} 的{label}登记已于 {registration.ended_on:%Y-%m-%d} 终止")
+        return redirect("enrollment:person", pk=person.pk)
+    form = RegistrationEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_end(user=request.user, registration=registration, **form.cleaned_data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, f"已终止 {person.name} 的{label}登记（自{form.cleaned_data['ended_on']:%Y-%m-%d}起）")
+            return redirect("enrollment:person", pk=person.pk)
+    return render(request, "benefits/chronic_form.html", {
+        "form": form, "title": f"终止两病登记：{person.name} {label}（{registration.registered_on:%Y-%m-%d}登记）", "person": person,
+        "submit_label": "终止登记", "trail": _person_trail(person, "终止两病登记")})
 
 
 def _approval(request, pk) -> ChronicApproval:

@@ -35,10 +35,11 @@ _SETTLEMENT = ["benefits.view_settlement", "benefits.add_settlement", "benefits.
 # 异地就医备案 (X000 arts. 19-20): clerks file, end and revoke; reviewers look.
 _FILING = ["benefits.view_remotecarefiling", "benefits.add_remotecarefiling", "benefits.change_remotecarefiling"]
 
-# 门诊慢特病 (RULES.md 3.5): clerks submit, register 两病 and change facilities; reviewers decide
+# 门诊慢特病 (RULES.md 3.5): clerks submit, register and end 两病 and change facilities; reviewers decide
 # and revoke (never their own submissions, benefits.services.chronic); officers edit the catalogue.
 _CHRONIC_SUBMIT = ["benefits.view_chronicapproval", "benefits.add_chronicapproval", "benefits.change_chronicapproval",
-                   "benefits.view_chronicdisease", "benefits.view_twodiseasesregistration", "benefits.add_twodiseasesregistration"]
+                   "benefits.view_chronicdisease", "benefits.view_twodiseasesregistration", "benefits.add_twodiseasesregistration",
+                   "benefits.change_twodiseasesregistration"]
 _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicapproval", "benefits.view_chronicdisease",
                    "benefits.view_twodiseasesregistration"]
 

@@ -25,6 +25,7 @@ module against the few files that test it; the results stay in var/mutation/<nam
 (`cd var/mutation/terms && ../../../.venv/bin/python -m mutmut show <id>` shows a mutant).
 """
 
+import importlib.util
 import io
 import os
 import shutil
@@ -183,6 +184,9 @@ def main() -> int:
     unknown = [n for n in names if n not in MODULES]
     if unknown:
         print(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
+        return 2
+    if importlib.util.find_spec("mutmut") is None:
+        print(f"mutmut is not installed in {PYTHON}: `make mutation` installs mutmut 2.5.1")
         return 2
     results = [run(name) for name in names]
     print("== mutation score (killed / non-message mutants)")

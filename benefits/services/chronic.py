@@ -68,7 +68,7 @@ def _facility_check(disease: ChronicDisease, facility: Facility, person: Person)
         raise ServiceError("facility_level", f"{facility.name}：{refused}（{disease.name}）", "facility")
 
 
-def _enrolled(person: Person, today: date) -> bool:
+def enrolled(person: Person, today: date) -> bool:
     """Enrolled now or later: a paid enrollment whose benefits have not ended (a future
     enrollment counts, RULES: an application may precede the benefit period)."""
     return Enrollment.objects.filter(person=person, status__in=Enrollment.PAID_STATUSES, benefit_end__gte=today).exists()
@@ -92,7 +92,7 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
         raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "person")
     if person.status != Person.Status.NORMAL:
         raise ServiceError("person_status", f"{person.name} 状态为{person.get_status_display()}，不能申报", "person")
-    if not _enrolled(person, today):
+    if not enrolled(person, today):
         raise ServiceError("not_enrolled", f"{person.name} 未参加居民医保（或待遇已结束），不能申报门诊慢特病认定", "person")
     pooling = pooling_region(person.village)
     if disease.region_id != getattr(pooling, "pk", None) or not disease.active:
@@ -315,6 +315,32 @@ def registration_create(*, user, person: Person, disease: ChronicDisease, regist
     return registration
 
 
+@transaction.atomic
+def registration_end(*, user, registration: TwoDiseasesRegistration, ended_on: date, reason: str) -> TwoDiseasesRegistration:
+    """终止两病登记 (the disease no longer treated, moved out, or entered by mistake): from
+    `ended_on` on, 两病用药 visits no longer lift the outpatient cap (RULES.md 3.3). Ended on its
+    registration day, a registration entered by mistake never held; the person may then be
+    registered again correctly. Settlements already stored keep their amounts (a wrong one is
+    corrected by 冲正)."""
+    if not user.has_perm("benefits.change_twodiseasesregistration"):
+        raise ServiceError("denied", "您没有终止两病登记的权限")
+    if not path_allowed(user, registration.region_path):
+        raise ServiceError("region_denied", "该两病登记不在您的管辖区划内")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason", "请填写终止原因", "reason")
+    check_date(ended_on, field="ended_on", label="终止日期", not_after_today=True)
+    registration = TwoDiseasesRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.ended_on is not None:
+        raise ServiceError("ended", f"该登记已于 {registration.ended_on:%Y-%m-%d} 终止", "ended_on")
+    if ended_on < registration.registered_on:
+        raise ServiceError("ended_on", f"终止日期不能早于登记日期（{registration.registered_on:%Y-%m-%d}）", "ended_on")
+    registration.ended_on, registration.ended_reason = ended_on, reason[:300]
+    stamp(registration, user, "终止两病登记")
+    registration.save()
+    return registration
+
+
 def person_chronic(person: Person) -> dict:
     """What the person page shows: approvals (newest first, with their steps) and 两病 registrations."""
     approvals = list(ChronicApproval.objects.filter(person=person).select_related("disease", "facility").prefetch_related("steps")
@@ -392,6 +418,8 @@ def approvals_record_existing(*, user, items: list[dict], source_import=None) ->
         problem = rules.period_problem(item["valid_from"], item["valid_to"])
         if problem:
             raise ServiceError("valid_to", problem, "valid_to")
+        if refused := carried_over_refusal(person, item["valid_to"]):
+            raise ServiceError("not_enrolled", refused, "person")
         Person.objects.select_for_update().filter(pk=person.pk).first()
         if overlapping_approval(person.pk, disease.pk, item["valid_from"], item["valid_to"]):
             raise ServiceError("duplicate", f"{person.name} 已有与该期间重叠的{disease.name}认定", "valid_from")
@@ -406,6 +434,16 @@ def approvals_record_existing(*, user, items: list[dict], source_import=None) ->
                                    comment=f"{IMPORTED}；有效期 {item['valid_from']:%Y-%m-%d} 至 {item['valid_to']:%Y-%m-%d}")
         created.append(approval)
     return created
+
+
+def carried_over_refusal(person: Person, valid_to: date, today: date | None = None) -> str:
+    """Why an approval of the previous system may not be recorded: one still in force needs
+    the person enrolled now or later, as an application does (else it could never be renewed);
+    an approval already ended is history and is recorded whatever the enrollment."""
+    today = today or timezone.localdate()
+    if valid_to >= today and not enrolled(person, today):
+        return f"{person.name} 未参加居民医保（或待遇已结束），仍在有效期内的认定不能导入；请先办理参保，已到期的认定可以导入"
+    return ""
 
 
 READ_ONLY_IMPORT = "省级用户只能查看门诊慢特病认定，不能导入；请由市、县医保经办机构导入"

@@ -17,4 +17,5 @@ def person_chronic_records(context, person):
 
     casework = not above_pooling_regions(user)
     return {"show": True, "person": person, "may_add": casework and user.has_perm("benefits.add_chronicapproval"),
-            "may_register": casework and user.has_perm("benefits.add_twodiseasesregistration"), **person_chronic(person)}
+            "may_register": casework and user.has_perm("benefits.add_twodiseasesregistration"),
+            "may_end": casework and user.has_perm("benefits.change_twodiseasesregistration"), **person_chronic(person)}

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from benefits.models import ChronicApproval, Facility, TwoDiseasesRegistration
 from benefits.services.settlements import eligibility_for
@@ -13,6 +14,7 @@ from core.models import ImportJob
 from core.services import imports
 from core.tasks import commit_import
 from core.xlsx import write_xlsx
+from enrollment.services.enrollments import enrollment_register
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +23,13 @@ TWO_HEADERS = ["身份证号", "姓名", "病种", "登记日期", "登记机构
 
 
 @pytest.fixture
-def world(village, xianan, jiayu_villages):
+def world(village, xianan, jiayu_villages, clerk, other_clerk, current_standards):
+    """甲 and 嘉鱼人 enrolled for the coming year; 乙 not enrolled."""
     people = [factories.person(village, name=n, birth=date(1970, 1, 1 + i)) for i, n in enumerate(("甲", "乙"))]
     stranger = factories.person(jiayu_villages[0], name="嘉鱼人", birth=date(1970, 2, 1))
+    today = timezone.localdate()
+    for person, user in ((people[0], clerk), (stranger, other_clerk)):
+        enrollment_register(user=user, person=person, category="regular", channel="individual", payment_date=today, today=today)
     start = date(2020, 1, 1)
     Facility.objects.create(code="H2", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan, agreement_from=start)
     Facility.objects.create(code="H3", name="咸宁市中心医院", level=3, tier="secondary_plus", region=xianan, agreement_from=start)
@@ -51,11 +57,15 @@ def test_the_approvals_list_is_checked_by_row_and_column_and_imported_once(world
         [a.id_number, "甲", "结核病", "咸宁市中心医院", "2025-03-01", "H2", "2026-01-01", ""],  # overlaps the first row
         [stranger.id_number, "嘉鱼人", "结核病", "咸宁市中心医院", "2025-03-01", "H2", "2025-04-01", ""],  # 嘉鱼: the city officer's too
         [a.id_number, "甲", "糖尿病胰岛素治疗", "咸宁市中心医院", "2025-03-01", "H2", "2025-04-01", "2025-03-31"],  # backwards
+        # 乙 is not enrolled: an approval still in force is refused (it could never be renewed); the ended one above is history
+        [b.id_number, "乙", "尿毒症透析", "同济医院", "2025-05-01", "H3", "2025-06-01", "2099-05-31"],
     ]
     job = _run(officer, "chronic_approvals", APPROVAL_HEADERS, rows)
-    assert job.counts == {"new": 3, "changed": 0, "unchanged": 0, "error": 5}
-    assert [(e["row"], e["column"]) for e in job.errors] == [(4, "定点机构编码"), (5, "病种"), (6, "病种"), (7, "有效期起"), (9, "有效期止")]
+    assert job.counts == {"new": 3, "changed": 0, "unchanged": 0, "error": 6}
+    assert [(e["row"], e["column"]) for e in job.errors] == [(4, "定点机构编码"), (5, "病种"), (6, "病种"), (7, "有效期起"), (9, "有效期止"),
+                                                             (10, "身份证号")]
     assert "须在2级及以下" in job.errors[0]["message"]
+    assert "乙 未参加居民医保（或待遇已结束），仍在有效期内的认定不能导入" in job.errors[-1]["message"]
     first = ChronicApproval.objects.get(person=a)
     assert (first.status, first.valid_from, first.valid_to, first.facility.code) == ("approved", date(2025, 4, 1), date(2027, 3, 31), "H2")
     assert first.steps.get().action == "导入" and first.source_import_id == job.pk

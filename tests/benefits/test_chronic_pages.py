@@ -95,3 +95,47 @@ def test_a_province_user_reads_but_does_not_submit(world, client):
     page = client.get(f"/benefits/people/{person.pk}/chronic/new/")
     assert page.status_code == 403 and "省级用户只能查看门诊慢特病认定" in page.content.decode()
     assert "保存审核结论" not in client.get(f"/benefits/chronic/{application.pk}/").content.decode()
+
+
+def test_a_clerk_ends_a_two_diseases_registration_on_the_person_page(world, client, clerk, other_clerk):
+    """终止两病登记: a reason and a day not before the registration nor after today; ended on its
+    registration day (entered by mistake) it never held, and the person may be registered again;
+    ended twice, or by a clerk of another county, it is refused; the person page shows it ended."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from benefits.services.settlements import eligibility_for
+    from core.errors import ServiceError
+
+    person = world[0]
+    hypertension = factories.chronic_disease(person, "hypertension")
+    registration = chronic.registration_create(user=clerk, person=person, disease=hypertension, registered_on=date(2026, 3, 1))
+    client.force_login(clerk)
+    page = client.get(f"/enrollment/people/{person.pk}/").content.decode()
+    end_url = f"/benefits/two-diseases/{registration.pk}/end/"
+    assert end_url in page
+    refused = client.post(end_url, {"ended_on": "2026-02-28", "reason": "登记有误"}).content.decode()
+    assert "终止日期不能早于登记日期（2026-03-01）" in refused
+    assert "这个字段是必填项" in client.post(end_url, {"ended_on": "2026-03-01", "reason": " "}).content.decode()
+    ahead = (timezone.localdate() + timedelta(days=2)).isoformat()
+    assert "终止日期不能晚于今天" in client.post(end_url, {"ended_on": ahead, "reason": "不再治疗"}).content.decode()
+    registration.refresh_from_db()
+    assert registration.ended_on is None
+    response = client.post(end_url, {"ended_on": "2026-03-01", "reason": "登记有误"})
+    assert response.status_code == 302 and response["Location"] == f"/enrollment/people/{person.pk}/"
+    registration.refresh_from_db()
+    assert (registration.ended_on, registration.ended_reason) == (date(2026, 3, 1), "登记有误")
+    assert eligibility_for(person, date(2026, 3, 1)).two_diseases_registered is False  # it never held
+    assert end_url not in client.get(f"/enrollment/people/{person.pk}/").content.decode()
+    assert "已于 2026-03-01 终止" in client.get(end_url, follow=True).content.decode()
+    with pytest.raises(ServiceError) as twice:
+        chronic.registration_end(user=clerk, registration=registration, ended_on=date(2026, 4, 1), reason="再次")
+    assert twice.value.code == "ended"
+    again = chronic.registration_create(user=clerk, person=person, disease=hypertension, registered_on=date(2026, 4, 1))
+    assert eligibility_for(person, date(2026, 4, 1)).two_diseases_registered is True
+    with pytest.raises(ServiceError) as stranger:
+        chronic.registration_end(user=other_clerk, registration=again, ended_on=date(2026, 5, 1), reason="迁出")
+    assert stranger.value.code == "region_denied"
+    client.force_login(other_clerk)
+    assert client.get(f"/benefits/two-diseases/{again.pk}/end/").status_code == 404

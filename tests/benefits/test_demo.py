@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from benefits.demo_remote import generate_remote_demo
-from benefits.models import Facility, PersonYear, RemoteCareFiling, Settlement
+from benefits.models import ChronicApproval, Facility, PersonYear, RemoteCareFiling, Settlement
 from benefits.services.demo import generate_settlement_demo
 from core.models import User
 from enrollment.services.demo import generate_demo
@@ -41,11 +41,27 @@ def test_the_command_runs_once_and_the_pages_show_the_settlements(xianan, clerk_
     out = io.StringIO()
     call_command("generate_settlement_demo", stdout=out)
     count = Settlement.objects.count()
-    year_visits = Settlement.objects.filter(channel="direct", filing__isnull=True).count()  # in the city, from the facilities
+    # in the city, from the facilities (the chronic visits of the approved people come after)
+    year_visits = Settlement.objects.filter(channel="direct", filing__isnull=True).exclude(kind="chronic").count()
     assert year_visits > 0 and f"{year_visits} 条结算单" in out.getvalue()
     # then the county's demo clerk files remote care and takes paper bills (benefits.demo_remote)
-    remote = count - year_visits
+    chronic_visits = Settlement.objects.filter(kind="chronic")
+    remote = count - year_visits - chronic_visits.count()
     assert "异地就医演示：6 条备案，4 条市外结算单，3 笔手工报销（经办员 clerk）" in out.getvalue() and remote == 7
+    # and 门诊慢特病 (benefits.demo_chronic): the clerk submits, the city officer decides, the approved are settled
+    approvals = ChronicApproval.objects.all()
+    assert {a.status for a in approvals} == {"approved", "submitted", "rejected"}
+    assert {a.submitted_by.username for a in approvals} == {"clerk"}
+    assert {a.decided_by.username for a in approvals if a.decided_by} == {"officer"}
+    assert all(a.evidence.exists() for a in approvals)
+    approved = [a for a in approvals if a.status == "approved"]
+    assert f"{len(approved)} 人已认定（{chronic_visits.count()} 条慢特病结算单），2 人待审核，1 人未通过" in out.getvalue()
+    for s in chronic_visits:
+        assert any(a.person_id == s.person_id and a.facility_id == s.facility_id and a.disease.code == s.disease for a in approved)
+    assert any(s.chronic_fund > 0 for s in chronic_visits)  # paid by the chronic pool under the approval
+    from benefits.services.chronic import renewal_queue
+
+    assert len(renewal_queue(User.objects.get(username="officer"))) == 1  # one approval ends within the renewal window
     demo_clerk = User.objects.get(username="clerk")
     assert not demo_clerk.has_usable_password()  # create_demo_users sets the password
     assert set(RemoteCareFiling.objects.values_list("created_by", flat=True)) == {demo_clerk.pk}

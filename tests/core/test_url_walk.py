@@ -136,9 +136,9 @@ def build_foreign(jiayu, current_year) -> Foreign:
                                        sha256="3" * 64, uploaded_by=clerk)
     chronic_evidence.file.save("jiayu-chronic.pdf", ContentFile(PDF), save=False)
     chronic_evidence.save()
-    TwoDiseasesRegistration.objects.create(person=head, disease=factories.chronic_disease(head, "hypertension"),
-                                           registered_on=date(current_year, 1, 2), note="嘉鱼两病登记")
-    objects.update(chronic_approval=chronic, chronic_evidence=chronic_evidence)
+    registration = TwoDiseasesRegistration.objects.create(person=head, disease=factories.chronic_disease(head, "hypertension"),
+                                                          registered_on=date(current_year, 1, 2), note="嘉鱼两病登记")
+    objects.update(chronic_approval=chronic, chronic_evidence=chronic_evidence, registration=registration)
     markers = ["JYPAY0001"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
@@ -198,7 +198,8 @@ for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", 
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
 STAFF_OBJECTS.update({"benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
-                      "benefits:chronic_new": "person", "benefits:two_diseases_new": "person"})
+                      "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
+                      "benefits:two_diseases_end": "registration"})
 
 
 def admin_object(model, foreign: Foreign):

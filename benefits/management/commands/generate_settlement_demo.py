@@ -1,9 +1,11 @@
 """`manage.py generate_settlement_demo`: demo facilities and this year's settlements of a demo
 county (benefits.services.demo), after `generate_demo`; then the county's remote-care filings,
-settlements outside the city and manual claims (benefits.demo_remote), by its demo clerk."""
+settlements outside the city and manual claims (benefits.demo_remote), by its demo clerk; and
+门诊慢特病 applications, decisions and chronic visits (benefits.demo_chronic)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from benefits.demo_chronic import generate_chronic_demo
 from benefits.demo_remote import demo_clerk, generate_remote_demo
 from benefits.models import Settlement
 from benefits.services.demo import generate_settlement_demo
@@ -38,6 +40,12 @@ class Command(BaseCommand):
         remote = generate_remote_demo(county=region, user=clerk, seed=seed)
         if remote.skipped:
             self.stdout.write(f"{region.name}：{remote.skipped}")
+        else:
+            self.stdout.write(f"{region.name}异地就医演示：{remote.filings} 条备案，{remote.settlements} 条市外结算单，"
+                              f"{remote.claims} 笔手工报销（经办员 {clerk.username}）")
+        chronic = generate_chronic_demo(county=region, clerk=clerk, seed=seed)
+        if chronic.skipped:
+            self.stdout.write(f"{region.name}：{chronic.skipped}")
             return
-        self.stdout.write(f"{region.name}异地就医演示：{remote.filings} 条备案，{remote.settlements} 条市外结算单，"
-                          f"{remote.claims} 笔手工报销（经办员 {clerk.username}）")
+        self.stdout.write(f"{region.name}门诊慢特病演示：{chronic.approved} 人已认定（{chronic.settlements} 条慢特病结算单），"
+                          f"{chronic.waiting} 人待审核，{chronic.rejected} 人未通过")
