@@ -11,6 +11,7 @@ from django.db.models import Count, Max
 from assistance.models import Application, HardshipIdentity
 from benefits.models import ChronicApproval, ChronicDisease, Facility, PolicyParameter, RemoteCareFiling, Settlement, TwoDiseasesRegistration
 from benefits.places import province_name
+from benefits.rules.claims import ADMISSION_KINDS
 from benefits.rules.location import LocationError
 from benefits.rules.settlement import COST_LINES, SettlementError
 from benefits.services.facilities import agreement_problem, facility_place, facility_save, settled_outside_problem
@@ -215,6 +216,9 @@ class SettlementImporter(Importer):
             discharge = date_cell(v.get("discharge_date"))
         except CellError as error:
             raise RowProblem(h("visit_date"), str(error)) from None
+        if kind in ADMISSION_KINDS and discharge is None:
+            # A bill is settled at discharge (as a paper claim is): a stay still going on is not settled yet.
+            raise RowProblem(h("discharge_date"), "住院（住院分娩）须填写出院日期：出院结算后再导入")
         problem = visit_dates_problem(visit_date, discharge, today=self.today)
         if problem:
             raise RowProblem(h(problem[0]), problem[1])

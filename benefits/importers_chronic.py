@@ -233,6 +233,8 @@ class TwoDiseasesImporter(_ChronicList):
         if current is not None:
             outcome.status, outcome.summary = UNCHANGED, f"{label} 已登记（{current.registered_on:%Y-%m-%d}）"
             return
+        if overlap := services.registration_overlap(person, disease, p["registered_on"]):
+            raise RowProblem("registered_on", overlap)
         outcome.status, outcome.summary = NEW, f"{label} {p['registered_on']:%Y-%m-%d}登记"
         outcome.payload = {"person": person, "disease": disease, "registered_on": p["registered_on"], "facility": p["facility"]}
 

@@ -292,6 +292,18 @@ def review_queue(user, today: date | None = None) -> list[ChronicApproval]:
     return items
 
 
+def registration_overlap(person: Person, disease: ChronicDisease, registered_on: date) -> str:
+    """Why a registration from `registered_on` would register an ended one's period again (its
+    period runs from registered_on to the day before ended_on; none when it was ended on its own
+    day, entered by mistake), or ""."""
+    earlier = (TwoDiseasesRegistration.objects.filter(person=person, disease=disease, ended_on__gt=registered_on,
+                                                      registered_on__lt=F("ended_on")).order_by("-ended_on").first())
+    if earlier is None:
+        return ""
+    return (f"{person.name} 的{disease.name}登记（{earlier.registered_on:%Y-%m-%d}起）至 {earlier.ended_on:%Y-%m-%d} 终止，"
+            f"新登记的登记日期不能早于 {earlier.ended_on:%Y-%m-%d}")
+
+
 @transaction.atomic
 def registration_create(*, user, person: Person, disease: ChronicDisease, registered_on: date, facility: Facility | None = None,
                         source_import=None) -> TwoDiseasesRegistration:
@@ -308,6 +320,8 @@ def registration_create(*, user, person: Person, disease: ChronicDisease, regist
         raise ServiceError("facility", f"{facility.name} 不是定点医药机构", "facility")
     if TwoDiseasesRegistration.objects.filter(person=person, disease=disease, ended_on__isnull=True).exists():
         raise ServiceError("duplicate", f"{person.name} 已登记{disease.name}", "disease")
+    if overlap := registration_overlap(person, disease, registered_on):
+        raise ServiceError("overlap", overlap, "registered_on")
     registration = TwoDiseasesRegistration(person=person, disease=disease, registered_on=registered_on, facility=facility,
                                            created_by=user, source_import=source_import)
     stamp(registration, user, "两病登记")

@@ -95,3 +95,11 @@ def test_the_two_diseases_list_lifts_the_cap_from_the_registration_date_and_is_i
     assert eligibility_for(a, date(2026, 1, 5)).two_diseases_registered is True
     assert _run(clerk, "two_diseases", TWO_HEADERS, rows[:2]).counts["unchanged"] == 2
     assert TwoDiseasesRegistration.objects.count() == 2
+    # 甲's registration ended in March: a list registering him again from February is an error row, from April new
+    from benefits.services.chronic import registration_end
+
+    registration_end(user=clerk, registration=TwoDiseasesRegistration.objects.get(person=a), ended_on=date(2026, 3, 1), reason="不再治疗")
+    early = _run(clerk, "two_diseases", TWO_HEADERS, [[a.id_number, "甲", "高血压", "2026-02-01", ""]])
+    assert early.counts["error"] == 1 and (early.errors[0]["row"], early.errors[0]["column"]) == (2, "登记日期")
+    assert "不能早于 2026-03-01" in early.errors[0]["message"]
+    assert _run(clerk, "two_diseases", TWO_HEADERS, [[a.id_number, "甲", "高血压", "2026-04-01", ""]]).counts["new"] == 1

@@ -134,6 +134,13 @@ def test_a_clerk_ends_a_two_diseases_registration_on_the_person_page(world, clie
     assert twice.value.code == "ended"
     again = chronic.registration_create(user=clerk, person=person, disease=hypertension, registered_on=date(2026, 4, 1))
     assert eligibility_for(person, date(2026, 4, 1)).two_diseases_registered is True
+    # a registration that held (April to June) is not registered over again
+    chronic.registration_end(user=clerk, registration=again, ended_on=date(2026, 7, 1), reason="不再治疗")
+    with pytest.raises(ServiceError) as overlap:
+        chronic.registration_create(user=clerk, person=person, disease=hypertension, registered_on=date(2026, 6, 30))
+    assert (overlap.value.field, overlap.value.message) == (
+        "registered_on", f"{person.name} 的高血压登记（2026-04-01起）至 2026-07-01 终止，新登记的登记日期不能早于 2026-07-01")
+    again = chronic.registration_create(user=clerk, person=person, disease=hypertension, registered_on=date(2026, 7, 1))
     with pytest.raises(ServiceError) as stranger:
         chronic.registration_end(user=other_clerk, registration=again, ended_on=date(2026, 5, 1), reason="迁出")
     assert stranger.value.code == "region_denied"

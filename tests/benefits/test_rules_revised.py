@@ -419,3 +419,15 @@ def test_a_general_fee_leaves_the_maternity_and_assistance_totals_alone():
     ytd = YearToDate(maternity_fund=D("500"), ma_base=D("100"), ma_base_chronic=D("200"))
     after = settle(POLICY, Visit(kind="general_fee", facility_tier="village"), NOBODY, ytd).added_to(ytd)
     assert (after.basic_fund, after.maternity_fund, after.ma_base, after.ma_base_chronic) == (D("7"), D("500"), D("100"), D("200"))
+
+
+def test_backstop_of_a_visit_is_at_most_what_the_visit_leaves():
+    """S001 §三(四)4: a person monitored from mid-year whose earlier bills left 20,000 unmet (none of
+    it backstopped) is topped up on a small admission by what that admission leaves after MA,
+    not by the year's whole need: the backstop pays this bill, not the earlier ones."""
+    person = Eligibility(identities=("monitored_edge",), assistance_approved=True)
+    ytd = YearToDate(ma_base=D("20000"), ma_paid=D("0"), extra_paid=D("0"))
+    s = settle(POLICY, admission(1, costs={"class_a": "3000"}), person, ytd)
+    assert s.ma_base > s.assistance > 0
+    assert s.extra_assistance == s.ma_base - s.assistance  # what the admission left after MA, all of it
+    assert s.extra_assistance < D("1000")  # far below the year's 20,000 less what the person keeps

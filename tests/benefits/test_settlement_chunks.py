@@ -36,7 +36,7 @@ def _rows(people):
     """Seven inpatient bills alternating between two people, large enough to cross the
     deductible and the CI threshold in later chunks: each chunk depends on the totals the
     chunks before it left."""
-    return [[f"ZY{n}", "H001", people[n % 2].id_number, people[n % 2].name, "住院", f"2023-0{1 + n // 2}-1{n % 2}", "", "市内", "",
+    return [[f"ZY{n}", "H001", people[n % 2].id_number, people[n % 2].name, "住院", f"2023-0{1 + n // 2}-1{n % 2}", f"2023-0{1 + n // 2}-2{n % 2}", "市内", "",
              str(9000 + 1000 * n), "3000", "200"] for n in range(7)]
 
 

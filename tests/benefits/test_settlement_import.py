@@ -67,11 +67,16 @@ def test_csv_exports_in_gbk_are_accepted(officer, setup):
 def test_bad_rows(officer, setup):
     bad = [["X1", "NOPE", setup.id_number, "", "住院", "2023-03-15", "", "", "", "100", "", ""],
            ["X2", "H001", setup.id_number, "", "牙科", "2023-03-15", "", "", "", "100", "", ""],
-           ["X3", "H001", factories.id_number(), "", "住院", "2023-03-15", "", "", "", "100", "", ""],
-           ["X4", "H001", setup.id_number, "", "住院", "2023-03-15", "2023-03-01", "", "", "100", "", ""]]
+           ["X3", "H001", factories.id_number(), "", "住院", "2023-03-15", "2023-03-18", "", "", "100", "", ""],
+           ["X4", "H001", setup.id_number, "", "住院", "2023-03-15", "2023-03-01", "", "", "100", "", ""],
+           # an admission is settled at discharge: without 出院日期 the stay is still going on
+           ["X5", "H001", setup.id_number, "", "住院", "2023-03-15", "", "", "", "100", "", ""],
+           ["X6", "H001", setup.id_number, "", "住院分娩", "2023-03-15", "", "", "", "100", "", ""]]
     job = upload(officer, write_xlsx(HEADERS, bad))
     errors = {e["row"]: e["message"] for e in job.errors}
     assert "不是您辖区的定点机构" in errors[2] and "无法识别" in errors[3] and "未在您的辖区登记" in errors[4] and "早于入院日期" in errors[5]
+    columns = {e["row"]: e["column"] for e in job.errors}
+    assert errors[6] == errors[7] == "住院（住院分娩）须填写出院日期：出院结算后再导入" and columns[6] == columns[7] == "出院日期"
 
 
 def test_a_clerk_may_not_import_settlements(clerk):

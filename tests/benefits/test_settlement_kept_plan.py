@@ -48,12 +48,12 @@ def _rows(people):
     rows = []
     for n in range(7):
         p = people[n % 3]
-        rows.append([f"ZY{n}", "H001", p.id_number, p.name, "住院", f"2023-0{1 + n // 3}-1{n % 3}", "", "市内", "",
+        rows.append([f"ZY{n}", "H001", p.id_number, p.name, "住院", f"2023-0{1 + n // 3}-1{n % 3}", f"2023-0{1 + n // 3}-2{n % 3}", "市内", "",
                      str(9000 + 3000 * n), "3000", "200"])
     for n in range(2):
         p = people[0]
         rows.append([f"MZ{n}", "V001", p.id_number, p.name, "普通门诊", "2023-05-06", "", "市内", "", "60", "0", "0"])
-    rows.append(["ZY9", "H001", people[1].id_number, "别人", "住院", "2023-06-01", "", "市内", "", "5000", "0", "0"])
+    rows.append(["ZY9", "H001", people[1].id_number, "别人", "住院", "2023-06-01", "2023-06-05", "市内", "", "5000", "0", "0"])
     return rows
 
 

@@ -4,6 +4,7 @@ tables under them, no console errors (a CSP violation is one), and a village's b
 unpaid worklist of that village."""
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -75,7 +76,8 @@ def test_clerk_sees_the_three_charts_and_their_tables(page, failed_responses, cl
     # Then each of the three charts is drawn: a canvas inside its container, with something painted on it
     for name in CHARTS:
         container = page.locator(f'[data-chart="{name}"]')
-        page.wait_for_function(f'document.querySelector(\'[data-chart="{name}"]\').dataset.drawn === "true"')
+        # (a locator, not wait_for_function: its polling evaluates a string in the page, which the CSP forbids)
+        page.locator(f'[data-chart="{name}"][data-drawn="true"]').wait_for()
         canvas = container.locator("canvas").first
         assert canvas.bounding_box()["width"] > 100 and canvas.bounding_box()["height"] > 100
         assert canvas.evaluate(PAINTED_PIXELS) > 1000, f"the {name} chart's canvas is blank"
@@ -116,11 +118,19 @@ def test_clerk_sees_the_three_charts_and_their_tables(page, failed_responses, cl
     page.locator("#chart-villages").scroll_into_view_if_needed()
     # The bars grow from zero when drawn: click once ECharts has finished animating them (on a
     # quiet machine the click came before the bar reached its middle and missed it).
-    page.wait_for_function("el => echarts.getInstanceByDom(el).getZr().animation.isFinished()",
-                           arg=page.locator("#chart-villages").element_handle())
+    _wait_until(page, "el => echarts.getInstanceByDom(el).getZr().animation.isFinished()", page.locator("#chart-villages").element_handle())
     point = page.evaluate(BAR_CENTRE, [page.locator("#chart-villages").element_handle(), 0, top["unpaid"]])
     page.mouse.click(point["x"], point["y"])
 
     # Then the unpaid worklist of that village opens for the year being collected
     page.wait_for_url(re.compile(rf"/enrollment/collection/\?year={year}&region={top['village_id']}&status=unpaid$"))
     assert failed_responses == []
+
+
+def _wait_until(page, function: str, arg, seconds: float = 15) -> None:
+    """Poll a function in the page from here (page.evaluate is not subject to the page's CSP;
+    wait_for_function's own polling is, and fails as soon as its first check is false)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(function, arg):
+        assert time.monotonic() < deadline, f"not true within {seconds} s: {function}"
+        page.wait_for_timeout(50)

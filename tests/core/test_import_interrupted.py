@@ -39,7 +39,7 @@ def _people(clerk, village, xianan):
 
 def _confirmed(officer, people):
     """Seven inpatient bills of two people, previewed and confirmed by the officer."""
-    rows = [[f"ZY{n}", "H001", people[n % 2].id_number, people[n % 2].name, "住院", f"2023-0{1 + n // 2}-1{n % 2}", "", "市内", "",
+    rows = [[f"ZY{n}", "H001", people[n % 2].id_number, people[n % 2].name, "住院", f"2023-0{1 + n // 2}-1{n % 2}", f"2023-0{1 + n // 2}-2{n % 2}", "市内", "",
              str(9000 + 1000 * n), "3000", "200"] for n in range(7)]
     job = imports.import_job_create(user=officer, kind="settlements", uploaded=SimpleUploadedFile("bills.xlsx", write_xlsx(HEADERS, rows)))
     job = imports.import_job_preview(job.pk)
