@@ -329,8 +329,10 @@ class SettlementImporter(Importer):
     def merge_chunk_plans(self, plans):
         """A piece's plan from its parts' shares: each part holds other people, so the rows and
         the year totals add up side by side."""
-        if len(plans) == 1 or any(p.get("format") != PLAN_FORMAT for p in plans):
-            return plans[0] if len(plans) == 1 else {"format": None}  # another format: settled again
+        if len(plans) == 1:
+            return plans[0]
+        if any(p.get("format") != PLAN_FORMAT for p in plans):
+            return None  # kept in another format: settled again
         totals = [t for p in plans for t in p["totals"]]
         if len({(person, year) for person, year, *_rest in totals}) != len(totals):
             raise ValueError("a person's year appears in two parts of a piece's plan")

@@ -241,14 +241,13 @@ class Importer(ABC):
     # own, when the importer's rows fall into groups that no check of another group reads:
     # partition_key names a row's group ("" for a row that cannot be read; None: the importer
     # is checked in one process). A piece's kept plan then comes in one part per process,
-    # which merge_chunk_plans joins into the plan write_chunk_plan takes.
+    # which merge_chunk_plans joins into the plan write_chunk_plan takes (None: the parts
+    # cannot be joined, and the piece is checked again).
     def partition_key(self, row: RowIn) -> str | None:
         return None
 
-    def merge_chunk_plans(self, plans: list[dict]) -> dict:
-        if len(plans) != 1:
-            raise NotImplementedError(f"{type(self).__name__} keeps no plan in parts")
-        return plans[0]
+    def merge_chunk_plans(self, plans: list[dict]) -> dict | None:
+        return plans[0] if len(plans) == 1 else None
 
     @abstractmethod
     def write(self, outcomes: list[RowOutcome]) -> None:

@@ -713,8 +713,11 @@ def _piece_plan_written(job: ImportJob, importer, segments: list[dict] | None) -
     if segments is None:
         return True
     # COPY's errors come from the driver: wrapped, a unique violation is Django's IntegrityError.
+    plan = importer.merge_chunk_plans(segments)
+    if plan is None:
+        return False
     with fewer_collections(), connection.wrap_database_errors:
-        return importer.write_chunk_plan(importer.merge_chunk_plans(segments))
+        return importer.write_chunk_plan(plan)
 
 
 def import_job_chunk_interrupted(job_id, number: int, reason: str) -> ImportJob:

@@ -70,3 +70,20 @@ def test_no_fork_inside_a_transaction():
     """A child would not see the parent's uncommitted rows (a test's data among them)."""
     with transaction.atomic():
         assert not forked.can_fork()
+
+
+def test_an_importer_that_keeps_no_plan_in_parts_has_its_piece_checked_again():
+    """The default merge joins one part only: a piece saved in two parts by an importer that
+    cannot join them is not written from the plan (None), and the piece is checked again."""
+    from core.imports import Importer
+
+    class Plain(Importer):
+        def check(self, rows):
+            return []
+
+        def write(self, outcomes):
+            pass
+
+    plain = Plain.__new__(Plain)
+    assert plain.merge_chunk_plans([{"lines": ["a"]}]) == {"lines": ["a"]}
+    assert plain.merge_chunk_plans([{"lines": ["a"]}, {"lines": ["b"]}]) is None
