@@ -34,8 +34,13 @@ def _facilities(user):
 
 
 class FacilityChoiceField(forms.ModelChoiceField):
+    """A facility by its region and name (Facility.name_with_region), code and level."""
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, queryset=queryset.select_related("region"), **kwargs)
+
     def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.code}，{obj.level}级）"
+        return f"{obj.name_with_region}（{obj.code}，{obj.level}级）"
 
 
 class DiseaseChoiceField(forms.ModelChoiceField):
