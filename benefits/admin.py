@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from benefits import admin_chronic, admin_filings  # noqa: F401  (register 门诊慢特病 and 异地就医备案)
-from benefits.labels import DISEASES, parameter_label, parameter_value
+from benefits.labels import parameter_label, parameter_value
 from benefits.models import Facility, PolicyParameter
 from benefits.presets import PRESETS
 from core.identity_codes import IdentityCode
@@ -34,9 +34,7 @@ def parameter_choices(current: str = "") -> list[tuple[str, str]]:
 
 
 def code_choices(name: str) -> list[tuple[str, str]]:
-    """The codes a code-list parameter may hold: diseases for 门诊特殊疾病, identities otherwise."""
-    if name == "special_diseases":
-        return list(DISEASES.items())
+    """The codes a code-list parameter may hold: hardship identities."""
     return list(IdentityCode.choices)
 
 

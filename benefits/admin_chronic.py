@@ -7,16 +7,19 @@ from django import forms
 from django.contrib import admin
 
 from benefits.admin_filings import ChoiceLabelHistoryHelper
-from benefits.models import ChronicApproval, ChronicDisease, TwoDiseasesRegistration
+from benefits.models import ChronicApproval, ChronicDisease, DiseaseKind, TwoDiseasesRegistration
 from core.admin import CountyFilter, ReadOnlyAdminMixin, RegionScopedHistoryAdmin
 from core.display import source_html
+
+
+ANNUAL_CAP_MAX = 10_000_000  # a disease's yearly cap in yuan: far above any real one, inside the column
 
 
 class ChronicDiseaseForm(forms.ModelForm):
     class Meta:
         model = ChronicDisease
-        fields = ("region", "code", "name", "kind", "min_level", "max_level", "evidence", "validity_months", "source", "confirmed",
-                  "active")
+        fields = ("region", "code", "name", "kind", "rate", "annual_cap", "min_level", "max_level", "evidence", "validity_months",
+                  "source", "confirmed", "active")
         help_texts = {"region": "门诊慢特病目录按统筹区设置（咸宁市、十堰市按市，吉林省按省）",
                       "code": "病种的统一编码，创建后不能修改（结算单的病种可填编码或名称）",
                       "source": "填写政策文件代号和条款；保存后按“出处显示为”所示向用户显示"}
@@ -37,13 +40,24 @@ class ChronicDiseaseForm(forms.ModelForm):
                 self.add_error(key, "机构级别为 1、2、3 级")
         if data.get("validity_months") is not None and not 1 <= data["validity_months"] <= 120:
             self.add_error("validity_months", "有效期应在 1 至 120 个月之间")
+        # RULES.md 3.5: a special disease is paid at the inpatient rates, a 两病 by the outpatient
+        # pool; a rate and an annual cap of its own are a chronic disease's only.
+        rate, cap = data.get("rate"), data.get("annual_cap")
+        if data.get("kind") and data["kind"] != DiseaseKind.CHRONIC:
+            for key in ("rate", "annual_cap"):
+                if data.get(key) is not None:
+                    self.add_error(key, "只有门诊慢性病单设支付比例和年度支付限额（门诊特殊疾病按住院比例支付，两病按门诊统筹支付）")
+        if rate is not None and not 0 < rate <= 1:
+            self.add_error("rate", "支付比例应大于 0、不超过 1（0.60 即 60%）")
+        if cap is not None and not 0 < cap <= ANNUAL_CAP_MAX:
+            self.add_error("annual_cap", f"年度支付限额应大于 0、不超过 {ANNUAL_CAP_MAX:,} 元")
         return data
 
 
 @admin.register(ChronicDisease)
 class ChronicDiseaseAdmin(RegionScopedHistoryAdmin):
     form = ChronicDiseaseForm
-    list_display = ("region", "name", "kind", "levels_shown", "validity_months", "source_shown", "confirmed", "active")
+    list_display = ("region", "name", "kind", "rule_shown", "levels_shown", "validity_months", "source_shown", "confirmed", "active")
     list_filter = ("region", "kind", "active", "confirmed")
     search_fields = ("code", "name")
     readonly_fields = ("source_preview",)
@@ -60,6 +74,10 @@ class ChronicDiseaseAdmin(RegionScopedHistoryAdmin):
     def get_fields(self, request, obj=None):
         fields = [f for f in super().get_fields(request, obj) if f != "source_preview"] + ["source_preview"]
         return [f for f in fields if f != "code"] if obj is not None else fields
+
+    @admin.display(description="支付规则")
+    def rule_shown(self, obj):
+        return obj.rule_text
 
     @admin.display(description="定点机构级别")
     def levels_shown(self, obj):

@@ -18,7 +18,8 @@ YTD_FIELDS = [("basic_fund", "本年基本医保统筹已支付"), ("outpatient_
               ("outpatient_fund_today", "当日普通门诊统筹已支付"), ("chronic_fund", "本年门诊慢特病已支付"),
               ("ci_base", "本年大病保险计算基数"), ("ci_paid", "本年大病保险已支付"), ("ma_base", "本年医疗救助计算基数"),
               ("ma_paid", "本年医疗救助已支付"), ("extra_paid", "本年倾斜/托底救助已支付"),
-              ("ma_base_chronic", "本年门诊慢特病医疗救助计算基数"), ("maternity_fund", "本年生育医疗费用基金已支付")]
+              ("ma_base_chronic", "本年门诊慢特病医疗救助计算基数"), ("maternity_fund", "本年生育医疗费用基金已支付"),
+              ("disease_chronic_fund", "本年该慢性病病种已支付")]
 VISIT_CHOICES = [("inpatient", "住院"), ("maternity", "住院分娩（生育）"), ("outpatient", "普通门诊"), ("two_diseases_drug", "两病用药"),
                  ("chronic", "门诊慢特病"), ("general_fee", "一般诊疗费")]
 # RULES.md 3.3: the outpatient tiers, one facility kind each where the rules differ.

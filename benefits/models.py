@@ -94,6 +94,13 @@ class Facility(models.Model):
     def under_agreement_on(self, day) -> bool:
         return self.agreement_from <= day and (self.agreement_to is None or day <= self.agreement_to)
 
+    @property
+    def name_with_region(self) -> str:
+        """The name after its county's or city's unless it already says it (咸安区人民医院): two
+        counties' hospitals may share a name (县人民医院), and a city's choice lists both."""
+        region = self.region.name
+        return self.name if self.name.startswith(region) else f"{region} {self.name}"
+
     def __str__(self):
         return self.name
 

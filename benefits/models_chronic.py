@@ -17,15 +17,20 @@ class DiseaseKind(models.TextChoices):
 
 
 class ChronicDisease(models.Model):
-    """A disease of a pooling region's catalogue: its kind (which decides the payment rule:
-    chronic at the region's chronic rate up to its annual cap, special at the inpatient rates
-    of the facility's level, 两病 the outpatient cap lifted), the facility levels allowed, the
+    """A disease of a pooling region's catalogue: its kind and payment rule (RULES.md 3.5: a
+    chronic disease at its own rate, else the region's chronic rate, up to its own annual cap if
+    it has one and the region's chronic annual cap; a special disease at the inpatient rates of
+    the facility's level; a 两病 lifts the outpatient cap), the facility levels allowed, the
     evidence an application needs and how long an approval lasts by default."""
 
     region = models.ForeignKey("core.Region", verbose_name="统筹区", on_delete=models.PROTECT, related_name="+")
     code = models.CharField("病种编码", max_length=40)
     name = models.CharField("病种名称", max_length=60)
     kind = models.CharField("类别", max_length=20, choices=DiseaseKind.choices)
+    rate = models.DecimalField("支付比例", max_digits=5, decimal_places=4, null=True, blank=True,
+                               help_text="仅门诊慢性病；0.60 即 60%，留空按统筹区的门诊慢性病支付比例")
+    annual_cap = models.DecimalField("病种年度支付限额（元）", max_digits=14, decimal_places=2, null=True, blank=True,
+                                     help_text="仅门诊慢性病；该病种一年内统筹基金最多支付的金额，留空为不单设（仍受统筹区门诊慢性病年度支付限额约束）")
     min_level = models.PositiveSmallIntegerField("定点机构最低级别", null=True, blank=True, help_text="留空为不限")
     max_level = models.PositiveSmallIntegerField("定点机构最高级别", null=True, blank=True, help_text="留空为不限")
     evidence = models.CharField("申请须提供的材料", max_length=300, blank=True, help_text="多项用、分隔")
@@ -46,10 +51,28 @@ class ChronicDisease(models.Model):
             models.UniqueConstraint(fields=["region", "code"], name="one_disease_code_per_region"),
             models.CheckConstraint(condition=Q(min_level__isnull=True) | Q(max_level__isnull=True) | Q(max_level__gte=models.F("min_level")),
                                    name="disease_levels_order"),
+            # Special diseases follow the inpatient rules, 两病 the outpatient ones: only a chronic
+            # disease has a rate and a cap of its own.
+            models.CheckConstraint(condition=Q(kind=DiseaseKind.CHRONIC) | (Q(rate__isnull=True) & Q(annual_cap__isnull=True)),
+                                   name="disease_rule_only_chronic"),
+            models.CheckConstraint(condition=Q(rate__isnull=True) | (Q(rate__gte=0) & Q(rate__lte=1)), name="disease_rate_range"),
+            models.CheckConstraint(condition=Q(annual_cap__isnull=True) | Q(annual_cap__gte=0), name="disease_cap_nonnegative"),
         ]
 
     def __str__(self):
         return f"{self.name}（{self.get_kind_display()}）"
+
+    @property
+    def rule_text(self) -> str:
+        """The payment rule in plain Chinese (RULES.md 3.5)."""
+        if self.kind == DiseaseKind.SPECIAL:
+            return "按住院支付比例（定点机构级别）"
+        if self.kind == DiseaseKind.TWO_DISEASES:
+            return "门诊统筹（年度限额提高）"
+        rate = "按统筹区门诊慢性病支付比例" if self.rate is None else f"支付比例 {self.rate * 100:.0f}%"
+        if self.annual_cap is None:
+            return rate
+        return f"{rate}，病种年度限额 {self.annual_cap:,.2f} 元"
 
     @property
     def evidence_list(self) -> list[str]:

@@ -48,7 +48,6 @@ XIANNING_BASIC = [
     # RULES.md 3.5: chronic outpatient (吉林 J003 §二(三)10 values; for 咸宁 not from the sources)
     ("chronic_rate", D("0.60"), "rate", "J003 §二(三)10 (咸宁: not from the sources)", False),
     ("chronic_annual_cap", D("6500"), "yuan", "J003 §二(三)10 (咸宁: not from the sources)", False),
-    ("special_diseases", "malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "codes", "N004 §八; J003 §二(三)10", False),
     # RULES.md 3.5: approvals (认定) — the renewal queue's window and the review deadline (not from the sources)
     ("chronic_renewal_days", D("60"), "天", "RULES.md 3.5 (not from the sources)", False),
     ("chronic_review_days", D("15"), "天", "RULES.md 3.5 (not from the sources)", False),
@@ -81,7 +80,6 @@ _JILIN = {
     "outpatient_rate": (D("0.50"), "J003 §二(三)10(1)（二级及以上医疗机构、诊所文件未列，暂按50%）", False),
     "chronic_rate": (D("0.60"), "J003 §二(三)10(2)", True),
     "chronic_annual_cap": (D("6500"), "J003 §二(三)10(2)", True),
-    "special_diseases": ("malignant_tumour,uraemia_dialysis,transplant_anti_rejection", "J003 §二(三)10(3)（病种见其附件2，未收录；沿用咸宁）", False),
 }
 _JILIN_ONLY = [
     # J003 §二(三)10(1): the general outpatient rate by tier

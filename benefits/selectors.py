@@ -160,6 +160,7 @@ def _names_used(settlement: Settlement, values: dict) -> list[str]:
         elif text == "基本医保门诊统筹支付":
             names.append("outpatient_rate")
         elif text == "门诊特殊疾病按住院比例支付":
+            # special_diseases: the parameter that named them until the catalogue's kind did
             names += ["special_diseases", f"inpatient_rate.{level}"]
         elif text == "门诊慢性病年度支付限额":
             names.append("chronic_annual_cap")

@@ -61,7 +61,6 @@ def build_policy(values: dict, *, ma_class_of: dict, sources: dict | None = None
         general_fee={tier: (fees[tier], fund_shares[tier]) for tier in fees},
         chronic_rate=Decimal(values["chronic_rate"]),
         chronic_annual_cap=Decimal(values["chronic_annual_cap"]),
-        special_diseases=_codes(values.get("special_diseases")),
         ci_deductible=Decimal(values["ci_deductible"]),
         ci_bands=bands,
         ci_cap=Decimal(values["ci_cap"]),

@@ -59,7 +59,6 @@ class SettlementPolicy:
     general_fee: Mapping[str, tuple]  # tier -> (fee, fund share)
     chronic_rate: Decimal
     chronic_annual_cap: Decimal
-    special_diseases: frozenset  # settled at inpatient rates
     ci_deductible: Decimal
     ci_bands: tuple  # of Band, lower bounds from the deductible up
     ci_cap: Decimal
@@ -100,6 +99,20 @@ class SettlementPolicy:
 
 
 @dataclass(frozen=True)
+class ChronicRule:
+    """A catalogue disease's payment rule (RULES.md 3.5, parameters per region and disease): a
+    special disease at the inpatient rates of the facility's level; a chronic one at its own rate
+    (or the region's chronic rate) up to its own annual cap (if it has one) and the region's
+    chronic annual cap. `source` is the catalogue entry's."""
+
+    name: str = ""
+    special: bool = False
+    rate: Decimal | None = None
+    annual_cap: Decimal | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Visit:
     kind: str
     facility_level: int = 1
@@ -112,6 +125,7 @@ class Visit:
     referral: str = "referred"  # 吉林 (RULES.md 3.7); ignored where the policy has no referral rules
     referred_from_deductible: Decimal = ZERO  # 吉林: deductible the referring admission already paid
     downward_referral: bool = False  # 吉林: continued treatment after a referral down, no deductible
+    chronic_rule: ChronicRule = ChronicRule()  # a chronic visit's disease, from the region's catalogue
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,7 @@ class YearToDate:
     outpatient_fund: Decimal = ZERO
     outpatient_fund_today: Decimal = ZERO
     chronic_fund: Decimal = ZERO
+    disease_chronic_fund: Decimal = ZERO  # of chronic_fund, paid this year for the visit's disease (its own cap)
     ci_base: Decimal = ZERO
     ci_paid: Decimal = ZERO
     ma_base: Decimal = ZERO  # inpatient assistance base M_in
@@ -170,13 +185,13 @@ class Split:
     maternity_fund: Decimal = ZERO  # the basic fund of a maternity visit
 
     def added_to(self, ytd: YearToDate, *, same_day: bool = True) -> YearToDate:
-        """The year-to-date totals after this visit."""
+        """The year-to-date totals after this visit (for a following visit of the same disease)."""
         return replace(
             ytd,
             basic_fund=ytd.basic_fund + self.basic_fund,
             outpatient_fund=ytd.outpatient_fund + self.outpatient_fund,
             outpatient_fund_today=(ytd.outpatient_fund_today if same_day else ZERO) + self.outpatient_fund,
-            chronic_fund=ytd.chronic_fund + self.chronic_fund,
+            chronic_fund=ytd.chronic_fund + self.chronic_fund, disease_chronic_fund=ytd.disease_chronic_fund + self.chronic_fund,
             ci_base=ytd.ci_base + self.ci_base, ci_paid=ytd.ci_paid + self.critical_illness,
             ma_base=ytd.ma_base + self.ma_base, ma_paid=ytd.ma_paid + self.assistance,
             extra_paid=ytd.extra_paid + self.extra_assistance,
@@ -377,8 +392,8 @@ def _chronic_pool_open(visit, person) -> bool:
 
 
 def _chronic(policy, visit, person, policy_range, ytd, steps):
-    # RULES.md 3.5: chronic diseases at their rate up to an annual cap; special diseases at
-    # inpatient rates. Needs a named disease and a valid approval for it.
+    # RULES.md 3.5: a chronic disease at its rate up to its annual cap and the region's; a
+    # special disease at the inpatient rates. Needs a named disease and a valid approval for it.
     if not visit.disease.strip():
         # The disease is named on application (X000 art. 17; J003 §二(三)10): the rule's source, not the rate's
         steps.append(Step("未填写慢特病病种，门诊慢特病统筹不支付", ZERO, policy.source("chronic_application")))
@@ -386,18 +401,27 @@ def _chronic(policy, visit, person, policy_range, ytd, steps):
     if not person.chronic_approved:
         steps.append(Step("无有效的门诊慢特病待遇认定，门诊慢特病统筹不支付", ZERO, policy.source("chronic_application")))
         return ZERO, ZERO
-    if visit.disease in policy.special_diseases:
+    rule = visit.chronic_rule
+    if rule.special:
         basic = money(policy.inpatient_rate[visit.facility_level] * policy_range)
         basic = _annual_cap(policy, basic, ytd, steps)
-        steps.append(Step("门诊特殊疾病按住院比例支付", basic, policy.source("special_diseases")))
+        steps.append(Step("门诊特殊疾病按住院比例支付", basic, rule.source or policy.source("inpatient_rate")))
         return basic, ZERO
-    basic = money(policy_range * policy.chronic_rate)
+    if rule.rate is None:
+        basic, rate_source = money(policy_range * policy.chronic_rate), policy.source("chronic_rate")
+    else:
+        basic, rate_source = money(policy_range * rule.rate), rule.source
+    if rule.annual_cap is not None:
+        room = _nonneg(rule.annual_cap - ytd.disease_chronic_fund)
+        if basic > room:
+            steps.append(Step(f"{rule.name or '该病种'}年度支付限额", rule.annual_cap, rule.source))
+            basic = room
     room = _nonneg(policy.chronic_annual_cap - ytd.chronic_fund)
     if basic > room:
         steps.append(Step("门诊慢性病年度支付限额", policy.chronic_annual_cap, policy.source("chronic_annual_cap")))
         basic = room
     basic = _annual_cap(policy, basic, ytd, steps)
-    steps.append(Step("基本医保门诊慢性病支付", basic, policy.source("chronic_rate")))
+    steps.append(Step("基本医保门诊慢性病支付", basic, rate_source))
     return basic, basic
 
 

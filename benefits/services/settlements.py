@@ -28,7 +28,7 @@ from benefits.models import ChronicApproval, ChronicDisease, DiseaseKind, Facili
 from benefits.rules import chronic as chronic_rules
 from benefits.places import place_in_pooling_region, place_text
 from benefits.rules.location import FILING_KINDS, Filing, LocationError, Located, RemotePlace, in_city_location, remote_location
-from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
+from benefits.rules.settlement import COST_LINES, ChronicRule, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy_window
 from core.bulk import NULL, JsonText, copy_line, copy_lines, copy_text, insert_ignoring_conflicts, reserve_ids, update_rows
 from core.errors import ServiceError
@@ -106,8 +106,11 @@ def apply_split(totals: PersonYear, split: Split, sign: int = 1) -> None:
         add_to_year(totals, year_amounts(split), sign)
 
 
-def year_to_date(totals, outpatient_today: Decimal) -> YearToDate:
-    return YearToDate(**{f: getattr(totals, f) for f in YEAR_FIELDS if f != "personal"}, outpatient_fund_today=outpatient_today)
+def year_to_date(totals, outpatient_today: Decimal, disease_chronic: Decimal = ZERO) -> YearToDate:
+    """The rules' year-to-date from the person's year totals, the general outpatient fund paid
+    on the visit's day and, for a chronic visit, the chronic pool paid for its disease."""
+    return YearToDate(**{f: getattr(totals, f) for f in YEAR_FIELDS if f != "personal"}, outpatient_fund_today=outpatient_today,
+                      disease_chronic_fund=disease_chronic)
 
 
 def explanation_json(split: Split) -> list[dict]:
@@ -165,11 +168,14 @@ class VisitInput:
     claimed_filing: str = ""  # referral | temporary | long_term | "" (none said)
     emergency_nondesignated: bool = False
 
-    def visit(self) -> Visit:
+    def visit(self, chronic_rule: ChronicRule | None = None) -> Visit:
+        """The visit the rules read; a chronic visit with its disease's payment rule (from the
+        region's catalogue, EligibilityLoader.chronic_rule)."""
         return Visit(kind=self.kind, facility_level=self.facility.level, facility_tier=self.facility.tier, location=self.location,
                      disease=self.disease, costs={k: Decimal(v) for k, v in (self.costs or {}).items()},
                      zero_markup=self.facility.zero_markup, in_province=self.in_province, referral=self.referral,
-                     referred_from_deductible=Decimal(self.referred_from_deductible), downward_referral=self.downward_referral)
+                     referred_from_deductible=Decimal(self.referred_from_deductible), downward_referral=self.downward_referral,
+                     chronic_rule=chronic_rule or ChronicRule())
 
     def located(self, located: Located) -> "VisitInput":
         """A copy with the location the rules read (dataclasses.replace, without its checks:
@@ -220,6 +226,12 @@ class _Enrollment:
     benefit_end: date
 
 
+def payment_rule(name: str, kind: str, rate, annual_cap, source: str) -> ChronicRule:
+    """A catalogue disease's payment rule as the rules read it (RULES.md 3.5): its kind decides
+    whether the inpatient rates apply; a chronic disease may have its own rate and annual cap."""
+    return ChronicRule(name=name, special=kind == DiseaseKind.SPECIAL, rate=rate, annual_cap=annual_cap, source=source)
+
+
 class EligibilityLoader:
     """The eligibility of many people (RULES.md 3-5), read in a few queries per batch of new
     people: enrollments, hardship identities, approved applications, 门诊慢特病 approvals and
@@ -235,6 +247,7 @@ class EligibilityLoader:
         self.registrations: dict[int, list] = defaultdict(list)  # person -> (disease code or None, registered_on, ended_on) of 两病
         self.facility_names: dict[int, str] = {}
         self.catalogues: dict | None = None  # pooling region code -> {disease code or name: (code, name, kind)}
+        self.rules: dict = {}  # pooling region code -> {disease code: ChronicRule}
         self.provinces: dict[str, str] = {}
         self.loaded: set[int] = set()
 
@@ -315,19 +328,40 @@ class EligibilityLoader:
                 chronic_rules.covers(c, disease=entry[0], facility_id=facility_id, day=day) for c in self.covers[person.pk]),
         )
 
+    def _load_catalogues(self) -> None:
+        if self.catalogues is not None:
+            return
+        from benefits.services.policy import pooling_codes
+
+        self.catalogues, self.rules = defaultdict(dict), defaultdict(dict)
+        for region, code, name, kind, rate, cap, source in ChronicDisease.objects.values_list(
+                "region__code", "code", "name", "kind", "rate", "annual_cap", "source"):
+            self.catalogues[region][code] = self.catalogues[region][name] = (code, name, kind)
+            self.rules[region][code] = payment_rule(name, kind, rate, cap, source)
+        self._chronic_pooling = pooling_codes()
+
+    def _pooling(self, person: Person) -> str:
+        from benefits.services.policy import policy_key
+
+        self._load_catalogues()
+        return policy_key(person.region_path, self._chronic_pooling)
+
     def disease(self, person: Person, said: str):
         """(code, name, kind) of the catalogue disease of the person's pooling region that a
         bill names by code or by name, or None."""
-        if self.catalogues is None:
-            from benefits.services.policy import pooling_codes
+        pooling = self._pooling(person)
+        return self.catalogues.get(pooling, {}).get(said.strip())
 
-            self.catalogues = defaultdict(dict)
-            for region, code, name, kind in ChronicDisease.objects.values_list("region__code", "code", "name", "kind"):
-                self.catalogues[region][code] = self.catalogues[region][name] = (code, name, kind)
-            self._chronic_pooling = pooling_codes()
-        from benefits.services.policy import policy_key
+    def chronic_rule(self, person: Person, code: str) -> ChronicRule:
+        """The payment rule (RULES.md 3.5) of a disease of the person's pooling region, by code."""
+        return self.rules[self._pooling(person)][code]
 
-        return self.catalogues.get(policy_key(person.region_path, self._chronic_pooling), {}).get(said.strip())
+    @property
+    def capped_diseases(self) -> bool:
+        """Whether a catalogue disease has an annual cap of its own: the batch then reads what
+        each person's chronic visits of a disease were paid this year."""
+        self._load_catalogues()
+        return any(rule.annual_cap is not None for rules in self.rules.values() for rule in rules.values())
 
     def chronic_refusal(self, person: Person, day: date, said: str, facility) -> str:
         """Why the chronic pool refuses a 门诊慢特病 visit ("" when an approval covers it;
@@ -431,6 +465,15 @@ def _paid_on_days(days: set) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _paid_by_disease(keys: set) -> list[tuple]:
+    """(person id, year, disease code, chronic pool paid) of the (person id, year) pairs'
+    chronic visits, reversals netted (their amounts are negative), by the index on (person, year)."""
+    rows = (Settlement.objects.filter(person__id__any=list({p for p, _ in keys}), year__in=sorted({y for _, y in keys}),
+                                      kind=Settlement.Kind.CHRONIC)
+            .order_by().values_list("person_id", "year", "disease").annotate(paid=Sum("chronic_fund")))
+    return [row for row in rows if (row[0], row[1]) in keys]
+
+
 class YearTotals:
     """A person's PersonYear totals as a batch carries them (plain attributes: thousands are
     loaded per batch; update_rows writes them back by pk). pk is None until the row exists;
@@ -507,6 +550,10 @@ class SettlementBatch:
         self.totals: dict[tuple, YearTotals] = {}
         self.outpatient_today: dict[tuple, Decimal] = defaultdict(Decimal)
         self.days_loaded: set[tuple] = set()
+        # Chronic pool paid this year by (person, year, disease code): a disease's own annual cap
+        # (RULES.md 3.5), read once per person and year when the catalogue has such a cap.
+        self.disease_paid: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.disease_years_loaded: set[tuple] = set()
         self.loader = EligibilityLoader()
         self.parameter_sets = ParameterSets()
 
@@ -544,6 +591,11 @@ class SettlementBatch:
             for pid, day, amount in _paid_on_days(days):
                 self.outpatient_today[(pid, day)] += amount
         self.loader.load(people.values())
+        chronic = {(i.person.pk, i.visit_date.year) for i in items if i.kind == "chronic"} - self.disease_years_loaded
+        if chronic and self.loader.capped_diseases:
+            self.disease_years_loaded |= chronic
+            for pid, year, code, paid in _paid_by_disease(chronic):
+                self.disease_paid[(pid, year, code)] += paid
 
     def settle(self, item: VisitInput) -> tuple[VisitInput, Split, object]:
         """(the located visit, its split, the policy) on the running totals, which it then
@@ -562,7 +614,13 @@ class SettlementBatch:
         eligibility = self.loader.eligibility(item.person, item.visit_date, disease=item.disease if chronic else "",
                                               facility_id=item.facility.pk,
                                               two_diseases=item.disease if item.kind == "two_diseases_drug" else "")
-        split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))
+        if chronic:
+            rule, disease_key = self.loader.chronic_rule(item.person, item.disease), (*key, item.disease)
+            ytd = year_to_date(self.totals[key], self.outpatient_today[day], self.disease_paid[disease_key])
+            split = settle(policy, item.visit(rule), eligibility, ytd)
+            self.disease_paid[disease_key] += split.chronic_fund
+        else:
+            split = settle(policy, item.visit(), eligibility, year_to_date(self.totals[key], self.outpatient_today[day]))
         apply_split(self.totals[key], split)
         self.outpatient_today[day] += split.outpatient_fund
         return item, split, policy
@@ -571,6 +629,9 @@ class SettlementBatch:
         """Take a settled visit back out of the running totals (a row refused after its split)."""
         apply_split(self.totals[(item.person.pk, item.visit_date.year)], split, sign=-1)
         self.outpatient_today[(item.person.pk, item.visit_date)] -= split.outpatient_fund
+        if item.kind == "chronic" and split.chronic_fund:
+            code = self.loader.disease(item.person, item.disease)[0]  # the bill may name it
+            self.disease_paid[(item.person.pk, item.visit_date.year, code)] -= split.chronic_fund
 
 
 # A settlement row's columns: what the settled visit gives (ROW_COLUMNS), then who wrote it and when.

@@ -4,19 +4,24 @@ README ("Trial calculation")."""
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q
+
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy
-from benefits.services.settlements import AMOUNT_MAX, explanation_json
+from benefits.services.settlements import AMOUNT_MAX, explanation_json, payment_rule
 from core.identity_codes import CODES
 from core.models import Region
 from core.money import AmountError, fmt_money, parse_amount
 from core.validation import date_problem
 
 YTD_KEYS = ("basic_fund", "outpatient_fund", "outpatient_fund_today", "chronic_fund", "ci_base", "ci_paid", "ma_base", "ma_paid", "extra_paid",
-            "ma_base_chronic", "maternity_fund")
+            "ma_base_chronic", "maternity_fund", "disease_chronic_fund")
+# Year-to-date figures that are not a PersonYear total: what a day, or one disease, already used.
+NOT_YEAR_TOTALS = ("outpatient_fund_today", "disease_chronic_fund")
 PERSON_FLAGS = ("two_diseases_registered", "assistance_approved", "tilted_approved")
 # With their defaults. referral, referred_from_deductible and downward_referral are read where
 # the region has referral rules (吉林, RULES.md 3.7); in_province decides tilted assistance.
@@ -188,7 +193,25 @@ def parse(data) -> tuple[Region, date, Visit, Eligibility, YearToDate]:
 
 def trial(data) -> dict:
     region, day, visit, eligibility, ytd = parse(data)
+    if visit.kind == "chronic" and visit.disease.strip():
+        visit = with_chronic_rule(region, visit)
     return split_to_json(settle(settlement_policy(region, day), visit, eligibility, ytd))
+
+
+def with_chronic_rule(region: Region, visit: Visit) -> Visit:
+    """A chronic visit with the payment rule of the disease it names (code or name) in the
+    region's catalogue (RULES.md 3.5), as a real settlement reads it; a disease outside the
+    catalogue, or a 两病, is refused as a settlement refuses it."""
+    from benefits.models import ChronicDisease, DiseaseKind
+
+    said = visit.disease.strip()
+    disease = ChronicDisease.objects.filter(region=region).filter(Q(code=said) | Q(name=said)).first()
+    if disease is None:
+        raise SettlementError("disease", f"病种「{said}」不在{region.name}的门诊慢特病目录中"[:200], "disease")
+    if disease.kind == DiseaseKind.TWO_DISEASES:
+        raise SettlementError("disease", f"{disease.name}属于两病，请按“两病用药”试算", "disease")
+    rule = payment_rule(disease.name, disease.kind, disease.rate, disease.annual_cap, disease.source)
+    return replace(visit, disease=disease.code, chronic_rule=rule)
 
 
 def split_to_json(split: Split) -> dict:
@@ -215,7 +238,7 @@ def trial_prefill(person, day: date, region_slugs) -> dict:
     eligibility = eligibility_for(person, day)
     slug = next((r.slug for r in person.village.ancestors() if r.slug in region_slugs), None)
     totals = PersonYear.objects.filter(person=person, year=day.year).first()
-    ytd = {key: getattr(totals, key) if totals is not None else Decimal("0.00") for key in YTD_KEYS if key != "outpatient_fund_today"}
+    ytd = {key: getattr(totals, key) if totals is not None else Decimal("0.00") for key in YTD_KEYS if key not in NOT_YEAR_TOTALS}
     ytd["outpatient_fund_today"] = _outpatient_today(person.pk, day).quantize(Decimal("0.01"))
     return {
         "region": slug, "date": day, "identities": list(eligibility.identities),

@@ -86,9 +86,20 @@ def reasons():
     return list(PolicyParameter.history.filter(history_change_reason=migration.REASON).values_list("history_type", "name"))
 
 
+# Until migration 0016 the catalogue's kind did not yet say which diseases are settled at the
+# inpatient rates: a parameter did, loaded with the presets as below.
+SPECIAL_DISEASES = "malignant_tumour,uraemia_dialysis,transplant_anti_rejection"
+SPECIAL_DISEASES_SOURCES = {XIANNING: "N004 §八; J003 §二(三)10", SHIYAN: "N004 §八; J003 §二(三)10（十堰未规定，沿用咸宁办法）",
+                            JILIN: "J003 §二(三)10(3)（病种见其附件2，未收录；沿用咸宁）"}
+
+
 @pytest.fixture
 def fresh(presets):
-    """The parameters of an installation loaded today (load_policies)."""
+    """The parameters of an installation loaded before migration 0016 (load_policies, and the
+    special_diseases parameter it then loaded)."""
+    for code, source in SPECIAL_DISEASES_SOURCES.items():
+        PolicyParameter.objects.create(region=Region.objects.get(code=code), scheme="resident_basic", name="special_diseases",
+                                       value=SPECIAL_DISEASES, unit="codes", valid_from=PRESET_START, source=source, confirmed=False)
     return state()
 
 

@@ -5,13 +5,15 @@ and no cap of RULES.md 3-5 is exceeded. The caps and rates below are the ruleboo
 written out here rather than read from the policy, so a wrong preset fails too.
 """
 
+from collections import defaultdict
+from dataclasses import replace
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benefits.rules.settlement import COST_LINES, LOCATIONS, REFERRALS, TIERS, Eligibility, Visit, YearToDate, settle
+from benefits.rules.settlement import COST_LINES, LOCATIONS, REFERRALS, TIERS, ChronicRule, Eligibility, Visit, YearToDate, settle
 from tests.benefits.test_settlement_rules import JILIN, POLICY
 
 CENT = D("0.01")
@@ -19,7 +21,11 @@ ANNUAL_CAP = D("200000")  # RULES.md 3.2.4: all basic-fund payments of a person 
 OUTPATIENT_ANNUAL_CAP, TWO_DISEASES_EXTRA = D("350"), D("200")  # 3.3
 DAILY_CAP = {"secondary_plus": D("50"), "township": D("25"), "community_station": D("15"), "village": D("15"), "clinic": D("15")}
 GENERAL_FEE = {"township": (D("13"), D("9")), "community_station": (D("13"), D("9")), "village": (D("8"), D("7"))}  # 3.4
-CHRONIC_CAP = D("6500")  # 3.5
+CHRONIC_CAP, CHRONIC_RATE = D("6500"), D("0.60")  # 3.5
+# 3.5, parameters per region and disease: the region's rule, a special disease, one of its own
+TB_RATE, TB_CAP = D("0.80"), D("1500")
+CHRONIC_RULES = {"hypertension": ChronicRule(), "": ChronicRule(), "uraemia_dialysis": ChronicRule(name="尿毒症透析", special=True),
+                 "tuberculosis": ChronicRule(name="结核病", rate=TB_RATE, annual_cap=TB_CAP)}
 MATERNITY_CAP = D("1000")  # 3.2.6, from 2023
 CI_DEDUCTIBLE, CI_BANDS, CI_CAP = D("12000"), ((D("12000"), D("50000"), D("0.60")), (D("50000"), D("100000"), D("0.65")),
                                                (D("100000"), None, D("0.70"))), D("400000")  # 4
@@ -67,7 +73,7 @@ visits = st.builds(
     referral=st.sampled_from(REFERRALS),
     referred_from_deductible=st.sampled_from([D("0"), D("0"), D("300"), D("1500")]),
     downward_referral=st.booleans(),
-)
+).map(lambda visit: replace(visit, chronic_rule=CHRONIC_RULES[visit.disease]))
 people = st.builds(
     Eligibility,
     insured=st.sampled_from([True, True, True, False]),
@@ -96,10 +102,14 @@ def check_year(policy, person, days):
     regular_ma_chronic = needed = D("0")
     every_assisted_visit_in_province = True
     ytd = YearToDate()
+    by_disease = defaultdict(D)  # the chronic pool paid by disease
     for day in days:
         ordinary_today = D("0")
         for i, visit in enumerate(day):
+            ytd = replace(ytd, disease_chronic_fund=by_disease[visit.disease])
             s = settle(policy, visit, person, ytd)
+            if visit.kind == "chronic":
+                by_disease[visit.disease] += s.chronic_fund
             parts = (s.basic_fund, s.critical_illness, s.assistance, s.extra_assistance, s.personal)
             assert sum(parts) == s.total
             assert all(part >= 0 for part in parts + (s.ci_base, s.ma_base, s.ma_base_chronic, s.outpatient_fund, s.chronic_fund,
@@ -131,8 +141,12 @@ def check_year(policy, person, days):
             extra += s.extra_assistance
             if visit.kind in ("outpatient", "two_diseases_drug"):
                 outpatient += s.basic_fund
-            if visit.kind == "chronic" and visit.disease not in policy.special_diseases:
+            if visit.kind == "chronic" and not visit.chronic_rule.special:
                 chronic += s.basic_fund
+                # 3.5: at the disease's rate, else the region's, of the policy range at most
+                assert s.basic_fund <= cents((visit.chronic_rule.rate or CHRONIC_RATE) * s.policy_range)
+            if visit.kind == "chronic" and visit.chronic_rule.special:
+                assert s.chronic_fund == 0  # 3.5: at the inpatient rates, outside the chronic cap
             if visit.kind == "maternity":
                 maternity += s.basic_fund
             if (visit.kind in ADMISSIONS or chronic_pool) and person.insured:
@@ -165,6 +179,7 @@ def check_year(policy, person, days):
         assert basic <= ANNUAL_CAP
         assert outpatient <= outpatient_cap
         assert chronic <= CHRONIC_CAP
+        assert by_disease["tuberculosis"] <= TB_CAP
         assert maternity <= MATERNITY_CAP
         assert ma <= MA_CAP
         # 4: the year's CI is the rule on the year's base (cumulative rules applied incrementally).
@@ -215,6 +230,7 @@ year_so_far = st.builds(
     outpatient_fund=st.decimals(min_value=0, max_value=600, places=2),
     outpatient_fund_today=st.decimals(min_value=0, max_value=60, places=2),
     chronic_fund=st.decimals(min_value=0, max_value=7000, places=2),
+    disease_chronic_fund=st.decimals(min_value=0, max_value=1600, places=2),
     maternity_fund=st.decimals(min_value=0, max_value=1200, places=2),
     ma_paid=st.one_of(money_left, st.decimals(min_value=49000, max_value=51000, places=2)),
     extra_paid=st.one_of(money_left, st.decimals(min_value=99000, max_value=101000, places=2)),
@@ -235,8 +251,10 @@ def test_one_visit_never_pays_beyond_what_is_left_under_each_cap(person, visit, 
     if visit.kind in ("outpatient", "two_diseases_drug"):
         cap = OUTPATIENT_ANNUAL_CAP + (TWO_DISEASES_EXTRA if person.two_diseases_registered else 0)
         assert s.basic_fund <= room(cap, ytd.outpatient_fund)
-    if visit.kind == "chronic" and visit.disease not in POLICY.special_diseases:
+    if visit.kind == "chronic" and not visit.chronic_rule.special:
         assert s.basic_fund <= room(CHRONIC_CAP, ytd.chronic_fund)
+        if visit.chronic_rule.annual_cap is not None:
+            assert s.basic_fund <= room(visit.chronic_rule.annual_cap, ytd.disease_chronic_fund)
     if visit.kind == "maternity":
         assert s.basic_fund <= room(MATERNITY_CAP, ytd.maternity_fund)
     assert s.assistance <= room(MA_CAP, ytd.ma_paid)

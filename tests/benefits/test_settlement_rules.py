@@ -12,7 +12,7 @@ import pytest
 from assistance.presets import CLASSES
 from benefits import presets
 from benefits.rules.policy import build_policy
-from benefits.rules.settlement import REFERRALS, Eligibility, SettlementError, Split, Visit, YearToDate, ci_paid_for, settle
+from benefits.rules.settlement import REFERRALS, ChronicRule, Eligibility, SettlementError, Split, Visit, YearToDate, ci_paid_for, settle
 from benefits.services.policy import RULE_CITATIONS, borrowed_source, preset_row
 
 MA_CLASSES = {c: k for c, k in CLASSES.items() if k}
@@ -101,7 +101,8 @@ def test_a_split_adds_each_part_to_its_own_year_total():
                         ma_base_chronic=D("800"), maternity_fund=D("900"))
     assert s.added_to(before) == YearToDate(
         basic_fund=D("1010"), outpatient_fund=D("107"), outpatient_fund_today=D("12"), chronic_fund=D("208"), ci_base=D("350"),
-        ci_paid=D("420"), ma_base=D("560"), ma_paid=D("630"), extra_paid=D("740"), ma_base_chronic=D("870"), maternity_fund=D("909"))
+        ci_paid=D("420"), ma_base=D("560"), ma_paid=D("630"), extra_paid=D("740"), ma_base_chronic=D("870"), maternity_fund=D("909"),
+        disease_chronic_fund=D("8"))  # for a following visit of the same disease
     assert s.added_to(before, same_day=False).outpatient_fund_today == D("7")  # a new day starts from this visit
 
 
@@ -243,13 +244,63 @@ def test_general_fee_reaching_the_annual_cap(used, fund):
 # --- 3.5 chronic -----------------------------------------------------------------------------
 
 
+DIALYSIS = ChronicRule(name="尿毒症透析", special=True, source="N004 §八; J003 §二(三)10")
+TB = ChronicRule(name="结核病", rate=D("0.80"), annual_cap=D("1500"), source="S001 art. 8 (employee measures)")
+
+
 def test_chronic_rate_and_cap_and_special_diseases():
     hypertension = Visit(kind="chronic", disease="hypertension", facility_level=2, costs={"class_a": D("1000")})
     assert run(hypertension).basic_fund == D("600.00")
     assert run(hypertension, ytd=YearToDate(chronic_fund=D("6400"))).basic_fund == D("100")
-    dialysis = Visit(kind="chronic", disease="uraemia_dialysis", facility_level=3, costs={"class_a": D("1000")})
-    assert run(dialysis).basic_fund == D("600.00")  # inpatient rate of level 3
+    dialysis = Visit(kind="chronic", disease="uraemia_dialysis", facility_level=2, costs={"class_a": D("1000")}, chronic_rule=DIALYSIS)
+    assert run(dialysis).basic_fund == D("700.00")  # the inpatient rate of level 2, not the chronic 60%
     assert run(hypertension, Eligibility(chronic_approved=False)).basic_fund == D("0")
+
+
+@pytest.mark.parametrize("level, fund", [(1, "850.00"), (2, "700.00"), (3, "600.00")])  # X000 art. 20(一)2
+def test_a_special_disease_is_paid_at_the_inpatient_rate_of_the_level_outside_the_chronic_cap(level, fund):
+    visit = Visit(kind="chronic", disease="uraemia_dialysis", facility_level=level, costs={"class_a": D("1000")}, chronic_rule=DIALYSIS)
+    s = run(visit, ytd=YearToDate(chronic_fund=D("6500")))  # the chronic cap spent: a special disease is not under it
+    assert (s.basic_fund, s.chronic_fund) == (D(fund), D("0"))
+    step = next(step for step in s.explanation if step.step == "门诊特殊疾病按住院比例支付")
+    assert step.source == "N004 §八; J003 §二(三)10"  # the catalogue entry's source
+
+
+@pytest.mark.parametrize("rule, fund, source", [
+    (ChronicRule(), "600.00", "J003"),  # no rate of its own: the region's 60%
+    (TB, "800.00", "S001 art. 8 (employee measures)"),  # its own 80%, cited by its catalogue entry
+    (ChronicRule(name="甲病", rate=D("0.55")), "550.00", ""),
+])
+def test_a_chronic_disease_is_paid_at_its_own_rate_else_the_regions(rule, fund, source):
+    s = run(Visit(kind="chronic", disease="x", facility_level=1, costs={"class_a": D("1000")}, chronic_rule=rule))
+    assert (s.basic_fund, s.chronic_fund) == (D(fund), D(fund))
+    assert next(step for step in s.explanation if step.step == "基本医保门诊慢性病支付").source.startswith(source)
+
+
+@pytest.mark.parametrize("paid, fund, cut", [
+    ("0", "800.00", False),
+    ("700", "800.00", False),  # exactly what is left of 1,500
+    ("700.01", "799.99", True),
+    ("1500", "0.00", True),
+    ("1600", "0.00", True),  # above the cap (a cap lowered mid-year): nothing, never negative
+])
+def test_a_diseases_own_annual_cap_limits_what_is_paid_for_it(paid, fund, cut):
+    visit = Visit(kind="chronic", disease="tuberculosis", facility_level=1, costs={"class_a": D("1000")}, chronic_rule=TB)
+    s = run(visit, ytd=YearToDate(chronic_fund=D(paid), disease_chronic_fund=D(paid)))
+    assert (s.basic_fund, s.chronic_fund) == (D(fund), D(fund))
+    assert ("结核病年度支付限额" in [step.step for step in s.explanation]) == cut
+
+
+def test_a_diseases_cap_counts_only_that_disease_and_the_regions_cap_counts_every_chronic_disease():
+    visit = Visit(kind="chronic", disease="tuberculosis", facility_level=1, costs={"class_a": D("1000")}, chronic_rule=TB)
+    # 6,000 paid this year for another disease: the disease's 1,500 is untouched, the region's 6,500 leaves 500
+    s = run(visit, ytd=YearToDate(chronic_fund=D("6000"), disease_chronic_fund=D("0")))
+    assert s.basic_fund == D("500.00")
+    assert [step.step for step in s.explanation if "限额" in step.step] == ["门诊慢性病年度支付限额"]
+    # both cut: the lower room wins, each cap cited
+    s = run(visit, ytd=YearToDate(chronic_fund=D("6400"), disease_chronic_fund=D("1300")))
+    assert s.basic_fund == D("100.00")
+    assert [step.step for step in s.explanation if "限额" in step.step] == ["结核病年度支付限额", "门诊慢性病年度支付限额"]
 
 
 def test_chronic_cap_reached_over_two_visits():
