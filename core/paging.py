@@ -14,6 +14,7 @@ class KeysetPage:
     prev_before: int | None
     count: int
     count_capped: bool
+    first: bool = True  # the list's first page (no 首页 link)
 
     @property
     def count_display(self) -> str:
@@ -42,6 +43,7 @@ def keyset_page(queryset, *, after=None, before=None, size: int = DEFAULT_PAGE_S
         rows = list(reversed(rows[:size]))
         next_after = rows[-1].pk if rows else None
         prev_before = rows[0].pk if rows and has_more_before else None
+        first = not has_more_before
     else:
         base = queryset.filter(pk__gt=after) if after is not None else queryset
         rows = list(base.order_by("pk")[: size + 1])
@@ -49,5 +51,6 @@ def keyset_page(queryset, *, after=None, before=None, size: int = DEFAULT_PAGE_S
         rows = rows[:size]
         next_after = rows[-1].pk if rows and has_next else None
         prev_before = rows[0].pk if rows and after is not None else None
+        first = after is None
     count, capped = capped_count(queryset) if with_count else (len(rows), False)
-    return KeysetPage(rows, next_after, prev_before, count, capped)
+    return KeysetPage(rows, next_after, prev_before, count, capped, first)

@@ -146,3 +146,12 @@ def test_a_clerk_ends_a_two_diseases_registration_on_the_person_page(world, clie
     assert stranger.value.code == "region_denied"
     client.force_login(other_clerk)
     assert client.get(f"/benefits/two-diseases/{again.pk}/end/").status_code == 404
+
+
+def test_the_evidence_opens_beside_the_approval(world, client, clerk):
+    """A reviewer reads the certificate while deciding: its link opens a new tab, the page stays."""
+    _person, _hospital, _reviewer, application = world
+    client.force_login(clerk)
+    evidence = application.evidence.get()
+    page = client.get(f"/benefits/chronic/{application.pk}/").content.decode()
+    assert f'href="/benefits/chronic/evidence/{evidence.pk}/" target="_blank" rel="noopener">证明.pdf' in page
