@@ -38,8 +38,9 @@ def _importer_or_403(request, kind):
         importer = imports.importer_class(kind)
     except ServiceError as error:
         raise Http404(error.message) from None
-    if not request.user.has_perm(importer.permission):
-        raise PermissionDenied("您没有导入该名单的权限")
+    refused = importer.refusal(request.user)  # the permission, and the importer's own rule
+    if refused:
+        raise PermissionDenied(refused)
     return importer
 
 

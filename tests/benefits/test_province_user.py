@@ -219,3 +219,16 @@ def test_the_province_user_is_not_offered_the_settlement_or_filing_imports(clien
     assert "定点机构结算数据导入" not in page and "异地就医备案名单导入" not in page
     error = refused(imports.import_job_create, user=province, kind="settlements", uploaded=SimpleUploadedFile("a.csv", b"x"))
     assert "省级用户只能查看结算单" in error.message and not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("kind, menu", [("settlements", "导入定点机构结算数据"), ("remote_filings", "导入异地就医备案"),
+                                        ("chronic_approvals", "导入门诊慢特病认定名单")])
+def test_neither_the_menu_nor_the_form_offers_the_province_user_an_import_it_would_refuse(client, province, officer, kind, menu):
+    client.force_login(province)
+    assert menu not in client.get("/").content.decode()
+    form = client.get(f"/imports/new/{kind}/")
+    assert form.status_code == 403
+    assert client.get(f"/imports/template/{kind}.xlsx").status_code == 403
+    client.force_login(officer)  # the city's officer is offered it
+    assert menu in client.get("/").content.decode()
+    assert client.get(f"/imports/new/{kind}/").status_code == 200
