@@ -20,6 +20,14 @@ class ChronicDiseaseForm(forms.ModelForm):
         model = ChronicDisease
         fields = ("region", "code", "name", "kind", "rate", "annual_cap", "min_level", "max_level", "evidence", "validity_months",
                   "source", "confirmed", "active")
+        error_messages = {
+            "rate": {"invalid": "请输入小数形式的比例（0.60 即 60%）", "max_digits": "支付比例应大于 0、不超过 1，最多四位小数（如 0.655）",
+                     "max_decimal_places": "支付比例最多四位小数（如 0.655）", "max_whole_digits": "支付比例应大于 0、不超过 1（0.60 即 60%）"},
+            "annual_cap": {"invalid": "请输入金额（元，数字，如 3000 或 2500.50）",
+                           "max_digits": f"年度支付限额应大于 0、不超过 {ANNUAL_CAP_MAX:,} 元",
+                           "max_whole_digits": f"年度支付限额应大于 0、不超过 {ANNUAL_CAP_MAX:,} 元",
+                           "max_decimal_places": "年度支付限额最多两位小数（到分）"},
+        }
         help_texts = {"region": "门诊慢特病目录按统筹区设置（咸宁市、十堰市按市，吉林省按省）",
                       "code": "病种的统一编码，创建后不能修改（结算单的病种可填编码或名称）",
                       "source": "填写政策文件代号和条款；保存后按“出处显示为”所示向用户显示"}

@@ -34,13 +34,16 @@ def _facilities(user):
 
 
 class FacilityChoiceField(forms.ModelChoiceField):
-    """A facility by its region and name (Facility.name_with_region), code and level."""
+    """A facility by its county and name (Facility.name_with_county), code and level."""
 
-    def __init__(self, *args, queryset, **kwargs):
-        super().__init__(*args, queryset=queryset.select_related("region"), **kwargs)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places = None
 
     def label_from_instance(self, obj):
-        return f"{obj.name_with_region}（{obj.code}，{obj.level}级）"
+        if self.places is None:
+            self.places = Facility.place_names(self.queryset)
+        return f"{obj.name_with_county(self.places)}（{obj.code}，{obj.level}级）"
 
 
 class DiseaseChoiceField(forms.ModelChoiceField):

@@ -15,9 +15,15 @@ LEVELS = [("", "请选择"), (1, "一级"), (2, "二级"), (3, "三级")]
 
 
 class FacilityChoice(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places = None
+
     def label_from_instance(self, obj):
+        if self.places is None:
+            self.places = Facility.place_names(self.queryset)
         where = f"，{obj.place_province}{obj.place_city}" if obj.place_province or obj.place_city else ""
-        name = obj.name if where else obj.name_with_region  # a hospital outside the city says where it is
+        name = obj.name if where else obj.name_with_county(self.places)  # a hospital outside the city says where it is
         return f"{name}（{obj.get_level_display()}{'' if obj.designated else '，非定点'}{where}）"
 
 
@@ -45,7 +51,7 @@ class ManualClaimForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facility"].queryset = claim_facilities(user).select_related("region").order_by("-designated", "code")
+        self.fields["facility"].queryset = claim_facilities(user).order_by("-designated", "code")
         self.fields["received_on"].initial = timezone.localdate  # the office takes the bill today, mostly
         for line, label in COST_LABELS.items():
             self.fields[line] = forms.CharField(label=f"{label}（元）", max_length=30, required=False)

@@ -94,12 +94,22 @@ class Facility(models.Model):
     def under_agreement_on(self, day) -> bool:
         return self.agreement_from <= day and (self.agreement_to is None or day <= self.agreement_to)
 
-    @property
-    def name_with_region(self) -> str:
-        """The name after its county's or city's unless it already says it (咸安区人民医院): two
-        counties' hospitals may share a name (县人民医院), and a city's choice lists both."""
-        region = self.region.name
-        return self.name if self.name.startswith(region) else f"{region} {self.name}"
+    def name_with_county(self, names) -> str:
+        """The name after its county's (a city's facility: its city's) unless it already says
+        where it is (咸安区人民医院, 咸宁市中心医院): two counties' facilities may share a name
+        (北坪镇卫生院, 县人民医院), and a city's choice lists both. `names`: region code -> name
+        of the codes in its path (Facility.place_names)."""
+        places = [names.get(code, "") for code in self.region_path.split("/")[1:3]]  # its city, its county
+        if any(place and self.name.startswith(place) for place in places):
+            return self.name
+        where = next((place for place in reversed(places) if place), "")
+        return f"{where} {self.name}" if where else self.name
+
+    @staticmethod
+    def place_names(facilities) -> dict[str, str]:
+        """Region code -> name of the cities and counties the facilities lie in (one query)."""
+        codes = {code for f in facilities for code in f.region_path.split("/")[1:3]}
+        return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
 
     def __str__(self):
         return self.name

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.display import percent
 from core.restrict import RegionScopedQuerySet
 
 
@@ -69,7 +70,7 @@ class ChronicDisease(models.Model):
             return "按住院支付比例（定点机构级别）"
         if self.kind == DiseaseKind.TWO_DISEASES:
             return "门诊统筹（年度限额提高）"
-        rate = "按统筹区门诊慢性病支付比例" if self.rate is None else f"支付比例 {self.rate * 100:.0f}%"
+        rate = "按统筹区门诊慢性病支付比例" if self.rate is None else f"支付比例 {percent(self.rate)}"
         if self.annual_cap is None:
             return rate
         return f"{rate}，病种年度限额 {self.annual_cap:,.2f} 元"

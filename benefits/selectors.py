@@ -77,6 +77,23 @@ _CAPS = (
 )
 
 
+def _disease_caps(person, rows) -> list[CapUse]:
+    """A chronic disease's own annual cap (RULES.md 3.5) beside the region's: what the year's
+    settlements of that disease used (reversals netted), for each capped disease the person
+    holds an approval of or was settled for."""
+    from benefits.models import ChronicApproval, DiseaseKind
+    from benefits.services.policy import pooling_region
+
+    capped = list(ChronicDisease.objects.filter(region=pooling_region(person.village), kind=DiseaseKind.CHRONIC, annual_cap__isnull=False))
+    approved = set(ChronicApproval.objects.filter(person=person, disease__in=capped).values_list("disease_id", flat=True))
+    uses = []
+    for disease in capped:
+        used = sum((r.chronic_fund for r in rows if r.kind == Settlement.Kind.CHRONIC and r.disease == disease.code), ZERO)
+        if used or disease.pk in approved:
+            uses.append(CapUse(f"门诊慢性病：{disease.name}", used, disease.annual_cap))
+    return uses
+
+
 def person_year_history(person, year: int) -> dict:
     """A person's settlements of a year in order, each with the running totals after it; for
     each cap the amount used, the cap and what is left; the deductibles paid by visit kind;
@@ -103,6 +120,8 @@ def person_year_history(person, year: int) -> dict:
                 cap += policy.two_diseases_extra_cap  # X000 art. 17: 两病 patients +200
                 label = "普通门诊统筹（含“两病”用药）"
             caps.append(CapUse(label, getattr(totals, total_name) if totals else ZERO, cap))
+            if total_name == "chronic_fund":
+                caps += _disease_caps(person, rows)
     deductibles = {}
     for row in rows:
         if row.deductible:

@@ -42,9 +42,9 @@ def _lookup(request, lookup: TrialLookupForm) -> tuple[dict, object, str]:
     if person is None:
         return {"date": day}, None, "未找到：您的辖区内没有登记该身份证号的人员"
     values = trial_prefill(person, day, REGION_SLUGS)
-    initial = {key: value for key, value in values.items() if key not in ("year_to_date", "region") and value is not None}
+    initial = {key: value for key, value in values.items() if key not in ("year_to_date", "region", "note") and value is not None}
     initial.update({f"ytd_{key}": value for key, value in values["year_to_date"].items()})
-    message = ""
+    message = values["note"]
     if values["region"] is None:
         message = "该人员所在统筹区不在试算范围内，请选择统筹区"
     else:

@@ -20,13 +20,15 @@ DOCUMENTS = {
     "J003": ("吉林六统一方案", "吉林省加快推进城乡居民基本医疗保险制度“六统一”实施方案（吉医改办联发〔2017〕2号）"),
     "N004": ("咸宁2022年通知", "关于做好2022年城乡居民基本医疗保障工作的通知（咸医保发〔2022〕22号）"),
 }
+# The 十堰 employee measures, printed in the S001 seed after the assistance measures: cited as
+# "S001 art. 8 (employee measures)", an article of the measures, not of the assistance document.
+EMPLOYEE_MEASURES = ("十堰职工门诊共济细则", "十堰市职工基本医疗保险门诊共济保障实施细则（征求意见稿）")
 # The project's rulebook, where it interprets what the documents leave open.
 RULEBOOK = ("经办规则", "本系统经办规则（对政策文件未明确事项的解释，经办机构确认后生效）")
 
 # English notes that the stored sources carry next to a reference.
 NOTES = {
     "not from the sources": "文件未规定",
-    " (employee measures)": "（十堰市职工基本医疗保险门诊共济保障实施细则）",
     "national 2021 guidance": "国家2021年指导意见",
     "咸宁: ": "咸宁：",
     "(2022 figures minus 30)": "（2022年标准减30元）",
@@ -40,7 +42,7 @@ _PART = r"(?:[一二三四五六七八九十\d]+|\([一二三四五六七八九�
 _REFERENCE = re.compile(
     r"(?P<doc>X000|S001|W002|J003|N004)\s*"
     r"(?:(?P<arts>arts?\.)\s*(?P<first>\d+)(?:\s*-\s*(?P<last>\d+))?(?P<sub>{part}*)"
-    r"|§\s*(?P<section>{part}+))?"
+    r"|§\s*(?P<section>{part}+))?(?P<employee>\s*\(employee measures\))?"
     r"|RULES\.md(?:\s*(?P<rule>\d+(?:\.\d+)*))?".replace("{part}", _PART)
 )
 
@@ -71,7 +73,7 @@ def _reference(match: re.Match) -> SourcePart:
         label, title = RULEBOOK
         rule = match["rule"]
         return SourcePart(f"{label} 第{rule}节" if rule else label, title)
-    label, title = DOCUMENTS[match["doc"]]
+    label, title = EMPLOYEE_MEASURES if match["employee"] else DOCUMENTS[match["doc"]]
     if match["arts"]:
         first, last = int(match["first"]), match["last"]
         article = f"第{chinese_number(first)}至{chinese_number(int(last))}条" if last else f"第{chinese_number(first)}条"
@@ -84,7 +86,7 @@ def _reference(match: re.Match) -> SourcePart:
 def _note(text: str) -> str:
     for english, chinese in NOTES.items():
         text = text.replace(english, chinese)
-    return text
+    return re.sub(r"\s*\(([^()]*)\)", r"（\1）", text)  # a note in brackets, as Chinese text brackets it
 
 
 def source_parts(source: str) -> list[SourcePart]:

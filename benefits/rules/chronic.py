@@ -48,11 +48,15 @@ def period_problem(valid_from: date, valid_to: date) -> str:
     return ""
 
 
+def in_force(cover: Cover, day: date) -> bool:
+    """Whether the approval holds on the day: from valid_from to valid_to, before the day it was revoked."""
+    return cover.valid_from <= day <= cover.valid_to and (cover.ended_on is None or day < cover.ended_on)
+
+
 def covers(cover: Cover, *, disease: str, facility_id: int, day: date) -> bool:
     """Whether the approval pays a visit (RULES.md 3.5): for its disease, at its facility, on
-    a day from valid_from to valid_to, before the day it was revoked."""
-    return (cover.disease == disease and cover.facility_id == facility_id and cover.valid_from <= day <= cover.valid_to
-            and (cover.ended_on is None or day < cover.ended_on))
+    a day it is in force."""
+    return cover.disease == disease and cover.facility_id == facility_id and in_force(cover, day)
 
 
 def refusal(covers_of_person: list[Cover], *, disease: str, disease_name: str, facility_id: int, facility_name: str,

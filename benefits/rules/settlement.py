@@ -408,9 +408,9 @@ def _chronic(policy, visit, person, policy_range, ytd, steps):
         steps.append(Step("门诊特殊疾病按住院比例支付", basic, rule.source or policy.source("inpatient_rate")))
         return basic, ZERO
     if rule.rate is None:
-        basic, rate_source = money(policy_range * policy.chronic_rate), policy.source("chronic_rate")
-    else:
-        basic, rate_source = money(policy_range * rule.rate), rule.source
+        basic, paid, rate_source = money(policy_range * policy.chronic_rate), "基本医保门诊慢性病支付", policy.source("chronic_rate")
+    else:  # the disease's own rate: named in the step, cited by its catalogue entry (not the region's parameter)
+        basic, paid, rate_source = money(policy_range * rule.rate), f"基本医保门诊慢性病支付（{rule.name or '该病种'}支付比例）", rule.source
     if rule.annual_cap is not None:
         room = _nonneg(rule.annual_cap - ytd.disease_chronic_fund)
         if basic > room:
@@ -421,7 +421,7 @@ def _chronic(policy, visit, person, policy_range, ytd, steps):
         steps.append(Step("门诊慢性病年度支付限额", policy.chronic_annual_cap, policy.source("chronic_annual_cap")))
         basic = room
     basic = _annual_cap(policy, basic, ytd, steps)
-    steps.append(Step("基本医保门诊慢性病支付", basic, rate_source))
+    steps.append(Step(paid, basic, rate_source))
     return basic, basic
 
 

@@ -436,6 +436,16 @@ def eligibility_for(person: Person, day: date, *, disease: str = "", facility_id
     return loader.eligibility(person, day, disease=disease, facility_id=facility_id)
 
 
+def chronic_in_force(person: Person, day: date) -> list[tuple[str, Decimal]]:
+    """(disease name, what the chronic pool paid for it this year) of each disease the person's
+    approvals hold on the day, by code (the trial form's prefill)."""
+    loader = EligibilityLoader()
+    loader.load([person])
+    codes = sorted({c.disease for c in loader.covers[person.pk] if chronic_rules.in_force(c, day)})
+    paid = {code: amount for _pid, _year, code, amount in _paid_by_disease({(person.pk, day.year)})} if codes else {}
+    return [(loader.disease(person, code)[1], paid.get(code, Decimal(0))) for code in codes if loader.disease(person, code)]
+
+
 def _outpatient_today(person_id: int, day: date) -> Decimal:
     """General-outpatient fund already paid to the person on the day (the daily cap)."""
     return (Settlement.objects.filter(person_id=person_id, year=day.year, visit_date=day)

@@ -233,15 +233,23 @@ def trial_prefill(person, day: date, region_slugs) -> dict:
     real settlement reads them), and the year's totals as a settlement recorded now would use
     them (PersonYear, and the general-outpatient payments of that day)."""
     from benefits.models import PersonYear
-    from benefits.services.settlements import _outpatient_today, eligibility_for  # the settlement door's own reads
+    from benefits.services.settlements import _outpatient_today, chronic_in_force, eligibility_for  # the settlement door's own reads
 
     eligibility = eligibility_for(person, day)
     slug = next((r.slug for r in person.village.ancestors() if r.slug in region_slugs), None)
     totals = PersonYear.objects.filter(person=person, year=day.year).first()
     ytd = {key: getattr(totals, key) if totals is not None else Decimal("0.00") for key in YTD_KEYS if key not in NOT_YEAR_TOTALS}
     ytd["outpatient_fund_today"] = _outpatient_today(person.pk, day).quantize(Decimal("0.01"))
+    # A 门诊慢特病 approval in force: its disease and what that disease already used of its own cap.
+    chronic, disease, note = chronic_in_force(person, day), "", ""
+    if len(chronic) == 1:
+        disease, paid = chronic[0]
+        ytd["disease_chronic_fund"] = paid.quantize(Decimal("0.01"))
+    elif chronic:
+        note = "该人员有多个有效的门诊慢特病认定（" + "；".join(f"{name}本年已支付 {paid:,.2f} 元" for name, paid in chronic) + \
+            "），试算门诊慢特病时请填写病种及该病种本年已支付金额"
     return {
         "region": slug, "date": day, "identities": list(eligibility.identities),
         "two_diseases_registered": eligibility.two_diseases_registered, "assistance_approved": eligibility.assistance_approved,
-        "tilted_approved": eligibility.tilted_approved, "year_to_date": ytd,
+        "tilted_approved": eligibility.tilted_approved, "disease": disease, "year_to_date": ytd, "note": note,
     }

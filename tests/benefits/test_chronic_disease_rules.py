@@ -14,6 +14,7 @@ from django.db.migrations.loader import MigrationLoader
 from benefits.admin_chronic import ChronicDiseaseForm
 from benefits.models import ChronicDisease, Facility, PolicyParameter, Settlement
 from benefits.rules.settlement import SettlementError
+from benefits.selectors import parameters_used, person_year_history
 from benefits.services.policy import PRESET_START, pooling_region
 from benefits.services.settlements import SettlementBatch, VisitInput, settlement_create, settlement_reverse
 from benefits.services.trial import trial
@@ -55,6 +56,11 @@ def test_a_diseases_rate_and_cap_over_the_year_and_a_reversal_gives_the_room_bac
     second = settlement_create(user=officer, data=_visit(person, township, "B2"))
     assert second.basic_fund == D("200.00")  # 1,000 a year for tuberculosis
     assert "结核病年度支付限额" in _steps(second)
+    # the person's year shows the disease's cap beside the region's chronic one
+    caps = {c.label: (c.used, c.cap, c.left) for c in person_year_history(person, 2026)["caps"]}
+    assert caps["门诊慢性病：结核病"] == (D("1000.00"), D("1000"), D("0"))
+    assert caps["门诊慢性病"][:2] == (D("1000.00"), D("6500"))
+    assert "门诊慢性病：重性精神病维持治疗" not in caps  # no cap of its own
     third = settlement_create(user=officer, data=_visit(person, township, "B3"))
     assert third.basic_fund == D("0.00")
     settlement_reverse(user=officer, settlement=first, reason="重复上传")
@@ -68,6 +74,12 @@ def test_another_disease_is_under_the_regions_rule_and_does_not_use_the_diseases
     mental = settlement_create(user=officer, data=_visit(person, township, "M1", disease="重性精神病维持治疗"))
     assert mental.basic_fund == D("600.00")  # the region's 60%, no cap of its own
     assert "结核病年度支付限额" not in _steps(mental)
+    # the bill's 本单使用的政策参数 lists the region's rate only where it was the one used
+    used = {p.name for _tier, params in parameters_used(mental) for p in params}
+    assert "chronic_rate" in used
+    tb = Settlement.objects.get(bill_number="B1")
+    assert "chronic_rate" not in {p.name for _tier, params in parameters_used(tb) for p in params}
+    assert "基本医保门诊慢性病支付（结核病支付比例）" in _steps(tb)
 
 
 def test_a_batch_counts_its_own_earlier_rows_and_takes_back_a_refused_one(world):
@@ -135,10 +147,25 @@ def test_the_catalogue_form_allows_a_rate_and_a_cap_for_chronic_diseases_only(pr
         assert disease.rule_text.startswith("支付比例" if rate else "按统筹区")
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("rate", "0.123456", "最多四位小数"),
+    ("rate", "abc", "请输入小数形式的比例"),
+    ("annual_cap", "99999999999999", "不超过 10,000,000 元"),
+    ("annual_cap", "12.345", "最多两位小数"),
+])
+def test_the_catalogue_forms_refusals_are_plain(presets, field, value, message):
+    data = {"region": Region.objects.get(code="421200").pk, "code": "new_disease", "name": "新病种", "kind": "chronic",
+            "validity_months": 24, "source": "咸宁市医保局通知", "active": True, field: value}
+    form = ChronicDiseaseForm(data=data)
+    assert message in " ".join(form.errors[field])
+
+
 def test_the_rule_is_shown_in_plain_chinese(presets):
     disease = ChronicDisease.objects.filter(code="tuberculosis").first()
     disease.rate, disease.annual_cap = D("0.8"), D("12000")
     assert disease.rule_text == "支付比例 80%，病种年度限额 12,000.00 元"
+    disease.rate = D("0.1250")
+    assert disease.rule_text.startswith("支付比例 12.5%，")
     disease.kind = "special"
     assert disease.rule_text == "按住院支付比例（定点机构级别）"
 

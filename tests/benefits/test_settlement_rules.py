@@ -266,15 +266,29 @@ def test_a_special_disease_is_paid_at_the_inpatient_rate_of_the_level_outside_th
     assert step.source == "N004 §八; J003 §二(三)10"  # the catalogue entry's source
 
 
-@pytest.mark.parametrize("rule, fund, source", [
-    (ChronicRule(), "600.00", "J003"),  # no rate of its own: the region's 60%
-    (TB, "800.00", "S001 art. 8 (employee measures)"),  # its own 80%, cited by its catalogue entry
-    (ChronicRule(name="甲病", rate=D("0.55")), "550.00", ""),
+def test_a_special_disease_without_a_catalogue_source_cites_the_inpatient_rate():
+    visit = Visit(kind="chronic", disease="x", facility_level=2, costs={"class_a": D("1000")}, chronic_rule=ChronicRule(special=True))
+    [step] = [st for st in run(visit).explanation if st.step == "门诊特殊疾病按住院比例支付"]
+    assert (step.amount, step.source) == (D("700.00"), POLICY.source("inpatient_rate")) and step.source.startswith("X000 art. 20")
+
+
+def test_a_diseases_cap_step_without_a_name_says_the_disease():
+    visit = Visit(kind="chronic", disease="x", facility_level=1, costs={"class_a": D("1000")},
+                  chronic_rule=ChronicRule(annual_cap=D("100")))
+    assert "该病种年度支付限额" in [st.step for st in run(visit).explanation]
+
+
+@pytest.mark.parametrize("rule, fund, step, source", [
+    (ChronicRule(), "600.00", "基本医保门诊慢性病支付", "J003"),  # no rate of its own: the region's 60%
+    # its own 80%, named in the step (the region's rate parameter is not the one used) and cited by its catalogue entry
+    (TB, "800.00", "基本医保门诊慢性病支付（结核病支付比例）", "S001 art. 8 (employee measures)"),
+    (ChronicRule(rate=D("0.55")), "550.00", "基本医保门诊慢性病支付（该病种支付比例）", ""),
 ])
-def test_a_chronic_disease_is_paid_at_its_own_rate_else_the_regions(rule, fund, source):
+def test_a_chronic_disease_is_paid_at_its_own_rate_else_the_regions(rule, fund, step, source):
     s = run(Visit(kind="chronic", disease="x", facility_level=1, costs={"class_a": D("1000")}, chronic_rule=rule))
     assert (s.basic_fund, s.chronic_fund) == (D(fund), D(fund))
-    assert next(step for step in s.explanation if step.step == "基本医保门诊慢性病支付").source.startswith(source)
+    [paid] = [st for st in s.explanation if st.step.startswith("基本医保门诊慢性病支付")]
+    assert (paid.step, paid.amount) == (step, D(fund)) and paid.source.startswith(source)
 
 
 @pytest.mark.parametrize("paid, fund, cut", [

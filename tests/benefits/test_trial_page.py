@@ -138,3 +138,29 @@ def test_out_of_province_ticked_drops_tilted_assistance_on_the_page(clerk_client
     extra = re.compile(r"倾斜/托底救助</th><td class=\"money\">([^<]*)<")
     assert extra.search(inside).group(1) == "75.00" and extra.search(outside).group(1) == "0.00"
     assert "省外就医，不享受倾斜救助" in outside
+
+
+def test_looking_up_a_person_with_an_approval_fills_its_disease_and_what_it_used(clerk_client, clerk, village, xianan, current_standards):
+    from benefits.models import ChronicDisease, Facility
+    from benefits.services.settlements import VisitInput, settlement_create
+    from enrollment.services.enrollments import enrollment_register
+
+    person = factories.person(village, name="结核丙")
+    enrollment_register(user=clerk, person=person, category="regular", channel="individual", payment_date=date(2025, 10, 8),
+                        today=date(2025, 10, 8))
+    clinic = Facility.objects.create(code="T1", name="卫生院", level=1, tier="township", region=xianan, agreement_from=date(2020, 1, 1))
+    factories.chronic_approval(person, "tuberculosis", clinic, date(2026, 1, 1), date(2027, 12, 31))
+    ChronicDisease.objects.filter(code="tuberculosis", region__code="421200").update(rate=D("0.80"), annual_cap=D("1000"))
+    settlement_create(user=clerk, data=VisitInput(person=person, facility=clinic, bill_number="B1", kind="chronic",
+                                                  visit_date=date(2026, 5, 4), disease="结核病", costs={"class_a": "1000"}))
+    # When the clerk looks the person up: the disease and the 800 it used of its 1,000 are filled
+    page = clerk_client.get("/benefits/trial/", {"id_number": person.id_number, "date": "2026-05-10"}).content.decode()
+    assert value_of(page, "disease") == "结核病" and value_of(page, "ytd_disease_chronic_fund") == "800.00"
+    # and a trial of the same visit pays what a settlement would: 200 left
+    form = {**VISIT, "date": "2026-05-10", "visit": "chronic", "facility_level": 1, "facility_tier": "township", "disease": "结核病",
+            "class_a": "1000", "class_b_drug": "", "out_of_catalogue": "", "ytd_disease_chronic_fund": "800.00", "ytd_chronic_fund": "800.00"}
+    assert 'id="basic">200.00<' in clerk_client.post("/benefits/trial/", form).content.decode()
+    # with a second approval in force, neither disease is guessed: the page says what each used
+    factories.chronic_approval(person, "severe_mental_illness", clinic, date(2026, 1, 1), date(2027, 12, 31))
+    page = clerk_client.get("/benefits/trial/", {"id_number": person.id_number, "date": "2026-05-10"}).content.decode()
+    assert value_of(page, "disease") == "" and "结核病本年已支付 800.00 元" in page and "重性精神病维持治疗本年已支付 0.00 元" in page

@@ -15,7 +15,9 @@ from core.display import chinese_number, percent, source_html, source_text, yuan
     ("X000 arts. 7-16", "咸宁办法 第七至十六条"),
     ("S001 §三(四)2", "十堰救助办法 三(四)2"),
     ("X000 art. 17; N004 §二", "咸宁办法 第十七条；咸宁2022年通知 二"),
-    ("J003 §二(三)10 (咸宁: not from the sources)", "吉林六统一方案 二(三)10 (咸宁：文件未规定)"),
+    ("J003 §二(三)10 (咸宁: not from the sources)", "吉林六统一方案 二(三)10（咸宁：文件未规定）"),
+    # an article of the 十堰 employee measures is theirs, not the assistance document's
+    ("S001 art. 8 (employee measures); J003 §二(三)10 (not from the sources)", "十堰职工门诊共济细则 第八条；吉林六统一方案 二(三)10（文件未规定）"),
     ("S001 §二; RULES.md 2.3", "十堰救助办法 二；经办规则 第2.3节"),
     ("X000 art. 26（吉林未规定，沿用咸宁）", "咸宁办法 第二十六条（吉林未规定，沿用咸宁）"),
     ("", ""),
