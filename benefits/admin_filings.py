@@ -6,16 +6,22 @@ The history page says its changes in plain Chinese: a column 变更内容 (simpl
 "Changes" has no Chinese of its own) and each choice by its label (状态: 有效 → 已撤销, not
 valid → revoked), blank as 空."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.contrib import admin
+from django.utils import timezone
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from benefits.models import RemoteCareFiling
 from core.admin import CountyFilter, ReadOnlyAdminMixin, RegionScopedHistoryAdmin
+from core.display import percent, yuan
 
 
 class ChoiceLabelHistoryHelper(HistoricalRecordContextHelper):
     """simple-history's change list with values as users read them: a choice by its label, a
-    yes/no as 是/否, nothing as 空."""
+    yes/no as 是/否, nothing as 空, a time in local time to the minute, a rate as a percentage
+    and an amount with separators."""
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
@@ -25,6 +31,10 @@ class ChoiceLabelHistoryHelper(HistoricalRecordContextHelper):
             return dict(field.flatchoices).get(value, value)
         if isinstance(value, bool):
             return "是" if value else "否"
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, Decimal):
+            return percent(value) if field.name.endswith("rate") else yuan(value)
         return super().prepare_delta_change_value(change, value)
 
 

@@ -4,6 +4,7 @@ cap), counted over the person's year of that disease only, through the settlemen
 batch, a reversal, the trial and the admin; the catalogue's kind says which diseases are paid
 at the inpatient rates (migration 0016 turned the former parameter into kinds)."""
 
+import re
 from datetime import date
 from decimal import Decimal as D
 from importlib import import_module
@@ -197,3 +198,19 @@ def test_migration_0016_turns_the_parameter_into_kinds_and_keeps_its_history(pre
     assert deleted.value == "malignant_tumour,uraemia_dialysis,severe_mental_illness"
     # other regions had no such row: their catalogue is as the presets made it
     assert ChronicDisease.objects.filter(region__code="420300", code="transplant_anti_rejection").get().kind == "special"
+
+
+def test_the_catalogues_history_reads_plainly(client, officer):
+    disease = ChronicDisease.objects.get(region__code="421200", code="tuberculosis")
+    client.force_login(officer)
+    url = f"/admin/benefits/chronicdisease/{disease.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    data.update(rate="0.8", annual_cap="1000", active="on", confirmed="")
+    assert client.post(url, data).status_code == 302
+    disease.refresh_from_db()
+    assert (disease.rate, disease.annual_cap) == (D("0.8"), D("1000"))
+    page = client.get(f"/admin/benefits/chronicdisease/{disease.pk}/history/").content.decode()
+    history = re.sub(r"\s+", " ", page.replace("&nbsp;", " ").replace("&rarr;", "→"))
+    assert "空 → 80%" in history and "空 → 1,000.00" in history
+    assert "0.8000" not in history and ">None<" not in history.replace(" ", "").replace("\n", "")
