@@ -25,6 +25,8 @@ def main():
     parser.add_argument("--settlements", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--disease-cap", type=str, default="",
+                        help="give diabetes_insulin an annual cap of its own (yuan): batches then read each chronic person's year by disease")
     args = parser.parse_args()
     django_on_postgres(DEFAULT_DB)
     from django.db import connection, transaction
@@ -66,6 +68,7 @@ def main():
     # its facility, so chronic visits are those of people approved for the year (3% a chronic
     # disease at a facility of level 2 or below, 1% a special disease at level 2 or above);
     # 两病用药 visits are those of the tenth registered for hypertension.
+    ChronicDisease.objects.filter(region__code="421200", code="diabetes_insulin").update(annual_cap=args.disease_cap or None)
     catalogue = {d.code: d for d in ChronicDisease.objects.filter(region__code="421200")}
     approved = []
     for share, code, levels in ((0.03, "diabetes_insulin", (1, 2)), (0.01, "uraemia_dialysis", (2, 3))):
@@ -118,8 +121,9 @@ def main():
             if done % 100_000 == 0:
                 print(f"  {done:,} settled, {done / (time.monotonic() - started):,.0f}/s")
     seconds = time.monotonic() - started
+    capped = f", diabetes_insulin capped at {args.disease_cap}" if args.disease_cap else ""
     print(f"settlements: {done:,} for {len(people):,} people in {seconds:.1f} s = {done / seconds:,.0f} stored settlements/s "
-          f"(target >= 3,400, issue 10); peak RSS {peak_rss_mb():.0f} MB")
+          f"(target >= 3,400, issue 10){capped}; peak RSS {peak_rss_mb():.0f} MB")
     print(f"  rows: {Settlement.objects.count():,} settlements, {PersonYear.objects.count():,} person-year totals")
 
     client = Client()

@@ -340,7 +340,7 @@ class EligibilityLoader:
             self.rules[region][code] = payment_rule(name, kind, rate, cap, source)
         self._chronic_pooling = pooling_codes()
 
-    def _pooling(self, person: Person) -> str:
+    def _pooling_of(self, person: Person) -> str:
         from benefits.services.policy import policy_key
 
         self._load_catalogues()
@@ -349,12 +349,12 @@ class EligibilityLoader:
     def disease(self, person: Person, said: str):
         """(code, name, kind) of the catalogue disease of the person's pooling region that a
         bill names by code or by name, or None."""
-        pooling = self._pooling(person)
+        pooling = self._pooling_of(person)
         return self.catalogues.get(pooling, {}).get(said.strip())
 
     def chronic_rule(self, person: Person, code: str) -> ChronicRule:
         """The payment rule (RULES.md 3.5) of a disease of the person's pooling region, by code."""
-        return self.rules[self._pooling(person)][code]
+        return self.rules[self._pooling_of(person)][code]
 
     @property
     def capped_diseases(self) -> bool:

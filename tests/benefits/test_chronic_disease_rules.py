@@ -214,3 +214,20 @@ def test_the_catalogues_history_reads_plainly(client, officer):
     history = re.sub(r"\s+", " ", page.replace("&nbsp;", " ").replace("&rarr;", "→"))
     assert "空 → 80%" in history and "空 → 1,000.00" in history
     assert "0.8000" not in history and ">None<" not in history.replace(" ", "").replace("\n", "")
+
+
+def test_a_batch_settles_a_chronic_visit_after_a_visit_outside_the_city(world):
+    """The loader finds a visit's place against the pooling region and a disease in the region's
+    catalogue: both, in either order, in one batch (the benchmark found them clashing)."""
+    person, township = world
+    wuhan = Facility.objects.create(code="W1", name="武汉医院", level=3, tier="secondary_plus", region=township.region,
+                                    place_province="湖北省", place_city="武汉市", agreement_from=date(2020, 1, 1))
+    outside = VisitInput(person=person, facility=wuhan, bill_number="W1", kind="outpatient", visit_date=DAY, location="outside",
+                         place_province="湖北省", place_city="武汉市", costs={"class_a": "100"})
+    items = [outside, _visit(person, township, "B1")]
+    batch = SettlementBatch()
+    batch.load(items, lock=False)
+    located, _split, _policy = batch.settle(outside)
+    assert located.location == "remote_unfiled"
+    _item, chronic, _policy = batch.settle(items[1])
+    assert chronic.basic_fund == D("800.00")
