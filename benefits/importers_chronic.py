@@ -45,6 +45,19 @@ class _ChronicList(Importer):
     def refusal(cls, user):
         return super().refusal(user) or (services.READ_ONLY_IMPORT if user.has_perm(cls.permission) and above_pooling_regions(user) else None)
 
+    @classmethod
+    def choices_for(cls, user):
+        """The 病种 drop-down of the template: the user's pooling region's active diseases of the
+        list's kinds (none for a user above the pooling regions, who imports no list)."""
+        choices = super().choices_for(user)
+        if user is not None and user.region_id:
+            from benefits.services.chronic import catalogue
+
+            names = tuple(d.name for d in catalogue(user.region) if d.kind in cls.disease_kinds)
+            if names:
+                choices["disease"] = names
+        return choices
+
     def prepare(self, rows):
         if above_pooling_regions(self.user):
             raise ServiceError("read_only", services.READ_ONLY_IMPORT)

@@ -124,7 +124,8 @@ class ChronicApproval(models.Model):
         verbose_name = "门诊慢特病认定"
         verbose_name_plural = "门诊慢特病认定"
         ordering = ["-submitted_at"]
-        permissions = [("review_chronicapproval", "审核门诊慢特病认定")]
+        permissions = [("review_chronicapproval", "审核门诊慢特病认定"),
+                       ("upload_chronicapproval", "定点医疗机构上传门诊慢特病认定申请")]
         indexes = [models.Index(fields=["status", "submitted_at"], name="chronic_queue"),
                    models.Index(fields=["status", "valid_to"], name="chronic_expiring")]
         constraints = [

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from benefits import views_trial
+from benefits import views_api, views_trial
 from enrollment import views as enrollment_views
 
 admin.site.site_header = "医保经办管理系统"
@@ -21,5 +21,7 @@ urlpatterns = [
     path("benefits/", include("benefits.urls")),
     path("users/", include("core.users_urls")),
     path("api/trial-settlement/", views_trial.trial_api, name="trial_api"),
+    path("api/chronic-applications/", views_api.applications, name="chronic_applications_api"),
+    path("api/chronic-applications/<int:pk>/", views_api.application, name="chronic_application_api"),
     path("admin/", admin.site.urls),
 ]

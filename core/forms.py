@@ -74,10 +74,19 @@ class _UserFieldsForm(forms.Form):
         from core.services.users import grantable_roles
 
         super().__init__(*args, **kwargs)
-        self.fields["region"] = _user_region_field(officer)
+        from benefits.forms_chronic import FacilityChoiceField
+        from benefits.models import Facility
+
+        self.fields["region"] = _user_region_field(officer, required=False,
+                                                   help_text="定点医疗机构账号不用选择：取其所属机构所在的区划")
         self.fields["roles"] = forms.MultipleChoiceField(
             label="角色", choices=[(r, r) for r in grantable_roles(officer)], widget=forms.CheckboxSelectMultiple,
             help_text="只列出您可以授予的角色",
+        )
+        self.fields["facility"] = FacilityChoiceField(
+            label="所属定点医疗机构", required=False, empty_label="（不是机构账号）",
+            queryset=Facility.objects.restrict(officer).filter(designated=True, place_province="").order_by("-level", "code"),
+            help_text="仅「定点医疗机构」角色填写：该机构通过接口上传门诊慢特病认定申请，不能登录本系统",
         )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -101,14 +110,16 @@ class UserCreateForm(_PasswordChoiceMixin, _UserFieldsForm):
     PASSWORD_CHOICES = [("generate", "自动生成初始密码（只显示一次）"), ("set", "由我设定初始密码")]
 
     username = forms.CharField(label="用户名", max_length=150, help_text="登录用，字母、数字和 @ . + - _，创建后不能修改")
-    password_choice = forms.ChoiceField(label="初始密码", choices=PASSWORD_CHOICES, initial="generate", widget=forms.RadioSelect)
+    password_choice = forms.ChoiceField(label="初始密码", choices=PASSWORD_CHOICES, initial="generate", widget=forms.RadioSelect,
+                                        help_text="定点医疗机构账号不设密码，创建后显示其接口令牌")
     password = forms.CharField(label="密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
                                help_text="选择“由我设定初始密码”时填写：至少8个字符，不能全是数字，不能与用户名相近")
     password_confirm = forms.CharField(label="再次输入密码", required=False, strip=False, widget=forms.PasswordInput(render_value=False))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.order_fields(["username", "full_name", "region", "roles", "department", "password_choice", "password", "password_confirm"])
+        self.order_fields(["username", "full_name", "region", "roles", "facility", "department", "password_choice", "password",
+                           "password_confirm"])
 
 
 class UserEditForm(_UserFieldsForm):
@@ -117,7 +128,7 @@ class UserEditForm(_UserFieldsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.order_fields(["full_name", "region", "roles", "department", "is_active"])
+        self.order_fields(["full_name", "region", "roles", "facility", "department", "is_active"])
 
 
 class UserPasswordForm(_PasswordChoiceMixin, forms.Form):

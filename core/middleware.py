@@ -39,6 +39,25 @@ class NoStoreMiddleware:
         return response
 
 
+class FacilityAccountMiddleware:
+    """A 定点医疗机构 account (User.facility) calls the interfaces with its token and has no
+    password; should it ever hold a session (an account turned into one while logged in), no
+    staff page answers it."""
+
+    ALLOWED_PREFIXES = ("/api/", "/logout/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.facility_id and not request.path.startswith(self.ALLOWED_PREFIXES):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("定点医疗机构账号只能通过接口上传申请，不能使用经办系统页面")
+        return self.get_response(request)
+
+
 def client_ip(request) -> str | None:
     """The address failed logins are counted by (django-axes' AXES_CLIENT_IP_CALLABLE).
 

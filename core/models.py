@@ -84,6 +84,7 @@ class Department(models.TextChoices):
     DISABLED_FEDERATION = "disabled_federation", "残联"
     EDUCATION = "education", "教育"
     COUNTY_GOVERNMENT = "county_government", "县级人民政府"
+    FACILITY = "facility", "定点医疗机构"
 
 
 class ScopedUserManager(UserManager.from_queryset(RegionScopedQuerySet)):
@@ -99,6 +100,10 @@ class User(AbstractUser):
     )
     department = models.CharField("所属部门", max_length=30, choices=Department.choices, default=Department.BUREAU)
     full_name = models.CharField("姓名", max_length=50, blank=True)
+    # A designated facility's account (the 定点医疗机构 role): it calls the JSON interfaces with
+    # its token (uploads of 门诊慢特病 applications) and never logs in to the staff pages.
+    facility = models.ForeignKey("benefits.Facility", verbose_name="所属定点医疗机构", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="accounts")
 
     objects = ScopedUserManager()
     region_path_lookup = "region__path"

@@ -8,6 +8,9 @@ from django.contrib.auth.models import Group, Permission
 CLERK = "经办员"
 REVIEWER = "审核员"
 CITY_OFFICER = "市局"
+# A designated facility's account: uploads 门诊慢特病 applications through the JSON interface
+# (benefits.views_api) with its token, naming itself as the facility; no staff page.
+FACILITY = "定点医疗机构"
 DEPARTMENT_GROUPS = {
     "civil_affairs": "民政",
     "rural_revitalisation": "乡村振兴",
@@ -74,6 +77,7 @@ ROLE_PERMISSIONS = {
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
     ],
+    FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]
        for name in DEPARTMENT_GROUPS.values()},

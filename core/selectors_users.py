@@ -10,7 +10,7 @@ from core.models import Region, User
 def users_of(officer, *, region: Region | None = None, role: str = "", active: bool | None = None, query: str = ""):
     """The users bound to a region of the officer's subtree; `region` narrows to that region's
     subtree, `query` matches username or name."""
-    qs = User.objects.restrict(officer).select_related("region").prefetch_related(
+    qs = User.objects.restrict(officer).select_related("region", "facility").prefetch_related(
         Prefetch("groups", queryset=Group.objects.order_by("name")))
     if region is not None:
         qs = qs.filter(region__path__startswith=region.path)

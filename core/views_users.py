@@ -5,6 +5,7 @@ county is a 404 and a recorded attempt (get_restricted_object_or_404)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -30,7 +31,7 @@ def _trail(*items):
 
 
 def _target(request, pk) -> User:
-    return get_restricted_object_or_404(request, User.objects.select_related("region").prefetch_related("groups"), pk=pk)
+    return get_restricted_object_or_404(request, User.objects.select_related("region", "facility").prefetch_related("groups"), pk=pk)
 
 
 @permission_required(PERMISSION, raise_exception=True)
@@ -60,13 +61,20 @@ def user_new(request):
         generated = data["password_choice"] == "generate"
         password = user_services.generate_password() if generated else data["password"]
         try:
-            user = user_services.user_create(
-                officer=request.user, username=data["username"], full_name=data["full_name"], region=data["region"],
-                roles=data["roles"], department=data["department"], password=password,
-            )
+            with transaction.atomic():  # a facility's account and its token, or neither
+                user = user_services.user_create(
+                    officer=request.user, username=data["username"], full_name=data["full_name"], region=data["region"],
+                    roles=data["roles"], department=data["department"], password=password, facility=data["facility"],
+                )
+                token = user_services.facility_token_issue(officer=request.user, user=user) if user.facility_id else None
         except ServiceError as error:
             _apply_error(form, error)
         else:
+            if token:
+                return render(request, "users/created.html", {
+                    "created": user, "password": token, "password_label": "接口令牌", "roles": user_services.role_names(user),
+                    "trail": _trail((f"新建用户：{user.full_name}", "")),
+                })
             if not generated:
                 messages.success(request, f"已创建用户 {user.username}（{user.full_name}）")
                 return redirect("users:list")
@@ -83,13 +91,14 @@ def user_edit(request, pk):
     target = _target(request, pk)
     refusal = user_services.manage_refusal(request.user, target)
     initial = {"full_name": target.full_name, "region": target.region_id, "roles": user_services.role_names(target),
-               "department": target.department, "is_active": target.is_active}
+               "department": target.department, "is_active": target.is_active, "facility": target.facility_id}
     form = UserEditForm(request.POST or None, initial=initial, officer=request.user)
     if request.method == "POST" and refusal is None and form.is_valid():
         data = form.cleaned_data
         try:
             user_services.user_update(officer=request.user, user=target, full_name=data["full_name"], region=data["region"],
-                                      roles=data["roles"], department=data["department"], is_active=data["is_active"])
+                                      roles=data["roles"], department=data["department"], is_active=data["is_active"],
+                                      facility=data["facility"])
         except ServiceError as error:
             _apply_error(form, error)
         else:
@@ -127,6 +136,8 @@ def user_password(request, pk):
     """重设密码: for a user who lost theirs; their open sessions end."""
     target = _target(request, pk)
     refusal = user_services.manage_refusal(request.user, target)
+    if target.facility_id:
+        return _facility_token(request, target, refusal)
     form = UserPasswordForm(request.POST or None)
     if request.method == "POST" and refusal is None and form.is_valid():
         generated = form.cleaned_data["password_choice"] == "generate"
@@ -149,3 +160,22 @@ def user_password(request, pk):
         "title": f"重设密码：{target.full_name or target.username}", "history": user_services.user_history(target),
         "trail": _trail((target.full_name or target.username, reverse("users:edit", args=[target.pk])), ("重设密码", "")),
     })
+
+
+def _facility_token(request, target, refusal):
+    """生成接口令牌 of a 定点医疗机构 account (it has no password): the new token is shown once and
+    the earlier ones stop working."""
+    trail = _trail((target.full_name or target.username, reverse("users:edit", args=[target.pk])), ("生成接口令牌", ""))
+    error = None
+    if request.method == "POST" and refusal is None:
+        try:
+            token = user_services.facility_token_issue(officer=request.user, user=target)
+        except ServiceError as service_error:
+            error = service_error.message
+        else:
+            return render(request, "users/created.html", {
+                "created": target, "password": token, "roles": user_services.role_names(target),
+                "heading": "接口令牌已生成", "password_label": "接口令牌", "trail": trail,
+            })
+    return render(request, "users/token.html", {"target": target, "refusal": refusal or error, "trail": trail,
+                                                "history": user_services.user_history(target)})

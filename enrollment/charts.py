@@ -171,11 +171,16 @@ def _settlement_spending(user, today: date) -> dict:
 def top_unpaid_villages(user, year: int) -> dict:
     """The villages (村/社区) of the user's region with the most enrollments of `year`
     registered and not paid, most first: the dashboard figures' villages (cached with them)."""
+    rows = selectors.enrollment_figures(user, year)["villages"]
+    # A city's officer sees several counties' villages, whose township and village names repeat
+    # (two 北坪镇 北坳村): the county leads the name then.
+    several = len({v.get("county", "") for v in rows}) > 1
     villages = [{
         "village_id": v["pk"],
         "village": v["name"],
         "township": v["township"],
-        "label": f"{v['township']} {v['name']}" if v["township"] else v["name"],
+        "county": v.get("county", "") if several else "",
+        "label": " ".join(part for part in (v.get("county", "") if several else "", v["township"], v["name"]) if part),
         "unpaid": v["unpaid"],
-    } for v in selectors.enrollment_figures(user, year)["villages"]]
-    return {"year": year, "villages": villages}
+    } for v in rows]
+    return {"year": year, "villages": villages, "several_counties": several}

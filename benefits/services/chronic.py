@@ -18,6 +18,7 @@ from benefits.services.policy import pooling_region
 from core.audit import stamp
 from core.errors import ServiceError
 from core.evidence import checked_evidence
+from core.idnumber import normalize
 from core.restrict import path_allowed
 from core.validation import check_date
 from enrollment.models import Enrollment, Person
@@ -82,13 +83,18 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
     facility designated and of a level the disease allows, no open application or approval
     of the same disease unless this one renews it."""
     today = today or timezone.localdate()
-    if not user.has_perm("benefits.add_chronicapproval"):
+    uploader = getattr(user, "facility_id", None) is not None  # a designated facility's upload
+    if uploader:
+        if not user.has_perm("benefits.upload_chronicapproval") or getattr(facility, "pk", None) != user.facility_id:
+            raise ServiceError("denied", "定点医疗机构只能上传选定本机构的认定申请", "facility")
+    elif not user.has_perm("benefits.add_chronicapproval"):
         raise ServiceError("denied", "您没有申报门诊慢特病认定的权限")
     from benefits.services.casework import above_pooling_regions
 
     if above_pooling_regions(user):
         raise ServiceError("read_only", "省级用户只能查看门诊慢特病认定，由市、县经办机构申报和审核")
-    if not path_allowed(user, person.region_path):
+    # A facility serves its pooling region's residents (_facility_check), not only its county's.
+    if not uploader and not path_allowed(user, person.region_path):
         raise ServiceError("region_denied", f"{person.name} 不在您的管辖区划内", "person")
     if person.status != Person.Status.NORMAL:
         raise ServiceError("person_status", f"{person.name} 状态为{person.get_status_display()}，不能申报", "person")
@@ -130,6 +136,48 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
         evidence.file.save(name[-60:], ContentFile(data), save=False)
         evidence.save()
     return approval
+
+
+def catalogue_disease(pooling, said: str, *, active_only: bool = True) -> ChronicDisease | None:
+    """The disease of a pooling region's catalogue named by its code, else by its name (a
+    settlement's bill, a trial, a facility's upload)."""
+    said = (said or "").strip()
+    if pooling is None or not said:
+        return None
+    diseases = ChronicDisease.objects.filter(region=pooling)
+    if active_only:
+        diseases = diseases.filter(active=True)
+    return diseases.filter(code=said).first() or diseases.filter(name=said).first()
+
+
+def facility_upload(*, user, id_number: str, name: str, disease: str, diagnosing_hospital: str, diagnosed_on: date,
+                    files=(), today: date | None = None) -> ChronicApproval:
+    """A designated facility's upload of an application (J003 §二(三)10): the facility is the
+    account's own; the person is found by ID number and name among its pooling region's
+    residents (either wrong reads as not found, so nothing is learnt of who is enrolled); an
+    approval of the disease due for renewal is renewed. Then as a clerk's application."""
+    today = today or timezone.localdate()
+    facility = getattr(user, "facility", None)
+    if facility is None or not user.has_perm("benefits.upload_chronicapproval"):
+        raise ServiceError("denied", "只有定点医疗机构账号可以上传认定申请", "auth")
+    if diagnosed_on is None:
+        raise ServiceError("diagnosed_on", "请填写确诊日期（YYYY-MM-DD）", "diagnosed_on")
+    if not facility.designated or not facility.under_agreement_on(today):
+        raise ServiceError("agreement", f"{facility.name}不在定点协议期内，不能上传认定申请", "facility")
+    pooling = pooling_region(facility.region)
+    number = normalize(id_number)
+    person = None
+    if pooling is not None and number and (name or "").strip():
+        person = Person.objects.select_related("village").filter(id_number=number, region_path__startswith=pooling.path).first()
+    if person is None or normalize(person.name) != normalize(name):
+        raise ServiceError("person", "未找到该参保人：请核对身份证号和姓名（须为本统筹区参保人）", "id_number")
+    found = catalogue_disease(pooling, disease)
+    if found is None:
+        raise ServiceError("disease", f"病种「{(disease or '').strip()[:50]}」不在{pooling.name}的门诊慢特病目录中", "disease")
+    renews = ChronicApproval.objects.filter(person=person, disease=found, status=Status.APPROVED, valid_to__gte=today,
+                                            valid_to__lte=today + timedelta(days=renewal_window(user, today))).first()
+    return approval_submit(user=user, person=person, disease=found, diagnosing_hospital=diagnosing_hospital or facility.name,
+                           diagnosed_on=diagnosed_on, facility=facility, files=files, renews=renews, today=today)
 
 
 def approval_decide(*, user, approval: ChronicApproval, approve: bool, valid_from: date | None = None, valid_to: date | None = None,

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
 
 from benefits.rules.settlement import COST_LINES, Eligibility, SettlementError, Split, Visit, YearToDate, settle
 from benefits.services.policy import settlement_policy
@@ -202,10 +201,11 @@ def with_chronic_rule(region: Region, visit: Visit) -> Visit:
     """A chronic visit with the payment rule of the disease it names (code or name) in the
     region's catalogue (RULES.md 3.5), as a real settlement reads it; a disease outside the
     catalogue, or a 两病, is refused as a settlement refuses it."""
-    from benefits.models import ChronicDisease, DiseaseKind
+    from benefits.models import DiseaseKind
+    from benefits.services.chronic import catalogue_disease
 
     said = visit.disease.strip()
-    disease = ChronicDisease.objects.filter(region=region).filter(Q(code=said) | Q(name=said)).first()
+    disease = catalogue_disease(region, said, active_only=False)  # as the settlement loader reads the catalogue
     if disease is None:
         raise SettlementError("disease", f"病种「{said}」不在{region.name}的门诊慢特病目录中"[:200], "disease")
     if disease.kind == DiseaseKind.TWO_DISEASES:

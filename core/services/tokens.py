@@ -41,6 +41,11 @@ def token_revoke(token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+def token_revoke_all(user) -> int:
+    """Revoke every active token of `user`; how many were."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 def request_user(request):
     """The caller of a JSON interface: the logged-in session's user, else the user of an
     `Authorization: Bearer <token>` header, else None."""

@@ -25,12 +25,12 @@ from django.utils import timezone
 from core.errors import ServiceError
 from core.models import Department, Region, RegionLevel, User
 from core.restrict import region_allowed
-from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
+from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, FACILITY, REVIEWER
 
 MANAGE_PERMISSION = "core.manage_users"
 BUREAU_ROLES = (CLERK, REVIEWER, CITY_OFFICER)
 DEPARTMENT_ROLES = tuple(DEPARTMENT_GROUPS.values())
-ALL_ROLES = (*BUREAU_ROLES, *DEPARTMENT_ROLES)
+ALL_ROLES = (*BUREAU_ROLES, FACILITY, *DEPARTMENT_ROLES)
 # 市局 is granted by an officer of a city (统筹区) or of the province, never by a county's.
 CITY_OFFICER_GRANTING_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY)
 USER_REGION_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
@@ -71,7 +71,11 @@ def grantable_roles(officer) -> list[str]:
         and officer.groups.filter(name=CITY_OFFICER).exists()
     ):
         roles.append(CITY_OFFICER)
-    return roles + list(DEPARTMENT_ROLES)
+    return roles + [FACILITY] + list(DEPARTMENT_ROLES)
+
+
+def is_facility_account(user) -> bool:
+    return bool(getattr(user, "facility_id", None))
 
 
 def assignable_regions(officer):
@@ -121,6 +125,14 @@ def _check_roles(officer, roles, department: str) -> tuple[list[Group], str]:
     refused = [r for r in roles if r not in allowed]
     if refused:
         raise ServiceError("role_denied", f"您不能授予「{'、'.join(refused)}」角色", "roles")
+    if FACILITY in roles:
+        if len(roles) > 1:
+            raise ServiceError("role_facility", "定点医疗机构账号只能担任「定点医疗机构」一个角色", "roles")
+        if department not in ("", Department.FACILITY):
+            raise ServiceError("department", "定点医疗机构账号的所属部门应为定点医疗机构", "department")
+        return list(Group.objects.filter(name=FACILITY)) or _missing_roles(roles), Department.FACILITY
+    if department == Department.FACILITY:
+        raise ServiceError("department", "所属部门为定点医疗机构的账号应授予「定点医疗机构」角色", "department")
     bureau = [r for r in roles if r in BUREAU_ROLES]
     departments = [r for r in roles if r in DEPARTMENT_ROLES]
     if bureau and departments:
@@ -141,10 +153,29 @@ def _check_roles(officer, roles, department: str) -> tuple[list[Group], str]:
     if department not in Department.values:
         raise ServiceError("department", "所属部门不是可选的值", "department")
     groups = {g.name: g for g in Group.objects.filter(name__in=roles)}
-    missing = [r for r in roles if r not in groups]
-    if missing:  # roles are created after every migrate (core.roles.sync_roles)
-        raise ServiceError("roles_missing", f"角色「{'、'.join(missing)}」尚未建立，请先运行 setup_roles", "roles")
+    if len(groups) < len(roles):
+        _missing_roles([r for r in roles if r not in groups])
     return [groups[r] for r in roles], department
+
+
+def _missing_roles(missing):  # roles are created after every migrate (core.roles.sync_roles)
+    raise ServiceError("roles_missing", f"角色「{'、'.join(missing)}」尚未建立，请先运行 setup_roles", "roles")
+
+
+def _check_facility(officer, groups, facility, region):
+    """(facility, region) of the account: a 定点医疗机构 account names a designated facility of
+    the officer's subtree and sits in its office region (a 村卫生室's: its township); any other
+    account names none."""
+    if FACILITY not in [g.name for g in groups]:
+        return None, _check_region(officer, region)
+    if facility is None:
+        raise ServiceError("facility_required", "定点医疗机构账号请选择所属定点医疗机构", "facility")
+    if not facility.designated or facility.place_province:
+        raise ServiceError("facility", f"{facility.name}不是本市的定点医疗机构", "facility")
+    office = next((r for r in facility.region.ancestors() if r.level in USER_REGION_LEVELS), None)
+    if office is None or not region_allowed(officer, facility.region):
+        raise ServiceError("facility", f"{facility.name}不在您的管辖区划内", "facility")
+    return facility, office
 
 
 def _full_clean(user: User, *, exclude=()) -> None:
@@ -181,6 +212,7 @@ def _describe(user: User, groups=None) -> dict[str, str]:
         "所属区划": user.region.full_name if user.region_id else "（无）",
         "所属部门": user.get_department_display(),
         "角色": "、".join(names) or "（无）",
+        "所属定点医疗机构": user.facility.name if user.facility_id else "（无）",
         "后台管理": "可登录" if user.is_staff else "不可登录",
         "状态": "在用" if user.is_active else "已停用",
     }
@@ -221,10 +253,12 @@ def _end_sessions(user: User) -> int:
 
 
 @transaction.atomic
-def user_create(*, officer, username: str, full_name: str, region: Region, roles, department: str = "",
-                password: str) -> User:
+def user_create(*, officer, username: str, full_name: str, region: Region | None, roles, department: str = "",
+                password: str = "", facility=None) -> User:
     """A new user of the officer's subtree with the given roles and initial password. A user
-    with the 市局 role may log in to the admin (is_staff), as README's role table says."""
+    with the 市局 role may log in to the admin (is_staff), as README's role table says. A
+    定点医疗机构 account has no password (it never logs in): its token comes from
+    `facility_token_issue`."""
     _check_officer(officer)
     username = (username or "").strip()
     full_name = (full_name or "").strip()
@@ -232,14 +266,17 @@ def user_create(*, officer, username: str, full_name: str, region: Region, roles
         raise ServiceError("username_required", "请填写用户名", "username")
     if not full_name:
         raise ServiceError("full_name_required", "请填写姓名", "full_name")
-    _check_region(officer, region)
     groups, department = _check_roles(officer, roles, department)
+    facility, region = _check_facility(officer, groups, facility, region)
     if User.objects.filter(username__iexact=username).exists():
         raise ServiceError("username_taken", f"用户名「{username}」已被使用，请换一个", "username")
-    user = User(username=username, full_name=full_name, region=region, department=department,
+    user = User(username=username, full_name=full_name, region=region, department=department, facility=facility,
                 is_staff=CITY_OFFICER in [g.name for g in groups], is_superuser=False, is_active=True)
-    _check_password(password or "", user)
-    user.set_password(password)
+    if facility is None:
+        _check_password(password or "", user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
     _full_clean(user)
     try:
         with transaction.atomic():
@@ -265,33 +302,60 @@ def _locked_target(officer, user: User) -> User:
 
 
 @transaction.atomic
-def user_update(*, officer, user: User, full_name: str, region: Region, roles, department: str = "",
-                is_active: bool) -> User:
+def user_update(*, officer, user: User, full_name: str, region: Region | None, roles, department: str = "",
+                is_active: bool, facility=None) -> User:
     """Change a user's name, region, roles, department and whether the account is in use. The
     admin login follows 市局: granted with it, withdrawn when it is taken away. A deactivated
-    user's sessions end."""
+    user's sessions end. An account made a 定点医疗机构 account loses its password and sessions;
+    one that stops being one loses its tokens (a password is then set on 重设密码)."""
     target = _locked_target(officer, user)
     full_name = (full_name or "").strip()
     if not full_name:
         raise ServiceError("full_name_required", "请填写姓名", "full_name")
-    _check_region(officer, region)
     groups, department = _check_roles(officer, roles, department)
+    facility, region = _check_facility(officer, groups, facility, region)
     before = _describe(target)
     had_city_role = CITY_OFFICER in role_names(target)
     has_city_role = CITY_OFFICER in [g.name for g in groups]
+    was_facility = target.facility_id is not None
     target.full_name, target.region, target.department, target.is_active = full_name, region, department, bool(is_active)
+    target.facility = facility
     if has_city_role != had_city_role:
         target.is_staff = has_city_role
+    if facility is not None and not was_facility:
+        target.set_unusable_password()
     _full_clean(target, exclude=["password"])
     target.save()
     target.groups.set(groups)
     after = _describe(target, groups)
     message = _changes(before, after)
+    if facility is None and was_facility:
+        from core.services.tokens import token_revoke_all
+
+        revoked = token_revoke_all(target)
+        message += f"；停用接口令牌 {revoked} 个" if revoked else ""
     if message:
-        _log(officer, target, CHANGE, "修改用户（用户管理）：" + message)
-    if not target.is_active:
+        _log(officer, target, CHANGE, "修改用户（用户管理）：" + message.lstrip("；"))
+    if not target.is_active or (facility is not None and not was_facility):
         _end_sessions(target)
     return target
+
+
+@transaction.atomic
+def facility_token_issue(*, officer, user: User) -> str:
+    """A new token for a 定点医疗机构 account, shown once; the account's earlier tokens stop
+    working (a lost or leaked token is replaced this way)."""
+    from core.services.tokens import token_create, token_revoke_all
+
+    target = _locked_target(officer, user)
+    if target.facility_id is None:
+        raise ServiceError("not_facility", "只有定点医疗机构账号使用接口令牌")
+    if not target.is_active:
+        raise ServiceError("inactive", f"{target}的账号已停用，请先启用")
+    revoked = token_revoke_all(target)
+    _token, raw = token_create(user=target, name=f"{target.facility.name} 门诊慢特病申请上传")
+    _log(officer, target, CHANGE, f"生成接口令牌（用户管理）：前缀 {_token.prefix}；停用原令牌 {revoked} 个")
+    return raw
 
 
 @transaction.atomic
@@ -313,6 +377,8 @@ def user_set_password(*, officer, user: User, password: str) -> User:
     """A new password for a user who lost theirs, set by the officer or generated; the user's
     open sessions end (Django ties a session to the password it was opened with)."""
     target = _locked_target(officer, user)
+    if target.facility_id is not None:
+        raise ServiceError("facility_account", "定点医疗机构账号不使用密码，请生成新的接口令牌")
     _check_password(password or "", target)
     target.set_password(password)
     target.save(update_fields=["password"])

@@ -439,3 +439,16 @@ def test_the_contribution_parameters_page_shows_sources_as_articles_and_amounts_
     assert all(MONEY.fullmatch(cell) for cell in page.money_cells)
     for token in ("art.", "RULES", "§", "figures", "national"):
         assert token not in text
+
+
+def test_an_admin_form_with_errors_is_titled_in_chinese(client, officer):
+    # Django 5.2's "Error:" before the title of a form with errors has no Chinese translation.
+    client.force_login(officer)
+    page = client.post("/admin/benefits/facility/add/", {"code": "", "name": ""}).content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip()
+    assert title.startswith("错误：") and "Error" not in title and "医保经办" in title
+    plain = re.search(r"<title>(.*?)</title>", client.get("/admin/benefits/facility/add/").content.decode(), re.S).group(1)
+    assert not plain.strip().startswith("错误") and "医保经办" in plain
+    client.logout()
+    login = client.post("/admin/login/?next=/admin/", {"username": "officer", "password": "wrong"}).content.decode()
+    assert re.search(r"<title>(.*?)</title>", login, re.S).group(1).strip().startswith("错误：")

@@ -33,7 +33,7 @@ def test_every_template_downloads_for_whoever_may_import_it(client, request, rol
     # the list first, then the 说明 sheet, and the hidden 选项 sheet of the drop-downs where a column is coded
     sheets = load_workbook(io.BytesIO(data), read_only=True).sheetnames
     assert sheets[:2] == [sheet_title(importer.title), "说明"]
-    assert sheets[2:] == (["选项"] if any(c.choices for c in importer.columns) else [])
+    assert sheets[2:] == (["选项"] if importer.choices_for(user) else [])
     disposition = response["Content-Disposition"]
     assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == f"{importer.title}模板.xlsx"
     assert "/" not in disposition.split("filename*=", 1)[1]
@@ -44,6 +44,16 @@ def test_each_role_gets_the_templates_of_its_own_lists(officer, clerk):
     assert officer.has_perm(imports.importer_class("regions").permission)
     assert officer.has_perm(imports.importer_class("settlements").permission)
     assert clerk.has_perm(imports.importer_class("enrollment_list").permission)
+
+
+def test_the_approvals_template_offers_the_region_s_chronic_and_special_diseases(client, officer):
+    # The catalogue is the region's data: the 病种 drop-down is built from it, 两病 left out.
+    client.force_login(officer)
+    book = load_workbook(io.BytesIO(client.get("/imports/template/chronic_approvals.xlsx").content))
+    offered = {cell.value for row in book["选项"].iter_rows() for cell in row if cell.value}
+    assert {"结核病", "尿毒症透析"} <= offered and "高血压" not in offered
+    validations = book.worksheets[0].data_validations.dataValidation
+    assert any("选项" in (v.formula1 or "") for v in validations)
 
 
 @pytest.mark.parametrize("title, expected", [

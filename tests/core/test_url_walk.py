@@ -29,7 +29,7 @@ from assistance.models import Application, Evidence, HardshipIdentity, SubsidyRu
 from benefits.models import Facility, OneTimeAssistance, PolicyParameter, Settlement
 from benefits.models import ChronicApproval, ChronicEvidence, RemoteCareFiling, TwoDiseasesRegistration
 from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, RegionLevel, SecurityEvent
-from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, REVIEWER
+from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, FACILITY, REVIEWER
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
 from enrollment.models import Payment
 from tests import factories
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 # Rows that change on every request by design: sessions, security events and login logs.
 VOLATILE_MODELS = {"sessions.session", "core.securityevent", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
-VOLATILE_FIELDS = {"last_login"}
+VOLATILE_FIELDS = {"last_login", "last_used_at"}  # a token's last use is written as it is used
 logger = logging.getLogger(__name__)
 
 
@@ -197,7 +197,7 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
-STAFF_OBJECTS.update({"benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
+STAFF_OBJECTS.update({"chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
 
@@ -281,6 +281,9 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
                       "password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
         "users:edit": {"full_name": "越权改名", "region": objects["county"].pk, "roles": CLERK, "is_active": "on"},
         "users:password": {"password_choice": "set", "password": "walk-pass-2026x", "password_confirm": "walk-pass-2026x"},
+        # A county A facility's upload for the other county's person (no evidence: refused, nothing written)
+        "chronic_applications_api": {"id_number": head.id_number, "name": head.name, "disease": "tuberculosis",
+                                     "diagnosed_on": f"{year}-01-10"},
         # 异地就医备案: the other county's person and filing, with forms the pages would accept
         "benefits:filing_new": {"kind": "temporary", "destination_province": "广东省", "destination_city": "深圳市", "valid_from": f"{year}-01-01"},
         "benefits:filing_end": {"valid_to": f"{year}-01-31", "reason": "越权"},
@@ -391,7 +394,31 @@ def county_roles(xianan) -> dict:
     users = {name: factories.user(f"a_{i}", name, xianan, staff=True) for i, name in enumerate((CLERK, REVIEWER, CITY_OFFICER))}
     for department, group in DEPARTMENT_GROUPS.items():
         users[group] = factories.user(f"a_{department}", group, xianan, staff=True, department=department)
+    hospital = Facility.objects.create(code="A_H2", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan,
+                                       agreement_from=date(2020, 1, 1))
+    users[FACILITY] = factories.user("a_facility", FACILITY, xianan, department=Department.FACILITY)
+    users[FACILITY].facility = hospital
+    users[FACILITY].set_unusable_password()
+    users[FACILITY].save()
+    from core.services.tokens import token_create
+
+    users[FACILITY].walk_token = token_create(user=users[FACILITY], name="walk")[1]  # before the walk's first snapshot
     return users
+
+
+class TokenWalker:
+    """A 定点医疗机构 account: its token on every request, no session (it has no password)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+        self.headers = {"Authorization": f"Bearer {user.walk_token}"}
+
+    def get(self, url):
+        return self.client.get(url, headers=self.headers)
+
+    def post(self, url, data):
+        return self.client.post(url, data, headers=self.headers)
 
 
 class Walker:
@@ -461,7 +488,7 @@ def test_no_page_of_the_project_or_the_admin_reaches_another_county(xianan, xian
     # When each role requests every URL
     count, leaks, errors, csrf_failures, changes = 0, [], [], [], []
     for role, user in roles.items():
-        walker = Walker(user)
+        walker = TokenWalker(user) if role == FACILITY else Walker(user)
         for route, url in urls:
             for method, sent, response, data in exchange(walker, route, url, foreign, year, admin_too=role in admin_walkers):
                 count += 1
@@ -471,6 +498,8 @@ def test_no_page_of_the_project_or_the_admin_reaches_another_county(xianan, xian
                     continue
                 if response.status_code == 403 and b"CSRF" in response.content:
                     csrf_failures.append(where)
+                if response.status_code == 302 and response["Location"].startswith("/login/?next="):
+                    continue  # refused: the login page, which names only the URL the caller asked for
                 leaks += [f"{where}: {marker}" for marker in leaked(response, data, foreign.markers)]
         # Then nothing changed
         after = database_snapshot()

@@ -170,6 +170,25 @@ def test_top_villages_by_unpaid_count_most_first_ten_at_most(clerk, other_clerk,
     assert rows[0]["label"] == f"{second.parent.name} {second.name}"
 
 
+def test_a_city_officer_s_villages_are_named_with_their_county(clerk, other_clerk, officer, xianan, jiayu, current_standards):
+    # Given two counties each with a 北坪镇 北坳村, each with an unpaid registration
+    today = date(2025, 10, 15)
+    same = [factories.township_and_villages(county, n_villages=1)[1][0] for county in (xianan, jiayu)]
+    for county, village in zip((xianan, jiayu), same):
+        village.parent.name, village.name = "北坪镇", "北坳村"
+        village.parent.save()
+        village.save()
+    _unpaid(clerk, same[0], today)
+    _unpaid(other_clerk, same[1], today)
+    # When the city officer's and the county clerk's charts are built
+    city = charts.dashboard_charts(officer, today)["charts"]["villages"]
+    county = charts.dashboard_charts(clerk, today)["charts"]["villages"]
+    # Then the officer's labels tell the two apart by county; the clerk's need no county
+    assert sorted(r["label"] for r in city["villages"]) == ["咸安区 北坪镇 北坳村", "嘉鱼县 北坪镇 北坳村"]
+    assert city["several_counties"] and not county["several_counties"]
+    assert [r["label"] for r in county["villages"]] == ["北坪镇 北坳村"]
+
+
 def test_dashboard_page_shows_the_three_charts_and_their_tables(client, clerk, officer, village, xianan, jiayu_villages, other_clerk,
                                                                 current_standards):
     # Given, today, one unpaid registration of the year being collected in the clerk's village
