@@ -4,6 +4,7 @@ service parses them with core.money.parse_amount (one parser, one set of Chinese
 from django import forms
 from django.utils import timezone
 
+from benefits.forms_chronic import FacilityChoiceField
 from benefits.models import Facility, Settlement
 from benefits.services.claims import CLAIM_KINDS, COST_LABELS, ClaimInput, OutsideHospital, claim_facilities
 from core.idnumber import ID_INPUT_MAX_LENGTH
@@ -14,16 +15,12 @@ KIND_LABELS = dict(Settlement.Kind.choices)
 LEVELS = [("", "请选择"), (1, "一级"), (2, "二级"), (3, "三级")]
 
 
-class FacilityChoice(forms.ModelChoiceField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.places = None
+class FacilityChoice(FacilityChoiceField):
+    """A registered hospital, those outside the city with where they are and whether designated."""
 
     def label_from_instance(self, obj):
-        if self.places is None:
-            self.places = Facility.place_names(self.queryset)
         where = f"，{obj.place_province}{obj.place_city}" if obj.place_province or obj.place_city else ""
-        name = obj.name if where else obj.name_with_county(self.places)  # a hospital outside the city says where it is
+        name = obj.name if where else obj.name_with_county(self.place_names())  # a hospital outside the city says where it is
         return f"{name}（{obj.get_level_display()}{'' if obj.designated else '，非定点'}{where}）"
 
 

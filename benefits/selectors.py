@@ -5,7 +5,7 @@ and what its printed bill (一站式结算单) shows."""
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
@@ -237,8 +237,25 @@ def settlement_detail(settlement: Settlement) -> dict:
     return {
         "cost_lines": cost_lines, "payments": [(label, getattr(settlement, name)) for name, label in TIER_PAYMENTS],
         "parameter_groups": parameters_used(settlement), "reversal": reversal,
-        "disease": disease_name(settlement),
+        "disease": disease_name(settlement), "steps": shown_steps(settlement),
     }
+
+
+def shown_steps(settlement: Settlement) -> list[dict]:
+    """The calculation steps as a page shows them. A reversal record keeps the steps of the bill
+    it reverses; its amounts, like its totals, are shown negated."""
+    steps = settlement.explanation or []
+    if settlement.status != Settlement.Status.REVERSAL:
+        return list(steps)
+    return [{**step, "amount": _negated(step.get("amount"))} for step in steps]
+
+
+def _negated(amount):
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return amount
+    return -value if value else value
 
 
 def disease_name(settlement: Settlement) -> str:
@@ -267,5 +284,5 @@ def settlement_bill(settlement: Settlement) -> dict:
         **settlement_detail(settlement), "enrollment": enrollment, "identities": list(dict.fromkeys(identities)),
         "fund_total": fund_total, "bureau": f"{county.name if county else ''}医疗保障局",
         "steps": [{**step, "step": source_text(step.get("step", "")), "source": source_text(step.get("source", ""))}
-                  for step in settlement.explanation or []],
+                  for step in shown_steps(settlement)],
     }

@@ -96,9 +96,17 @@ def test_a_reversed_bill_is_marked_and_the_detail_page_links_to_the_bill(officer
     s = settle(officer, insured, hospital, "ZY0002")
     detail = officer_client.get(f"/benefits/settlements/{s.pk}/").content.decode()
     assert f'href="/benefits/settlements/{s.pk}/bill/"' in detail
-    settlement_reverse(user=officer, settlement=s, reason="重复结算")
+    reversal = settlement_reverse(user=officer, settlement=s, reason="重复结算")
     text = text_of(officer_client.get(f"/benefits/settlements/{s.pk}/bill/"))
     assert "已冲正" in text and "重复结算" in text
+    # The original's steps stay positive; the reversal record's, like its totals, are negative.
+    original_steps = text.split("计算过程")[1]
+    assert "基本医保统筹支付 6,440.00" in original_steps
+    for url in (f"/benefits/settlements/{reversal.pk}/bill/", f"/benefits/settlements/{reversal.pk}/"):
+        page = text_of(officer_client.get(url))
+        assert "冲正" in page
+        steps = page.split("计算过程")[1]
+        assert "基本医保统筹支付 -6,440.00" in steps and " 6,440.00" not in steps.replace("-6,440.00", ""), url
 
 
 def test_the_settlement_page_shows_only_the_parameters_its_steps_used_by_tier(officer_client, officer, insured, hospital):
