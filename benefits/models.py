@@ -238,6 +238,8 @@ class Settlement(models.Model):
             models.Index(fields=["person", "year", "visit_date"], name="settlement_person_day"),
             models.Index(fields=["facility", "visit_date"], name="settlement_facility_date"),
             models.Index(fields=["year", "region_path"], name="settlement_year_path", opclasses=["", "varchar_pattern_ops"]),
+            # A settlement day, as the fund ledger posts it (funds.services.postings).
+            models.Index(fields=["created_at"], name="settlement_created"),
         ]
 
     def __str__(self):

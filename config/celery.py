@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
         "task": "benefits.tasks.expire_chronic_approvals",
         "schedule": crontab(hour=0, minute=15),
     },
+    # The fund ledger: yesterday's settlements (and any day missed) per facility and fund (RULES.md 7).
+    "post-daily-ledger": {
+        "task": "funds.tasks.post_daily_ledger",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Paid enrollments enter and leave their benefit period with the calendar.
     "advance-enrollment-statuses": {
         "task": "enrollment.tasks.advance_enrollment_statuses",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("assistance/", include("assistance.urls")),
     path("benefits/", include("benefits.urls")),
     path("users/", include("core.users_urls")),
+    path("funds/", include("funds.urls")),
     path("api/trial-settlement/", views_trial.trial_api, name="trial_api"),
     path("api/chronic-applications/", views_api.applications, name="chronic_applications_api"),
     path("api/chronic-applications/<int:pk>/", views_api.application, name="chronic_application_api"),

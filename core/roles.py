@@ -46,6 +46,9 @@ _CHRONIC_SUBMIT = ["benefits.view_chronicapproval", "benefits.add_chronicapprova
 _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicapproval", "benefits.view_chronicdisease",
                    "benefits.view_twodiseasesregistration"]
 
+# 基金 (RULES.md 7): officers read the city's ledger; a county's reviewers read their county's lines.
+_FUNDS = ["funds.view_journalentry", "funds.view_account"]
+
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
 
@@ -64,7 +67,7 @@ ROLE_PERMISSIONS = {
         "enrollment.export_person", "enrollment.export_enrollment", "core.view_importjob",
         "enrollment.view_employeecoverage", "assistance.view_hardshipidentity",
         "assistance.view_application", "assistance.review_application",
-        "benefits.view_remotecarefiling", *_CHRONIC_REVIEW,
+        "benefits.view_remotecarefiling", *_CHRONIC_REVIEW, *_FUNDS,
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
@@ -76,6 +79,7 @@ ROLE_PERMISSIONS = {
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
+        *_FUNDS,
     ],
     FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).

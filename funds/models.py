@@ -1,1 +1,174 @@
-"""Models of this app arrive with their issue (see README, "Where the system is going")."""
+"""The city's fund ledger (RULES.md 7; X000 arts. 36-37, S001 市级统筹 §三(三), N004 §一).
+
+Funds are kept apart: every line names its fund, and an entry balances within each fund it
+touches. Money moves only by balanced journal entries that are never changed: a correction is a
+reversing entry (funds.services.ledger is the one writer). On PostgreSQL and SQLite the database
+itself refuses an UPDATE or DELETE of a posted entry or line; on PostgreSQL a deferred constraint
+trigger also refuses an entry that does not balance (migration 0002).
+
+Amounts are signed: a debit is positive, a credit negative. Accounting is city-wide (S001
+§三(三)3), but each line carries the county it concerns, so reports break down by county."""
+
+from django.conf import settings
+from django.db import models
+
+from core.models import Region
+from core.restrict import RegionScopedQuerySet
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Fund(models.TextChoices):
+    RESIDENT_BASIC = "resident_basic", "居民基本医疗保险基金"
+    RESIDENT_CI = "resident_ci", "居民大病保险资金"
+    EMPLOYEE_BASIC = "employee_basic", "职工基本医疗保险（含生育保险）基金"
+    EMPLOYEE_LARGE = "employee_large", "职工大额医疗费用补助资金"
+    CIVIL_SERVANT = "civil_servant", "公务员医疗补助资金"
+    ASSISTANCE = "assistance", "医疗救助基金"
+    PERSONAL_ACCOUNT = "personal_account", "职工个人账户"
+
+
+class AccountKind(models.TextChoices):
+    # Bank accounts of the fund (RULES.md 7: 统收统支)
+    FISCAL_SPECIAL = "fiscal_special", "市级财政专户"
+    CITY_EXPENDITURE = "city_expenditure", "市医保局基金支出户"
+    COUNTY_EXPENDITURE = "county_expenditure", "县医保局基金支出户"
+    # Counterparties
+    TREASURY = "treasury", "国库（税务征收）"
+    FISCAL_CENTRAL = "fiscal_central", "中央财政"
+    FISCAL_PROVINCE = "fiscal_province", "省级财政"
+    FISCAL_CITY = "fiscal_city", "市级财政"
+    FISCAL_COUNTY = "fiscal_county", "县级财政"
+    FACILITY_PAYABLE = "facility_payable", "应付定点医疗机构"
+    PERSON_PAYABLE = "person_payable", "应付参保人（手工报销）"
+    REVOLVING = "revolving", "周转金"
+    # Income and expenditure of the fund
+    CONTRIBUTION_INCOME = "contribution_income", "保险费收入"
+    SUBSIDY_INCOME = "subsidy_income", "财政补助收入"
+    INTEREST_INCOME = "interest_income", "利息收入"
+    OTHER_INCOME = "other_income", "其他收入"
+    BENEFIT_EXPENSE = "benefit_expense", "待遇支出"
+
+
+INCOME_KINDS = (AccountKind.CONTRIBUTION_INCOME, AccountKind.SUBSIDY_INCOME, AccountKind.INTEREST_INCOME, AccountKind.OTHER_INCOME)
+EXPENSE_KINDS = (AccountKind.BENEFIT_EXPENSE,)
+
+
+class Account(models.Model):
+    """An account of one fund: a kind, the region it belongs to (the city, or a county for a
+    county's expenditure account and a county's fiscal level), and for a facility payable the
+    facility. Created on first use (funds.services.ledger.account)."""
+
+    fund = models.CharField("基金", max_length=20, choices=Fund.choices)
+    kind = models.CharField("账户类别", max_length=30, choices=AccountKind.choices)
+    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey("benefits.Facility", verbose_name="定点医疗机构", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "基金账户"
+        verbose_name_plural = "基金账户"
+        ordering = ["fund", "kind", "region_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "kind", "region", "facility"], name="one_account_per_holder",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self):
+        holder = self.facility.name if self.facility_id else self.region.name
+        return f"{self.get_fund_display()} · {self.get_kind_display()} · {holder}"
+
+
+class SourceKind(models.TextChoices):
+    SETTLEMENTS = "settlements", "定点机构结算"
+    MANUAL_CLAIMS = "manual_claims", "手工报销"
+    CONTRIBUTIONS = "contributions", "保费征收"
+    SUBSIDY_RUN = "subsidy_run", "资助参保"
+    FISCAL_SUBSIDY = "fiscal_subsidy", "财政补助"
+    PAYMENT_PLAN = "payment_plan", "月度拨付计划"
+    SWEEP = "sweep", "年末归集"
+    MANUAL = "manual", "手工记账"
+    REVERSAL = "reversal", "冲销"
+
+
+class JournalEntry(models.Model):
+    """A posted journal entry (记账凭证): immutable once posted. `key` makes a posting
+    idempotent: the same source posted again posts nothing."""
+
+    city = models.ForeignKey(Region, verbose_name="统筹区", on_delete=models.PROTECT, related_name="+")
+    posted_on = models.DateField("记账日期")
+    source_kind = models.CharField("来源", max_length=20, choices=SourceKind.choices)
+    source_ref = models.CharField("来源编号", max_length=100, blank=True)
+    key = models.CharField("幂等键", max_length=200, unique=True)
+    memo = models.CharField("摘要", max_length=300)
+    reverses = models.OneToOneField("self", verbose_name="冲销的凭证", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记账人", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    posted_at = models.DateTimeField("记账时间", auto_now_add=True)
+    region_path = models.CharField(max_length=200, editable=False)  # the city's: an entry may concern several counties
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "记账凭证"
+        verbose_name_plural = "记账凭证"
+        ordering = ["-posted_on", "-pk"]
+        indexes = [models.Index(fields=["city", "posted_on"], name="entry_city_day")]
+
+    def __str__(self):
+        return f"凭证 {self.pk}（{self.posted_on:%Y-%m-%d} {self.memo}）"
+
+
+class JournalLine(models.Model):
+    """One line of an entry: an amount (debit positive, credit negative) on an account of a
+    fund, for the county it concerns (the city for city-wide lines)."""
+
+    entry = models.ForeignKey(JournalEntry, verbose_name="凭证", on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, verbose_name="账户", on_delete=models.PROTECT, related_name="lines", db_index=False)
+    fund = models.CharField("基金", max_length=20, choices=Fund.choices)
+    county = models.ForeignKey(Region, verbose_name="所属县（市、区）", on_delete=models.PROTECT, related_name="+", db_index=False)
+    amount = models.DecimalField("金额（借正贷负）", **MONEY)
+    posted_on = models.DateField("记账日期")
+    region_path = models.CharField(max_length=200, editable=False)  # the county's
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "凭证分录"
+        verbose_name_plural = "凭证分录"
+        ordering = ["entry", "pk"]
+        indexes = [
+            models.Index(fields=["account", "posted_on"], name="line_account_day"),  # a balance as of a day
+            models.Index(fields=["fund", "posted_on"], name="line_fund_day"),
+        ]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="line_amount_not_zero")]
+
+
+class JobRun(models.Model):
+    """The run ledger of a scheduled job: one row per job and period (a day, a month), so a
+    job run twice, or catching up missed periods, does each period once."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    job = models.CharField("任务", max_length=60)
+    period = models.CharField("期间", max_length=20)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "定时任务运行记录"
+        verbose_name_plural = "定时任务运行记录"
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="one_run_per_period")]
+
+    def __str__(self):
+        return f"{self.job} {self.period}（{self.get_status_display()}）"

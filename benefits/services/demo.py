@@ -4,7 +4,8 @@ the engine through the batch path, as a facility's export would be. Generated, n
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -67,6 +68,19 @@ def demo_facilities(county: Region) -> list[Facility]:
     return facilities
 
 
+def _settled_on_their_day(facilities, prefix: str, first: int) -> None:
+    """A demo year is generated at once; each bill is dated as if settled on its discharge (or
+    visit) day, so the fund ledger posts it on that day (funds.services.postings)."""
+    by_day = defaultdict(list)
+    rows = Settlement.objects.filter(facility__in=facilities, bill_number__startswith=prefix, bill_number__gte=f"{prefix}{first:07d}")
+    for pk, visit, discharge in rows.values_list("pk", "visit_date", "discharge_date"):
+        by_day[discharge or visit].append(pk)
+    for day, pks in by_day.items():
+        moment = timezone.make_aware(datetime.combine(day, time(16, 0)))
+        for start in range(0, len(pks), 5000):
+            Settlement.objects.filter(pk__in=pks[start : start + 5000]).update(created_at=moment)
+
+
 def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 2026, today: date | None = None,
                              user=None) -> SettlementDemoResult:
     """Visits from January 1 to yesterday for `share` of the county's people insured this year,
@@ -114,5 +128,6 @@ def generate_settlement_demo(*, county: Region, share: float = 0.3, seed: int = 
             batch = visits[start : start + BATCH]
             settling.load(batch, lock=True)
             settlements_write(batch=settling, settled=[settling.settle(v) for v in batch], user=user)
+        _settled_on_their_day(facilities, prefix, first)
         transaction.on_commit(lambda: refresh_statistics(Settlement))
     return SettlementDemoResult(len(facilities), len(visits), len(chosen))

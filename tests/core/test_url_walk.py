@@ -139,7 +139,16 @@ def build_foreign(jiayu, current_year) -> Foreign:
     registration = TwoDiseasesRegistration.objects.create(person=head, disease=factories.chronic_disease(head, "hypertension"),
                                                           registered_on=date(current_year, 1, 2), note="嘉鱼两病登记")
     objects.update(chronic_approval=chronic, chronic_evidence=chronic_evidence, registration=registration)
-    markers = ["JYPAY0001"]
+    # 基金: an entry whose lines are all the other county's
+    from funds.models import AccountKind, Fund, SourceKind
+    from funds.services import ledger
+
+    city = jiayu.parent
+    lines = [ledger.Line(ledger.account(Fund.RESIDENT_BASIC, AccountKind.BENEFIT_EXPENSE, city), Decimal("98765.43"), jiayu),
+             ledger.Line(ledger.account(Fund.RESIDENT_BASIC, AccountKind.PERSON_PAYABLE, jiayu), Decimal("-98765.43"), jiayu)]
+    objects["journal_entry"] = ledger.post(city=city, posted_on=date(current_year, 1, 5), source_kind=SourceKind.MANUAL_CLAIMS,
+                                           key="walk-jiayu", memo="嘉鱼泄露凭证", lines=lines)[0]
+    markers = ["JYPAY0001", "98,765.43", "98765.43"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
@@ -197,7 +206,7 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
-STAFF_OBJECTS.update({"chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
+STAFF_OBJECTS.update({"funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
 

@@ -1,0 +1,48 @@
+"""Query forms of the fund pages (基金): a day, a fund, a county of the user's subtree."""
+
+from django import forms
+from django.utils import timezone
+
+from core.models import Region, RegionLevel
+from core.validation import plausible_date
+from enrollment.forms import DATE_INPUT, CrispyForm
+from funds.models import Fund, SourceKind
+
+NOT_YOURS = "所选区划不在您的管辖范围内"
+
+
+class _CountyMixin:
+    def _county_field(self, user):
+        counties = Region.objects.restrict(user).filter(level=RegionLevel.COUNTY).order_by("path")
+        self.fields["county"] = forms.ModelChoiceField(label="县（市、区）", required=False, queryset=counties, empty_label="全部（本辖区）",
+                                                       error_messages={"invalid_choice": NOT_YOURS})
+
+
+class BalanceForm(_CountyMixin, CrispyForm):
+    as_of = forms.DateField(label="截至日期", required=False, widget=DATE_INPUT, validators=[plausible_date],
+                            help_text="当日记账后的余额；不填为今天")
+    fund = forms.ChoiceField(label="基金", required=False, choices=[("", "全部")] + Fund.choices)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._county_field(user)
+
+    def day(self):
+        return (self.cleaned_data.get("as_of") if self.is_bound else None) or timezone.localdate()
+
+
+class EntryFilterForm(_CountyMixin, CrispyForm):
+    date_from = forms.DateField(label="记账日期起", required=False, widget=DATE_INPUT, validators=[plausible_date])
+    date_to = forms.DateField(label="记账日期止", required=False, widget=DATE_INPUT, validators=[plausible_date])
+    fund = forms.ChoiceField(label="基金", required=False, choices=[("", "全部")] + Fund.choices)
+    source = forms.ChoiceField(label="来源", required=False, choices=[("", "全部")] + SourceKind.choices)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._county_field(user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "记账日期止不能早于记账日期起")
+        return data

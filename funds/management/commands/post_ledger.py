@@ -1,0 +1,29 @@
+"""`manage.py post_ledger [--until YYYY-MM-DD]`: post the settlement days not yet in the fund
+ledger, up to yesterday or the given day (the daily beat job's work, funds.tasks)."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from funds.services.jobs import post_settlements_until
+
+
+class Command(BaseCommand):
+    help = "把尚未记账的结算日记入基金账（默认到昨天）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--until", help="记账截至日期 YYYY-MM-DD（不能是今天或以后：当天结束后才记账）")
+
+    def handle(self, *args, until=None, **options):
+        day = None
+        if until:
+            try:
+                day = date.fromisoformat(until)
+            except ValueError:
+                raise CommandError("--until 应为 YYYY-MM-DD 格式的日期") from None
+            if day >= timezone.localdate():
+                raise CommandError("只能记账到昨天：当天的结算在当天结束后记账")
+        done = post_settlements_until(day)
+        for city, days in done.items():
+            self.stdout.write(f"{city}：记账 {days} 天")

@@ -1,0 +1,111 @@
+"""Postings from the domain into the fund ledger (RULES.md 7). Settlements: per facility and
+settlement day, per fund, the benefit expense against what is payable to the facility; manual
+claims (手工报销) per county and day against what the county office owes the persons, whom it
+pays (S001 市级统筹 §三(三)). A day's settlements (and reversals) are read in one aggregate query
+and posted once: each entry's key names its facility (or county) and day."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from benefits.models import Facility, Settlement
+from core.models import Region, RegionLevel
+from funds.models import AccountKind, Fund, SourceKind
+from funds.services import ledger
+
+ZERO = Decimal("0.00")
+# The settlement's payment columns and the fund each is paid from (RULES.md 7: funds kept apart;
+# the 倾斜/托底 assistance is the medical-assistance fund's, S001 §三(四)).
+FUND_COLUMNS = (
+    ("basic_fund", Fund.RESIDENT_BASIC),
+    ("critical_illness", Fund.RESIDENT_CI),
+    ("assistance", Fund.ASSISTANCE),
+    ("extra_assistance", Fund.ASSISTANCE),
+)
+
+
+@dataclass
+class DayPosting:
+    """What one entry of a day will post: by county, each fund's amount."""
+
+    holder: str  # "facility:<id>" or "county:<code>"
+    facility_id: int | None
+    channel: str
+    amounts: dict  # (county code, fund) -> Decimal
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The instants a settlement day covers, in the installation's time zone."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _county_code(path: str, counties: dict[str, str]) -> str:
+    """The county (or, above the counties, the nearest region) of a settlement's region path."""
+    codes = [c for c in path.split("/") if c]
+    for code in codes:
+        if counties.get(code) == RegionLevel.COUNTY:
+            return code
+    return codes[-1] if codes else ""
+
+
+def settlement_day(city: Region, day: date) -> list[DayPosting]:
+    """The day's settlements of the city's people, grouped as they are posted: direct bills by
+    facility, manual claims by county; reversals net out on the day they were made."""
+    start, end = day_bounds(day)
+    sums = {f"sum_{column}": Sum(column) for column, _fund in FUND_COLUMNS}
+    rows = (Settlement.objects.filter(created_at__gte=start, created_at__lt=end, region_path__startswith=city.path)
+            .values("facility", "channel", "region_path").annotate(**sums).order_by())
+    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    postings: dict[str, DayPosting] = {}
+    for row in rows:
+        county = _county_code(row["region_path"], levels)
+        if row["channel"] == Settlement.Channel.MANUAL:
+            holder, facility_id = f"county:{county}", None
+        else:
+            holder, facility_id = f"facility:{row['facility']}", row["facility"]
+        posting = postings.setdefault(holder, DayPosting(holder, facility_id, row["channel"], defaultdict(lambda: ZERO)))
+        for column, fund in FUND_COLUMNS:
+            posting.amounts[(county, fund)] += row[f"sum_{column}"] or ZERO
+    return list(postings.values())
+
+
+@transaction.atomic
+def post_settlement_day(city: Region, day: date) -> dict:
+    """Post a day's settlements of a city: one entry per facility (and per county for manual
+    claims), each fund's expense by county against the facility (or persons) payable. Posting
+    the day again posts nothing. Returns counts."""
+    counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+    postings = settlement_day(city, day)
+    facilities = Facility.objects.in_bulk([p.facility_id for p in postings if p.facility_id])
+    posted = skipped = 0
+    for posting in postings:
+        lines = []
+        for (code, fund), amount in sorted(posting.amounts.items()):
+            if amount == 0:
+                continue
+            county = counties.get(code, city)
+            expense = ledger.account(fund, AccountKind.BENEFIT_EXPENSE, city)
+            if posting.facility_id:
+                payable = ledger.account(fund, AccountKind.FACILITY_PAYABLE, city, facilities[posting.facility_id])
+            else:
+                payable = ledger.account(fund, AccountKind.PERSON_PAYABLE, county)
+            lines += [ledger.Line(expense, amount, county), ledger.Line(payable, -amount, county)]
+        if not lines:
+            continue
+        if posting.facility_id:
+            facility = facilities[posting.facility_id]
+            kind, memo, ref = SourceKind.SETTLEMENTS, f"{day:%Y-%m-%d} {facility.name} 结算待遇", facility.code
+        else:
+            county = counties.get(posting.holder.split(":", 1)[1], city)
+            kind, memo, ref = SourceKind.MANUAL_CLAIMS, f"{day:%Y-%m-%d} {county.name} 手工报销", county.code
+        _entry, created = ledger.post(city=city, posted_on=day, source_kind=kind, key=f"{kind}:{city.code}:{posting.holder}:{day}",
+                                      memo=memo, lines=lines, source_ref=ref)
+        posted += created
+        skipped += not created
+    return {"entries": posted, "already_posted": skipped}

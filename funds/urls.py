@@ -1,0 +1,12 @@
+from django.urls import path
+
+from funds import views
+
+app_name = "funds"
+
+urlpatterns = [
+    path("balances/", views.balance_list, name="balances"),
+    path("balances/export.xlsx", views.balance_export, name="balances_export"),
+    path("entries/", views.entry_list, name="entries"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry"),
+]

@@ -1,0 +1,97 @@
+"""The fund pages (基金): account balances as of a day (with export and print view), the
+journal (记账凭证) and an entry's lines. A county's user sees its county's lines only; an entry
+without a visible line is a 404 (and a recorded attempt). Thin doors into funds.services and
+funds.selectors."""
+
+from decimal import Decimal
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from core.paging import keyset_page
+from core.security import record_denied
+from core.validation import keyset_params, refuses_bad_query, search_form
+from core.views import xlsx_response
+from core.xlsx import write_xlsx
+from funds.forms import BalanceForm, EntryFilterForm
+from funds.models import Fund, JournalEntry
+from funds.selectors import entries_for, entry_lines
+from funds.services.ledger import balances
+
+VIEW = "funds.view_journalentry"
+ZERO = Decimal("0.00")
+
+
+def _holder(account) -> str:
+    return account.facility.name if account.facility_id else account.region.name
+
+
+def _balance_groups(user, form):
+    data = search_form(form)
+    day = form.day()
+    rows = balances(user, day, fund=data.get("fund", ""), county=data.get("county"))
+    groups = []
+    for fund, label in Fund.choices:
+        fund_rows = [r for r in rows if r["account"].fund == fund]
+        if fund_rows:
+            groups.append({"fund": label, "rows": fund_rows, "total": sum((r["balance"] for r in fund_rows), ZERO)})
+    return day, data, groups
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def balance_list(request):
+    """基金账户余额: each account's balance at the end of a day, by fund; a county's user sees
+    what its county's lines add up to."""
+    form = BalanceForm(request.GET or None, user=request.user)
+    day, data, groups = _balance_groups(request.user, form)
+    template = "funds/balances_print.html" if request.GET.get("print") == "1" else "funds/balances.html"
+    return render(request, template, {"form": form, "day": day, "groups": groups, "county": data.get("county"),
+                                      "query": request.GET.urlencode(), "trail": [("基金账户余额", "")]})
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def balance_export(request):
+    form = BalanceForm(request.GET or None, user=request.user)
+    day, _data, groups = _balance_groups(request.user, form)
+    rows = [(g["fund"], r["account"].get_kind_display(), _holder(r["account"]), r["balance"]) for g in groups for r in g["rows"]]
+    data = write_xlsx(["基金", "账户类别", "账户所属", f"余额（截至{day:%Y-%m-%d}，借正贷负）"], rows, title="基金账户余额")
+    return xlsx_response(data, f"基金账户余额{day:%Y%m%d}.xlsx")
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def entry_list(request):
+    """记账凭证: the entries with a line the user may see, in posting order."""
+    form = EntryFilterForm(request.GET or None, user=request.user)
+    data = search_form(form)
+    rows = entries_for(request.user, date_from=data.get("date_from"), date_to=data.get("date_to"), fund=data.get("fund", ""),
+                       source=data.get("source", ""), county=data.get("county"))
+    page = keyset_page(rows, **keyset_params(request))
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(request, "funds/entries.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                  "trail": [("记账凭证", "")]})
+
+
+@permission_required(VIEW, raise_exception=True)
+def entry_detail(request, pk):
+    entry = JournalEntry.objects.select_related("city", "posted_by", "reverses").filter(pk=pk).first()
+    lines = list(entry_lines(request.user, entry)) if entry is not None else []
+    if not lines:
+        if entry is not None:
+            record_denied(request, JournalEntry, pk)
+        raise Http404("没有找到该凭证，或您无权查看")
+    reversal = JournalEntry.objects.filter(reverses=entry).first()
+    return render(request, "funds/entry_detail.html", {
+        "entry": entry, "reversal": reversal,
+        "rows": [(line, line.amount if line.amount > 0 else None, -line.amount if line.amount < 0 else None) for line in lines],
+        "debit": sum((line.amount for line in lines if line.amount > 0), ZERO),
+        "credit": -sum((line.amount for line in lines if line.amount < 0), ZERO),
+        "partial": len(lines) < entry.lines.count(),
+        "trail": [("记账凭证", reverse("funds:entries")), (f"凭证 {entry.pk}", "")],
+    })
