@@ -16,7 +16,7 @@ from benefits.models import ChronicApproval
 from benefits.services import chronic
 from core.errors import ServiceError
 from core.idnumber import mask_id_number
-from core.services.tokens import token_user
+from core.services.tokens import token_refusal, token_user
 
 MAX_FILES = 10
 LIST_LIMIT = 100
@@ -34,9 +34,10 @@ def _caller(request):
     """The facility account of the request's bearer token, or the error response. A session
     is not accepted: staff submit on the 申报 page, and no cookie can carry a cross-site upload."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    user = token_user(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    raw = raw.strip() if scheme.lower() == "bearer" else ""
+    user = token_user(raw) if raw else None
     if user is None:
-        return None, _error("需要有效的接口令牌（请求头 Authorization: Bearer 令牌）", "auth", 401)
+        return None, _error(token_refusal(raw), "auth", 401)
     if user.facility_id is None or not user.has_perm("benefits.upload_chronicapproval"):
         return None, _error("该接口只供定点医疗机构账号调用", "auth", 403)
     return user, None
@@ -82,11 +83,18 @@ def _date_param(raw: str, label: str, field: str):
     return value, None
 
 
+UNREADABLE = "请求内容为空或无法读取：请以 multipart/form-data 提交字段和材料文件（须带 Content-Length，不支持分块传输）"
+
+
 def _upload(request, user):
+    if request.content_type != "multipart/form-data":
+        return _error(UNREADABLE, "body")
     try:
         data, files = request.POST, request.FILES.getlist("evidence")
     except (MultiPartParserError, RequestDataTooBig, TooManyFilesSent, BadRequest):
-        return _error("请求内容无法读取：请以 multipart/form-data 提交字段和材料文件", "body")
+        return _error(UNREADABLE, "body")
+    if not data and not files:  # a body that could not be read (chunked, truncated) parses as nothing
+        return _error(UNREADABLE, "body")
     if len(files) > MAX_FILES:
         return _error(f"证明材料最多 {MAX_FILES} 个文件", "evidence")
     diagnosed_on, bad = _date_param(data.get("diagnosed_on", ""), "确诊日期", "diagnosed_on")
@@ -101,21 +109,37 @@ def _upload(request, user):
     return _json(application_json(_uploads(user).get(pk=approval.pk)), status=201)
 
 
+STATUS_BY_LABEL = {label: value for value, label in ChronicApproval.Status.choices}
+
+
 def _list(request, user):
-    since, bad = _date_param(request.GET.get("since", ""), "since", "since")
+    """The account's uploads, newest first, LIST_LIMIT at a time: `count` is how many match,
+    `next_before` the cursor of the next page (?before=), null on the last."""
+    since, bad = _date_param(request.GET.get("since", ""), "since ", "since")
     if bad:
         return bad
-    status = request.GET.get("status", "")
+    status = request.GET.get("status", "").strip()
+    status = STATUS_BY_LABEL.get(status, status)
     if status and status not in ChronicApproval.Status.values:
-        return _error("status 应为 " + "、".join(ChronicApproval.Status.values) + " 之一", "status")
+        shown = "、".join(f"{value}（{label}）" for value, label in ChronicApproval.Status.choices)
+        return _error(f"status 应为 {shown} 之一", "status")
+    before = request.GET.get("before", "").strip()
+    if before and not (before.isascii() and before.isdigit() and len(before) < 12):
+        return _error("before 应为上一页返回的 next_before（正整数）", "before")
     rows = _uploads(user)
     if status:
         rows = rows.filter(status=status)
     if since:  # submitted or decided since the day: what the facility has not yet seen
         start = timezone.make_aware(datetime.combine(since, time.min))
         rows = rows.filter(submitted_at__gte=start) | rows.filter(decided_at__gte=start)
-    rows = list(rows.order_by("-submitted_at", "-pk")[:LIST_LIMIT])
-    return _json({"count": len(rows), "limit": LIST_LIMIT, "results": [application_json(a) for a in rows]})
+    count = rows.count()
+    if before:
+        rows = rows.filter(pk__lt=int(before))
+    page = list(rows.order_by("-pk")[: LIST_LIMIT + 1])
+    more = len(page) > LIST_LIMIT
+    page = page[:LIST_LIMIT]
+    return _json({"count": count, "limit": LIST_LIMIT, "next_before": page[-1].pk if more else None,
+                  "results": [application_json(a) for a in page]})
 
 
 @login_not_required  # answers 401 in JSON rather than redirecting to the login page
@@ -123,7 +147,7 @@ def _list(request, user):
 def applications(request):
     """POST: upload an application (multipart: id_number, name, disease — code or name,
     diagnosing_hospital, diagnosed_on, evidence files). GET: the account's uploads, newest
-    first (?status=, ?since=YYYY-MM-DD)."""
+    first (?status=, ?since=YYYY-MM-DD, ?before=<next_before>)."""
     user, refused = _caller(request)
     if refused:
         return refused

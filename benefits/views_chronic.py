@@ -30,7 +30,7 @@ from enrollment.models import Person
 READ_ONLY = "省级用户只能查看门诊慢特病认定，由市、县经办机构申报、登记和审核"
 EXPORT_ROW_LIMIT = 200_000
 EXPORT_HEADERS = ["姓名", "身份证号", "村/社区", "病种", "类别", "定点机构", "确诊医院", "确诊日期", "有效期起", "有效期止", "状态",
-                  "审核或撤销意见", "申报时间"]
+                  "审核或撤销意见", "申报人", "申报时间"]
 
 
 def _person_trail(person, last):
@@ -212,6 +212,12 @@ def _filtered(request):
     return form, rows
 
 
+def _submitter(approval) -> str:
+    if approval.submitted_by_id is None:
+        return "原系统转入"
+    return f"{approval.submitted_by}{'（机构上传）' if approval.submitted_by.facility_id else ''}"
+
+
 @permission_required("benefits.view_chronicapproval", raise_exception=True)
 @refuses_bad_query
 def approval_export(request):
@@ -223,7 +229,7 @@ def approval_export(request):
     lines = (
         [a.person.name, a.person.id_number if full else a.person.masked_id_number, a.person.village.name, a.disease.name,
          a.disease.get_kind_display(), a.facility.name if a.facility_id else "未选定", a.diagnosing_hospital, a.diagnosed_on,
-         a.valid_from or "", a.valid_to or "", a.get_status_display(), a.ended_reason or a.decision_reason,
+         a.valid_from or "", a.valid_to or "", a.get_status_display(), a.ended_reason or a.decision_reason, _submitter(a),
          timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M")]
         for n, a in enumerate(rows.order_by("pk").iterator(chunk_size=2000)) if n < EXPORT_ROW_LIMIT
     )

@@ -121,6 +121,14 @@ class UserCreateForm(_PasswordChoiceMixin, _UserFieldsForm):
         self.order_fields(["username", "full_name", "region", "roles", "facility", "department", "password_choice", "password",
                            "password_confirm"])
 
+    def clean(self):
+        from core.roles import FACILITY
+
+        data = super().clean()
+        if FACILITY in (data.get("roles") or ()) and data.get("password_choice") == "set":
+            self.add_error("password_choice", "定点医疗机构账号不设密码（不能登录本系统），创建后显示其接口令牌；请选择“自动生成初始密码”")
+        return data
+
 
 class UserEditForm(_UserFieldsForm):
     submit_label = "保存"

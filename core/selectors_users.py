@@ -1,7 +1,7 @@
 """Reads of 用户管理: the users of the officer's subtree (core.restrict), with their region and
 roles loaded for the list."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.contrib.auth.models import Group
 
 from core.models import Region, User
@@ -20,4 +20,8 @@ def users_of(officer, *, region: Region | None = None, role: str = "", active: b
         qs = qs.filter(is_active=active)
     if query:
         qs = qs.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
-    return qs.order_by("region__path", "username")
+    # A facility's account never logs in: the list shows when its token was last used.
+    from core.models import ApiToken
+
+    last_use = ApiToken.objects.filter(user=OuterRef("pk")).values("user").annotate(last=Max("last_used_at")).values("last")
+    return qs.annotate(last_api_use=Subquery(last_use)).order_by("region__path", "username")

@@ -66,7 +66,7 @@ def user_new(request):
                     officer=request.user, username=data["username"], full_name=data["full_name"], region=data["region"],
                     roles=data["roles"], department=data["department"], password=password, facility=data["facility"],
                 )
-                token = user_services.facility_token_issue(officer=request.user, user=user) if user.facility_id else None
+                token, _revoked = user_services.facility_token_issue(officer=request.user, user=user) if user.facility_id else (None, 0)
         except ServiceError as error:
             _apply_error(form, error)
         else:
@@ -169,12 +169,12 @@ def _facility_token(request, target, refusal):
     error = None
     if request.method == "POST" and refusal is None:
         try:
-            token = user_services.facility_token_issue(officer=request.user, user=target)
+            token, revoked = user_services.facility_token_issue(officer=request.user, user=target)
         except ServiceError as service_error:
             error = service_error.message
         else:
             return render(request, "users/created.html", {
-                "created": target, "password": token, "roles": user_services.role_names(target),
+                "created": target, "password": token, "roles": user_services.role_names(target), "revoked": revoked,
                 "heading": "接口令牌已生成", "password_label": "接口令牌", "trail": trail,
             })
     return render(request, "users/token.html", {"target": target, "refusal": refusal or error, "trail": trail,

@@ -18,7 +18,7 @@ from benefits.services.policy import pooling_region
 from core.audit import stamp
 from core.errors import ServiceError
 from core.evidence import checked_evidence
-from core.idnumber import normalize
+from core.idnumber import IdNumberError, normalize, parse_id_number
 from core.restrict import path_allowed
 from core.validation import check_date
 from enrollment.models import Enrollment, Person
@@ -28,6 +28,7 @@ OPEN = (Status.SUBMITTED, Status.APPROVED)
 # Parameters of the pooling region (PolicyParameter, RULES.md 3.5): days, with these defaults
 # when a region has none (not from the sources).
 RENEWAL_DAYS, REVIEW_DAYS = "chronic_renewal_days", "chronic_review_days"
+HOSPITAL_MAX_LENGTH = ChronicApproval._meta.get_field("diagnosing_hospital").max_length
 DEFAULT_DAYS = {RENEWAL_DAYS: 60, REVIEW_DAYS: 15}
 
 
@@ -105,9 +106,16 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
         raise ServiceError("disease", "该病种不在参保人所在统筹区的门诊慢特病目录中", "disease")
     if disease.kind == DiseaseKind.TWO_DISEASES:
         raise ServiceError("disease", f"{disease.name}属于两病，请办理两病登记，无需认定", "disease")
-    if not (diagnosing_hospital or "").strip():
+    hospital = (diagnosing_hospital or "").strip()
+    if not hospital:
         raise ServiceError("diagnosing_hospital", "请填写确诊医院", "diagnosing_hospital")
+    if len(hospital) > HOSPITAL_MAX_LENGTH:
+        raise ServiceError("diagnosing_hospital", f"确诊医院不能超过{HOSPITAL_MAX_LENGTH}个字", "diagnosing_hospital")
+    if diagnosed_on is None:
+        raise ServiceError("diagnosed_on", "请填写确诊日期", "diagnosed_on")
     check_date(diagnosed_on, field="diagnosed_on", label="确诊日期", not_after_today=True)
+    if diagnosed_on < person.birth_date:
+        raise ServiceError("diagnosed_on", f"确诊日期不能早于{person.name}的出生日期 {person.birth_date:%Y-%m-%d}", "diagnosed_on")
     if facility is None:
         raise ServiceError("facility", "请选择定点机构", "facility")
     _facility_check(disease, facility, person)
@@ -123,12 +131,12 @@ def approval_submit(*, user, person: Person, disease: ChronicDisease, diagnosing
     checked = checked_evidence(files)
     if not checked:
         raise ServiceError("evidence", f"请上传证明材料（{disease.evidence or '诊断证明等'}）", "evidence")
-    approval = ChronicApproval(person=person, disease=disease, diagnosing_hospital=diagnosing_hospital.strip()[:100],
+    approval = ChronicApproval(person=person, disease=disease, diagnosing_hospital=hospital,
                                diagnosed_on=diagnosed_on, facility=facility, submitted_by=user, renews=renews)
     stamp(approval, user, "续期申报" if renews else "申报")
     approval.save()
     ChronicStep.objects.create(approval=approval, action="续期申报" if renews else "申报", user=user,
-                               comment=f"{diagnosing_hospital.strip()} {diagnosed_on:%Y-%m-%d} 确诊；定点机构 {facility.name}")
+                               comment=f"{hospital} {diagnosed_on:%Y-%m-%d} 确诊；定点机构 {facility.name}"[:300])
     for name, data, content_type in checked:
         digest = hashlib.sha256(data).hexdigest()
         evidence = ChronicEvidence(approval=approval, original_name=name[:255], content_type=content_type, size=len(data),
@@ -165,7 +173,10 @@ def facility_upload(*, user, id_number: str, name: str, disease: str, diagnosing
     if not facility.designated or not facility.under_agreement_on(today):
         raise ServiceError("agreement", f"{facility.name}不在定点协议期内，不能上传认定申请", "facility")
     pooling = pooling_region(facility.region)
-    number = normalize(id_number)
+    try:
+        number = parse_id_number(id_number).number
+    except IdNumberError as error:
+        raise ServiceError("id_number", f"身份证号有误：{error.message}", "id_number") from None
     person = None
     if pooling is not None and number and (name or "").strip():
         person = Person.objects.select_related("village").filter(id_number=number, region_path__startswith=pooling.path).first()
@@ -422,7 +433,7 @@ def renewal_due(approval: ChronicApproval, user, today: date | None = None) -> b
 def approvals_filter(user, *, disease=None, facility=None, status="", county=None, expiring: bool = False):
     """The list of approvals by disease, facility, county and status; `expiring`: in force and
     due for renewal (the renewal window)."""
-    rows = ChronicApproval.objects.restrict(user).select_related("person", "person__village", "disease", "facility")
+    rows = ChronicApproval.objects.restrict(user).select_related("person", "person__village", "disease", "facility", "submitted_by")
     if disease is not None:
         rows = rows.filter(disease=disease)
     if facility is not None:

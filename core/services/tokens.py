@@ -37,6 +37,14 @@ def token_user(raw: str):
     return token.user
 
 
+def token_refusal(raw: str) -> str:
+    """Why a token that opens nothing is refused, for the caller's IT staff."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw)).first() if raw.startswith(PREFIX) else None
+    if token is not None and (token.revoked_at is not None or not token.user.is_active):
+        return "接口令牌已停用或已更换，请向医保局索取新令牌"
+    return "需要有效的接口令牌（请求头 Authorization: Bearer 令牌）"
+
+
 def token_revoke(token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 

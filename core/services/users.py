@@ -128,11 +128,12 @@ def _check_roles(officer, roles, department: str) -> tuple[list[Group], str]:
     if FACILITY in roles:
         if len(roles) > 1:
             raise ServiceError("role_facility", "定点医疗机构账号只能担任「定点医疗机构」一个角色", "roles")
-        if department not in ("", Department.FACILITY):
+        # 医疗保障局 is what the form still shows for a clerk turned into a facility's account.
+        if department not in ("", Department.BUREAU, Department.FACILITY):
             raise ServiceError("department", "定点医疗机构账号的所属部门应为定点医疗机构", "department")
         return list(Group.objects.filter(name=FACILITY)) or _missing_roles(roles), Department.FACILITY
     if department == Department.FACILITY:
-        raise ServiceError("department", "所属部门为定点医疗机构的账号应授予「定点医疗机构」角色", "department")
+        department = ""  # a facility's account given staff roles: the department follows them
     bureau = [r for r in roles if r in BUREAU_ROLES]
     departments = [r for r in roles if r in DEPARTMENT_ROLES]
     if bureau and departments:
@@ -167,6 +168,8 @@ def _check_facility(officer, groups, facility, region):
     the officer's subtree and sits in its office region (a 村卫生室's: its township); any other
     account names none."""
     if FACILITY not in [g.name for g in groups]:
+        if facility is not None:
+            raise ServiceError("facility_role", "只有「定点医疗机构」角色的账号选择所属定点医疗机构", "facility")
         return None, _check_region(officer, region)
     if facility is None:
         raise ServiceError("facility_required", "定点医疗机构账号请选择所属定点医疗机构", "facility")
@@ -317,7 +320,7 @@ def user_update(*, officer, user: User, full_name: str, region: Region | None, r
     before = _describe(target)
     had_city_role = CITY_OFFICER in role_names(target)
     has_city_role = CITY_OFFICER in [g.name for g in groups]
-    was_facility = target.facility_id is not None
+    was_facility, old_facility = target.facility_id is not None, target.facility_id
     target.full_name, target.region, target.department, target.is_active = full_name, region, department, bool(is_active)
     target.facility = facility
     if has_city_role != had_city_role:
@@ -329,7 +332,9 @@ def user_update(*, officer, user: User, full_name: str, region: Region | None, r
     target.groups.set(groups)
     after = _describe(target, groups)
     message = _changes(before, after)
-    if facility is None and was_facility:
+    # A token was handed to one facility: it stops when the account leaves it, changes to
+    # another facility's, or is deactivated (reactivating asks for a new one).
+    if was_facility and (facility is None or facility.pk != old_facility or not target.is_active):
         from core.services.tokens import token_revoke_all
 
         revoked = token_revoke_all(target)
@@ -342,8 +347,8 @@ def user_update(*, officer, user: User, full_name: str, region: Region | None, r
 
 
 @transaction.atomic
-def facility_token_issue(*, officer, user: User) -> str:
-    """A new token for a 定点医疗机构 account, shown once; the account's earlier tokens stop
+def facility_token_issue(*, officer, user: User) -> tuple[str, int]:
+    """A new token for a 定点医疗机构 account, shown once, and how many earlier tokens stopped
     working (a lost or leaked token is replaced this way)."""
     from core.services.tokens import token_create, token_revoke_all
 
@@ -355,7 +360,7 @@ def facility_token_issue(*, officer, user: User) -> str:
     revoked = token_revoke_all(target)
     _token, raw = token_create(user=target, name=f"{target.facility.name} 门诊慢特病申请上传")
     _log(officer, target, CHANGE, f"生成接口令牌（用户管理）：前缀 {_token.prefix}；停用原令牌 {revoked} 个")
-    return raw
+    return raw, revoked
 
 
 @transaction.atomic
@@ -368,7 +373,11 @@ def user_deactivate(*, officer, user: User) -> User:
     target.is_active = False
     target.save(update_fields=["is_active"])
     ended = _end_sessions(target)
-    _log(officer, target, CHANGE, f"停用账号（用户管理）：状态：在用 → 已停用；结束会话 {ended} 个")
+    from core.services.tokens import token_revoke_all
+
+    revoked = token_revoke_all(target)  # reactivating the account does not revive them
+    _log(officer, target, CHANGE, f"停用账号（用户管理）：状态：在用 → 已停用；结束会话 {ended} 个"
+                                  + (f"；停用接口令牌 {revoked} 个" if revoked else ""))
     return target
 
 

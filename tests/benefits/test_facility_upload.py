@@ -43,7 +43,7 @@ def world(officer, xianan, jiayu, village, jiayu_villages, current_standards):
     township = Facility.objects.create(code="T1", name="北坪镇卫生院", level=1, tier="township", region=village, agreement_from=start)
     account = user_services.user_create(officer=officer, username="h2_api", full_name="咸安区人民医院（接口）", region=None,
                                         roles=[FACILITY], facility=hospital)
-    token = user_services.facility_token_issue(officer=officer, user=account)
+    token, _revoked = user_services.facility_token_issue(officer=officer, user=account)
     person = _enrol(factories.person(village, name="慢病甲"))
     jiayu_person = _enrol(factories.person(jiayu_villages[0], name="嘉鱼慢病", birth=date(1970, 3, 3)))
     return {"hospital": hospital, "other": other, "township": township, "account": account, "token": token, "person": person,
@@ -100,7 +100,7 @@ def test_the_facility_is_always_the_account_s_own_and_must_suit_the_disease(clie
     account = user_services.user_create(officer=officer, username="t1_api", full_name="北坪镇卫生院（接口）", region=None,
                                         roles=[FACILITY], facility=world["township"])
     assert account.region == world["township"].region.parent  # a village facility's account sits in its township
-    token = user_services.facility_token_issue(officer=officer, user=account)
+    token, _revoked = user_services.facility_token_issue(officer=officer, user=account)
     response = _post(client, token, world["person"], disease="malignant_tumour")
     assert response.status_code == 400
     assert response.json()["field"] == "facility" and "北坪镇卫生院" in response.json()["error"]
@@ -115,6 +115,9 @@ def test_the_facility_is_always_the_account_s_own_and_must_suit_the_disease(clie
     ({"diagnosed_on": "2026-13-01"}, "diagnosed_on"),
     ({"diagnosed_on": ""}, "diagnosed_on"),
     ({"diagnosed_on": "2099-01-01"}, "diagnosed_on"),  # after today
+    ({"diagnosed_on": "1979-12-31"}, "diagnosed_on"),  # before the person was born (1980-05-17)
+    ({"id_number": "42120219800517"}, "id_number"),  # not a valid number: said so, not "not found"
+    ({"diagnosing_hospital": "医" * 101}, "diagnosing_hospital"),
 ])
 def test_bad_fields_are_refused_in_chinese_with_the_field_and_nothing_written(client, world, change, field):
     response = _post(client, world["token"], world["person"], **change)
@@ -168,7 +171,7 @@ def test_tokens_sessions_and_other_accounts_are_refused(client, world, clerk):
     assert client.post(URL, {"id_number": world["person"].id_number}).status_code == 401
     client.logout()
     # A new token replaces the old one.
-    fresh = user_services.facility_token_issue(officer=factories.user("officer3", "市局", Region.objects.get(code="421200"), staff=True),
+    fresh, _revoked = user_services.facility_token_issue(officer=factories.user("officer3", "市局", Region.objects.get(code="421200"), staff=True),
                                                user=world["account"])
     assert _get(client, world["token"]).status_code == 401 and _get(client, fresh).status_code == 200
     # A deactivated account's token stops working.
@@ -183,7 +186,7 @@ def test_a_facility_reads_only_its_own_uploads(client, world, clerk):
     officer = factories.user("officer4", "市局", Region.objects.get(code="421200"), staff=True)
     other = user_services.user_create(officer=officer, username="j2_api", full_name="嘉鱼县人民医院（接口）", region=None,
                                       roles=[FACILITY], facility=world["other"])
-    other_token = user_services.facility_token_issue(officer=officer, user=other)
+    other_token, _revoked = user_services.facility_token_issue(officer=officer, user=other)
     assert _get(client, other_token, f"{URL}{mine}/").status_code == 404
     assert _get(client, other_token).json()["count"] == 0
     assert _get(client, world["token"]).json()["count"] == 1
@@ -259,3 +262,81 @@ def test_an_officer_creates_the_account_on_the_users_page_and_sees_its_token_onc
     refused = client.post(reverse("users:new"), {"username": "h2_api3", "full_name": "某医院", "roles": FACILITY,
                                                  "password_choice": "generate"}).content.decode()
     assert "定点医疗机构账号请选择所属定点医疗机构" in refused
+
+
+# ------------------------------------------------------------------------------ after the tryout
+
+
+def test_the_id_number_and_the_hospital_messages_say_what_is_wrong(client, world):
+    wrong = _post(client, world["token"], world["person"], id_number="42120219800517").json()
+    assert wrong["error"].startswith("身份证号有误：") and "18位" in wrong["error"]
+    long = _post(client, world["token"], world["person"], diagnosing_hospital="医" * 101).json()
+    assert long["error"] == "确诊医院不能超过100个字"
+    born = _post(client, world["token"], world["person"], diagnosed_on="1979-12-31").json()
+    assert "不能早于慢病甲的出生日期 1980-05-17" in born["error"]
+
+
+def test_a_token_stops_when_the_account_changes_facility_or_is_deactivated(client, world, officer, jiayu):
+    account, token = world["account"], world["token"]
+    user_services.user_update(officer=officer, user=account, full_name=account.full_name, region=None, roles=[FACILITY],
+                              is_active=True, facility=world["other"])
+    refused = _get(client, token)
+    assert refused.status_code == 401 and "已停用或已更换" in refused.json()["error"]
+    fresh, revoked = user_services.facility_token_issue(officer=officer, user=account)
+    assert revoked == 0 and _get(client, fresh).status_code == 200
+    user_services.user_deactivate(officer=officer, user=account)
+    account.refresh_from_db()
+    user_services.user_update(officer=officer, user=account, full_name=account.full_name, region=None, roles=[FACILITY],
+                              is_active=True, facility=world["other"])
+    assert _get(client, fresh).status_code == 401  # reactivating does not revive the old token
+
+
+def test_the_list_pages_with_a_cursor_and_counts_every_upload(client, world, monkeypatch):
+    from benefits import views_api
+
+    monkeypatch.setattr(views_api, "LIST_LIMIT", 2)
+    people = [world["person"], world["jiayu_person"]]
+    ids = [_post(client, world["token"], p).json()["id"] for p in people]
+    ids += [_post(client, world["token"], p, disease="尿毒症透析").json()["id"] for p in people]
+    first = _get(client, world["token"]).json()
+    assert first["count"] == 4 and [r["id"] for r in first["results"]] == sorted(ids, reverse=True)[:2]
+    second = _get(client, world["token"], before=first["next_before"]).json()
+    assert [r["id"] for r in second["results"]] == sorted(ids, reverse=True)[2:] and second["next_before"] is None
+    assert _get(client, world["token"], status="待审核").json()["count"] == 4  # the Chinese label is understood
+    assert _get(client, world["token"], before="abc").json()["field"] == "before"
+
+
+def test_a_body_that_is_not_multipart_or_is_empty_is_refused_as_unreadable(client, world):
+    headers = {"Authorization": f"Bearer {world['token']}"}
+    as_json = client.post(URL, {"id_number": world["person"].id_number}, content_type="application/json", headers=headers).json()
+    assert as_json["field"] == "body" and "multipart/form-data" in as_json["error"]
+    empty = client.post(URL, b"", content_type="multipart/form-data; boundary=x", headers=headers).json()
+    assert empty["field"] == "body"
+
+
+def test_user_management_follows_the_role_and_refuses_what_it_would_drop(client, world, officer, xianan):
+    # A clerk turned into a facility's account: the department follows the role
+    clerk = user_services.user_create(officer=officer, username="was_clerk", full_name="原经办员", region=xianan, roles=[CLERK],
+                                      password="clerk-pass-2026x")
+    user_services.user_update(officer=officer, user=clerk, full_name="咸安区人民医院（接口三）", region=None, roles=[FACILITY],
+                              department="bureau", is_active=True, facility=world["hospital"])
+    clerk.refresh_from_db()
+    assert clerk.department == "facility" and not clerk.has_usable_password()
+    with pytest.raises(ServiceError) as dropped:
+        user_services.user_create(officer=officer, username="c_fac", full_name="某经办员", region=xianan, roles=[CLERK],
+                                  password="clerk-pass-2026x", facility=world["hospital"])
+    assert dropped.value.field == "facility"
+    client.force_login(officer)
+    page = client.post(reverse("users:new"), {"username": "h2_api9", "full_name": "某医院", "roles": FACILITY,
+                                              "facility": world["hospital"].pk, "password_choice": "set",
+                                              "password": "pass-word-2026x", "password_confirm": "pass-word-2026x"}).content.decode()
+    assert "定点医疗机构账号不设密码" in page and not user_services.User.objects.filter(username="h2_api9").exists()
+    listed = client.get(reverse("users:list")).content.decode()
+    assert "定点医疗机构（咸安区人民医院）" in listed and "接口未使用" in listed  # its token has not been used yet
+
+
+def test_a_clerk_sees_an_upload_in_the_queue_as_something_to_look_at(client, world, clerk):
+    assert _post(client, world["token"], world["person"]).status_code == 201
+    client.force_login(clerk)
+    page = client.get(reverse("benefits:chronic_queue")).content.decode()
+    assert "（机构上传）" in page and ">审核<" not in page and ">查看<" in page

@@ -1,0 +1,113 @@
+"""The reconciliation of settlements and the ledger (对账, issue 12): for each settlement day in
+a range, each holder (a facility's direct bills, a county's manual claims) and each fund, what
+the settlements paid against what the ledger's 待遇支出 holds for them, counting each posting
+once (a reversing entry counts against the entry it reverses). A day not yet posted is listed
+as such; any other difference is listed with both figures."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from benefits.models import Facility, Settlement
+from core.models import Region, RegionLevel
+from funds.models import AccountKind, JobRun, JournalLine, SourceKind
+from funds.services.jobs import SETTLEMENT_JOB
+from funds.services.postings import FUND_COLUMNS, _county_code, day_bounds
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Difference:
+    day: date
+    holder: str  # the facility's or the county's name
+    fund: str
+    settled: Decimal
+    posted: Decimal
+    day_posted: bool  # whether the day's posting has run
+
+    @property
+    def difference(self) -> Decimal:
+        return self.settled - self.posted
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    date_from: date
+    date_to: date
+    settled: Decimal  # the range's fund amounts of all settlements
+    posted: Decimal  # what the ledger holds for them
+    differences: list
+    unposted_days: list  # days of the range whose posting has not run
+
+    @property
+    def balanced(self) -> bool:
+        return not self.differences
+
+
+def _settled(city: Region, date_from: date, date_to: date) -> dict:
+    """(day, holder key, fund) -> the settlements' amount: direct bills by facility (one query
+    grouped by day and facility), manual claims by county (grouped by region path, few)."""
+    start, end = day_bounds(date_from)[0], day_bounds(date_to)[1]
+    scope = Settlement.objects.filter(created_at__gte=start, created_at__lt=end, region_path__startswith=city.path)
+    sums = {f"sum_{column}": Sum(column) for column, _fund in FUND_COLUMNS}
+    amounts = defaultdict(lambda: ZERO)
+    direct = (scope.exclude(channel=Settlement.Channel.MANUAL).annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+              .values("day", "facility").annotate(**sums).order_by())
+    for row in direct:
+        for column, fund in FUND_COLUMNS:
+            amounts[(row["day"], f"facility:{row['facility']}", fund)] += row[f"sum_{column}"] or ZERO
+    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    manual = (scope.filter(channel=Settlement.Channel.MANUAL).annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+              .values("day", "region_path").annotate(**sums).order_by())
+    for row in manual:
+        for column, fund in FUND_COLUMNS:
+            amounts[(row["day"], f"county:{_county_code(row['region_path'], levels)}", fund)] += row[f"sum_{column}"] or ZERO
+    return amounts
+
+
+def _posted(city: Region, date_from: date, date_to: date) -> dict:
+    """(day, holder key, fund) -> the 待遇支出 the ledger holds from the settlement postings of
+    the range, a reversing entry counted against the posting it reverses."""
+    amounts = defaultdict(lambda: ZERO)
+    expense = JournalLine.objects.filter(account__kind=AccountKind.BENEFIT_EXPENSE, entry__city=city)
+    kinds = (SourceKind.SETTLEMENTS, SourceKind.MANUAL_CLAIMS)
+    own = (expense.filter(entry__source_kind__in=kinds, entry__posted_on__range=(date_from, date_to))
+           .values("entry__key", "entry__posted_on", "fund").annotate(total=Sum("amount")).order_by())
+    undone = (expense.filter(entry__source_kind=SourceKind.REVERSAL, entry__reverses__source_kind__in=kinds,
+                             entry__reverses__posted_on__range=(date_from, date_to))
+              .values("entry__reverses__key", "entry__reverses__posted_on", "fund").annotate(total=Sum("amount")).order_by())
+    for key_field, day_field, rows in (("entry__key", "entry__posted_on", own), ("entry__reverses__key", "entry__reverses__posted_on", undone)):
+        for row in rows:
+            holder = row[key_field].split(":", 2)[2].rsplit(":", 1)[0]  # "<kind>:<city>:<holder>:<day>"
+            amounts[(row[day_field], holder, row["fund"])] += row["total"]
+    return amounts
+
+
+def reconcile_settlements(city: Region, date_from: date, date_to: date) -> Reconciliation:
+    settled, posted = _settled(city, date_from, date_to), _posted(city, date_from, date_to)
+    job = f"{SETTLEMENT_JOB}:{city.code}"
+    done = {date.fromisoformat(p) for p in JobRun.objects.filter(job=job, status=JobRun.Status.DONE, period__gte=date_from.isoformat(),
+                                                                   period__lte=date_to.isoformat()).values_list("period", flat=True)}
+    facilities = dict(Facility.objects.filter(pk__in={int(k.split(":")[1]) for _d, k, _f in settled if k.startswith("facility:")})
+                      .values_list("pk", "name"))
+    counties = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "name"))
+
+    def holder_name(key: str) -> str:
+        kind, ref = key.split(":", 1)
+        return facilities.get(int(ref), ref) if kind == "facility" else f"{counties.get(ref, ref)}（手工报销）"
+
+    differences = []
+    for key in sorted(set(settled) | set(posted), key=lambda k: (k[0], k[1], k[2])):
+        day, holder, fund = key
+        if settled[key] != posted[key]:
+            differences.append(Difference(day, holder_name(holder), fund, settled[key], posted[key], day in done))
+    days = [date.fromordinal(n) for n in range(date_from.toordinal(), date_to.toordinal() + 1)]
+    busy = {d for d, _h, _f in settled}
+    return Reconciliation(date_from, date_to, sum(settled.values(), ZERO), sum(posted.values(), ZERO), differences,
+                          [d for d in days if d in busy and d not in done])
