@@ -1,5 +1,7 @@
 """Query forms of the fund pages (基金): a day, a fund, a county of the user's subtree."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 
@@ -45,4 +47,23 @@ class EntryFilterForm(_CountyMixin, CrispyForm):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "记账日期止不能早于记账日期起")
+        return data
+
+
+class ReconcileForm(CrispyForm):
+    date_from = forms.DateField(label="结算日期起", required=False, widget=DATE_INPUT, validators=[plausible_date], help_text="不填为本月1日")
+    date_to = forms.DateField(label="结算日期止", required=False, widget=DATE_INPUT, validators=[plausible_date], help_text="不填为昨天")
+
+    MAX_DAYS = 366
+
+    def clean(self):
+        data = super().clean()
+        yesterday = timezone.localdate() - timedelta(days=1)
+        date_to = data.get("date_to") or yesterday
+        date_from = data.get("date_from") or date_to.replace(day=1)
+        if date_from > date_to:
+            self.add_error("date_to", "结算日期止不能早于结算日期起")
+        elif (date_to - date_from).days >= self.MAX_DAYS:
+            self.add_error("date_to", f"一次最多核对 {self.MAX_DAYS} 天")
+        data["date_from"], data["date_to"] = date_from, date_to
         return data

@@ -9,4 +9,5 @@ urlpatterns = [
     path("balances/export.xlsx", views.balance_export, name="balances_export"),
     path("entries/", views.entry_list, name="entries"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
 ]

@@ -6,6 +6,7 @@ funds.selectors."""
 from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from core.security import record_denied
 from core.validation import keyset_params, refuses_bad_query, search_form
 from core.views import xlsx_response
 from core.xlsx import write_xlsx
-from funds.forms import BalanceForm, EntryFilterForm
+from funds.forms import BalanceForm, EntryFilterForm, ReconcileForm
 from funds.models import Fund, JournalEntry
 from funds.selectors import entries_for, entry_lines
 from funds.services.ledger import balances
@@ -95,3 +96,22 @@ def entry_detail(request, pk):
         "partial": len(lines) < entry.lines.count(),
         "trail": [("记账凭证", reverse("funds:entries")), (f"凭证 {entry.pk}", "")],
     })
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def reconciliation(request):
+    """对账: the city's settlements of a range of days against the ledger (funds.services.reconcile).
+    Accounting is city-wide (S001 §三(三)3): the city's (or the province's) officers reconcile."""
+    from benefits.services.policy import pooling_region
+    from funds.services.reconcile import reconcile_settlements
+
+    region = request.user.region
+    city = pooling_region(region) if region is not None else None
+    if city is None or city.pk != region.pk:  # a county's user, or one above the pooling regions
+        raise PermissionDenied("对账按统筹区（市）进行，请由市医保局用户查看")
+    form = ReconcileForm(request.GET or {})
+    data = search_form(form)
+    result = reconcile_settlements(city, data["date_from"], data["date_to"])
+    return render(request, "funds/reconciliation.html", {"form": form, "city": city, "result": result,
+                                                         "funds": dict(Fund.choices), "trail": [("结算与基金账对账", "")]})
