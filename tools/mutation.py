@@ -55,6 +55,7 @@ MODULES = {
     "terms": ("enrollment/rules/terms.py",
               ["tests/enrollment/test_terms_rules.py", "tests/enrollment/test_terms_mutants.py"],
               "tests/enrollment"),
+    "ledger": ("funds/rules/ledger.py", ["tests/funds/test_ledger_rules.py"], "tests/funds"),
 }
 KILLED = {"ok_killed", "ok_suspicious", "bad_timeout"}  # suspicious: killed, but slowly
 
