@@ -34,7 +34,7 @@ FROM (SELECT g, %(start)s::date + (g %% 365) AS day, (300 + g %% 400)::numeric A
              CASE WHEN g %% 20 = 0 THEN 40 ELSE 0 END::numeric AS ma
       FROM generate_series(%(first)s, %(last)s) AS g) AS rows
 JOIN bench_people p ON p.rn = rows.g %% %(people)s
-JOIN bench_facilities f ON f.rn = rows.g %% %(facilities)s
+JOIN bench_facilities f ON f.rn = (rows.g / 365) %% %(facilities)s  -- every facility on every day
 """
 
 

@@ -104,7 +104,7 @@ def reconciliation(request):
     """对账: the city's settlements of a range of days against the ledger (funds.services.reconcile).
     Accounting is city-wide (S001 §三(三)3): the city's (or the province's) officers reconcile."""
     from benefits.services.policy import pooling_region
-    from funds.services.reconcile import reconcile_settlements
+    from funds.services.reconcile import contribution_check, reconcile_settlements
 
     region = request.user.region
     city = pooling_region(region) if region is not None else None
@@ -114,4 +114,5 @@ def reconciliation(request):
     data = search_form(form)
     result = reconcile_settlements(city, data["date_from"], data["date_to"])
     return render(request, "funds/reconciliation.html", {"form": form, "city": city, "result": result,
+                                                         "contributions": contribution_check(city, data["date_to"]),
                                                          "funds": dict(Fund.choices), "trail": [("结算与基金账对账", "")]})

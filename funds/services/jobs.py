@@ -13,9 +13,10 @@ from benefits.models import Settlement
 from benefits.services.policy import pooling_codes
 from core.models import Region
 from funds.models import JobRun
-from funds.services.postings import post_settlement_day
+from funds.services.postings import post_contribution_day, post_settlement_day
 
 SETTLEMENT_JOB = "post_settlements"
+CONTRIBUTION_JOB = "post_contributions"
 
 
 def run_period(job: str, period: str, work) -> tuple[JobRun, bool]:
@@ -31,25 +32,51 @@ def run_period(job: str, period: str, work) -> tuple[JobRun, bool]:
     return run, True
 
 
-def _first_pending_day(job: str, city: Region) -> date | None:
+def _first_pending_day(job: str, city: Region, first_day, until: date) -> date | None:
     last = JobRun.objects.filter(job=job, status=JobRun.Status.DONE).order_by("-period").values_list("period", flat=True).first()
     if last:
         return date.fromisoformat(last) + timedelta(days=1)
+    return first_day(city, until)
+
+
+def _first_payment_day(city: Region, until: date) -> date | None:
+    """Contributions are posted as they stand at the end of a day (cumulative, post_contribution_day):
+    the first run posts everything paid until then in one entry, not day by day since the first payment."""
+    from enrollment.models import Enrollment
+
+    return until if Enrollment.objects.filter(region_path__startswith=city.path, payment_date__isnull=False).exists() else None
+
+
+def _first_settlement_day(city: Region, until: date) -> date | None:
     first = Settlement.objects.filter(region_path__startswith=city.path).aggregate(first=Min("created_at"))["first"]
     return timezone.localdate(first) if first else None
 
 
-def post_settlements_until(until: date | None = None) -> dict:
-    """Post every pooling region's settlement days from the first not yet posted to `until`
-    (yesterday by default: a day is posted once it is over). Returns days posted per city."""
+# The daily postings: (job name, the work of one city's day, the first day the city has anything).
+DAILY_JOBS = (
+    (SETTLEMENT_JOB, post_settlement_day, _first_settlement_day),
+    (CONTRIBUTION_JOB, post_contribution_day, _first_payment_day),
+)
+
+
+def post_days_until(until: date | None = None, jobs=DAILY_JOBS) -> dict:
+    """Post every pooling region's days of each daily job from the first not yet posted to
+    `until` (yesterday by default: a day is posted once it is over). Returns the days posted
+    per job and city ("post_settlements:421200": 3)."""
     until = until or timezone.localdate() - timedelta(days=1)
     done = {}
     for city in Region.objects.filter(code__in=pooling_codes()).order_by("code"):
-        job = f"{SETTLEMENT_JOB}:{city.code}"
-        day, count = _first_pending_day(job, city), 0
-        while day is not None and day <= until:
-            _run, ran = run_period(job, day.isoformat(), lambda day=day: post_settlement_day(city, day))
-            count += ran
-            day += timedelta(days=1)
-        done[city.code] = count
+        for name, work, first_day in jobs:
+            job = f"{name}:{city.code}"
+            day, count = _first_pending_day(job, city, first_day, until), 0
+            while day is not None and day <= until:
+                _run, ran = run_period(job, day.isoformat(), lambda day=day, work=work: work(city, day))
+                count += ran
+                day += timedelta(days=1)
+            done[job] = count
     return done
+
+
+def post_settlements_until(until: date | None = None) -> dict:
+    """The settlement days only: days posted per city code."""
+    return {job.split(":")[1]: count for job, count in post_days_until(until, DAILY_JOBS[:1]).items()}

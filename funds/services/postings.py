@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from benefits.models import Facility, Settlement
 from core.models import Region, RegionLevel
-from funds.models import AccountKind, Fund, SourceKind
+from funds.models import AccountKind, Fund, JournalLine, SourceKind
 from funds.services import ledger
 
 ZERO = Decimal("0.00")
@@ -109,3 +109,55 @@ def post_settlement_day(city: Region, day: date) -> dict:
         posted += created
         skipped += not created
     return {"entries": posted, "already_posted": skipped}
+
+
+# ------------------------------------------------------------------------------ contributions
+
+
+def contributions_collected(city: Region, through: date) -> dict[str, Decimal]:
+    """County code -> what the city's people have paid as their own contribution (个人应缴 of
+    paid enrollments) with a payment date up to `through`; a cancelled (refunded) enrollment
+    no longer counts."""
+    from enrollment.models import Enrollment
+
+    rows = (Enrollment.objects.filter(region_path__startswith=city.path, status__in=Enrollment.PAID_STATUSES,
+                                      payment_date__lte=through)
+            .values("region_path").annotate(total=Sum("amount_due")).order_by())
+    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        totals[_county_code(row["region_path"], levels)] += row["total"] or ZERO
+    return dict(totals)
+
+
+def contributions_posted(city: Region, through: date | None = None) -> dict[str, Decimal]:
+    """County code -> the 保险费收入 the ledger holds (up to a day; credits are negative: shown positive)."""
+    lines = JournalLine.objects.filter(entry__city=city, fund=Fund.RESIDENT_BASIC, account__kind=AccountKind.CONTRIBUTION_INCOME)
+    if through is not None:
+        lines = lines.filter(posted_on__lte=through)
+    rows = lines.values("county__code").annotate(total=Sum("amount")).order_by()
+    return {row["county__code"]: -row["total"] for row in rows}
+
+
+@transaction.atomic
+def post_contribution_day(city: Region, day: date) -> dict:
+    """Post, as of the end of `day`, what each county's contributions have come to since the
+    ledger last saw them (RULES.md 7: collected by tax into the treasury): the day's payments,
+    and any paid enrollment recorded late with an earlier payment date, less refunds. One entry
+    for the city, a line pair per county: 国库 debited, 保险费收入 credited."""
+    collected, posted = contributions_collected(city, day), contributions_posted(city)
+    counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+    treasury = ledger.account(Fund.RESIDENT_BASIC, AccountKind.TREASURY, city)
+    income = ledger.account(Fund.RESIDENT_BASIC, AccountKind.CONTRIBUTION_INCOME, city)
+    lines = []
+    for code in sorted(set(collected) | set(posted)):
+        change = collected.get(code, ZERO) - posted.get(code, ZERO)
+        if change:
+            county = counties.get(code, city)
+            lines += [ledger.Line(treasury, change, county), ledger.Line(income, -change, county)]
+    if not lines:
+        return {"entries": 0, "amount": "0.00"}
+    total = sum((line.amount for line in lines if line.account == treasury), ZERO)
+    _entry, created = ledger.post(city=city, posted_on=day, source_kind=SourceKind.CONTRIBUTIONS, key=f"contributions:{city.code}:{day}",
+                                  memo=f"{day:%Y-%m-%d} 居民医保个人缴费（含补记、退费）", lines=lines, source_ref=city.code)
+    return {"entries": int(created), "amount": str(total)}

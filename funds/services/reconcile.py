@@ -111,3 +111,14 @@ def reconcile_settlements(city: Region, date_from: date, date_to: date) -> Recon
     busy = {d for d, _h, _f in settled}
     return Reconciliation(date_from, date_to, sum(settled.values(), ZERO), sum(posted.values(), ZERO), differences,
                           [d for d in days if d in busy and d not in done])
+
+
+def contribution_check(city: Region, through: date) -> list[dict]:
+    """Per county, the people's own contributions paid up to a day (refunds out) against the
+    保险费收入 posted up to that day; they differ only by what the next daily run will post."""
+    from funds.services.postings import contributions_collected, contributions_posted
+
+    collected, posted = contributions_collected(city, through), contributions_posted(city, through)
+    names = dict(Region.objects.filter(code__in=set(collected) | set(posted)).values_list("code", "name"))
+    return [{"county": names.get(code, code), "collected": collected.get(code, ZERO), "posted": posted.get(code, ZERO),
+             "difference": collected.get(code, ZERO) - posted.get(code, ZERO)} for code in sorted(set(collected) | set(posted))]

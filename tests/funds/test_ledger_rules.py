@@ -45,3 +45,11 @@ def test_fund_totals_and_reversed_lines():
     assert fund_totals(lines) == {B: D("70.00"), CI: D("-70.00")}
     assert reversed_lines(lines) == [LineIn(B, D("-100.00")), LineIn(B, D("30.00")), LineIn(CI, D("70.00"))]
     assert fund_totals(lines + reversed_lines(lines)) == {B: D("0.00"), CI: D("0.00")}
+
+
+def test_a_checked_line_cannot_be_changed_afterwards():
+    import dataclasses
+
+    line = LineIn(B, D("1.00"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.amount = D("2.00")

@@ -100,8 +100,9 @@ def test_the_beat_task_posts_up_to_yesterday_only(city, world, officer):
     today = timezone.localdate()
     _settle(officer, world["xianan_person"], world["hospital"], "T1", today)
     post_daily_ledger()
-    assert not JournalEntry.objects.exists()  # today is not over
+    assert not JournalEntry.objects.filter(source_kind=SourceKind.SETTLEMENTS).exists()  # today is not over
     assert JobRun.objects.filter(period=today.isoformat()).count() == 0
+    assert JobRun.objects.filter(job="post_contributions:421200").count() == 1  # the people's contributions, up to yesterday
 
 
 def test_the_demo_year_is_posted_day_by_day_and_every_fund_amount_once(xianan, city):

@@ -1,12 +1,15 @@
-"""`manage.py post_ledger [--until YYYY-MM-DD]`: post the settlement days not yet in the fund
-ledger, up to yesterday or the given day (the daily beat job's work, funds.tasks)."""
+"""`manage.py post_ledger [--until YYYY-MM-DD]`: post the settlement and contribution days not
+yet in the fund ledger, up to yesterday or the given day (the daily beat job's work, funds.tasks)."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from funds.services.jobs import post_settlements_until
+from funds.services.jobs import post_days_until
+
+
+JOB_LABELS = {"post_settlements": "结算待遇", "post_contributions": "个人缴费"}
 
 
 class Command(BaseCommand):
@@ -24,6 +27,7 @@ class Command(BaseCommand):
                 raise CommandError("--until 应为 YYYY-MM-DD 格式的日期") from None
             if day >= timezone.localdate():
                 raise CommandError("只能记账到昨天：当天的结算在当天结束后记账")
-        done = post_settlements_until(day)
-        for city, days in done.items():
-            self.stdout.write(f"{city}：记账 {days} 天")
+        done = post_days_until(day)
+        for job, days in done.items():
+            name, city = job.split(":")
+            self.stdout.write(f"{city} {JOB_LABELS.get(name, name)}：记账 {days} 天")
