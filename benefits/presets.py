@@ -51,6 +51,10 @@ XIANNING_BASIC = [
     # RULES.md 3.5: approvals (认定) — the renewal queue's window and the review deadline (not from the sources)
     ("chronic_renewal_days", D("60"), "天", "RULES.md 3.5 (not from the sources)", False),
     ("chronic_review_days", D("15"), "天", "RULES.md 3.5 (not from the sources)", False),
+    # RULES.md 7: fund-balance warnings (X000 art. 37; the months covered not from the sources)
+    ("fund_surplus_low", D("0.05"), "rate", "X000 art. 37", True),
+    ("fund_surplus_high", D("0.25"), "rate", "X000 art. 37", True),
+    ("fund_months_low", D("6"), "月", "RULES.md 7 (not from the sources)", False),
 ]
 
 # Parameters whose value changes on a date, as (name, value, unit, source, confirmed,

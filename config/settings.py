@@ -86,6 +86,12 @@ TEMPLATES = [
     },
 ]
 
+# Email (消息 are also mailed): EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587;
+# the console by default (the demo prints them). SITE_URL makes the mails' links absolute.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="医保经办 <noreply@localhost>")
+SITE_URL = env.str("SITE_URL", default="")
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))

@@ -5,7 +5,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from django.utils.functional import SimpleLazyObject
+
     from core.services.imports import IMPORTERS, can_import
+    from core.services.notify import unread_count
 
     importable = frozenset(kind for kind in IMPORTERS if can_import(user, kind))
     return {
@@ -14,4 +17,5 @@ def navigation(request):
         "importable": importable,
         "nav_policy": user.has_perm("enrollment.view_contributionstandard"),
         "nav_admin": user.is_staff,
+        "unread_messages": SimpleLazyObject(lambda: unread_count(user)),
     }

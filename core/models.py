@@ -132,6 +132,27 @@ class User(AbstractUser):
         return self.is_superuser
 
 
+class Notification(models.Model):
+    """A message in a user's inbox (消息), e.g. a fund-balance warning; also sent by email when
+    the user has an address (core.services.notify)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息"
+        verbose_name_plural = "消息"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.title
+
+
 class SecurityEvent(models.Model):
     """Denied access attempts, exports and imports: who tried what, when, from where."""
 

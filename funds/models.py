@@ -172,3 +172,42 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.period}（{self.get_status_display()}）"
+
+
+class AlertKind(models.TextChoices):
+    SURPLUS_LOW = "surplus_low", "当期结余率低于预警线"
+    SURPLUS_HIGH = "surplus_high", "当期结余率高于预警线"
+    MONTHS_LOW = "months_low", "累计结余可支付月数不足"
+
+
+class FundAlert(models.Model):
+    """A fund-balance warning (X000 art. 37) of the city or a county: raised once per fund,
+    region, kind and month while the figure is out of bounds, cleared when it returns
+    (funds.services.alerts, the one writer)."""
+
+    fund = models.CharField("基金", max_length=20, choices=Fund.choices)
+    region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("预警类型", max_length=20, choices=AlertKind.choices)
+    period = models.CharField("期间", max_length=7)  # YYYY-MM
+    value = models.DecimalField("指标值", max_digits=12, decimal_places=4)
+    threshold = models.DecimalField("预警线", max_digits=12, decimal_places=4)
+    income = models.DecimalField("本年收入", **MONEY)
+    expenditure = models.DecimalField("本年支出", **MONEY)
+    balance = models.DecimalField("累计结余", **MONEY)
+    as_of = models.DateField("截至日期")
+    source = models.CharField("依据", max_length=200)
+    raised_at = models.DateTimeField("预警时间", auto_now_add=True)
+    cleared_at = models.DateTimeField("解除时间", null=True, blank=True)
+    cleared_value = models.DecimalField("解除时指标值", max_digits=12, decimal_places=4, null=True, blank=True)
+    region_path = models.CharField(max_length=200, editable=False)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "基金运行预警"
+        verbose_name_plural = "基金运行预警"
+        ordering = ["-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["fund", "region", "kind", "period"], name="one_alert_per_period")]
+
+    def __str__(self):
+        return f"{self.region.name} {self.get_kind_display()}（{self.period}）"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("entries/", views.entry_list, name="entries"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("alerts/", views.alert_list, name="alerts"),
 ]

@@ -3,17 +3,20 @@ journal (记账凭证) and an entry's lines. A county's user sees its county's l
 without a visible line is a 404 (and a recorded attempt). Thin doors into funds.services and
 funds.selectors."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from core.paging import keyset_page
 from core.security import record_denied
-from core.validation import keyset_params, refuses_bad_query, search_form
+from core.validation import keyset_params, page_param, refuses_bad_query, search_form
 from core.views import xlsx_response
 from core.xlsx import write_xlsx
 from funds.forms import BalanceForm, EntryFilterForm, ReconcileForm
@@ -116,3 +119,24 @@ def reconciliation(request):
     return render(request, "funds/reconciliation.html", {"form": form, "city": city, "result": result,
                                                          "contributions": contribution_check(city, data["date_to"]),
                                                          "funds": dict(Fund.choices), "trail": [("结算与基金账对账", "")]})
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def alert_list(request):
+    """基金运行预警: the warnings of the user's region (a county's: its own), newest first, and
+    the figures as of yesterday's postings."""
+    from benefits.services.policy import pooling_region
+    from funds.models import FundAlert
+    from funds.services.alerts import figures, thresholds
+
+    alerts = FundAlert.objects.restrict(request.user).select_related("region").order_by("-period", "cleared_at", "region__path", "kind")
+    page = Paginator(alerts, 50).get_page(page_param(request))
+    city = pooling_region(request.user.region) if request.user.region_id else None
+    day = timezone.localdate() - timedelta(days=1)
+    current, limits = [], None
+    if city is not None:
+        limits, _sources = thresholds(city, day)
+        current = [f for f in figures(city, day) if f.region.path.startswith(request.user.region.path)]  # a county: its own
+    return render(request, "funds/alerts.html", {"page": page, "current": current, "limits": limits, "day": day,
+                                                 "trail": [("基金运行预警", "")]})

@@ -17,6 +17,7 @@ from funds.services.postings import post_contribution_day, post_settlement_day
 
 SETTLEMENT_JOB = "post_settlements"
 CONTRIBUTION_JOB = "post_contributions"
+ALERT_JOB = "fund_alerts"
 
 
 def run_period(job: str, period: str, work) -> tuple[JobRun, bool]:
@@ -52,10 +53,22 @@ def _first_settlement_day(city: Region, until: date) -> date | None:
     return timezone.localdate(first) if first else None
 
 
-# The daily postings: (job name, the work of one city's day, the first day the city has anything).
+def _from_now_on(city: Region, until: date) -> date:
+    return until
+
+
+def _check_alerts(city: Region, day: date) -> dict:
+    from funds.services.alerts import check_alerts
+
+    return check_alerts(city, day)
+
+
+# The daily jobs, in order: (job name, the work of one city's day, the first day the city has
+# anything). The warnings read the day's postings, so they come last.
 DAILY_JOBS = (
     (SETTLEMENT_JOB, post_settlement_day, _first_settlement_day),
     (CONTRIBUTION_JOB, post_contribution_day, _first_payment_day),
+    (ALERT_JOB, _check_alerts, _from_now_on),
 )
 
 

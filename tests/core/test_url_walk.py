@@ -148,7 +148,15 @@ def build_foreign(jiayu, current_year) -> Foreign:
              ledger.Line(ledger.account(Fund.RESIDENT_BASIC, AccountKind.PERSON_PAYABLE, jiayu), Decimal("-98765.43"), jiayu)]
     objects["journal_entry"] = ledger.post(city=city, posted_on=date(current_year, 1, 5), source_kind=SourceKind.MANUAL_CLAIMS,
                                            key="walk-jiayu", memo="嘉鱼泄露凭证", lines=lines)[0]
-    markers = ["JYPAY0001", "98,765.43", "98765.43"]
+    from core.models import Notification
+
+    from funds.models import FundAlert
+
+    FundAlert.objects.create(fund=Fund.RESIDENT_BASIC, region=jiayu, kind="surplus_low", period=f"{current_year}-01", value="0.0123",
+                             threshold="0.05", income="1", expenditure="1", balance="1", as_of=date(current_year, 1, 5),
+                             source="嘉鱼泄露依据", region_path=jiayu.path)
+    objects["notification"] = Notification.objects.create(user=clerk, title="嘉鱼泄露消息", body="嘉鱼县的预警", url="/funds/alerts/")
+    markers = ["JYPAY0001", "98,765.43", "98765.43", "1.23%"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
@@ -206,7 +214,7 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
-STAFF_OBJECTS.update({"funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
+STAFF_OBJECTS.update({"inbox_open": "notification", "funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
 
