@@ -152,7 +152,8 @@ def build_foreign(jiayu, current_year) -> Foreign:
 
     from funds.models import FundAlert
 
-    FundAlert.objects.create(fund=Fund.RESIDENT_BASIC, region=jiayu, kind="surplus_low", period=f"{current_year}-01", value="0.0123",
+    objects["fund_account"] = lines[1].account  # 嘉鱼县's 应付参保人
+    objects["fund_alert"] = FundAlert.objects.create(fund=Fund.RESIDENT_BASIC, region=jiayu, kind="surplus_low", period=f"{current_year}-01", value="0.0123",
                              threshold="0.05", income="1", expenditure="1", balance="1", as_of=date(current_year, 1, 5),
                              source="嘉鱼泄露依据", region_path=jiayu.path)
     objects["notification"] = Notification.objects.create(user=clerk, title="嘉鱼泄露消息", body="嘉鱼县的预警", url="/funds/alerts/")

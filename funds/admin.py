@@ -1,0 +1,72 @@
+"""The fund tables in the admin, read-only: entries are posted and reversed by
+funds.services.ledger (the database refuses changes too), warnings raised and cleared by
+funds.services.alerts, accounts created on first use."""
+
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdminMixin, RegionScopedAdmin
+from core.display import yuan
+from funds.models import Account, FundAlert, JobRun, JournalEntry, JournalLine
+
+
+class JournalLineInline(admin.TabularInline):
+    model = JournalLine
+    fields = ("fund", "account", "county", "amount_shown")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="金额（借正贷负）")
+    def amount_shown(self, obj):
+        return yuan(obj.amount)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):  # a county's officer: its county's lines of a city-wide entry
+        return super().get_queryset(request).restrict(request.user).select_related("account__region", "account__facility", "county")
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    list_display = ("pk", "posted_on", "source_kind", "memo", "posted_by", "posted_at")
+    list_filter = ("source_kind", "posted_on")
+    search_fields = ("memo", "source_ref")
+    fields = ("city", "posted_on", "source_kind", "source_ref", "memo", "reverses", "posted_by", "posted_at")
+    readonly_fields = fields
+    inlines = [JournalLineInline]
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    list_display = ("fund", "kind", "region", "facility")
+    list_filter = ("fund", "kind")
+    fields = ("fund", "kind", "region", "facility")
+    readonly_fields = fields
+
+
+@admin.register(FundAlert)
+class FundAlertAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    list_display = ("period", "region", "kind", "value", "threshold", "as_of", "raised_at", "cleared_at")
+    list_filter = ("kind", "period")
+    fields = ("fund", "region", "kind", "period", "value", "threshold", "income", "expenditure", "balance", "as_of", "source",
+              "raised_at", "cleared_at", "cleared_value")
+    readonly_fields = fields
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("job", "period", "status", "started_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("job", "period")
+    fields = ("job", "period", "status", "started_at", "finished_at", "result")
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
