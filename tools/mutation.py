@@ -56,6 +56,7 @@ MODULES = {
               ["tests/enrollment/test_terms_rules.py", "tests/enrollment/test_terms_mutants.py"],
               "tests/enrollment"),
     "ledger": ("funds/rules/ledger.py", ["tests/funds/test_ledger_rules.py"], "tests/funds"),
+    "alerts": ("funds/rules/alerts.py", ["tests/funds/test_alert_rules.py"], "tests/funds"),
 }
 KILLED = {"ok_killed", "ok_suspicious", "bad_timeout"}  # suspicious: killed, but slowly
 
