@@ -122,3 +122,22 @@ def test_the_demo_year_is_posted_day_by_day_and_every_fund_amount_once(xianan, c
     assert _fund_lines(Fund.ASSISTANCE, AccountKind.BENEFIT_EXPENSE) == ma["a"] + ma["e"]
     for fund in (Fund.RESIDENT_BASIC, Fund.RESIDENT_CI, Fund.ASSISTANCE):
         assert JournalLine.objects.filter(fund=fund).aggregate(t=Sum("amount"))["t"] in (0, None)
+
+
+def test_a_run_that_fails_half_way_leaves_the_failed_day_undone_and_the_next_run_does_it(city, world, officer):
+    _settle(officer, world["xianan_person"], world["hospital"], "K1", date(2026, 3, 2))
+    _settle(officer, world["xianan_person"], world["hospital"], "K2", date(2026, 3, 3))
+    real = postings.post_settlement_day
+
+    def dies_on_the_third(city, day):
+        result = real(city, day)  # the day's entries are written, then the worker dies
+        if day == date(2026, 3, 3):
+            raise SystemExit("worker killed")
+        return result
+
+    with pytest.raises(SystemExit):
+        jobs.post_days_until(date(2026, 3, 4), ((jobs.SETTLEMENT_JOB, dies_on_the_third, jobs._first_settlement_day),))
+    assert set(JobRun.objects.values_list("period", flat=True)) == {"2026-03-02"}
+    assert JournalEntry.objects.filter(posted_on=date(2026, 3, 3)).count() == 0  # rolled back with its run record
+    assert jobs.post_days_until(date(2026, 3, 4))["post_settlements:421200"] == 2
+    assert JournalEntry.objects.filter(posted_on=date(2026, 3, 3)).count() == 1
