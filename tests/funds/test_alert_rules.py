@@ -20,6 +20,7 @@ LIMITS = Thresholds(D("0.05"), D("0.25"), D("6"))
     (D("10000"), D("0"), D("1.0000")),
     (D("0"), D("100"), None),
     (D("-5"), D("0"), None),
+    (D("0.50"), D("0.10"), D("0.8000")),  # income under one yuan is still income
 ])
 def test_surplus_rate(income, expenditure, rate):
     assert surplus_rate(income, expenditure) == rate
@@ -34,6 +35,7 @@ def test_surplus_rate(income, expenditure, rate):
     (D("100"), D("-1"), None),
     (D("1"), D("3"), D("0.33")),
     (D("2"), D("3"), D("0.67")),
+    (D("3"), D("0.50"), D("6.00")),  # under one yuan a month is still spending
 ])
 def test_months_covered(balance, monthly, months):
     assert months_covered(balance, monthly) == months
@@ -52,3 +54,13 @@ def test_months_covered(balance, monthly, months):
 ])
 def test_warnings(rate, months, raised):
     assert warnings(rate, months, LIMITS) == raised
+
+
+def test_the_kinds_are_the_stored_warning_kinds_and_the_limits_cannot_change():
+    import dataclasses
+
+    from funds.models import AlertKind
+
+    assert [SURPLUS_LOW, SURPLUS_HIGH, MONTHS_LOW] == AlertKind.values
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        LIMITS.surplus_low = D("0")
