@@ -55,8 +55,10 @@ def generate_chronic_demo(*, county: Region, clerk: User, seed: int = 2026, toda
     if reviewer is None:
         return ChronicDemoResult(skipped="没有演示审核人员，跳过门诊慢特病演示数据")
     rng = random.Random(seed)
+    # Adults: a diagnosis is dated a month to a year before the year began, never before birth.
+    adult = date(today.year - 18, today.month, 1)
     insured = list(Enrollment.objects.filter(region_path__startswith=county.path, benefit_year=today.year,
-                                             status__in=Enrollment.PAID_STATUSES, benefit_end__gte=today)
+                                             status__in=Enrollment.PAID_STATUSES, benefit_end__gte=today, person__birth_date__lt=adult)
                    .order_by("person_id").values_list("person_id", flat=True).distinct())
     taken = set(ChronicApproval.objects.filter(person_id__in=insured).values_list("person_id", flat=True))
     people = list(Person.objects.filter(pk__in=rng.sample([p for p in insured if p not in taken], min(12, len(insured) - len(taken))),

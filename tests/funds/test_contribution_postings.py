@@ -53,7 +53,7 @@ def test_the_reconciliation_page_compares_the_contributions(client, officer, cle
     a = _paid(clerk, village, date(2025, 10, 8), "甲")
     client.force_login(officer)
     page = client.get("/funds/reconciliation/", {"date_from": "2025-10-01", "date_to": "2025-10-08"}).content.decode()
-    assert "咸安区" in page and "（待次日记账）" in page
+    assert "咸安区" in page and "<td>待次日记账</td>" in page
     jobs.post_days_until(date(2025, 10, 8))
     page = client.get("/funds/reconciliation/", {"date_from": "2025-10-01", "date_to": "2025-10-08"}).content.decode()
-    assert "（待次日记账）" not in page and page.count(f"{a.amount_due:,.2f}") >= 2
+    assert "待次日记账" not in page and "<td>一致</td>" in page and page.count(f"{a.amount_due:,.2f}") >= 2
