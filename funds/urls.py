@@ -11,4 +11,6 @@ urlpatterns = [
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("statement/", views.statement, name="statement"),
+    path("statement/export.xlsx", views.statement_export, name="statement_export"),
 ]

@@ -19,9 +19,9 @@ from core.security import record_denied
 from core.validation import keyset_params, page_param, refuses_bad_query, search_form
 from core.views import xlsx_response
 from core.xlsx import write_xlsx
-from funds.forms import BalanceForm, EntryFilterForm, ReconcileForm
+from funds.forms import BalanceForm, EntryFilterForm, ReconcileForm, StatementForm
 from funds.models import Fund, JournalEntry
-from funds.selectors import entries_for, entry_lines
+from funds.selectors import entries_for, entry_lines, monthly_statement
 from funds.services.ledger import balances
 
 VIEW = "funds.view_journalentry"
@@ -140,3 +140,36 @@ def alert_list(request):
         current = [f for f in figures(city, day) if f.region.path.startswith(request.user.region.path)]  # a county: its own
     return render(request, "funds/alerts.html", {"page": page, "current": current, "limits": limits, "day": day,
                                                  "trail": [("基金运行预警", "")]})
+
+
+def _statement(request):
+    form = StatementForm(request.GET or None, user=request.user)
+    data = search_form(form)
+    year, fund = form.values()
+    months = monthly_statement(request.user, year, fund=fund, county=data.get("county"))
+    totals = {key: sum((m[key] for m in months), ZERO) for key in ("income", "expenditure", "surplus")}
+    return form, year, fund, data.get("county"), months, totals
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def statement(request):
+    """收支月报: a fund's income and expenditure by month of a year, for the user's region or a
+    county of it, with its print view and export."""
+    form, year, fund, county, months, totals = _statement(request)
+    template = "funds/statement_print.html" if request.GET.get("print") == "1" else "funds/statement.html"
+    query = request.GET.copy()
+    query.pop("print", None)
+    return render(request, template, {"form": form, "year": year, "fund_label": Fund(fund).label, "county": county, "months": months,
+                                      "totals": totals, "query": query.urlencode(), "trail": [("基金收支月报", "")]})
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def statement_export(request):
+    _form, year, fund, county, months, totals = _statement(request)
+    rows = [(f"{m['month']}月", m["income"], m["expenditure"], m["surplus"], m["year_to_date"]) for m in months]
+    rows.append(("合计", totals["income"], totals["expenditure"], totals["surplus"], totals["surplus"]))
+    where = county.name if county else (request.user.region.name if request.user.region_id else "")
+    data = write_xlsx(["月份", "收入", "支出", "当月结余", "本年累计结余"], rows, title=f"{year}年{Fund(fund).label}收支月报")
+    return xlsx_response(data, f"{where}{year}年{Fund(fund).label}收支月报.xlsx")

@@ -3,6 +3,7 @@ journal and an entry's lines; a county's reviewer sees its own county's lines on
 county's entry is a 404; bad query parameters are a 400 in Chinese."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -94,3 +95,33 @@ def test_a_clerk_has_no_fund_pages(client, clerk, posted):
     assert client.get("/funds/balances/").status_code == 403
     assert client.get("/funds/entries/").status_code == 403
     assert "基金账户余额" not in client.get("/").content.decode()
+
+
+def test_the_monthly_statement_by_month_with_totals_export_and_print(client, officer, presets, xianan, jiayu):
+    city = Region.objects.get(code="421200")
+    basic = Fund.RESIDENT_BASIC
+    treasury = ledger.account(basic, AccountKind.TREASURY, city)
+    income = ledger.account(basic, AccountKind.CONTRIBUTION_INCOME, city)
+    expense = ledger.account(basic, AccountKind.BENEFIT_EXPENSE, city)
+    for key, day, county, lines in (("i1", date(2026, 1, 5), xianan, [(treasury, "10000.00"), (income, "-10000.00")]),
+                                    ("e1", date(2026, 3, 2), xianan, [(expense, "2500.50"), (treasury, "-2500.50")]),
+                                    ("e2", date(2026, 3, 9), jiayu, [(expense, "99.00"), (treasury, "-99.00")]),
+                                    ("old", date(2025, 12, 31), xianan, [(expense, "7.00"), (treasury, "-7.00")])):
+        ledger.post(city=city, posted_on=day, source_kind=SourceKind.MANUAL, key=key, memo="测试",
+                    lines=[ledger.Line(a, D(v), county) for a, v in lines])
+    client.force_login(officer)
+    page = client.get("/funds/statement/", {"year": "2026"}).content.decode()
+    rows = re.findall(r"<tr><td>(\d+)月</td>(.*?)</tr>", page, re.S)
+    march = dict(rows)["3"]
+    assert "2,599.50" in march and "-2,599.50" in march and "7,400.50" in march  # expenditure, the month, the year so far
+    assert "10,000.00" in dict(rows)["1"]
+    assert "合计" in page and "7,400.50" in page.split("合计")[1]
+    only_jiayu = client.get("/funds/statement/", {"year": "2026", "county": jiayu.pk}).content.decode()
+    assert "99.00" in only_jiayu and "2,500.50" not in only_jiayu
+    sheet = load_workbook(io.BytesIO(client.get("/funds/statement/export.xlsx", {"year": "2026"}).content)).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0] == ("月份", "收入", "支出", "当月结余", "本年累计结余") and table[3] == ("3月", 0, 2599.5, -2599.5, 7400.5)
+    printed = client.get("/funds/statement/", {"year": "2026", "print": "1"}).content.decode()
+    assert "signatures" in printed and 'href="/funds/statement/?year=2026"' in printed
+    assert client.get("/funds/statement/", {"year": "1999"}).status_code == 400
+    assert client.get("/funds/statement/", {"fund": "x"}).status_code == 400
