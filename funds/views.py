@@ -138,7 +138,9 @@ def alert_list(request):
     if city is not None:
         limits, _sources = thresholds(city, day)
         current = [f for f in figures(city, day) if f.region.path.startswith(request.user.region.path)]  # a county: its own
-    return render(request, "funds/alerts.html", {"page": page, "current": current, "limits": limits, "day": day,
+    chart = {"regions": [{"label": f.region.name, "rate": None if f.rate is None else str(f.rate)} for f in current],
+             "low": str(limits.surplus_low), "high": str(limits.surplus_high)} if current else None
+    return render(request, "funds/alerts.html", {"page": page, "current": current, "limits": limits, "day": day, "chart": chart,
                                                  "trail": [("基金运行预警", "")]})
 
 
@@ -160,8 +162,10 @@ def statement(request):
     template = "funds/statement_print.html" if request.GET.get("print") == "1" else "funds/statement.html"
     query = request.GET.copy()
     query.pop("print", None)
+    chart = {"year": year, "months": [{"label": f"{m['month']}月", "income": str(m["income"]), "expenditure": str(m["expenditure"])}
+                                      for m in months]}
     return render(request, template, {"form": form, "year": year, "fund_label": Fund(fund).label, "county": county, "months": months,
-                                      "totals": totals, "query": query.urlencode(), "trail": [("基金收支月报", "")]})
+                                      "totals": totals, "query": query.urlencode(), "chart": chart, "trail": [("基金收支月报", "")]})
 
 
 @permission_required(VIEW, raise_exception=True)

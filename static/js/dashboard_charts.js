@@ -82,7 +82,46 @@
     };
   }
 
-  var BUILDERS = { progress: progress, spending: spending, villages: villages };
+  // 基金收支月报: income and expenditure by month.
+  function fundMonths(data) {
+    var names = ["收入", "支出"];
+    return {
+      tooltip: axisTooltip(function (items) {
+        var month = data.months[items[0].dataIndex];
+        return data.year + "年" + month.label + "<br>收入：" + yuan(month.income) + " 元<br>支出：" + yuan(month.expenditure) + " 元";
+      }),
+      legend: { top: 0, data: names },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.months.map(function (m) { return m.label; }) },
+      yAxis: { type: "value", name: "元", axisLabel: { formatter: shortYuan } },
+      series: [
+        { name: names[0], type: "bar", barMaxWidth: 24, data: data.months.map(function (m) { return Number(m.income); }) },
+        { name: names[1], type: "bar", barMaxWidth: 24, data: data.months.map(function (m) { return Number(m.expenditure); }) }
+      ]
+    };
+  }
+
+  // 基金运行预警: each region's surplus rate against the two warning lines.
+  function surplus(data) {
+    function pct(v) { return (Number(v) * 100).toFixed(2) + "%"; }
+    return {
+      tooltip: axisTooltip(function (items) {
+        var row = data.regions[items[0].dataIndex];
+        return row.label + "<br>当期结余率：" + (row.rate === null ? "—（无收入）" : pct(row.rate));
+      }),
+      grid: { left: 8, right: 56, top: 16, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.regions.map(function (r) { return r.label; }) },
+      yAxis: { type: "value", axisLabel: { formatter: function (v) { return (v * 100).toFixed(0) + "%"; } } },
+      series: [{
+        name: "当期结余率", type: "bar", barMaxWidth: 32,
+        data: data.regions.map(function (r) { return r.rate === null ? null : Number(r.rate); }),
+        markLine: { symbol: "none", label: { formatter: function (p) { return p.name + " " + pct(p.value); } },
+                    data: [{ name: "下限", yAxis: Number(data.low) }, { name: "上限", yAxis: Number(data.high) }] }
+      }]
+    };
+  }
+
+  var BUILDERS = { progress: progress, spending: spending, villages: villages, fund_months: fundMonths, surplus: surplus };
 
   // A village's bar opens the same list as its row in the table: the link is written once,
   // by the template.
