@@ -47,7 +47,8 @@ _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicappr
                    "benefits.view_twodiseasesregistration"]
 
 # 基金 (RULES.md 7): officers read the city's ledger; a county's reviewers read their county's lines.
-_FUNDS = ["funds.view_journalentry", "funds.view_account", "funds.view_fundalert"]
+_FUNDS = ["funds.view_journalentry", "funds.view_journalline", "funds.view_account", "funds.view_fundalert",
+          "funds.view_warningopinion"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
@@ -79,7 +80,7 @@ ROLE_PERMISSIONS = {
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
-        *_FUNDS,
+        *_FUNDS, "funds.record_warningopinion",
     ],
     FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).

@@ -19,11 +19,11 @@ def inbox(request):
     return render(request, "inbox.html", {"page": page, "trail": [("消息", "")]})
 
 
-@require_POST
 def inbox_open(request, pk):
-    """Mark one message read and follow its link (a path of this site only)."""
+    """Mark one message read and follow its link (a path of this site only); a GET (a link
+    typed or bookmarked) shows the inbox, changing nothing."""
     message = Notification.objects.filter(user=request.user, pk=pk).first()
-    if message is None:
+    if message is None or request.method != "POST":
         return redirect("inbox")
     if message.read_at is None:
         Notification.objects.filter(pk=message.pk).update(read_at=timezone.now())

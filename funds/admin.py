@@ -4,9 +4,9 @@ funds.services.alerts, accounts created on first use."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin, RegionScopedAdmin
-from core.display import yuan
-from funds.models import Account, FundAlert, JobRun, JournalEntry, JournalLine
+from core.admin import BadQueryAdminMixin, ReadOnlyAdminMixin, RegionScopedAdmin
+from core.display import percent, source_text, yuan
+from funds.models import Account, FundAlert, JobRun, JournalEntry, JournalLine, WarningOpinion
 
 
 class JournalLineInline(admin.TabularInline):
@@ -48,17 +48,51 @@ class AccountAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
     readonly_fields = fields
 
 
+def _figure(alert, value) -> str:
+    if value is None:
+        return "—"
+    return f"{value.normalize():f} 个月" if alert.kind == "months_low" else percent(value)
+
+
 @admin.register(FundAlert)
 class FundAlertAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
-    list_display = ("period", "region", "kind", "value", "threshold", "as_of", "raised_at", "cleared_at")
+    list_display = ("period", "region", "kind", "value_shown", "threshold_shown", "as_of", "raised_at", "cleared_at")
     list_filter = ("kind", "period")
-    fields = ("fund", "region", "kind", "period", "value", "threshold", "income", "expenditure", "balance", "as_of", "source",
-              "raised_at", "cleared_at", "cleared_value")
+    fields = ("fund", "region", "kind", "period", "value_shown", "threshold_shown", "income_shown", "expenditure_shown",
+              "balance_shown", "as_of", "source_shown", "raised_at", "cleared_at", "cleared_value_shown")
     readonly_fields = fields
+
+    @admin.display(description="指标值")
+    def value_shown(self, obj):
+        return _figure(obj, obj.value)
+
+    @admin.display(description="预警线")
+    def threshold_shown(self, obj):
+        return _figure(obj, obj.threshold)
+
+    @admin.display(description="解除时指标值")
+    def cleared_value_shown(self, obj):
+        return _figure(obj, obj.cleared_value)
+
+    @admin.display(description="本年收入（元）")
+    def income_shown(self, obj):
+        return yuan(obj.income)
+
+    @admin.display(description="本年支出（元）")
+    def expenditure_shown(self, obj):
+        return yuan(obj.expenditure)
+
+    @admin.display(description="累计结余（元）")
+    def balance_shown(self, obj):
+        return yuan(obj.balance)
+
+    @admin.display(description="依据")
+    def source_shown(self, obj):
+        return source_text(obj.source)
 
 
 @admin.register(JobRun)
-class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, BadQueryAdminMixin, admin.ModelAdmin):
     list_display = ("job", "period", "status", "started_at", "finished_at")
     list_filter = ("status",)
     search_fields = ("job", "period")
@@ -70,3 +104,12 @@ class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(WarningOpinion)
+class WarningOpinionAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    list_display = ("alert", "status", "drafted_on", "cosigned_on", "approved_on")
+    list_filter = ("status",)
+    fields = ("alert", "text", "status", "drafted_by", "drafted_on", "cosigned_by", "cosigned_on", "approved_document", "approved_on",
+              "recorded_by")
+    readonly_fields = fields

@@ -61,7 +61,9 @@ class ReconcileForm(CrispyForm):
         yesterday = timezone.localdate() - timedelta(days=1)
         date_to = data.get("date_to") or yesterday
         date_from = data.get("date_from") or date_to.replace(day=1)
-        if date_from > date_to:
+        if date_to > yesterday:
+            self.add_error("date_to", f"结算日期止不能晚于昨天（{yesterday:%Y-%m-%d}）：当天的结算次日凌晨记账")
+        elif date_from > date_to:
             self.add_error("date_to", "结算日期止不能早于结算日期起")
         elif (date_to - date_from).days >= self.MAX_DAYS:
             self.add_error("date_to", f"一次最多核对 {self.MAX_DAYS} 天")
@@ -80,3 +82,19 @@ class StatementForm(_CountyMixin, CrispyForm):
     def values(self) -> tuple[int, str]:
         data = self.cleaned_data if self.is_bound else {}
         return data.get("year") or timezone.localdate().year, data.get("fund") or Fund.RESIDENT_BASIC
+
+
+class OpinionDraftForm(CrispyForm):
+    text = forms.CharField(label="预警意见", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
+                           help_text="医保部门起草：预警情况、原因分析和拟采取的措施")
+    on = forms.DateField(label="起草日期", required=False, widget=DATE_INPUT, validators=[plausible_date], help_text="不填为今天")
+
+
+class OpinionCosignForm(CrispyForm):
+    signer = forms.CharField(label="财政会签人（部门和姓名）", max_length=100)
+    on = forms.DateField(label="会签日期", widget=DATE_INPUT, validators=[plausible_date])
+
+
+class OpinionApproveForm(CrispyForm):
+    document = forms.CharField(label="政府批准文号", max_length=100)
+    on = forms.DateField(label="批准日期", widget=DATE_INPUT, validators=[plausible_date])

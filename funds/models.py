@@ -120,7 +120,7 @@ class JournalEntry(models.Model):
         indexes = [models.Index(fields=["city", "posted_on"], name="entry_city_day")]
 
     def __str__(self):
-        return f"凭证 {self.pk}（{self.posted_on:%Y-%m-%d} {self.memo}）"
+        return f"凭证 {self.pk}（{self.memo}）"
 
 
 class JournalLine(models.Model):
@@ -211,3 +211,36 @@ class FundAlert(models.Model):
 
     def __str__(self):
         return f"{self.region.name} {self.get_kind_display()}（{self.period}）"
+
+
+class WarningOpinion(models.Model):
+    """The warning opinion (预警意见, X000 art. 37) a fund-balance warning calls for: drafted by
+    the bureau (医保), co-signed by the finance bureau (财政), approved by the government of the
+    same level; the system records each step (funds.services.opinions, the one writer)."""
+
+    class Status(models.TextChoices):
+        DRAFTED = "drafted", "医保已起草"
+        COSIGNED = "cosigned", "财政已会签"
+        APPROVED = "approved", "政府已批准"
+
+    alert = models.OneToOneField(FundAlert, verbose_name="预警", on_delete=models.PROTECT, related_name="opinion")
+    text = models.TextField("预警意见")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFTED)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="起草人", on_delete=models.PROTECT, related_name="+")
+    drafted_on = models.DateField("起草日期")
+    cosigned_by = models.CharField("财政会签人（部门和姓名）", max_length=100, blank=True)
+    cosigned_on = models.DateField("会签日期", null=True, blank=True)
+    approved_document = models.CharField("政府批准文号", max_length=100, blank=True)
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="最后登记人", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "基金运行预警意见"
+        verbose_name_plural = "基金运行预警意见"
+        permissions = [("record_warningopinion", "登记基金运行预警意见")]
+
+    def __str__(self):
+        return f"{self.alert}：{self.get_status_display()}"

@@ -19,7 +19,7 @@ from core.security import record_denied
 from core.validation import keyset_params, page_param, refuses_bad_query, search_form
 from core.views import xlsx_response
 from core.xlsx import write_xlsx
-from funds.forms import BalanceForm, EntryFilterForm, ReconcileForm, StatementForm
+from funds.forms import BalanceForm, EntryFilterForm, OpinionApproveForm, OpinionCosignForm, OpinionDraftForm, ReconcileForm, StatementForm
 from funds.models import Fund, JournalEntry
 from funds.selectors import entries_for, entry_lines, monthly_statement
 from funds.services.ledger import balances
@@ -28,14 +28,16 @@ VIEW = "funds.view_journalentry"
 ZERO = Decimal("0.00")
 
 
-def _holder(account) -> str:
-    return account.facility.name if account.facility_id else account.region.name
-
-
 def _balance_groups(user, form):
+    from funds.services.postings import facility_labels
+
     data = search_form(form)
     day = form.day()
     rows = balances(user, day, fund=data.get("fund", ""), county=data.get("county"))
+    labels = facility_labels({r["account"].facility for r in rows if r["account"].facility_id})
+    for row in rows:
+        account = row["account"]
+        row["holder"] = labels[account.facility_id] if account.facility_id else account.region.name
     groups = []
     for fund, label in Fund.choices:
         fund_rows = [r for r in rows if r["account"].fund == fund]
@@ -60,10 +62,15 @@ def balance_list(request):
 @refuses_bad_query
 def balance_export(request):
     form = BalanceForm(request.GET or None, user=request.user)
-    day, _data, groups = _balance_groups(request.user, form)
-    rows = [(g["fund"], r["account"].get_kind_display(), _holder(r["account"]), r["balance"]) for g in groups for r in g["rows"]]
-    data = write_xlsx(["基金", "账户类别", "账户所属", f"余额（截至{day:%Y-%m-%d}，借正贷负）"], rows, title="基金账户余额")
-    return xlsx_response(data, f"基金账户余额{day:%Y%m%d}.xlsx")
+    day, data, groups = _balance_groups(request.user, form)
+    rows = []
+    for g in groups:
+        rows += [(g["fund"], r["account"].get_kind_display(), r["holder"], r["balance"]) for r in g["rows"]]
+        rows.append((f"{g['fund']}合计", "", "", g["total"]))
+    where = data.get("county") or request.user.region
+    fund = Fund(data["fund"]).label if data.get("fund") else ""
+    sheet = write_xlsx(["基金", "账户类别", "账户所属", f"余额（截至{day:%Y-%m-%d}，借正贷负）"], rows, title="基金账户余额")
+    return xlsx_response(sheet, f"{where.name if where else ''}{fund or '基金'}账户余额{day:%Y%m%d}.xlsx")
 
 
 @permission_required(VIEW, raise_exception=True)
@@ -105,7 +112,7 @@ def entry_detail(request, pk):
 @refuses_bad_query
 def reconciliation(request):
     """对账: the city's settlements of a range of days against the ledger (funds.services.reconcile).
-    Accounting is city-wide (S001 §三(三)3): the city's (or the province's) officers reconcile."""
+    Accounting is city-wide (S001 §三(三)3): the city's officers reconcile."""
     from benefits.services.policy import pooling_region
     from funds.services.reconcile import contribution_check, reconcile_settlements
 
@@ -177,3 +184,42 @@ def statement_export(request):
     where = county.name if county else (request.user.region.name if request.user.region_id else "")
     data = write_xlsx(["月份", "收入", "支出", "当月结余", "本年累计结余"], rows, title=f"{year}年{Fund(fund).label}收支月报")
     return xlsx_response(data, f"{where}{year}年{Fund(fund).label}收支月报.xlsx")
+
+
+@permission_required(VIEW, raise_exception=True)
+def alert_detail(request, pk):
+    """A warning and its warning opinion (预警意见): the next step's form for who records them,
+    and the opinion's print view (?print=1) to hand out."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from core.errors import ServiceError
+    from core.views_base import get_restricted_object_or_404
+    from funds.models import FundAlert, WarningOpinion
+    from funds.services import opinions
+
+    alert = get_restricted_object_or_404(request, FundAlert.objects.select_related("region"), pk=pk)
+    opinion = WarningOpinion.objects.filter(alert=alert).select_related("drafted_by", "recorded_by").first()
+    step = None
+    if request.user.has_perm(opinions.PERMISSION):
+        step = ("draft", OpinionDraftForm) if opinion is None else {
+            WarningOpinion.Status.DRAFTED: ("cosign", OpinionCosignForm),
+            WarningOpinion.Status.COSIGNED: ("approve", OpinionApproveForm)}.get(opinion.status)
+    form = step[1](request.POST or None) if step else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if step[0] == "draft":
+                opinions.opinion_draft(user=request.user, alert=alert, text=data["text"], on=data["on"])
+            elif step[0] == "cosign":
+                opinions.opinion_cosign(user=request.user, opinion=opinion, signer=data["signer"], on=data["on"])
+            else:
+                opinions.opinion_approve(user=request.user, opinion=opinion, document=data["document"], on=data["on"])
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "已登记预警意见")
+            return redirect("funds:alert", pk=alert.pk)
+    template = "funds/opinion_print.html" if request.GET.get("print") == "1" and opinion else "funds/alert_detail.html"
+    return render(request, template, {"alert": alert, "opinion": opinion, "form": form,
+                                      "trail": [("基金运行预警", reverse("funds:alerts")), (str(alert), "")]})

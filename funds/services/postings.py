@@ -39,6 +39,14 @@ class DayPosting:
     amounts: dict  # (county code, fund) -> Decimal
 
 
+def facility_labels(facilities) -> dict[int, str]:
+    """pk -> a facility as fund pages name it: by its county unless the name says where, and its
+    code (two counties' 北坪镇卫生院 are told apart)."""
+    facilities = list(facilities)
+    places = Facility.place_names(facilities)
+    return {f.pk: f"{f.name_with_county(places)}（{f.code}）" for f in facilities}
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The instants a settlement day covers, in the installation's time zone."""
     start = timezone.make_aware(datetime.combine(day, time.min))
@@ -83,6 +91,7 @@ def post_settlement_day(city: Region, day: date) -> dict:
     counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
     postings = settlement_day(city, day)
     facilities = Facility.objects.in_bulk([p.facility_id for p in postings if p.facility_id])
+    labels = facility_labels(facilities.values())
     posted = skipped = 0
     for posting in postings:
         lines = []
@@ -100,7 +109,7 @@ def post_settlement_day(city: Region, day: date) -> dict:
             continue
         if posting.facility_id:
             facility = facilities[posting.facility_id]
-            kind, memo, ref = SourceKind.SETTLEMENTS, f"{day:%Y-%m-%d} {facility.name} 结算待遇", facility.code
+            kind, memo, ref = SourceKind.SETTLEMENTS, f"{day:%Y-%m-%d} {labels[facility.pk]} 结算待遇", facility.code
         else:
             county = counties.get(posting.holder.split(":", 1)[1], city)
             kind, memo, ref = SourceKind.MANUAL_CLAIMS, f"{day:%Y-%m-%d} {county.name} 手工报销", county.code

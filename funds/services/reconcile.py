@@ -17,7 +17,7 @@ from benefits.models import Facility, Settlement
 from core.models import Region, RegionLevel
 from funds.models import AccountKind, JobRun, JournalLine, SourceKind
 from funds.services.jobs import SETTLEMENT_JOB
-from funds.services.postings import FUND_COLUMNS, _county_code, day_bounds
+from funds.services.postings import FUND_COLUMNS, _county_code, day_bounds, facility_labels
 
 ZERO = Decimal("0.00")
 
@@ -94,8 +94,8 @@ def reconcile_settlements(city: Region, date_from: date, date_to: date) -> Recon
     job = f"{SETTLEMENT_JOB}:{city.code}"
     done = {date.fromisoformat(p) for p in JobRun.objects.filter(job=job, status=JobRun.Status.DONE, period__gte=date_from.isoformat(),
                                                                    period__lte=date_to.isoformat()).values_list("period", flat=True)}
-    facilities = dict(Facility.objects.filter(pk__in={int(k.split(":")[1]) for _d, k, _f in settled if k.startswith("facility:")})
-                      .values_list("pk", "name"))
+    chosen = Facility.objects.filter(pk__in={int(k.split(":")[1]) for _d, k, _f in (*settled, *posted) if k.startswith("facility:")})
+    facilities = facility_labels(chosen)
     counties = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "name"))
 
     def holder_name(key: str) -> str:
@@ -118,7 +118,24 @@ def contribution_check(city: Region, through: date) -> list[dict]:
     保险费收入 posted up to that day; they differ only by what the next daily run will post."""
     from funds.services.postings import contributions_collected, contributions_posted
 
+    from django.db.models import Max, Min
+
+    from funds.models import JournalEntry
+
     collected, posted = contributions_collected(city, through), contributions_posted(city, through)
     names = dict(Region.objects.filter(code__in=set(collected) | set(posted)).values_list("code", "name"))
-    return [{"county": names.get(code, code), "collected": collected.get(code, ZERO), "posted": posted.get(code, ZERO),
-             "difference": collected.get(code, ZERO) - posted.get(code, ZERO)} for code in sorted(set(collected) | set(posted))]
+    days = JournalEntry.objects.filter(city=city, source_kind=SourceKind.CONTRIBUTIONS).aggregate(first=Min("posted_on"), last=Max("posted_on"))
+    rows = []
+    for code in sorted(set(collected) | set(posted)):
+        difference = collected.get(code, ZERO) - posted.get(code, ZERO)
+        if not difference:
+            note = "一致"
+        elif days["first"] is None or through >= (days["last"] or through):
+            note = "待次日记账"
+        elif through < days["first"]:
+            note = f"于 {days['first']:%Y-%m-%d} 首次记账时一并记入"
+        else:
+            note = "其后补记或退费的差额"
+        rows.append({"county": names.get(code, code), "collected": collected.get(code, ZERO), "posted": posted.get(code, ZERO),
+                     "difference": difference, "note": note})
+    return rows

@@ -215,7 +215,7 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
-STAFF_OBJECTS.update({"inbox_open": "notification", "funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
+STAFF_OBJECTS.update({"funds:alert": "fund_alert", "inbox_open": "notification", "funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
 
@@ -302,6 +302,7 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         # A county A facility's upload for the other county's person (no evidence: refused, nothing written)
         "chronic_applications_api": {"id_number": head.id_number, "name": head.name, "disease": "tuberculosis",
                                      "diagnosed_on": f"{year}-01-10"},
+        "funds:alert": {"text": "越权预警意见", "on": f"{year}-01-10"},
         # 异地就医备案: the other county's person and filing, with forms the pages would accept
         "benefits:filing_new": {"kind": "temporary", "destination_province": "广东省", "destination_city": "深圳市", "valid_from": f"{year}-01-01"},
         "benefits:filing_end": {"valid_to": f"{year}-01-31", "reason": "越权"},

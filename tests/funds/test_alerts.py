@@ -126,3 +126,41 @@ def test_the_alerts_page_and_the_inbox(client, city, xianan, jiayu, officer):
     assert client.post(f"/inbox/{message.pk}/open/")["Location"] == "/inbox/"  # another's message: nothing opened
     message.refresh_from_db()
     assert "基金运行预警" in inbox
+
+
+def test_the_warning_opinion_is_drafted_cosigned_and_approved_in_order(client, city, xianan, officer):
+    from funds.models import WarningOpinion
+
+    _book(city, xianan, income="10000", expense="9700")
+    check_alerts(city, DAY)
+    alert = FundAlert.objects.get(region=xianan, kind="surplus_low")
+    client.force_login(officer)
+    url = f"/funds/alerts/{alert.pk}/"
+    assert "尚未起草预警意见" in client.get(url).content.decode()
+    # dates out of order are refused in Chinese, nothing written
+    refused = client.post(url, {"text": "结余率偏低，建议加强基金监管。", "on": "2026-03-01"}).content.decode()
+    assert "起草日期不能早于预警截至日期 2026-03-31" in refused and not WarningOpinion.objects.exists()
+    client.post(url, {"text": "结余率偏低，建议加强基金监管。", "on": "2026-04-02"})
+    early = client.post(url, {"signer": "市财政局 张三", "on": "2026-04-01"}).content.decode()
+    assert "会签日期不能早于起草日期 2026-04-02" in early
+    client.post(url, {"signer": "市财政局 张三", "on": "2026-04-05"})
+    client.post(url, {"document": "咸政函〔2026〕12号", "on": "2026-04-20"})
+    opinion = WarningOpinion.objects.get()
+    assert (opinion.status, opinion.cosigned_by, opinion.approved_document) == ("approved", "市财政局 张三", "咸政函〔2026〕12号")
+    page = client.get(url).content.decode()
+    assert "政府已批准" in page and "<form method=\"post\"" not in page.split("预警意见</h2>")[1]
+    printed = client.get(url, {"print": "1"}).content.decode()
+    assert "基金运行预警意见" in printed and "财政局（盖章）" in printed and "咸政函〔2026〕12号" in printed
+
+
+def test_a_county_reviewer_reads_the_opinion_but_does_not_record_it(client, city, xianan, jiayu):
+    _book(city, xianan, income="10000", expense="9700")
+    _book(city, jiayu, income="10000", expense="9700")
+    check_alerts(city, DAY)
+    reviewer = factories.user("xianan_fin3", REVIEWER, xianan)
+    client.force_login(reviewer)
+    own = FundAlert.objects.get(region=xianan, kind="surplus_low")
+    page = client.get(f"/funds/alerts/{own.pk}/").content.decode()
+    assert "尚未起草预警意见" in page and 'name="text"' not in page
+    other = FundAlert.objects.get(region=jiayu, kind="surplus_low")
+    assert client.get(f"/funds/alerts/{other.pk}/").status_code == 404

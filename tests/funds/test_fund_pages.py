@@ -4,6 +4,7 @@ county's entry is a 404; bad query parameters are a 400 in Chinese."""
 
 import io
 import re
+from urllib.parse import unquote
 from datetime import date
 from decimal import Decimal as D
 
@@ -63,6 +64,8 @@ def test_the_export_and_the_print_view(client, officer, posted):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("基金", "账户类别", "账户所属", "余额（截至2026-03-02，借正贷负）")
     assert ("居民基本医疗保险基金", "待遇支出", "咸宁市", 1235137.89) in rows
+    assert ("居民基本医疗保险基金合计", None, None, 0) in rows
+    assert "咸宁市居民基本医疗保险基金账户余额20260302.xlsx" in unquote(response["Content-Disposition"])
     printed = client.get("/funds/balances/", {"as_of": "2026-03-02", "print": "1"}).content.decode()
     assert "基金账户余额表" in printed and "data-print" in printed and "signatures" in printed
 

@@ -20,7 +20,7 @@ def test_a_posted_range_reconciles_and_a_missing_day_is_listed(city, world, offi
     result = reconcile_settlements(city, date(2026, 3, 1), date(2026, 3, 3))
     assert result.unposted_days == [date(2026, 3, 3)]
     [missing] = [d for d in result.differences if d.fund == Fund.RESIDENT_BASIC]
-    assert (missing.day, missing.holder, missing.posted, missing.day_posted) == (date(2026, 3, 3), "咸宁市中心医院", 0, False)
+    assert (missing.day, missing.holder, missing.posted, missing.day_posted) == (date(2026, 3, 3), "咸宁市中心医院（H002）", 0, False)
     jobs.post_settlements_until(date(2026, 3, 3))
     done = reconcile_settlements(city, date(2026, 3, 1), date(2026, 3, 3))
     assert done.balanced and done.unposted_days == [] and done.settled == done.posted
@@ -50,5 +50,7 @@ def test_the_officer_s_reconciliation_page_and_who_may_open_it(client, city, wor
     assert 'id="reconcile-ok"' in page and "6,440.00" in page
     assert client.get("/funds/reconciliation/", {"date_from": "2026-03-05", "date_to": "2026-03-01"}).status_code == 400
     assert client.get("/funds/reconciliation/", {"date_from": "2024-01-01", "date_to": "2026-03-01"}).status_code == 400
+    future = client.get("/funds/reconciliation/", {"date_to": "2099-01-01"})
+    assert future.status_code == 400 and "不能晚于昨天" in future.content.decode()
     client.force_login(factories.user("rec_reviewer", REVIEWER, xianan))
     assert client.get("/funds/reconciliation/").status_code == 403

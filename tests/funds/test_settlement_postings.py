@@ -35,7 +35,7 @@ def test_a_day_posts_one_entry_per_facility_with_each_fund_by_county(city, world
 
     assert result == {"entries": 2, "already_posted": 0}
     entries = JournalEntry.objects.filter(source_kind=SourceKind.SETTLEMENTS, posted_on=day)
-    assert sorted(e.memo for e in entries) == ["2026-03-02 咸宁市中心医院 结算待遇", "2026-03-02 咸安区人民医院 结算待遇"]
+    assert sorted(e.memo for e in entries) == ["2026-03-02 咸宁市中心医院（H002） 结算待遇", "2026-03-02 咸安区人民医院（H001） 结算待遇"]
     # The hospital's entry: its two bills' basic fund by county, against what is payable to it
     hospital_entry = entries.get(source_ref="H001")
     by_county = {(line.county.code, line.account.kind): line.amount

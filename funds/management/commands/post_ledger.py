@@ -25,6 +25,8 @@ class Command(BaseCommand):
                 day = date.fromisoformat(until)
             except ValueError:
                 raise CommandError("--until 应为 YYYY-MM-DD 格式的日期") from None
+            if day.year < 2000:
+                raise CommandError("--until 不在合理范围内（应在 2000 年以后）")
             if day >= timezone.localdate():
                 raise CommandError("只能记账到昨天：当天的结算在当天结束后记账")
         done = post_days_until(day)
