@@ -11,6 +11,7 @@ admin.site.site_title = "医保经办"
 admin.site.index_title = "后台管理"
 
 handler500 = "core.error_views.server_error"
+handler403 = "core.error_views.permission_denied"
 
 urlpatterns = [
     path("", enrollment_views.dashboard, name="home"),

@@ -53,4 +53,5 @@ def test_the_officer_s_reconciliation_page_and_who_may_open_it(client, city, wor
     future = client.get("/funds/reconciliation/", {"date_to": "2099-01-01"})
     assert future.status_code == 400 and "不能晚于昨天" in future.content.decode()
     client.force_login(factories.user("rec_reviewer", REVIEWER, xianan))
-    assert client.get("/funds/reconciliation/").status_code == 403
+    refused = client.get("/funds/reconciliation/")
+    assert refused.status_code == 403 and "对账按统筹区（市）进行，请由市医保局用户查看" in refused.content.decode()
