@@ -25,6 +25,8 @@ NAMES = {
     "fund_surplus_low": "基金当期结余率预警下限",
     "fund_surplus_high": "基金当期结余率预警上限",
     "fund_months_low": "基金累计结余可支付月数预警线",
+    "fund_deficit_city_share": "基金缺口市级分担比例",
+    "fund_deficit_collection_weight": "基金缺口县级分担中征缴贡献的权重",
     "special_diseases": "按住院待遇支付的门诊特殊疾病",
     "ci_deductible": "大病保险起付标准",
     "ci_band": "大病保险分段支付比例",

@@ -55,6 +55,9 @@ XIANNING_BASIC = [
     ("fund_surplus_low", D("0.05"), "rate", "X000 art. 37", True),
     ("fund_surplus_high", D("0.25"), "rate", "X000 art. 37", True),
     ("fund_months_low", D("6"), "月", "RULES.md 7 (not from the sources)", False),
+    # RULES.md 7: a city deficit after the accumulated balance, shared city : county 2 : 8 (S001 §三(三)5)
+    ("fund_deficit_city_share", D("0.2"), "rate", "S001 §三(三)5（十堰市级统筹实施方案）", True),
+    ("fund_deficit_collection_weight", D("0.5"), "rate", "RULES.md 7 (not from the sources)", False),
 ]
 
 # Parameters whose value changes on a date, as (name, value, unit, source, confirmed,

@@ -98,3 +98,10 @@ class OpinionCosignForm(CrispyForm):
 class OpinionApproveForm(CrispyForm):
     document = forms.CharField(label="政府批准文号", max_length=100)
     on = forms.DateField(label="批准日期", widget=DATE_INPUT, validators=[plausible_date])
+
+
+class YearForm(CrispyForm):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2099, help_text="不填为今年")
+
+    def year_value(self) -> int:
+        return (self.cleaned_data.get("year") if self.is_bound else None) or timezone.localdate().year

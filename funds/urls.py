@@ -11,6 +11,7 @@ urlpatterns = [
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("deficit/", views.deficit, name="deficit"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("statement/", views.statement, name="statement"),
     path("statement/export.xlsx", views.statement_export, name="statement_export"),

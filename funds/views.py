@@ -19,7 +19,7 @@ from core.security import record_denied
 from core.validation import keyset_params, page_param, refuses_bad_query, search_form
 from core.views import xlsx_response
 from core.xlsx import write_xlsx
-from funds.forms import BalanceForm, EntryFilterForm, OpinionApproveForm, OpinionCosignForm, OpinionDraftForm, ReconcileForm, StatementForm
+from funds.forms import BalanceForm, EntryFilterForm, OpinionApproveForm, OpinionCosignForm, OpinionDraftForm, ReconcileForm, StatementForm, YearForm
 from funds.models import Fund, JournalEntry
 from funds.selectors import entries_for, entry_lines, monthly_statement
 from funds.services.ledger import balances
@@ -113,13 +113,9 @@ def entry_detail(request, pk):
 def reconciliation(request):
     """对账: the city's settlements of a range of days against the ledger (funds.services.reconcile).
     Accounting is city-wide (S001 §三(三)3): the city's officers reconcile."""
-    from benefits.services.policy import pooling_region
     from funds.services.reconcile import contribution_check, reconcile_settlements
 
-    region = request.user.region
-    city = pooling_region(region) if region is not None else None
-    if city is None or city.pk != region.pk:  # a county's user, or one above the pooling regions
-        raise PermissionDenied("对账按统筹区（市）进行，请由市医保局用户查看")
+    city = _city_of(request, "对账按统筹区（市）进行，请由市医保局用户查看")
     form = ReconcileForm(request.GET or {})
     data = search_form(form)
     result = reconcile_settlements(city, data["date_from"], data["date_to"])
@@ -223,3 +219,29 @@ def alert_detail(request, pk):
     template = "funds/opinion_print.html" if request.GET.get("print") == "1" and opinion else "funds/alert_detail.html"
     return render(request, template, {"alert": alert, "opinion": opinion, "form": form,
                                       "trail": [("基金运行预警", reverse("funds:alerts")), (str(alert), "")]})
+
+
+def _city_of(request, refusal: str):
+    """The pooling region (city) the user is bound to; a county's user, or one above the pooling
+    regions, is refused: accounting is city-wide (S001 §三(三)3)."""
+    from benefits.services.policy import pooling_region
+
+    region = request.user.region
+    city = pooling_region(region) if region is not None else None
+    if city is None or city.pk != region.pk:
+        raise PermissionDenied(refusal)
+    return city
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def deficit(request):
+    """基金缺口分担: the year's deficit of the city's resident basic fund and its shares (S001 §三(三)5)."""
+    from funds.services.deficit import deficit_report
+
+    city = _city_of(request, "基金缺口分担按统筹区（市）测算，请由市医保局用户查看")
+    form = YearForm(request.GET or None)
+    search_form(form)
+    report = deficit_report(city, form.year_value())
+    template = "funds/deficit_print.html" if request.GET.get("print") == "1" else "funds/deficit.html"
+    return render(request, template, {"form": form, "city": city, "report": report, "trail": [("基金缺口分担", "")]})

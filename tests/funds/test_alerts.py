@@ -164,3 +164,21 @@ def test_a_county_reviewer_reads_the_opinion_but_does_not_record_it(client, city
     assert "尚未起草预警意见" in page and 'name="text"' not in page
     other = FundAlert.objects.get(region=jiayu, kind="surplus_low")
     assert client.get(f"/funds/alerts/{other.pk}/").status_code == 404
+
+
+def test_the_deficit_report_shares_what_the_balance_leaves(client, city, xianan, jiayu, officer):
+    _book(city, xianan, income="300", on=date(2025, 5, 1))  # the balance before the year: 300
+    _book(city, xianan, expense="1000", on=date(2025, 3, 1))
+    _book(city, xianan, income="1000", on=date(2025, 2, 1))
+    _book(city, xianan, income="6000", expense="7500", on=date(2026, 3, 1))  # growth 6,500 against last year's 1,000
+    _book(city, jiayu, income="4000", expense="4000", on=date(2026, 3, 1))  # growth 4,000
+    client.force_login(officer)
+    page = client.get("/funds/deficit/", {"year": "2026"}).content.decode()
+    # deficit 1,500; the balance covers 300; the city 20% of 1,200 = 240; the counties 960:
+    # 咸安区 0.5×0.6 + 0.5×(6,500/10,500) = 0.609524 → 585.14; 嘉鱼县 374.86
+    for figure in ("1,500.00", "300.00", "240.00", "585.14", "374.86"):
+        assert figure in page, figure
+    assert "十堰救助办法 三(三)5" in page and client.get("/funds/deficit/", {"year": "x"}).status_code == 400
+    assert "测算表" in client.get("/funds/deficit/", {"year": "2026", "print": "1"}).content.decode()
+    client.force_login(factories.user("xianan_fin4", REVIEWER, xianan))
+    assert client.get("/funds/deficit/").status_code == 403
