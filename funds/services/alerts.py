@@ -15,12 +15,12 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits.services.policy import parameter_in_force
 from core.display import percent, source_text, yuan
 from core.models import Region, RegionLevel, User
 from core.services.notify import notify
 from funds.models import EXPENSE_KINDS, INCOME_KINDS, AlertKind, Fund, FundAlert, JournalLine
 from funds.rules.alerts import MONTHS_LOW, Thresholds, months_covered, surplus_rate, warnings
+from funds.services.parameters import in_force
 
 ZERO = Decimal("0.00")
 FUND = Fund.RESIDENT_BASIC
@@ -49,12 +49,8 @@ class Figures:
 
 def thresholds(city: Region, day: date) -> tuple[Thresholds, dict[str, str]]:
     """The city's thresholds in force on the day, and each one's source."""
-    values, sources = {}, {}
-    for key, (name, default, default_source) in PARAMETERS.items():
-        found = parameter_in_force(city, name, day)
-        values[key] = Decimal(found.value) if found is not None else default
-        sources[key] = found.source if found is not None else default_source
-    return Thresholds(**values), sources
+    found = in_force(city, day, PARAMETERS)
+    return Thresholds(**{key: value for key, (value, _source) in found.items()}), {key: source for key, (_value, source) in found.items()}
 
 
 def figures(city: Region, day: date) -> list[Figures]:

@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from benefits.services.policy import parameter_in_force
 from core.models import Region, RegionLevel
 from funds.models import EXPENSE_KINDS, INCOME_KINDS, AccountKind, Fund, JournalLine
 from funds.rules.deficit import CountyFigures, Sharing, share_deficit
+from funds.services.parameters import in_force
 
 ZERO = Decimal("0.00")
 PARAMETERS = {"city_share": ("fund_deficit_city_share", Decimal("0.2"), "S001 §三(三)5（十堰市级统筹实施方案）"),
@@ -29,14 +29,6 @@ class DeficitReport:
     sharing: Sharing
     counties: list  # (Region, CountyFigures, share)
     parameters: dict  # key -> (value, source)
-
-
-def _parameters(city: Region, day: date) -> dict:
-    found = {}
-    for key, (name, default, source) in PARAMETERS.items():
-        parameter = parameter_in_force(city, name, day)
-        found[key] = (Decimal(parameter.value), parameter.source) if parameter is not None else (default, source)
-    return found
 
 
 def deficit_report(city: Region, year: int) -> DeficitReport:
@@ -62,7 +54,7 @@ def deficit_report(city: Region, year: int) -> DeficitReport:
     regions = {r.pk: r for r in Region.objects.filter(pk__in=rows, level=RegionLevel.COUNTY).order_by("path")}
     figures = [CountyFigures(regions[pk].code, -(rows[pk]["collection"] or ZERO),
                              (rows[pk]["expenditure"] or ZERO) - (rows[pk]["last_expenditure"] or ZERO)) for pk in regions]
-    parameters = _parameters(city, through)
+    parameters = in_force(city, through, PARAMETERS)
     sharing = share_deficit(income=income, expenditure=expenditure, balance=balance, counties=figures,
                             city_share=parameters["city_share"][0], collection_weight=parameters["collection_weight"][0])
     by_code = {r.code: r for r in regions.values()}
