@@ -65,3 +65,35 @@ def test_a_fall_in_costs_counts_as_no_growth_and_no_growth_anywhere_splits_by_co
 def test_without_counties_the_city_bears_what_the_balance_leaves():
     s = share(counties=[])
     assert (s.city, s.counties) == (D("60000"), {})
+
+
+def test_the_cent_left_by_rounding_goes_to_the_largest_remainder():
+    from funds.rules.deficit import _split
+
+    assert _split(D("0.10"), {A: D(1), B: D(2)}) == {A: D("0.03"), B: D("0.07")}
+    # A's remainder (0.008) is the largest, though its share is the smallest
+    assert _split(D("1.00"), {A: D(118), B: D(441), C: D(441)}) == {A: D("0.12"), B: D("0.44"), C: D("0.44")}
+
+
+def test_a_county_part_of_exactly_one_yuan_is_shared():
+    counties = [CountyFigures(A, D("1"), D("1")), CountyFigures(B, D("1"), D("1"))]
+    s = share(income="0", expenditure="1.25", balance="0", counties=counties)
+    assert (s.city, s.counties) == (D("0.25"), {A: D("0.50"), B: D("0.50")})
+
+
+def test_collections_and_growth_under_one_yuan_still_weigh():
+    small = [CountyFigures(A, D("0.50"), D("0.30")), CountyFigures(B, D("0.25"), D("0.10"))]
+    assert share(counties=small, weight="1").counties == {A: D("32000.00"), B: D("16000.00")}  # 2 : 1 by collection
+    assert share(counties=small, weight="0").counties == {A: D("36000.00"), B: D("12000.00")}  # 3 : 1 by growth
+    uncollected = [CountyFigures(A, D("0"), D("3")), CountyFigures(B, D("0"), D("1"))]
+    assert share(counties=uncollected).counties == {A: D("36000.00"), B: D("12000.00")}  # growth alone decides
+
+
+def test_the_figures_and_the_result_cannot_change_afterwards():
+    import dataclasses
+
+    s = share()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.city = D("0")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CountyFigures(A, D("1"), D("1")).collection = D("2")
