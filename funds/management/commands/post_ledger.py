@@ -32,4 +32,4 @@ class Command(BaseCommand):
         done = post_days_until(day)
         for job, days in done.items():
             name, city = job.split(":")
-            self.stdout.write(f"{city} {JOB_LABELS.get(name, name)}：记账 {days} 天")
+            self.stdout.write(f"{city} {JOB_LABELS.get(name, name)}：完成 {days} 天")
