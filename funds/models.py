@@ -44,13 +44,15 @@ class AccountKind(models.TextChoices):
     REVOLVING = "revolving", "周转金"
     # Income and expenditure of the fund
     CONTRIBUTION_INCOME = "contribution_income", "保险费收入"
+    SUBSIDISED_CONTRIBUTION = "subsidised_contribution", "资助参保缴费收入"
     SUBSIDY_INCOME = "subsidy_income", "财政补助收入"
     INTEREST_INCOME = "interest_income", "利息收入"
     OTHER_INCOME = "other_income", "其他收入"
     BENEFIT_EXPENSE = "benefit_expense", "待遇支出"
 
 
-INCOME_KINDS = (AccountKind.CONTRIBUTION_INCOME, AccountKind.SUBSIDY_INCOME, AccountKind.INTEREST_INCOME, AccountKind.OTHER_INCOME)
+INCOME_KINDS = (AccountKind.CONTRIBUTION_INCOME, AccountKind.SUBSIDISED_CONTRIBUTION, AccountKind.SUBSIDY_INCOME,
+                AccountKind.INTEREST_INCOME, AccountKind.OTHER_INCOME)
 EXPENSE_KINDS = (AccountKind.BENEFIT_EXPENSE,)
 
 
@@ -132,6 +134,8 @@ class JournalLine(models.Model):
     fund = models.CharField("基金", max_length=20, choices=Fund.choices)
     county = models.ForeignKey(Region, verbose_name="所属县（市、区）", on_delete=models.PROTECT, related_name="+", db_index=False)
     amount = models.DecimalField("金额（借正贷负）", **MONEY)
+    # 辅助核算: who the line is with beyond its account (资助参保: the paying department).
+    party = models.CharField("辅助核算（资金来源）", max_length=30, blank=True, default="", db_default="")
     posted_on = models.DateField("记账日期")
     region_path = models.CharField(max_length=200, editable=False)  # the county's
 

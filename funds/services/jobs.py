@@ -13,10 +13,11 @@ from benefits.models import Settlement
 from benefits.services.policy import pooling_codes
 from core.models import Region
 from funds.models import JobRun
-from funds.services.postings import post_contribution_day, post_settlement_day
+from funds.services.postings import post_contribution_day, post_settlement_day, post_subsidy_day
 
 SETTLEMENT_JOB = "post_settlements"
 CONTRIBUTION_JOB = "post_contributions"
+SUBSIDY_JOB = "post_subsidies"
 ALERT_JOB = "fund_alerts"
 
 
@@ -68,6 +69,7 @@ def _check_alerts(city: Region, day: date) -> dict:
 DAILY_JOBS = (
     (SETTLEMENT_JOB, post_settlement_day, _first_settlement_day),
     (CONTRIBUTION_JOB, post_contribution_day, _first_payment_day),
+    (SUBSIDY_JOB, post_subsidy_day, _first_payment_day),
     (ALERT_JOB, _check_alerts, _from_now_on),
 )
 

@@ -22,6 +22,7 @@ class Line:
     account: Account
     amount: Decimal
     county: Region  # the county the line concerns (the city for a city-wide line)
+    party: str = ""  # 辅助核算: e.g. the department paying a subsidised enrollment
 
 
 def account(fund: str, kind: str, region: Region, facility=None) -> Account:
@@ -65,7 +66,7 @@ def post(*, city: Region, posted_on: date, source_kind: str, key: str, memo: str
         return existing, False
     JournalLine.objects.bulk_create([
         JournalLine(entry=entry, account=line.account, fund=line.account.fund, county=line.county, amount=line.amount,
-                    posted_on=posted_on, region_path=line.county.path)
+                    party=line.party, posted_on=posted_on, region_path=line.county.path)
         for line in lines
     ])
     return entry, True
@@ -80,7 +81,7 @@ def reverse(*, entry: JournalEntry, posted_on: date, reason: str, user=None) -> 
         raise ServiceError("reversal", "冲销凭证不能再冲销")
     if posted_on < entry.posted_on:
         raise ServiceError("posted_on", f"冲销日期不能早于原凭证的记账日期 {entry.posted_on:%Y-%m-%d}", "posted_on")
-    lines = [Line(line.account, -line.amount, line.county) for line in entry.lines.select_related("account", "county")]
+    lines = [Line(line.account, -line.amount, line.county, line.party) for line in entry.lines.select_related("account", "county")]
     return post(city=entry.city, posted_on=posted_on, source_kind=SourceKind.REVERSAL, key=f"reversal:{entry.pk}",
                 memo=f"冲销凭证 {entry.pk}：{reason.strip()}", lines=lines, source_ref=str(entry.pk), user=user, reverses=entry)
 

@@ -170,3 +170,68 @@ def post_contribution_day(city: Region, day: date) -> dict:
     _entry, created = ledger.post(city=city, posted_on=day, source_kind=SourceKind.CONTRIBUTIONS, key=f"contributions:{city.code}:{day}",
                                   memo=f"{day:%Y-%m-%d} 居民医保个人缴费（含补记、退费）", lines=lines, source_ref=city.code)
     return {"entries": int(created), "amount": str(total)}
+
+
+# ------------------------------------------------------------------------------ subsidised enrollment
+
+
+def subsidies_paid(city: Region, through: date) -> dict[tuple[str, str], Decimal]:
+    """(county code, payer) -> the subsidies (资助金额) of the city's paid enrollments with a
+    payment date up to `through`, each by the payer of its identity (RULES.md 2.3:
+    AssistanceClassRule.payer); a cancelled enrollment no longer counts."""
+    from assistance.models import AssistanceClassRule, Payer
+    from enrollment.models import Enrollment
+
+    payers = dict(AssistanceClassRule.objects.values_list("identity_code", "payer"))
+    rows = (Enrollment.objects.filter(region_path__startswith=city.path, status__in=Enrollment.PAID_STATUSES, payment_date__lte=through,
+                                      subsidy__gt=0)
+            .values("region_path", "subsidy_identity").annotate(total=Sum("subsidy")).order_by())
+    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        payer = payers.get(row["subsidy_identity"], Payer.ASSISTANCE_FUND)
+        totals[(_county_code(row["region_path"], levels), payer)] += row["total"] or ZERO
+    return dict(totals)
+
+
+def subsidies_posted(city: Region, through: date | None = None) -> dict[tuple[str, str], Decimal]:
+    """(county code, payer) -> the 资助参保缴费收入 the ledger holds (up to a day)."""
+    lines = JournalLine.objects.filter(entry__city=city, fund=Fund.RESIDENT_BASIC, account__kind=AccountKind.SUBSIDISED_CONTRIBUTION)
+    if through is not None:
+        lines = lines.filter(posted_on__lte=through)
+    rows = lines.values("county__code", "party").annotate(total=Sum("amount")).order_by()
+    return {(row["county__code"], row["party"]): -row["total"] for row in rows}
+
+
+@transaction.atomic
+def post_subsidy_day(city: Region, day: date) -> dict:
+    """Post, as of the end of `day`, the change in each county's subsidised contributions by payer
+    (RULES.md 2.3, 7). The resident fund credits 资助参保缴费收入 against what the payer owes: the
+    medical-assistance fund pays into the fiscal special account, so its own fund records the
+    expenditure; a department or the county government owes it through the county's finance
+    (县级财政). Each line names its payer (辅助核算)."""
+    from assistance.models import Payer
+
+    paid, posted = subsidies_paid(city, day), subsidies_posted(city)
+    counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+    income = ledger.account(Fund.RESIDENT_BASIC, AccountKind.SUBSIDISED_CONTRIBUTION, city)
+    lines = []
+    for key in sorted(set(paid) | set(posted)):
+        change = paid.get(key, ZERO) - posted.get(key, ZERO)
+        if not change:
+            continue
+        code, payer = key
+        county = counties.get(code, city)
+        if payer == Payer.ASSISTANCE_FUND:
+            lines += [ledger.Line(ledger.account(Fund.RESIDENT_BASIC, AccountKind.FISCAL_SPECIAL, city), change, county, payer),
+                      ledger.Line(ledger.account(Fund.ASSISTANCE, AccountKind.BENEFIT_EXPENSE, city), change, county, payer),
+                      ledger.Line(ledger.account(Fund.ASSISTANCE, AccountKind.FISCAL_SPECIAL, city), -change, county, payer)]
+        else:
+            lines.append(ledger.Line(ledger.account(Fund.RESIDENT_BASIC, AccountKind.FISCAL_COUNTY, county), change, county, payer))
+        lines.append(ledger.Line(income, -change, county, payer))
+    if not lines:
+        return {"entries": 0, "amount": "0.00"}
+    total = -sum((line.amount for line in lines if line.account == income), ZERO)
+    _entry, created = ledger.post(city=city, posted_on=day, source_kind=SourceKind.SUBSIDY_RUN, key=f"subsidies:{city.code}:{day}",
+                                  memo=f"{day:%Y-%m-%d} 资助参保缴费（按资金来源）", lines=lines, source_ref=city.code)
+    return {"entries": int(created), "amount": str(total)}
