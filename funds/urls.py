@@ -8,6 +8,7 @@ urlpatterns = [
     path("balances/", views.balance_list, name="balances"),
     path("balances/export.xlsx", views.balance_export, name="balances_export"),
     path("entries/", views.entry_list, name="entries"),
+    path("entries/export.xlsx", views.entry_export, name="entries_export"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("alerts/", views.alert_list, name="alerts"),

@@ -89,6 +89,39 @@ def entry_list(request):
                                                   "trail": [("记账凭证", "")]})
 
 
+ENTRY_EXPORT_LIMIT = 200_000
+
+
+@permission_required(VIEW, raise_exception=True)
+@refuses_bad_query
+def entry_export(request):
+    """The journal as .xlsx, a row per line the user may see, with the list's filters."""
+    from assistance.models import Payer
+    from funds.selectors import visible_lines
+    from funds.services.postings import facility_labels
+
+    form = EntryFilterForm(request.GET or None, user=request.user)
+    data = search_form(form)
+    lines = visible_lines(request.user, fund=data.get("fund", ""), county=data.get("county"))
+    if data.get("date_from"):
+        lines = lines.filter(posted_on__gte=data["date_from"])
+    if data.get("date_to"):
+        lines = lines.filter(posted_on__lte=data["date_to"])
+    if data.get("source"):
+        lines = lines.filter(entry__source_kind=data["source"])
+    lines = list(lines.select_related("entry", "account__region", "account__facility", "county").order_by("entry_id", "pk")
+                 [:ENTRY_EXPORT_LIMIT])
+    labels = facility_labels({line.account.facility for line in lines if line.account.facility_id})
+    payers = dict(Payer.choices)
+    rows = [(line.entry_id, line.posted_on, line.entry.get_source_kind_display(), line.entry.memo, line.get_fund_display(),
+             line.account.get_kind_display(), labels[line.account.facility_id] if line.account.facility_id else line.account.region.name,
+             line.county.name, payers.get(line.party, line.party), line.amount if line.amount > 0 else None,
+             -line.amount if line.amount < 0 else None) for line in lines]
+    sheet = write_xlsx(["凭证号", "记账日期", "来源", "摘要", "基金", "账户类别", "账户所属", "所属县（市、区）", "资金来源", "借方", "贷方"],
+                       rows, title="记账凭证")
+    return xlsx_response(sheet, f"记账凭证{timezone.localdate():%Y%m%d}.xlsx")
+
+
 @permission_required(VIEW, raise_exception=True)
 def entry_detail(request, pk):
     entry = JournalEntry.objects.select_related("city", "posted_by", "reverses").filter(pk=pk).first()

@@ -35,7 +35,6 @@ class DayPosting:
 
     holder: str  # "facility:<id>" or "county:<code>"
     facility_id: int | None
-    channel: str
     amounts: dict  # (county code, fund) -> Decimal
 
 
@@ -53,13 +52,25 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def _county_code(path: str, counties: dict[str, str]) -> str:
-    """The county (or, above the counties, the nearest region) of a settlement's region path."""
-    codes = [c for c in path.split("/") if c]
-    for code in codes:
-        if counties.get(code) == RegionLevel.COUNTY:
-            return code
-    return codes[-1] if codes else ""
+class CityRegions:
+    """A city's regions above the villages, read once: the county a row's region path lies in,
+    and the region of a code (the city itself for a code it does not hold)."""
+
+    def __init__(self, city: Region):
+        self.city = city
+        self.by_code = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+
+    def county_code(self, path: str) -> str:
+        """The county (or, above the counties, the nearest region) of a region path."""
+        codes = [c for c in path.split("/") if c]
+        for code in codes:
+            region = self.by_code.get(code)
+            if region is not None and region.level == RegionLevel.COUNTY:
+                return code
+        return codes[-1] if codes else ""
+
+    def region(self, code: str) -> Region:
+        return self.by_code.get(code, self.city)
 
 
 def settlement_day(city: Region, day: date) -> list[DayPosting]:
@@ -69,15 +80,15 @@ def settlement_day(city: Region, day: date) -> list[DayPosting]:
     sums = {f"sum_{column}": Sum(column) for column, _fund in FUND_COLUMNS}
     rows = (Settlement.objects.filter(created_at__gte=start, created_at__lt=end, region_path__startswith=city.path)
             .values("facility", "channel", "region_path").annotate(**sums).order_by())
-    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    regions = CityRegions(city)
     postings: dict[str, DayPosting] = {}
     for row in rows:
-        county = _county_code(row["region_path"], levels)
+        county = regions.county_code(row["region_path"])
         if row["channel"] == Settlement.Channel.MANUAL:
             holder, facility_id = f"county:{county}", None
         else:
             holder, facility_id = f"facility:{row['facility']}", row["facility"]
-        posting = postings.setdefault(holder, DayPosting(holder, facility_id, row["channel"], defaultdict(lambda: ZERO)))
+        posting = postings.setdefault(holder, DayPosting(holder, facility_id, defaultdict(lambda: ZERO)))
         for column, fund in FUND_COLUMNS:
             posting.amounts[(county, fund)] += row[f"sum_{column}"] or ZERO
     return list(postings.values())
@@ -88,7 +99,7 @@ def post_settlement_day(city: Region, day: date) -> dict:
     """Post a day's settlements of a city: one entry per facility (and per county for manual
     claims), each fund's expense by county against the facility (or persons) payable. Posting
     the day again posts nothing. Returns counts."""
-    counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+    regions = CityRegions(city)
     postings = settlement_day(city, day)
     facilities = Facility.objects.in_bulk([p.facility_id for p in postings if p.facility_id])
     labels = facility_labels(facilities.values())
@@ -98,7 +109,7 @@ def post_settlement_day(city: Region, day: date) -> dict:
         for (code, fund), amount in sorted(posting.amounts.items()):
             if amount == 0:
                 continue
-            county = counties.get(code, city)
+            county = regions.region(code)
             expense = ledger.account(fund, AccountKind.BENEFIT_EXPENSE, city)
             if posting.facility_id:
                 payable = ledger.account(fund, AccountKind.FACILITY_PAYABLE, city, facilities[posting.facility_id])
@@ -111,7 +122,7 @@ def post_settlement_day(city: Region, day: date) -> dict:
             facility = facilities[posting.facility_id]
             kind, memo, ref = SourceKind.SETTLEMENTS, f"{day:%Y-%m-%d} {labels[facility.pk]} 结算待遇", facility.code
         else:
-            county = counties.get(posting.holder.split(":", 1)[1], city)
+            county = regions.region(posting.holder.split(":", 1)[1])
             kind, memo, ref = SourceKind.MANUAL_CLAIMS, f"{day:%Y-%m-%d} {county.name} 手工报销", county.code
         _entry, created = ledger.post(city=city, posted_on=day, source_kind=kind, key=f"{kind}:{city.code}:{posting.holder}:{day}",
                                       memo=memo, lines=lines, source_ref=ref)
@@ -132,10 +143,10 @@ def contributions_collected(city: Region, through: date) -> dict[str, Decimal]:
     rows = (Enrollment.objects.filter(region_path__startswith=city.path, status__in=Enrollment.PAID_STATUSES,
                                       payment_date__lte=through)
             .values("region_path").annotate(total=Sum("amount_due")).order_by())
-    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    regions = CityRegions(city)
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
-        totals[_county_code(row["region_path"], levels)] += row["total"] or ZERO
+        totals[regions.county_code(row["region_path"])] += row["total"] or ZERO
     return dict(totals)
 
 
@@ -155,14 +166,14 @@ def post_contribution_day(city: Region, day: date) -> dict:
     and any paid enrollment recorded late with an earlier payment date, less refunds. One entry
     for the city, a line pair per county: 国库 debited, 保险费收入 credited."""
     collected, posted = contributions_collected(city, day), contributions_posted(city)
-    counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+    regions = CityRegions(city)
     treasury = ledger.account(Fund.RESIDENT_BASIC, AccountKind.TREASURY, city)
     income = ledger.account(Fund.RESIDENT_BASIC, AccountKind.CONTRIBUTION_INCOME, city)
     lines = []
     for code in sorted(set(collected) | set(posted)):
         change = collected.get(code, ZERO) - posted.get(code, ZERO)
         if change:
-            county = counties.get(code, city)
+            county = regions.region(code)
             lines += [ledger.Line(treasury, change, county), ledger.Line(income, -change, county)]
     if not lines:
         return {"entries": 0, "amount": "0.00"}
@@ -186,11 +197,11 @@ def subsidies_paid(city: Region, through: date) -> dict[tuple[str, str], Decimal
     rows = (Enrollment.objects.filter(region_path__startswith=city.path, status__in=Enrollment.PAID_STATUSES, payment_date__lte=through,
                                       subsidy__gt=0)
             .values("region_path", "subsidy_identity").annotate(total=Sum("subsidy")).order_by())
-    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    regions = CityRegions(city)
     totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
         payer = payers.get(row["subsidy_identity"], Payer.ASSISTANCE_FUND)
-        totals[(_county_code(row["region_path"], levels), payer)] += row["total"] or ZERO
+        totals[(regions.county_code(row["region_path"]), payer)] += row["total"] or ZERO
     return dict(totals)
 
 
@@ -213,7 +224,7 @@ def post_subsidy_day(city: Region, day: date) -> dict:
     from assistance.models import Payer
 
     paid, posted = subsidies_paid(city, day), subsidies_posted(city)
-    counties = {r.code: r for r in Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE)}
+    regions = CityRegions(city)
     income = ledger.account(Fund.RESIDENT_BASIC, AccountKind.SUBSIDISED_CONTRIBUTION, city)
     lines = []
     for key in sorted(set(paid) | set(posted)):
@@ -221,7 +232,7 @@ def post_subsidy_day(city: Region, day: date) -> dict:
         if not change:
             continue
         code, payer = key
-        county = counties.get(code, city)
+        county = regions.region(code)
         if payer == Payer.ASSISTANCE_FUND:
             lines += [ledger.Line(ledger.account(Fund.RESIDENT_BASIC, AccountKind.FISCAL_SPECIAL, city), change, county, payer),
                       ledger.Line(ledger.account(Fund.ASSISTANCE, AccountKind.BENEFIT_EXPENSE, city), change, county, payer),

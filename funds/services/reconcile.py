@@ -14,10 +14,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from benefits.models import Facility, Settlement
-from core.models import Region, RegionLevel
+from core.models import Region
 from funds.models import AccountKind, JobRun, JournalLine, SourceKind
 from funds.services.jobs import SETTLEMENT_JOB
-from funds.services.postings import FUND_COLUMNS, _county_code, day_bounds, facility_labels
+from funds.services.postings import FUND_COLUMNS, CityRegions, day_bounds, facility_labels
 
 ZERO = Decimal("0.00")
 
@@ -62,12 +62,12 @@ def _settled(city: Region, date_from: date, date_to: date) -> dict:
     for row in direct:
         for column, fund in FUND_COLUMNS:
             amounts[(row["day"], f"facility:{row['facility']}", fund)] += row[f"sum_{column}"] or ZERO
-    levels = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "level"))
+    regions = CityRegions(city)
     manual = (scope.filter(channel=Settlement.Channel.MANUAL).annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
               .values("day", "region_path").annotate(**sums).order_by())
     for row in manual:
         for column, fund in FUND_COLUMNS:
-            amounts[(row["day"], f"county:{_county_code(row['region_path'], levels)}", fund)] += row[f"sum_{column}"] or ZERO
+            amounts[(row["day"], f"county:{regions.county_code(row['region_path'])}", fund)] += row[f"sum_{column}"] or ZERO
     return amounts
 
 
@@ -96,11 +96,11 @@ def reconcile_settlements(city: Region, date_from: date, date_to: date) -> Recon
                                                                    period__lte=date_to.isoformat()).values_list("period", flat=True)}
     chosen = Facility.objects.filter(pk__in={int(k.split(":")[1]) for _d, k, _f in (*settled, *posted) if k.startswith("facility:")})
     facilities = facility_labels(chosen)
-    counties = dict(Region.objects.filter(path__startswith=city.path).exclude(level=RegionLevel.VILLAGE).values_list("code", "name"))
+    regions = CityRegions(city)
 
     def holder_name(key: str) -> str:
         kind, ref = key.split(":", 1)
-        return facilities.get(int(ref), ref) if kind == "facility" else f"{counties.get(ref, ref)}（手工报销）"
+        return facilities.get(int(ref), ref) if kind == "facility" else f"{regions.region(ref).name}（手工报销）"
 
     differences = []
     for key in sorted(set(settled) | set(posted), key=lambda k: (k[0], k[1], k[2])):

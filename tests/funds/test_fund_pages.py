@@ -128,3 +128,15 @@ def test_the_monthly_statement_by_month_with_totals_export_and_print(client, off
     assert "signatures" in printed and 'href="/funds/statement/?year=2026"' in printed
     assert client.get("/funds/statement/", {"year": "1999"}).status_code == 400
     assert client.get("/funds/statement/", {"fund": "x"}).status_code == 400
+
+
+def test_the_journal_exports_the_lines_the_user_may_see(client, xianan, posted, officer):
+    client.force_login(officer)
+    table = list(load_workbook(io.BytesIO(client.get("/funds/entries/export.xlsx").content)).active.iter_rows(values_only=True))
+    assert table[0][:4] == ("凭证号", "记账日期", "来源", "摘要") and len(table) == 1 + 6
+    assert (posted["both"].pk, "两县结算", "待遇支出", "嘉鱼县", 500.0, None) in [(r[0], r[3], r[5], r[7], r[9], r[10]) for r in table[1:]]
+    reviewer = factories.user("xianan_reviewer2", REVIEWER, xianan)
+    client.force_login(reviewer)
+    mine = list(load_workbook(io.BytesIO(client.get("/funds/entries/export.xlsx").content)).active.iter_rows(values_only=True))
+    assert len(mine) == 1 + 2 and all(r[7] == "咸安区" for r in mine[1:])
+    assert client.get("/funds/entries/export.xlsx", {"date_from": "x"}).status_code == 400
