@@ -18,7 +18,6 @@ from core.errors import ServiceError
 from core.idnumber import mask_id_number
 from core.services.tokens import token_refusal, token_user
 
-MAX_FILES = 10
 LIST_LIMIT = 100
 
 
@@ -95,8 +94,6 @@ def _upload(request, user):
         return _error(UNREADABLE, "body")
     if not data and not files:  # a body that could not be read (chunked, truncated) parses as nothing
         return _error(UNREADABLE, "body")
-    if len(files) > MAX_FILES:
-        return _error(f"证明材料最多 {MAX_FILES} 个文件", "evidence")
     diagnosed_on, bad = _date_param(data.get("diagnosed_on", ""), "确诊日期", "diagnosed_on")
     if bad:
         return bad

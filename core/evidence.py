@@ -1,11 +1,13 @@
 """Evidence files (证明材料) attached to applications and approvals: PDF, JPG or PNG recognised
-by their first bytes (a name can lie), each under a size limit (EVIDENCE_MAX_BYTES)."""
+by their first bytes (a name can lie), each under a size limit (EVIDENCE_MAX_BYTES), at most
+MAX_EVIDENCE_FILES to one application."""
 
 from django.conf import settings
 
 from core.errors import ServiceError
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_FILES = 10  # one application's files
 EVIDENCE_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -17,6 +19,9 @@ def evidence_type(data: bytes) -> str | None:
 def checked_evidence(files) -> list[tuple[str, bytes, str]]:
     """(name, content, type) of each uploaded file; ServiceError (field "evidence") for a file
     too large or not a PDF, JPG or PNG, before anything is stored."""
+    files = list(files)
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise ServiceError("evidence_count", f"证明材料最多 {MAX_EVIDENCE_FILES} 个文件", "evidence")
     checked = []
     limit = getattr(settings, "EVIDENCE_MAX_BYTES", MAX_EVIDENCE_BYTES)
     for upload in files:

@@ -272,3 +272,12 @@ def test_a_two_diseases_drug_bill_of_another_disease_is_not_paid_as_two_diseases
     assert drug("D1", "糖尿病").basic_fund == D("50.00")
     assert drug("D2", "").basic_fund == D("50.00")  # a bill naming no disease: the registration holds
     assert drug("D3", "高血压").basic_fund == D("0")  # registered for diabetes only
+
+
+def test_an_application_takes_at_most_ten_evidence_files(world, clerk):
+    person, hospital, _city, _township, _reviewer = world
+    eleven = [SimpleUploadedFile(f"{i}.pdf", PDF, "application/pdf") for i in range(11)]
+    with pytest.raises(ServiceError) as refused:
+        _submit(clerk, person, hospital, files=eleven)
+    assert (refused.value.field, refused.value.message) == ("evidence", "证明材料最多 10 个文件")
+    assert not ChronicApproval.objects.exists()
