@@ -11,6 +11,10 @@ CITY_OFFICER = "市局"
 # A designated facility's account: uploads 门诊慢特病 applications through the JSON interface
 # (benefits.views_api) with its token, naming itself as the facility; no staff page.
 FACILITY = "定点医疗机构"
+# 月度拨付计划 (RULES.md 7): the city finance bureau re-checks and pays plans into the city bureau's
+# expenditure account; the city bureau's fund cashiers pay the facilities and the counties.
+FINANCE = "市财政局"
+FUND_CASHIER = "基金财务"
 DEPARTMENT_GROUPS = {
     "civil_affairs": "民政",
     "rural_revitalisation": "乡村振兴",
@@ -48,7 +52,7 @@ _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicappr
 
 # 基金 (RULES.md 7): officers read the city's ledger; a county's reviewers read their county's lines.
 _FUNDS = ["funds.view_journalentry", "funds.view_journalline", "funds.view_account", "funds.view_fundalert",
-          "funds.view_warningopinion"]
+          "funds.view_warningopinion", "funds.view_paymentplan"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
@@ -69,6 +73,7 @@ ROLE_PERMISSIONS = {
         "enrollment.view_employeecoverage", "assistance.view_hardshipidentity",
         "assistance.view_application", "assistance.review_application",
         "benefits.view_remotecarefiling", *_CHRONIC_REVIEW, *_FUNDS,
+        "funds.submit_paymentplan",  # a county bureau compiles its month's payment plan
     ],
     CITY_OFFICER: _PEOPLE_VIEW + _PEOPLE_EDIT + _POLICY + [
         "core.view_full_id_number", "core.view_region", "core.change_region", "core.add_region",
@@ -80,8 +85,10 @@ ROLE_PERMISSIONS = {
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
-        *_FUNDS, "funds.record_warningopinion",
+        *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan",
     ],
+    FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan"],
+    FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan"],
     FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

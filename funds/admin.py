@@ -1,30 +1,34 @@
 """The fund tables in the admin, read-only: entries are posted and reversed by
 funds.services.ledger (the database refuses changes too), warnings raised and cleared by
-funds.services.alerts, accounts created on first use."""
+funds.services.alerts, accounts created on first use, payment plans moved step by step by
+funds.services.plans (the plan's page)."""
 
 from django.contrib import admin
 
 from core.admin import BadQueryAdminMixin, ReadOnlyAdminMixin, RegionScopedAdmin
 from core.display import percent, source_text, yuan
-from funds.models import Account, FundAlert, JobRun, JournalEntry, JournalLine, WarningOpinion
+from funds.models import Account, FundAlert, JobRun, JournalEntry, JournalLine, PaymentPlan, PaymentPlanEvent, PaymentPlanLine, WarningOpinion
 
 
-class JournalLineInline(admin.TabularInline):
-    model = JournalLine
-    fields = ("fund", "account", "county", "amount_shown")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-
-    @admin.display(description="金额（借正贷负）")
-    def amount_shown(self, obj):
-        return yuan(obj.amount)
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class JournalLineInline(ReadOnlyInline):
+    model = JournalLine
+    fields = ("fund", "account", "county", "amount_shown")
+    readonly_fields = fields
+
+    @admin.display(description="金额（借正贷负）")
+    def amount_shown(self, obj):
+        return yuan(obj.amount)
 
     def get_queryset(self, request):  # a county's officer: its county's lines of a city-wide entry
         return super().get_queryset(request).restrict(request.user).select_related("account__region", "account__facility", "county")
@@ -113,3 +117,33 @@ class WarningOpinionAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
     fields = ("alert", "text", "status", "drafted_by", "drafted_on", "cosigned_by", "cosigned_on", "approved_document", "approved_on",
               "recorded_by")
     readonly_fields = fields
+
+
+class PaymentPlanLineInline(ReadOnlyInline):
+    model = PaymentPlanLine
+    fields = ("kind", "facility", "fund", "due_shown", "amount_shown", "note")
+    readonly_fields = fields
+
+    @admin.display(description="本月应付")
+    def due_shown(self, obj):
+        return yuan(obj.due)
+
+    @admin.display(description="本次拨付")
+    def amount_shown(self, obj):
+        return yuan(obj.amount)
+
+
+class PaymentPlanEventInline(ReadOnlyInline):
+    model = PaymentPlanEvent
+    fields = ("at", "action", "from_status", "to_status", "user", "reason")
+    readonly_fields = fields
+
+
+@admin.register(PaymentPlan)
+class PaymentPlanAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    list_display = ("pk", "county", "year", "month", "status", "created_by", "paid_on")
+    list_filter = ("status", "year")
+    fields = ("city", "county", "year", "month", "status", "note", "created_by", "created_at", "submitted_by", "reviewed_by",
+              "rechecked_by", "funded_by", "funded_on", "funded_entry", "paid_by", "paid_on", "paid_entry")
+    readonly_fields = fields
+    inlines = [PaymentPlanLineInline, PaymentPlanEventInline]

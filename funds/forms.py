@@ -105,3 +105,49 @@ class YearForm(CrispyForm):
 
     def year_value(self) -> int:
         return (self.cleaned_data.get("year") if self.is_bound else None) or timezone.localdate().year
+
+
+def _month_choices():
+    return [("", "—")] + [(m, f"{m}月") for m in range(1, 13)]
+
+
+class PlanFilterForm(_CountyMixin, CrispyForm):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2099)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), ("mine", "待我办理")])
+
+    def __init__(self, *args, user, **kwargs):
+        from funds.models import PaymentPlan
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "全部"), ("mine", "待我办理")] + PaymentPlan.Status.choices
+        self._county_field(user)
+
+
+class PlanCreateForm(CrispyForm):
+    year = forms.IntegerField(label="计划年度", min_value=2000, max_value=2099)
+    month = forms.TypedChoiceField(label="计划月份", coerce=int, choices=_month_choices()[1:],
+                                   help_text="拨付该月的定点机构结算和手工报销；该月结束、结算记账后编制")
+    note = forms.CharField(label="编制说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        counties = Region.objects.restrict(user).filter(level=RegionLevel.COUNTY).order_by("path")
+        self.fields = {"county": forms.ModelChoiceField(label="县（市、区）", queryset=counties, empty_label=None,
+                                                        error_messages={"invalid_choice": NOT_YOURS}), **self.fields}
+        last = timezone.localdate().replace(day=1) - timedelta(days=1)
+        self.initial.setdefault("year", last.year)
+        self.initial.setdefault("month", last.month)
+
+
+class PlanAdvanceForm(CrispyForm):
+    on = forms.DateField(label="日期", required=False, widget=DATE_INPUT, validators=[plausible_date], help_text="不填为今天")
+    reason = forms.CharField(label="意见", required=False, max_length=500)
+
+    def __init__(self, *args, dated: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not dated:
+            del self.fields["on"]
+
+
+class PlanRejectForm(CrispyForm):
+    reason = forms.CharField(label="退回原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

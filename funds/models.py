@@ -248,3 +248,118 @@ class WarningOpinion(models.Model):
 
     def __str__(self):
         return f"{self.alert}：{self.get_status_display()}"
+
+
+class PaymentPlan(models.Model):
+    """A county's monthly payment plan (月度拨付计划, RULES.md 7: 按月拨付，按年结算): what the
+    county's facilities are owed for a month's settlements and what its office paid in manual
+    claims, per fund. The county bureau compiles and submits it, the city bureau reviews, the
+    city finance bureau re-checks, finance pays it into the city bureau's expenditure account,
+    and the city bureau pays the facilities and the county. Each step by a different user; a
+    rejection goes back one step with its reason (funds.services.plans, the one writer)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "县医保局编制中"
+        SUBMITTED = "submitted", "待市医保局审核"
+        REVIEWED = "reviewed", "待市财政局复核"
+        RECHECKED = "rechecked", "待财政拨付"
+        FUNDED = "funded", "待市医保局拨付"
+        PAID = "paid", "已拨付"
+
+    city = models.ForeignKey(Region, verbose_name="统筹区", on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    month = models.PositiveSmallIntegerField("月份")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    note = models.CharField("编制说明", max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="编制人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("编制时间", auto_now_add=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="市医保局审核人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    rechecked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="市财政局复核人", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    funded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="财政拨付人", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    funded_on = models.DateField("财政拨付日期", null=True, blank=True)
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="市医保局拨付人", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    paid_on = models.DateField("拨付日期", null=True, blank=True)
+    funded_entry = models.OneToOneField(JournalEntry, verbose_name="财政拨付凭证", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    paid_entry = models.OneToOneField(JournalEntry, verbose_name="拨付凭证", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)  # the county's
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "月度拨付计划"
+        verbose_name_plural = "月度拨付计划"
+        ordering = ["-year", "-month", "region_path"]
+        constraints = [models.UniqueConstraint(fields=["county", "year", "month"], name="one_plan_per_county_month")]
+        permissions = [
+            ("submit_paymentplan", "编制和提交月度拨付计划（县医保局）"),
+            ("review_paymentplan", "审核月度拨付计划（市医保局）"),
+            ("recheck_paymentplan", "复核月度拨付计划（市财政局）"),
+            ("fund_paymentplan", "拨付至市医保局基金支出户（市财政局）"),
+            ("pay_paymentplan", "拨付至定点机构和县医保局（市医保局）"),
+        ]
+
+    def __str__(self):
+        return f"{self.county.name}{self.year}年{self.month}月拨付计划"
+
+
+class PaymentPlanLine(models.Model):
+    """One line of a plan: a fund's amount due to a facility for the month's settlements, or
+    the county office's manual claims of the month; the amount to pay may be lower (a
+    deduction, with its reason), never higher."""
+
+    class Kind(models.TextChoices):
+        FACILITY = "facility", "定点机构结算"
+        MANUAL = "manual", "手工报销"
+
+    plan = models.ForeignKey(PaymentPlan, verbose_name="拨付计划", on_delete=models.CASCADE, related_name="lines")
+    fund = models.CharField("基金", max_length=20, choices=Fund.choices)
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    facility = models.ForeignKey("benefits.Facility", verbose_name="定点医疗机构", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    due = models.DecimalField("本月应付", **MONEY)
+    amount = models.DecimalField("本次拨付", **MONEY)
+    note = models.CharField("扣减原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "拨付计划明细"
+        verbose_name_plural = "拨付计划明细"
+        ordering = ["plan", "kind", "facility__code", "fund"]
+
+
+class PaymentPlanEvent(models.Model):
+    """The plan's procedure trail: who did which step, when, and why (a rejection's reason, a
+    deduction's lines)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "编制"
+        REFRESH = "refresh", "重新取数"
+        ADJUST = "adjust", "调整拨付金额"
+        SUBMIT = "submit", "提交"
+        REVIEW = "review", "市医保局审核通过"
+        RECHECK = "recheck", "市财政局复核通过"
+        REJECT = "reject", "退回"
+        FUND = "fund", "财政拨付至市医保局基金支出户"
+        PAY = "pay", "市医保局拨付至定点机构和县医保局"
+
+    plan = models.ForeignKey(PaymentPlan, verbose_name="拨付计划", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    from_status = models.CharField("原状态", max_length=10, choices=PaymentPlan.Status.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=10, choices=PaymentPlan.Status.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("操作时间", auto_now_add=True)
+    reason = models.CharField("说明", max_length=500, blank=True)
+    detail = models.JSONField("变动明细", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "拨付计划操作记录"
+        verbose_name_plural = "拨付计划操作记录"
+        ordering = ["plan", "at", "pk"]

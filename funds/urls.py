@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funds import views
+from funds import views, views_plans
 
 app_name = "funds"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("statement/", views.statement, name="statement"),
     path("statement/export.xlsx", views.statement_export, name="statement_export"),
+    path("plans/", views_plans.plan_list, name="plans"),
+    path("plans/new/", views_plans.plan_new, name="plan_new"),
+    path("plans/<int:pk>/", views_plans.plan_detail, name="plan"),
+    path("plans/<int:pk>/export.xlsx", views_plans.plan_export, name="plan_export"),
 ]

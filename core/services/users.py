@@ -25,12 +25,14 @@ from django.utils import timezone
 from core.errors import ServiceError
 from core.models import Department, Region, RegionLevel, User
 from core.restrict import region_allowed
-from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, FACILITY, REVIEWER
+from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, FACILITY, FINANCE, FUND_CASHIER, REVIEWER
 
 MANAGE_PERMISSION = "core.manage_users"
 BUREAU_ROLES = (CLERK, REVIEWER, CITY_OFFICER)
 DEPARTMENT_ROLES = tuple(DEPARTMENT_GROUPS.values())
-ALL_ROLES = (*BUREAU_ROLES, FACILITY, *DEPARTMENT_ROLES)
+# The city's fund roles (月度拨付计划): granted, like 市局, by a city's or the province's officer.
+CITY_FUND_ROLES = (FUND_CASHIER, FINANCE)
+ALL_ROLES = (*BUREAU_ROLES, *CITY_FUND_ROLES, FACILITY, *DEPARTMENT_ROLES)
 # 市局 is granted by an officer of a city (统筹区) or of the province, never by a county's.
 CITY_OFFICER_GRANTING_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY)
 USER_REGION_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
@@ -70,7 +72,7 @@ def grantable_roles(officer) -> list[str]:
         officer.region_id and officer.region.level in CITY_OFFICER_GRANTING_LEVELS
         and officer.groups.filter(name=CITY_OFFICER).exists()
     ):
-        roles.append(CITY_OFFICER)
+        roles += [CITY_OFFICER, *CITY_FUND_ROLES]
     return roles + [FACILITY] + list(DEPARTMENT_ROLES)
 
 

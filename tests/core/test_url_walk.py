@@ -29,7 +29,7 @@ from assistance.models import Application, Evidence, HardshipIdentity, SubsidyRu
 from benefits.models import Facility, OneTimeAssistance, PolicyParameter, Settlement
 from benefits.models import ChronicApproval, ChronicEvidence, RemoteCareFiling, TwoDiseasesRegistration
 from core.models import ApiToken, Department, ImportChunk, ImportJob, Region, RegionLevel, SecurityEvent
-from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, FACILITY, REVIEWER
+from core.roles import CITY_OFFICER, CLERK, DEPARTMENT_GROUPS, FACILITY, FINANCE, FUND_CASHIER, REVIEWER
 from enrollment.models import EmployeeCoverage, Enrollment, Household, Person, ResidentScheme, SchemeAssignment, School
 from enrollment.models import Payment
 from tests import factories
@@ -157,7 +157,15 @@ def build_foreign(jiayu, current_year) -> Foreign:
                              threshold="0.05", income="1", expenditure="1", balance="1", as_of=date(current_year, 1, 5),
                              source="嘉鱼泄露依据", region_path=jiayu.path)
     objects["notification"] = Notification.objects.create(user=clerk, title="嘉鱼泄露消息", body="嘉鱼县的预警", url="/funds/alerts/")
-    markers = ["JYPAY0001", "98,765.43", "98765.43", "1.23%"]
+    # 月度拨付计划: the other county's plan awaiting the city's review, a line for its hospital
+    from funds.models import PaymentPlan, PaymentPlanEvent, PaymentPlanLine
+
+    plan = PaymentPlan.objects.create(city=city, county=jiayu, year=current_year - 1, month=12, status="submitted", note="嘉鱼泄露说明",
+                                      created_by=reviewer, submitted_by=reviewer, region_path=jiayu.path)
+    PaymentPlanLine.objects.create(plan=plan, fund=Fund.RESIDENT_BASIC, kind="facility", facility=facility, due="97531.24", amount="97531.24")
+    PaymentPlanEvent.objects.create(plan=plan, action="submit", from_status="draft", to_status="submitted", user=reviewer)
+    objects["payment_plan"] = plan
+    markers = ["JYPAY0001", "98,765.43", "98765.43", "1.23%", "97,531.24", "97531.24"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
@@ -215,6 +223,7 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
+STAFF_OBJECTS.update({"funds:plan": "payment_plan", "funds:plan_export": "payment_plan"})
 STAFF_OBJECTS.update({"funds:alert": "fund_alert", "inbox_open": "notification", "funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
@@ -303,6 +312,9 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         "chronic_applications_api": {"id_number": head.id_number, "name": head.name, "disease": "tuberculosis",
                                      "diagnosed_on": f"{year}-01-10"},
         "funds:alert": {"text": "越权预警意见", "on": f"{year}-01-10"},
+        # 月度拨付计划: a plan compiled for the other county; the other county's plan moved on
+        "funds:plan_new": {"county": objects["county"].pk, "year": year - 1, "month": 11},
+        "funds:plan": {"action": "advance", "reason": "越权", "on": f"{year}-01-10"},
         # 异地就医备案: the other county's person and filing, with forms the pages would accept
         "benefits:filing_new": {"kind": "temporary", "destination_province": "广东省", "destination_city": "深圳市", "valid_from": f"{year}-01-01"},
         "benefits:filing_end": {"valid_to": f"{year}-01-31", "reason": "越权"},
@@ -410,7 +422,8 @@ def database_snapshot() -> dict:
 
 def county_roles(xianan) -> dict:
     """Every role of county A, each a staff user, so the admin's permissions are what stops them."""
-    users = {name: factories.user(f"a_{i}", name, xianan, staff=True) for i, name in enumerate((CLERK, REVIEWER, CITY_OFFICER))}
+    users = {name: factories.user(f"a_{i}", name, xianan, staff=True)
+             for i, name in enumerate((CLERK, REVIEWER, CITY_OFFICER, FINANCE, FUND_CASHIER))}
     for department, group in DEPARTMENT_GROUPS.items():
         users[group] = factories.user(f"a_{department}", group, xianan, staff=True, department=department)
     hospital = Facility.objects.create(code="A_H2", name="咸安区人民医院", level=2, tier="secondary_plus", region=xianan,

@@ -1,5 +1,5 @@
-"""`manage.py create_demo_users`: a demo city officer and demo clerks of two counties, with the
-credentials printed. Only for the demo: refuses to run with DEBUG off."""
+"""`manage.py create_demo_users`: a demo city officer, demo clerks of two counties, a county
+reviewer and the city's fund roles (finance, cashier), with the credentials printed. Only for the demo: refuses to run with DEBUG off."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +16,12 @@ DEMO_USERS = [
     ("clerk", "demo-clerk-2026", "经办员", "421202", False, "演示咸安区经办员"),
     # A clerk of a second county, so a first look can show that counties are kept apart.
     ("clerk_jiayu", "demo-clerk-jiayu-2026", "经办员", "421221", False, "演示嘉鱼县经办员"),
+    # 月度拨付计划 (RULES.md 7): each step by a different user — the county bureau compiles and
+    # submits, officer reviews, the finance bureau re-checks and pays, the fund cashier pays on.
+    ("reviewer", "demo-reviewer-2026", "审核员", "421202", False, "演示咸安区审核员"),
+    ("finance", "demo-finance-2026", "市财政局", "421200", False, "演示市财政局复核员"),
+    ("treasurer", "demo-treasurer-2026", "市财政局", "421200", False, "演示市财政局拨付员"),
+    ("cashier", "demo-cashier-2026", "基金财务", "421200", False, "演示市医保局基金财务"),
 ]
 
 
