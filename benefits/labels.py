@@ -27,6 +27,8 @@ NAMES = {
     "fund_months_low": "基金累计结余可支付月数预警线",
     "fund_deficit_city_share": "基金缺口市级分担比例",
     "fund_deficit_collection_weight": "基金缺口县级分担中征缴贡献的权重",
+    "fiscal_central_per_head": "居民医保人均中央财政补助",
+    "fiscal_province_share": "地方财政补助省级负担比例",
     "special_diseases": "按住院待遇支付的门诊特殊疾病",
     "ci_deductible": "大病保险起付标准",
     "ci_band": "大病保险分段支付比例",
@@ -73,6 +75,7 @@ KEYS = {
     "outpatient_daily_cap": _TIERS, "general_fee": _TIERS, "general_fee_fund": _TIERS, "outpatient_rate": _TIERS,
     "referral_rate_cut": _REFERRALS,
     "ma_deductible": _MA_CLASSES, "ma_inpatient_rate": _MA_CLASSES,
+    "fiscal_province_share": {"poverty_county": "脱贫县", "other_county": "其他县（市、区）"},
 }
 
 # The codes a value lists: identities (RULES.md 1) and the outpatient special diseases paid as

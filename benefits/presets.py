@@ -58,6 +58,10 @@ XIANNING_BASIC = [
     # RULES.md 7: a city deficit after the accumulated balance, shared city : county 2 : 8 (S001 §三(三)5)
     ("fund_deficit_city_share", D("0.2"), "rate", "S001 §三(三)5（十堰市级统筹实施方案）", True),
     ("fund_deficit_collection_weight", D("0.5"), "rate", "RULES.md 7 (not from the sources)", False),
+    # N004 §一: the local fiscal subsidy after the central part, province : county 6 : 4 for a
+    # poverty-alleviation county (脱贫县), 5 : 5 for the others: the province's share
+    ("fiscal_province_share.poverty_county", D("0.6"), "rate", "N004 §一", True),
+    ("fiscal_province_share.other_county", D("0.5"), "rate", "N004 §一", True),
 ]
 
 # Parameters whose value changes on a date, as (name, value, unit, source, confirmed,
@@ -67,6 +71,11 @@ XIANNING_BASIC_PERIODS = [
     # N004 §二: "2023年居民医保生育医疗费用年基金最高支付限额由900元提高到1000元"
     ("maternity_cap", D("900"), "yuan", "N004 §二", True, date(2021, 1, 1), date(2022, 12, 31)),
     ("maternity_cap", D("1000"), "yuan", "N004 §二", True, date(2023, 1, 1), None),
+    # RULES.md 2.1, 7: the central fiscal subsidy per head of a benefit year (not in the sources;
+    # the demo takes 60% of the year's subsidy per head, 580 / 610 / 640)
+    ("fiscal_central_per_head", D("348"), "yuan", "RULES.md 7 (not from the sources)", False, date(2021, 1, 1), date(2021, 12, 31)),
+    ("fiscal_central_per_head", D("366"), "yuan", "RULES.md 7 (not from the sources)", False, date(2022, 1, 1), date(2022, 12, 31)),
+    ("fiscal_central_per_head", D("384"), "yuan", "RULES.md 7 (not from the sources)", False, date(2023, 1, 1), None),
 ]
 
 # 吉林 (J003 §二(三)9-11): no location first self-pay, the rate follows the referral instead;

@@ -52,7 +52,7 @@ _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicappr
 
 # 基金 (RULES.md 7): officers read the city's ledger; a county's reviewers read their county's lines.
 _FUNDS = ["funds.view_journalentry", "funds.view_journalline", "funds.view_account", "funds.view_fundalert",
-          "funds.view_warningopinion", "funds.view_paymentplan"]
+          "funds.view_warningopinion", "funds.view_paymentplan", "funds.view_paymentplanline", "funds.view_paymentplanevent"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]

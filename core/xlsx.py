@@ -254,14 +254,15 @@ def sheet_title(title: str) -> str:
     return cleaned or "Sheet1"
 
 
-def write_xlsx(headers: list[str], rows, *, title: str = "Sheet1", note_column: str | None = None, text_columns=()) -> bytes:
+def write_xlsx(headers: list[str], rows, *, title: str = "Sheet1", note_column: str | None = None, text_columns=(),
+               widths: dict[int, int] | None = None) -> bytes:
     """A write-only workbook (constant memory) with escaped cells and a bold header; the
     `note_column` header (e.g. 错误原因) is highlighted; what is typed into the `text_columns`
-    (1-based) stays text."""
+    (1-based) stays text; `widths`: 1-based column -> width, for columns of long names."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title(title))
     for i, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(12, len(str(header)) * 2 + 4)
+        sheet.column_dimensions[get_column_letter(i)].width = (widths or {}).get(i, max(12, len(str(header)) * 2 + 4))
         if i in text_columns:
             sheet.column_dimensions[get_column_letter(i)].number_format = "@"
     header_cells = []

@@ -58,6 +58,11 @@ def dashboard(request):
 
         context["chronic"] = status_counts(request.user, today)
         context["chronic_decided"] = decided_for_submitter(request.user, today)
+    if request.user.has_perm("funds.view_paymentplan"):
+        from funds.models import PaymentPlan
+        from funds.services.plans import awaiting
+
+        context["plans_awaiting"] = PaymentPlan.objects.restrict(request.user).filter(awaiting(request.user)).count()
     return render(request, "enrollment/dashboard.html", context)
 
 

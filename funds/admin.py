@@ -141,9 +141,14 @@ class PaymentPlanEventInline(ReadOnlyInline):
 
 @admin.register(PaymentPlan)
 class PaymentPlanAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
-    list_display = ("pk", "county", "year", "month", "status", "created_by", "paid_on")
+    list_display = ("number", "county", "year", "month", "status", "created_by", "paid_on")
     list_filter = ("status", "year")
-    fields = ("city", "county", "year", "month", "status", "note", "created_by", "created_at", "submitted_by", "reviewed_by",
-              "rechecked_by", "funded_by", "funded_on", "funded_entry", "paid_by", "paid_on", "paid_entry")
+    fields = ("city", "county", "year", "month", "status", "note", "created_by", "created_at", "submitted_by", "submitted_on",
+              "reviewed_by", "reviewed_on", "rechecked_by", "rechecked_on", "funded_by", "funded_on", "funded_entry", "paid_by", "paid_on",
+              "paid_entry")
     readonly_fields = fields
     inlines = [PaymentPlanLineInline, PaymentPlanEventInline]
+
+    @admin.display(description="编号", ordering="pk")
+    def number(self, obj):
+        return obj.pk

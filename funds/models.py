@@ -51,6 +51,14 @@ class AccountKind(models.TextChoices):
     BENEFIT_EXPENSE = "benefit_expense", "待遇支出"
 
 
+class FiscalLevel(models.TextChoices):
+    """The level a fiscal subsidy per head comes from (N004 §一), the 辅助核算 of its lines."""
+
+    CENTRAL = "central", "中央财政"
+    PROVINCE = "province", "省级财政"
+    COUNTY = "county", "县级财政"
+
+
 INCOME_KINDS = (AccountKind.CONTRIBUTION_INCOME, AccountKind.SUBSIDISED_CONTRIBUTION, AccountKind.SUBSIDY_INCOME,
                 AccountKind.INTEREST_INCOME, AccountKind.OTHER_INCOME)
 EXPENSE_KINDS = (AccountKind.BENEFIT_EXPENSE,)
@@ -276,10 +284,13 @@ class PaymentPlan(models.Model):
     created_at = models.DateTimeField("编制时间", auto_now_add=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
+    submitted_on = models.DateField("提交日期", null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="市医保局审核人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
+    reviewed_on = models.DateField("审核日期", null=True, blank=True)
     rechecked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="市财政局复核人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
+    rechecked_on = models.DateField("复核日期", null=True, blank=True)
     funded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="财政拨付人", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     funded_on = models.DateField("财政拨付日期", null=True, blank=True)

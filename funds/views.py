@@ -20,7 +20,7 @@ from core.validation import keyset_params, page_param, refuses_bad_query, search
 from core.views import xlsx_response
 from core.xlsx import write_xlsx
 from funds.forms import BalanceForm, EntryFilterForm, OpinionApproveForm, OpinionCosignForm, OpinionDraftForm, ReconcileForm, StatementForm, YearForm
-from funds.models import Fund, JournalEntry
+from funds.models import Fund, JournalEntry, SourceKind
 from funds.selectors import entries_for, entry_lines, monthly_statement
 from funds.services.ledger import balances
 
@@ -112,7 +112,9 @@ def entry_export(request):
     lines = list(lines.select_related("entry", "account__region", "account__facility", "county").order_by("entry_id", "pk")
                  [:ENTRY_EXPORT_LIMIT])
     labels = facility_labels({line.account.facility for line in lines if line.account.facility_id})
-    payers = dict(Payer.choices)
+    from funds.models import FiscalLevel
+
+    payers = {**dict(Payer.choices), **dict(FiscalLevel.choices)}
     rows = [(line.entry_id, line.posted_on, line.entry.get_source_kind_display(), line.entry.memo, line.get_fund_display(),
              line.account.get_kind_display(), labels[line.account.facility_id] if line.account.facility_id else line.account.region.name,
              line.county.name, payers.get(line.party, line.party), line.amount if line.amount > 0 else None,
@@ -131,8 +133,13 @@ def entry_detail(request, pk):
             record_denied(request, JournalEntry, pk)
         raise Http404("没有找到该凭证，或您无权查看")
     reversal = JournalEntry.objects.filter(reverses=entry).first()
+    plan = None
+    if entry.source_kind == SourceKind.PAYMENT_PLAN and entry.source_ref.isdigit():
+        from funds.models import PaymentPlan
+
+        plan = PaymentPlan.objects.restrict(request.user).select_related("county").filter(pk=int(entry.source_ref)).first()
     return render(request, "funds/entry_detail.html", {
-        "entry": entry, "reversal": reversal,
+        "entry": entry, "reversal": reversal, "plan": plan,
         "rows": [(line, line.amount if line.amount > 0 else None, -line.amount if line.amount < 0 else None) for line in lines],
         "debit": sum((line.amount for line in lines if line.amount > 0), ZERO),
         "credit": -sum((line.amount for line in lines if line.amount < 0), ZERO),

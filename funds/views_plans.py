@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db import transaction
+from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -25,19 +26,6 @@ ZERO = Decimal("0.00")
 Status = PaymentPlan.Status
 
 
-def _awaiting(user):
-    """The plans whose next step the user's permissions (and region) allow."""
-    condition = Q(pk__in=[])
-    for status, step in plans.STEPS.items():
-        if not user.has_perm(step.permission):
-            continue
-        if step.at_city:
-            condition |= Q(status=status, city_id=user.region_id)
-        else:
-            condition |= Q(status=status)
-    return condition
-
-
 @permission_required(VIEW, raise_exception=True)
 @refuses_bad_query
 def plan_list(request):
@@ -49,12 +37,12 @@ def plan_list(request):
     if data.get("county"):
         rows = rows.filter(county=data["county"])
     if data.get("status") == "mine":
-        rows = rows.filter(_awaiting(request.user))
+        rows = rows.filter(plans.awaiting(request.user))
     elif data.get("status"):
         rows = rows.filter(status=data["status"])
     rows = rows.annotate(due=Sum("lines__due"), total=Sum("lines__amount")).order_by("-year", "-month", "region_path")
     page = Paginator(rows, 50).get_page(page_param(request))
-    awaiting = PaymentPlan.objects.restrict(request.user).filter(_awaiting(request.user)).count()
+    awaiting = PaymentPlan.objects.restrict(request.user).filter(plans.awaiting(request.user)).count()
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "funds/plans.html", {
@@ -80,7 +68,8 @@ def plan_new(request):
 def _lines(plan):
     from funds.services.postings import facility_labels
 
-    lines = list(plan.lines.select_related("facility").order_by("kind", "facility__code", "fund"))
+    order = {fund: i for i, fund in enumerate(Fund.values)}
+    lines = sorted(plan.lines.select_related("facility"), key=lambda x: (x.kind, x.facility.code if x.facility_id else "", order[x.fund]))
     labels = facility_labels({line.facility for line in lines if line.facility_id})
     for line in lines:
         line.holder = labels[line.facility_id] if line.facility_id else f"{plan.county.name}医保局（手工报销）"
@@ -98,46 +87,62 @@ def _plan(request, pk):
         "city", "county", "created_by", "submitted_by", "reviewed_by", "rechecked_by", "funded_by", "paid_by"), pk=pk)
 
 
+def _amounts(post) -> tuple[dict, dict]:
+    ids = [key.removeprefix("amount_") for key in post if key.startswith("amount_")]
+    ids = [pk for pk in ids if pk.isascii() and pk.isdigit()]
+    return {pk: post[f"amount_{pk}"] for pk in ids}, {pk: post.get(f"note_{pk}", "") for pk in ids}
+
+
 @permission_required(VIEW, raise_exception=True)
 def plan_detail(request, pk):
+    """A plan, and the form of its next step for who may do it. Every form names the state the
+    page showed (`step`): a plan moved on since is refused, never stepped again. In a draft the
+    amounts and the submission are one form: what is typed is saved before it is submitted."""
     plan = _plan(request, pk)
     step = plans.next_step(plan)
-    may_act = plans.step_refusal(request.user, plan) is None and step is not None
-    dated = step is not None and step.action in (plans.Action.FUND, plans.Action.PAY)
-    advance = PlanAdvanceForm(request.POST if request.POST.get("action") == "advance" else None, dated=dated) if may_act else None
-    reject = (PlanRejectForm(request.POST if request.POST.get("action") == "reject" else None)
-              if may_act and step.reject_to else None)
+    refusal = plans.step_refusal(request.user, plan)
+    may_act = step is not None and refusal is None
+    action = request.POST.get("action") if request.method == "POST" else None
+    dated = step is not None and step.action != plans.Action.SUBMIT
+    advance = PlanAdvanceForm(request.POST if action == "advance" else None, dated=dated) if may_act else None
+    reject = PlanRejectForm(request.POST if action == "reject" else None) if may_act and step.reject_to else None
     editable = plan.status == Status.DRAFT and may_act
-    adjust_error = ""
+    adjust_error = adjust_field = ""
     if request.method == "POST":
-        if not may_act:
-            messages.error(request, plans.step_refusal(request.user, plan))
+        expected = request.POST.get("step") or None
+        if not may_act or action not in ("advance", "reject", "refresh", "adjust") or (action == "reject" and reject is None) \
+                or (action in ("refresh", "adjust") and not editable):
+            messages.error(request, refusal or "该操作不适用于拨付计划的当前状态，请刷新页面后再办理")
             return redirect("funds:plan", pk=plan.pk)
-        action = request.POST.get("action")
         try:
-            if action == "advance" and advance.is_valid():
-                plans.plan_advance(user=request.user, plan=plan, on=advance.cleaned_data.get("on"), reason=advance.cleaned_data["reason"])
-                messages.success(request, f"已办理“{step.label}”")
-                return redirect("funds:plan", pk=plan.pk)
-            if action == "reject" and reject is not None and reject.is_valid():
-                plans.plan_reject(user=request.user, plan=plan, reason=reject.cleaned_data["reason"])
-                messages.success(request, "已退回")
-                return redirect("funds:plan", pk=plan.pk)
-            if action == "refresh" and editable:
-                plans.plan_refresh(user=request.user, plan=plan)
-                messages.success(request, "已按基金账重新取数（扣减已撤销）")
-                return redirect("funds:plan", pk=plan.pk)
-            if action == "adjust" and editable:
-                ids = [key.removeprefix("amount_") for key in request.POST if key.startswith("amount_")]
-                plans.plan_adjust(user=request.user, plan=plan,
-                                  amounts={pk: request.POST[f"amount_{pk}"] for pk in ids if pk.isdigit()},
-                                  notes={pk: request.POST.get(f"note_{pk}", "") for pk in ids if pk.isdigit()})
-                messages.success(request, "已保存本次拨付金额")
-                return redirect("funds:plan", pk=plan.pk)
+            with transaction.atomic():
+                if action in ("adjust", "advance") and editable:
+                    amounts, notes = _amounts(request.POST)
+                    if amounts:
+                        plans.plan_adjust(user=request.user, plan=plan, amounts=amounts, notes=notes)
+                if action == "adjust":
+                    messages.success(request, "已保存本次拨付金额")
+                    return redirect("funds:plan", pk=plan.pk)
+                if action == "refresh":
+                    plans.plan_refresh(user=request.user, plan=plan)
+                    messages.success(request, "已按基金账重新取数（扣减已撤销）")
+                    return redirect("funds:plan", pk=plan.pk)
+                if action == "advance" and advance.is_valid():
+                    plans.plan_advance(user=request.user, plan=plan, on=advance.cleaned_data.get("on"),
+                                       reason=advance.cleaned_data["reason"], expected=expected)
+                    messages.success(request, f"已办理“{step.label}”")
+                    return redirect("funds:plan", pk=plan.pk)
+                if action == "reject" and reject.is_valid():
+                    plans.plan_reject(user=request.user, plan=plan, reason=reject.cleaned_data["reason"], expected=expected)
+                    messages.success(request, "已退回")
+                    return redirect("funds:plan", pk=plan.pk)
         except ServiceError as error:
-            if action == "adjust":
-                adjust_error = error.message
-            elif action == "reject" and reject is not None:
+            if error.code == "stale":
+                messages.error(request, error.message)
+                return redirect("funds:plan", pk=plan.pk)
+            if editable and action in ("adjust", "advance") and error.field not in (advance.fields if advance else ()):
+                adjust_error, adjust_field = error.message, error.field or ""
+            elif action == "reject":
                 reject.add_error(error.field if error.field in reject.fields else None, error.message)
             else:
                 advance.add_error(error.field if error.field in advance.fields else None, error.message)
@@ -146,11 +151,18 @@ def plan_detail(request, pk):
         for line in lines:
             line.amount_input = request.POST.get(f"amount_{line.pk}", line.amount)
             line.note_input = request.POST.get(f"note_{line.pk}", line.note)
+            line.invalid = adjust_field in (f"amount_{line.pk}", f"note_{line.pk}")
+    else:
+        for line in lines:
+            line.amount_input, line.note_input = line.amount, line.note
+    events = list(plan.events.select_related("user"))
+    returned = events[-1] if events and events[-1].action == plans.Action.REJECT else None
     template = "funds/plan_print.html" if request.GET.get("print") == "1" else "funds/plan_detail.html"
     return render(request, template, {
         "plan": plan, "lines": lines, "totals": totals, "total": total, "step": step, "may_act": may_act, "editable": editable,
-        "advance": advance, "reject": reject, "adjust_error": adjust_error, "refusal": None if may_act else plans.step_refusal(request.user, plan),
-        "events": plan.events.select_related("user"), "steps": _procedure(plan),
+        "advance": advance, "reject": reject, "adjust_error": adjust_error, "refusal": refusal, "returned": returned,
+        "special": plans.special_account_after(plan) if may_act and step.action == plans.Action.FUND else None,
+        "events": events, "steps": _procedure(plan),
         "trail": [("月度拨付计划", reverse("funds:plans")), (str(plan), "")]})
 
 
@@ -159,7 +171,7 @@ def _procedure(plan):
     rows = []
     for status, step in plans.STEPS.items():
         user = getattr(plan, step.field)
-        day = {"funded_by": plan.funded_on, "paid_by": plan.paid_on}.get(step.field)
+        day = getattr(plan, step.field.replace("_by", "_on"))
         rows.append({"label": step.label, "user": user, "day": day, "current": plan.status == status})
     return rows
 
@@ -171,6 +183,7 @@ def plan_export(request, pk):
     rows = [(line.get_kind_display(), line.holder, line.get_fund_display(), line.due, line.amount, line.note) for line in lines]
     rows += [(f"{t['fund']}小计", "", "", t["due"], t["amount"], "") for t in totals]
     rows.append(("合计", "", "", total["due"], total["amount"], ""))
-    sheet = write_xlsx(["类别", "收款单位", "基金", "本月应付（元）", "本次拨付（元）", "扣减原因"], rows, title=str(plan)[:31])
+    sheet = write_xlsx(["类别", "收款单位", "基金", "本月应付（元）", "本次拨付（元）", "扣减原因"], rows, title=str(plan)[:31],
+                       widths={2: 44, 3: 30, 6: 30})
     return xlsx_response(sheet, f"{plan}.xlsx")
 

@@ -122,7 +122,7 @@ def check_alerts(city: Region, day: date) -> dict:
             notify(_recipients(figure.region), title=f"基金运行预警：{figure.region.name}{label}",
                    body=(f"截至{day.year}年{day.month}月{day.day}日，{figure.region.name}{Fund(FUND).label}{label}："
                          f"{_shown(kind, value)}（预警线 {_shown(kind, threshold)}，{source_text(sources[kind])}）。"
-                         f"本年收入 {yuan(figure.income)} 元，支出 {yuan(figure.expenditure)} 元，累计结余 {yuan(figure.balance)} 元。"
-                         f"（本年收入目前含已记账的个人缴费和资助参保资金，各级财政补助尚未记入基金账。）"),
+                         f"本年收入 {yuan(figure.income)} 元（含个人缴费、资助参保资金和按参保人数计算的各级财政补助），"
+                         f"支出 {yuan(figure.expenditure)} 元，累计结余 {yuan(figure.balance)} 元。"),
                    url=reverse("funds:alerts"))
     return {"raised": raised, "cleared": cleared}

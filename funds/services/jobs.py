@@ -13,11 +13,12 @@ from benefits.models import Settlement
 from benefits.services.policy import pooling_codes
 from core.models import Region
 from funds.models import JobRun
-from funds.services.postings import post_contribution_day, post_settlement_day, post_subsidy_day
+from funds.services.postings import post_contribution_day, post_fiscal_subsidy_day, post_settlement_day, post_subsidy_day
 
 SETTLEMENT_JOB = "post_settlements"
 CONTRIBUTION_JOB = "post_contributions"
 SUBSIDY_JOB = "post_subsidies"
+FISCAL_JOB = "post_fiscal_subsidies"
 ALERT_JOB = "fund_alerts"
 
 
@@ -70,6 +71,7 @@ DAILY_JOBS = (
     (SETTLEMENT_JOB, post_settlement_day, _first_settlement_day),
     (CONTRIBUTION_JOB, post_contribution_day, _first_payment_day),
     (SUBSIDY_JOB, post_subsidy_day, _first_payment_day),
+    (FISCAL_JOB, post_fiscal_subsidy_day, _first_payment_day),
     (ALERT_JOB, _check_alerts, _from_now_on),
 )
 

@@ -10,11 +10,12 @@ The two payment steps post the ledger entries. Each step is done by a different 
 step's permission; a rejection, with its reason, sends the plan back one step. This module is
 the plan's one writer."""
 
+import re
 from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -29,21 +30,20 @@ from core.models import Region, RegionLevel
 from core.restrict import path_allowed
 from core.services.notify import notify
 from core.validation import check_date
-from funds.models import AccountKind, Fund, JobRun, JournalLine, PaymentPlan, PaymentPlanEvent, PaymentPlanLine, SourceKind
+from funds.models import Account, AccountKind, Fund, JobRun, JournalLine, PaymentPlan, PaymentPlanEvent, PaymentPlanLine, SourceKind
 from funds.services import ledger
 
 Status = PaymentPlan.Status
 Action = PaymentPlanEvent.Action
 Kind = PaymentPlanLine.Kind
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("99999999999999.99")
 
 
 @dataclass(frozen=True)
 class Step:
     action: str
     permission: str
-    field: str  # the plan's field naming who did the step
+    field: str  # the plan's field naming who did the step (its date: the same name, _on for _by)
     label: str
     at_city: bool  # done by the city's users (the county bureau compiles and submits)
     reject_to: str | None  # the status a rejection goes back to (None: not rejected here)
@@ -61,6 +61,11 @@ STEPS = {
 NEXT_STATUS = {Status.DRAFT: Status.SUBMITTED, Status.SUBMITTED: Status.REVIEWED, Status.REVIEWED: Status.RECHECKED,
                Status.RECHECKED: Status.FUNDED, Status.FUNDED: Status.PAID}
 STEP_LABELS = {step.field: step.label for step in STEPS.values()}
+PREVIOUS_DAY = {"reviewed_by": ("submitted_on", "提交日期"), "rechecked_by": ("reviewed_on", "审核日期"),
+                "funded_by": ("rechecked_on", "复核日期"), "paid_by": ("funded_on", "财政拨付日期")}
+STEP_DAY_LABELS = {"submitted_by": "提交日期", "reviewed_by": "审核日期", "rechecked_by": "复核日期", "funded_by": "财政拨付日期",
+                   "paid_by": "拨付日期"}
+AMOUNT = re.compile(r"\d{1,14}(\.\d{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,8 @@ def _check_month(year, month, today: date) -> tuple[int, int]:
         year, month = int(year), int(month)
     except (TypeError, ValueError):
         raise ServiceError("month", "请选择计划月份", "month") from None
-    if not (1 <= month <= 12) or not (2000 <= year <= today.year):
-        raise ServiceError("month", f"计划月份须在2000年1月至{today.year}年12月之间", "month")
+    if not (1 <= month <= 12) or not (2000 <= year <= today.year + 1):
+        raise ServiceError("month", f"计划月份须为2000年1月以后、已经结束的月份", "month")
     if month_bounds(year, month)[1] >= today:
         raise ServiceError("month", f"{year}年{month}月尚未结束：月度拨付计划在次月编制（按月拨付，按年结算）", "month")
     return year, month
@@ -124,9 +129,7 @@ def _check_posted(city: Region, year: int, month: int) -> None:
         return
     if JobRun.objects.filter(job=f"{SETTLEMENT_JOB}:{city.code}", period=last.isoformat(), status=JobRun.Status.DONE).exists():
         return
-    posted = (JobRun.objects.filter(job=f"{SETTLEMENT_JOB}:{city.code}", status=JobRun.Status.DONE).order_by("-period")
-              .values_list("period", flat=True).first())
-    raise ServiceError("not_posted", f"{year}年{month}月的结算尚未全部记入基金账（已记账至{posted or '无'}），"
+    raise ServiceError("not_posted", f"{year}年{month}月末（{last.month}月{last.day}日）的结算尚未记入基金账，"
                                      "请待每日记账任务完成后再编制")
 
 
@@ -201,27 +204,42 @@ def plan_refresh(*, user, plan: PaymentPlan) -> PaymentPlan:
     due = month_due(plan.city, plan.county, plan.year, plan.month)
     if not due:
         raise ServiceError("empty", "本月已没有应拨付的定点机构结算和手工报销")
-    old = {(line.kind, line.facility_id, line.fund): line.amount for line in plan.lines.all()}
-    plan.lines.all().delete()
-    lines = _lines_of(due)
-    for line in lines:
-        line.plan = plan
-    PaymentPlanLine.objects.bulk_create(lines)
-    labels = _labels(lines)
-    changes = {_line_label(line, labels): [str(old.get((line.kind, line.facility_id, line.fund), ZERO)), str(line.amount)]
-               for line in lines if old.get((line.kind, line.facility_id, line.fund)) != line.amount}
+    # Lines are kept (their ids stay, a page open elsewhere still names them), updated, added or removed.
+    existing = {(line.kind, line.facility_id, line.fund): line for line in plan.lines.all()}
+    labels = _labels([*existing.values(), *_lines_of(due)])
+    changes, wanted = {}, set()
+    for d in due:
+        key = (d.kind, d.facility_id, d.fund)
+        wanted.add(key)
+        line = existing.get(key)
+        if line is None:
+            line = PaymentPlanLine.objects.create(plan=plan, fund=d.fund, kind=d.kind, facility_id=d.facility_id, due=d.due, amount=d.due)
+            changes[_line_label(line, labels)] = ["0.00", str(d.due)]
+        elif (line.due, line.amount, line.note) != (d.due, d.due, ""):
+            changes[_line_label(line, labels)] = [str(line.amount), str(d.due)]
+            line.due, line.amount, line.note = d.due, d.due, ""
+            line.save(update_fields=["due", "amount", "note"])
+    for key, line in existing.items():
+        if key not in wanted:
+            changes[_line_label(line, labels)] = [str(line.amount), "0.00"]
+            line.delete()
     _event(plan, user, Action.REFRESH, plan.status, detail={"changes": changes})
     return plan
 
 
 def _amount(value, label: str, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        raise ServiceError("amount", f"{label}的本次拨付不是金额", field) from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+    """An amount as staff type it: digits, an optional point and two decimals, thousands
+    separators allowed (10,000.00); no sign, no exponent."""
+    text = str(value if value is not None else "").replace(",", "").replace("，", "").strip()
+    if not text:
+        raise ServiceError("amount", f"请填写{label}的本次拨付（不拨付填 0）", field)
+    if text.startswith("-"):
         raise ServiceError("amount", f"{label}的本次拨付须为不小于零的金额（最多两位小数）", field)
-    return amount
+    if not AMOUNT.fullmatch(text):
+        if re.fullmatch(r"\d+\.\d{3,}", text):
+            raise ServiceError("amount", f"{label}的本次拨付须为不小于零的金额（最多两位小数）", field)
+        raise ServiceError("amount", f"{label}的本次拨付不是金额（如 10,000.00）", field)
+    return Decimal(text)
 
 
 @transaction.atomic
@@ -233,7 +251,7 @@ def plan_adjust(*, user, plan: PaymentPlan, amounts: dict, notes: dict) -> Payme
     labels = _labels(lines.values())
     changes = {}
     for pk, value in amounts.items():
-        line = lines.get(int(pk))
+        line = lines.get(int(pk)) if str(pk).isascii() and str(pk).isdigit() else None
         if line is None:
             raise ServiceError("line", "拨付计划明细不存在")
         label = _line_label(line, labels)
@@ -254,7 +272,18 @@ def plan_adjust(*, user, plan: PaymentPlan, amounts: dict, notes: dict) -> Payme
     return plan
 
 
-def _check_step(user, plan: PaymentPlan) -> Step:
+def _did_other_step(user, plan: PaymentPlan, step: Step) -> str | None:
+    for field, label in STEP_LABELS.items():
+        if field != step.field and getattr(plan, f"{field}_id") == user.pk:
+            return label
+    return None
+
+
+def _check_step(user, plan: PaymentPlan, expected: str | None = None) -> Step:
+    """The plan's next step if the user may do it. `expected`: the state the user's page showed;
+    a plan moved on since (another user's step) is refused rather than stepped again."""
+    if expected is not None and expected != plan.status:
+        raise ServiceError("stale", f"拨付计划已变为“{plan.get_status_display()}”，请刷新页面后再办理")
     step = STEPS.get(plan.status)
     if step is None:
         raise ServiceError("state", f"拨付计划为“{plan.get_status_display()}”，没有待办的环节")
@@ -265,15 +294,15 @@ def _check_step(user, plan: PaymentPlan) -> Step:
             raise ServiceError("region_denied", f"“{step.label}”由{plan.city.name}办理")
     elif not path_allowed(user, plan.region_path):
         raise ServiceError("region_denied", "该计划不在您的管辖区划内")
-    for field, label in STEP_LABELS.items():
-        if field != step.field and getattr(plan, f"{field}_id") == user.pk:
-            raise ServiceError("same_user", f"同一拨付计划的各环节须由不同人员办理：您已办理本计划的“{label}”")
+    done = _did_other_step(user, plan, step)
+    if done:
+        raise ServiceError("same_user", f"同一拨付计划的各环节须由不同人员办理：您已办理本计划的“{done}”")
     return step
 
 
 def _recipients(plan: PaymentPlan, status: str):
-    """Who does the plan's next step: the holders of its permission in the city (the county for a
-    plan sent back to the county)."""
+    """Who may do the plan's next step: the holders of its permission in the city (the county for a
+    plan sent back to the county), less those who did another step of it."""
     step = STEPS.get(status)
     if step is None:
         return []
@@ -281,18 +310,39 @@ def _recipients(plan: PaymentPlan, status: str):
     permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
     users = get_user_model().objects.filter(is_active=True).filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
     users = users.filter(region=plan.city) if step.at_city else users.filter(region=plan.county)
-    return users.distinct()
+    others = [getattr(plan, f"{field}_id") for field in STEP_LABELS if field != step.field]
+    return users.exclude(pk__in=[pk for pk in others if pk]).distinct()
+
+
+def awaiting(user) -> Q:
+    """The plans whose next step the user may do (待我办理): by permission, region, and not
+    having done another step of the plan."""
+    condition = Q(pk__in=[])
+    for status, step in STEPS.items():
+        if user.has_perm(step.permission):
+            condition |= Q(status=status, city_id=user.region_id) if step.at_city else Q(status=status)
+    for field in STEP_LABELS:
+        condition &= ~Q(**{f"{field}_id": user.pk})
+    return condition
 
 
 def _tell(plan: PaymentPlan, title: str, body: str) -> None:
     notify(_recipients(plan, plan.status), title=f"{plan}：{title}", body=body, url=reverse("funds:plan", args=[plan.pk]))
 
 
-def _day(value: date | None, plan: PaymentPlan, after: date, after_label: str, field: str, label: str) -> date:
+def _step_day(value: date | None, plan: PaymentPlan, step: Step) -> date:
+    """A step's date: not in the future, not before the step before it (the first: not before the
+    month after the plan's)."""
+    label = STEP_DAY_LABELS[step.field]
     value = value or timezone.localdate()
-    check_date(value, field=field, label=label, not_after_today=True)
-    if value < after:
-        raise ServiceError(field, f"{label}不能早于{after_label} {after:%Y-%m-%d}", field)
+    check_date(value, field="on", label=label, not_after_today=True)
+    if step.field in PREVIOUS_DAY:
+        field, after_label = PREVIOUS_DAY[step.field]
+        after = getattr(plan, field)
+    else:
+        after, after_label = month_bounds(plan.year, plan.month)[1] + timedelta(days=1), "计划月份的次月1日"
+    if after is not None and value < after:
+        raise ServiceError("on", f"{label}不能早于{after_label} {after:%Y-%m-%d}", "on")
     return value
 
 
@@ -304,20 +354,24 @@ def plan_totals(plan: PaymentPlan) -> dict[str, Decimal]:
     return {fund: total for fund, total in totals.items() if total}
 
 
+def _said(text: str) -> str:
+    return text.strip().rstrip("。；;.!！")
+
+
 @transaction.atomic
-def plan_advance(*, user, plan: PaymentPlan, on: date | None = None, reason: str = "") -> PaymentPlan:
-    """Do the plan's next step: submit, review, re-check, or pay (the last two post the ledger)."""
+def plan_advance(*, user, plan: PaymentPlan, on: date | None = None, reason: str = "", expected: str | None = None) -> PaymentPlan:
+    """Do the plan's next step on a day (today by default): submit, review, re-check, or pay (the
+    last two post the ledger)."""
     plan = _locked(plan)
-    step = _check_step(user, plan)
+    step = _check_step(user, plan, expected)
     before = plan.status
+    day = _step_day(on, plan, step)
+    setattr(plan, step.field.replace("_by", "_on"), day)
     if step.action == Action.SUBMIT:
         _check_current(plan)
     elif step.action == Action.FUND:
-        after = month_bounds(plan.year, plan.month)[1] + timedelta(days=1)
-        plan.funded_on = _day(on, plan, after, "计划月份的次月1日", "on", "财政拨付日期")
         plan.funded_entry = _post_funding(plan, user)
     elif step.action == Action.PAY:
-        plan.paid_on = _day(on, plan, plan.funded_on, "财政拨付日期", "on", "拨付日期")
         plan.paid_entry = _post_payment(plan, user)
     setattr(plan, step.field, user)
     plan.status = NEXT_STATUS[before]
@@ -337,10 +391,10 @@ def _compilers(plan: PaymentPlan):
 
 
 @transaction.atomic
-def plan_reject(*, user, plan: PaymentPlan, reason: str) -> PaymentPlan:
+def plan_reject(*, user, plan: PaymentPlan, reason: str, expected: str | None = None) -> PaymentPlan:
     """Send the plan back one step, with the reason; the step before is to be done again."""
     plan = _locked(plan)
-    step = _check_step(user, plan)
+    step = _check_step(user, plan, expected)
     if step.reject_to is None:
         raise ServiceError("state", f"“{step.label}”环节不能退回")
     if not (reason or "").strip():
@@ -348,9 +402,10 @@ def plan_reject(*, user, plan: PaymentPlan, reason: str) -> PaymentPlan:
     before = plan.status
     plan.status = step.reject_to
     setattr(plan, step.reject_clears, None)
+    setattr(plan, step.reject_clears.replace("_by", "_on"), None)
     plan.save()
     _event(plan, user, Action.REJECT, before, reason=reason.strip())
-    _tell(plan, "被退回", f"{plan}在“{step.label}”环节被退回：{reason.strip()}。请重新办理“{STEPS[plan.status].label}”。")
+    _tell(plan, "被退回", f"{plan}在“{step.label}”环节被退回：{_said(reason)}。请重新办理“{STEPS[plan.status].label}”。")
     return plan
 
 
@@ -362,7 +417,7 @@ def _check_current(plan: PaymentPlan) -> None:
     labels = _labels(lines)
     for line in lines:
         if line.amount > due.get((line.kind, line.facility_id, line.fund), ZERO):
-            raise ServiceError("stale", f"{_line_label(line, labels)}的应付已变动（结算冲销等），请先“重新取数”")
+            raise ServiceError("due_changed", f"{_line_label(line, labels)}的应付已变动（结算冲销等），请先“重新取数”")
     if not any(line.amount for line in lines):
         raise ServiceError("empty", "本次拨付合计为零，不能提交")
 
@@ -384,18 +439,16 @@ def _post_payment(plan: PaymentPlan, user):
     agency pays facility bills); the manual claims the county office paid from its account are
     replenished into it, and the persons' payable cleared."""
     lines = []
-    for line in plan.lines.select_related("facility").order_by("kind", "facility__code", "fund"):
-        if not line.amount:
-            continue
-        city_account = ledger.account(line.fund, AccountKind.CITY_EXPENDITURE, plan.city)
-        if line.kind == Kind.FACILITY:
-            payable = ledger.account(line.fund, AccountKind.FACILITY_PAYABLE, plan.city, line.facility)
-            lines += [ledger.Line(payable, line.amount, plan.county), ledger.Line(city_account, -line.amount, plan.county)]
-        else:
-            county_account = ledger.account(line.fund, AccountKind.COUNTY_EXPENDITURE, plan.county)
-            payable = ledger.account(line.fund, AccountKind.PERSON_PAYABLE, plan.county)
-            lines += [ledger.Line(county_account, line.amount, plan.county), ledger.Line(city_account, -line.amount, plan.county),
-                      ledger.Line(payable, line.amount, plan.county), ledger.Line(county_account, -line.amount, plan.county)]
+    for fund, total in sorted(plan_totals(plan).items()):
+        lines.append(ledger.Line(ledger.account(fund, AccountKind.CITY_EXPENDITURE, plan.city), -total, plan.county))
+        for line in plan.lines.filter(fund=fund, amount__gt=0).select_related("facility").order_by("kind", "facility__code"):
+            if line.kind == Kind.FACILITY:
+                lines.append(ledger.Line(ledger.account(fund, AccountKind.FACILITY_PAYABLE, plan.city, line.facility), line.amount, plan.county))
+            else:
+                county_account = ledger.account(fund, AccountKind.COUNTY_EXPENDITURE, plan.county)
+                lines += [ledger.Line(county_account, line.amount, plan.county),
+                          ledger.Line(ledger.account(fund, AccountKind.PERSON_PAYABLE, plan.county), line.amount, plan.county),
+                          ledger.Line(county_account, -line.amount, plan.county)]
     entry, _created = ledger.post(city=plan.city, posted_on=plan.paid_on, source_kind=SourceKind.PAYMENT_PLAN,
                                   key=f"payment_plan:{plan.pk}:pay", memo=f"{plan} 拨付定点机构结算款和县医保局手工报销款", lines=lines,
                                   source_ref=str(plan.pk), user=user)
@@ -404,6 +457,18 @@ def _post_payment(plan: PaymentPlan, user):
 
 def next_step(plan: PaymentPlan) -> Step | None:
     return STEPS.get(plan.status)
+
+
+def special_account_after(plan: PaymentPlan) -> list[dict]:
+    """财政拨付: for each fund of the plan, the city fiscal special account's balance today and
+    after this plan is paid from it (a credit balance: more paid out than the ledger has seen
+    come in)."""
+    rows = []
+    for fund, total in sorted(plan_totals(plan).items()):
+        account = Account.objects.filter(fund=fund, kind=AccountKind.FISCAL_SPECIAL, region=plan.city, facility=None).first()
+        now = ledger.balance(account, timezone.localdate()) if account is not None else ZERO
+        rows.append({"fund": Fund(fund).label, "balance": now, "amount": total, "after": now - total})
+    return rows
 
 
 def step_refusal(user, plan: PaymentPlan) -> str | None:

@@ -246,3 +246,94 @@ def post_subsidy_day(city: Region, day: date) -> dict:
     _entry, created = ledger.post(city=city, posted_on=day, source_kind=SourceKind.SUBSIDY_RUN, key=f"subsidies:{city.code}:{day}",
                                   memo=f"{day:%Y-%m-%d} 资助参保缴费（按资金来源）", lines=lines, source_ref=city.code)
     return {"entries": int(created), "amount": str(total)}
+
+
+# ------------------------------------------------------------------------------ fiscal subsidies per head
+
+FISCAL_LEVEL_ACCOUNTS = {"central": AccountKind.FISCAL_CENTRAL, "province": AccountKind.FISCAL_PROVINCE,
+                         "county": AccountKind.FISCAL_COUNTY}
+FISCAL_PARAMETERS = {"central": "fiscal_central_per_head", "poverty_county": "fiscal_province_share.poverty_county",
+                     "other_county": "fiscal_province_share.other_county"}
+
+
+def fiscal_shares(city: Region, scheme_id: int, year: int, poverty_county: bool, cache: dict):
+    """The year's subsidy per head of a scheme split by level (funds.rules.fiscal), from the
+    scheme's standard and the city's parameters in force on the year's first day; None when the
+    year has no standard or no central amount."""
+    from benefits.services.policy import parameter_in_force
+    from enrollment.models import ContributionStandard
+    from funds.rules.fiscal import per_head_shares
+
+    key = (scheme_id, year, poverty_county)
+    if key not in cache:
+        standard = ContributionStandard.objects.filter(scheme_id=scheme_id, benefit_year=year).first()
+        first = date(year, 1, 1)
+        central = parameter_in_force(city, FISCAL_PARAMETERS["central"], first)
+        share = parameter_in_force(city, FISCAL_PARAMETERS["poverty_county" if poverty_county else "other_county"], first)
+        cache[key] = (None if standard is None or central is None or share is None
+                      else per_head_shares(standard.fiscal_subsidy, Decimal(central.value), Decimal(share.value)))
+    return cache[key]
+
+
+def fiscal_subsidies_due(city: Region, through: date) -> tuple[dict[tuple[str, str], Decimal], list[str]]:
+    """(county code, level) -> the fiscal subsidies per head the city's paid enrollments bring,
+    for every benefit year begun by `through` (a year's subsidy counts from its first day, or from
+    the payment date of a later enrollment), and the years left out for want of a standard or a
+    parameter. A cancelled enrollment no longer counts."""
+    from django.db.models import Count
+
+    from enrollment.models import Enrollment
+    from funds.rules.fiscal import by_level
+
+    rows = (Enrollment.objects.filter(region_path__startswith=city.path, status__in=Enrollment.PAID_STATUSES, payment_date__lte=through,
+                                      benefit_year__lte=through.year)
+            .values("region_path", "scheme", "benefit_year").annotate(heads=Count("pk")).order_by())
+    regions = CityRegions(city)
+    totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    missing, cache = set(), {}
+    for row in rows:
+        code = regions.county_code(row["region_path"])
+        shares = fiscal_shares(city, row["scheme"], row["benefit_year"], regions.region(code).poverty_alleviation_county, cache)
+        if shares is None:
+            missing.add(str(row["benefit_year"]))
+            continue
+        for level, amount in by_level(row["heads"], shares).items():
+            totals[(code, level)] += amount
+    return dict(totals), sorted(missing)
+
+
+def fiscal_subsidies_posted(city: Region, through: date | None = None) -> dict[tuple[str, str], Decimal]:
+    """(county code, level) -> the 财政补助收入 the ledger holds (up to a day)."""
+    lines = JournalLine.objects.filter(entry__city=city, fund=Fund.RESIDENT_BASIC, account__kind=AccountKind.SUBSIDY_INCOME)
+    if through is not None:
+        lines = lines.filter(posted_on__lte=through)
+    rows = lines.values("county__code", "party").annotate(total=Sum("amount")).order_by()
+    return {(row["county__code"], row["party"]): -row["total"] for row in rows}
+
+
+@transaction.atomic
+def post_fiscal_subsidy_day(city: Region, day: date) -> dict:
+    """Post, as of the end of `day`, the change in each county's fiscal subsidies per head by level
+    (N004 §一): 财政补助收入 credited against what the central, provincial and county finance owe
+    (中央财政 and 省级财政 pay directly to the city, 县级财政 of each county pays up). Each line
+    names its level (辅助核算)."""
+    due, missing = fiscal_subsidies_due(city, day)
+    posted = fiscal_subsidies_posted(city)
+    regions = CityRegions(city)
+    income = ledger.account(Fund.RESIDENT_BASIC, AccountKind.SUBSIDY_INCOME, city)
+    lines = []
+    for key in sorted(set(due) | set(posted)):
+        change = due.get(key, ZERO) - posted.get(key, ZERO)
+        if not change:
+            continue
+        code, level = key
+        county = regions.region(code)
+        holder = county if level == "county" else city
+        lines += [ledger.Line(ledger.account(Fund.RESIDENT_BASIC, FISCAL_LEVEL_ACCOUNTS[level], holder), change, county, level),
+                  ledger.Line(income, -change, county, level)]
+    if not lines:
+        return {"entries": 0, "amount": "0.00", "missing_years": missing}
+    total = -sum((line.amount for line in lines if line.account == income), ZERO)
+    _entry, created = ledger.post(city=city, posted_on=day, source_kind=SourceKind.FISCAL_SUBSIDY, key=f"fiscal_subsidies:{city.code}:{day}",
+                                  memo=f"{day:%Y-%m-%d} 居民医保财政补助（按参保人数和级次）", lines=lines, source_ref=city.code)
+    return {"entries": int(created), "amount": str(total), "missing_years": missing}

@@ -59,8 +59,9 @@ def _create(team, xianan, **extra):
 
 
 def _through(plan, team, *, until=Status.PAID):
-    by_status = {Status.DRAFT: ("county", None), Status.SUBMITTED: ("officer", None), Status.REVIEWED: ("finance", None),
-                 Status.RECHECKED: ("treasurer", date(2026, 4, 8)), Status.FUNDED: ("cashier", date(2026, 4, 9))}
+    by_status = {Status.DRAFT: ("county", date(2026, 4, 2)), Status.SUBMITTED: ("officer", date(2026, 4, 3)),
+                 Status.REVIEWED: ("finance", date(2026, 4, 6)), Status.RECHECKED: ("treasurer", date(2026, 4, 8)),
+                 Status.FUNDED: ("cashier", date(2026, 4, 9))}
     while plan.status != until:
         who, on = by_status[plan.status]
         plan = plans.plan_advance(user=team[who], plan=plan, on=on)
@@ -97,7 +98,8 @@ def test_the_other_countys_plan_has_only_its_own_facilities_and_claims(city, wor
 
 @pytest.mark.parametrize("year, month, message", [
     (2026, 4, "2026年4月尚未结束"),  # the month of "today"
-    (2026, 5, "2026年5月尚未结束"), (2027, 1, "计划月份须在"), (1999, 12, "计划月份须在"), (2026, 13, "计划月份须在"), ("x", 3, "请选择计划月份"),
+    (2026, 5, "2026年5月尚未结束"), (2027, 1, "2027年1月尚未结束"), (2028, 1, "已经结束的月份"), (1999, 12, "已经结束的月份"),
+    (2026, 13, "已经结束的月份"), ("x", 3, "请选择计划月份"),
 ])
 def test_a_plan_is_for_a_month_that_is_over(march, team, xianan, year, month, message):
     with pytest.raises(ServiceError, match=message):
@@ -108,7 +110,7 @@ def test_a_plan_is_for_a_month_that_is_over(march, team, xianan, year, month, me
 def test_a_plan_waits_for_the_months_last_day_to_be_posted(city, world, officer, team, xianan):
     settle(officer, world["xianan_person"], world["hospital"], "P1", date(2026, 3, 30))
     jobs.post_days_until(date(2026, 3, 30), jobs.DAILY_JOBS[:1])
-    with pytest.raises(ServiceError, match="结算尚未全部记入基金账（已记账至2026-03-30）"):
+    with pytest.raises(ServiceError, match="2026年3月末（3月31日）的结算尚未记入基金账"):
         _create(team, xianan)
     jobs.post_days_until(date(2026, 3, 31), jobs.DAILY_JOBS[:1])
     assert _create(team, xianan).lines.count() == 1
@@ -225,10 +227,16 @@ def test_paying_steps_are_not_rejected_and_a_paid_plan_has_no_step(march, team, 
     assert JournalEntry.objects.filter(source_kind=SourceKind.PAYMENT_PLAN).count() == 2
 
 
-def test_payment_dates_are_in_order_and_not_in_the_future(march, team, xianan):
-    plan = _through(_create(team, xianan), team, until=Status.RECHECKED)
+def test_step_dates_are_in_order_and_not_in_the_future(march, team, xianan):
+    plan = _create(team, xianan)
+    with pytest.raises(ServiceError, match="提交日期不能早于计划月份的次月1日 2026-04-01"):
+        plans.plan_advance(user=team["county"], plan=plan, on=date(2026, 3, 31))
+    plan = _through(plan, team, until=Status.RECHECKED)
+    assert (plan.submitted_on, plan.reviewed_on, plan.rechecked_on) == (date(2026, 4, 2), date(2026, 4, 3), date(2026, 4, 6))
     with pytest.raises(ServiceError, match="不能晚于今天"):
         plans.plan_advance(user=team["treasurer"], plan=plan, on=date(2099, 1, 1))
+    with pytest.raises(ServiceError, match="财政拨付日期不能早于复核日期 2026-04-06"):
+        plans.plan_advance(user=team["treasurer"], plan=plan, on=date(2026, 4, 5))
     plan = plans.plan_advance(user=team["treasurer"], plan=plan, on=date(2026, 4, 8))
     with pytest.raises(ServiceError, match="拨付日期不能早于财政拨付日期 2026-04-08"):
         plans.plan_advance(user=team["cashier"], plan=plan, on=date(2026, 4, 7))
@@ -241,9 +249,12 @@ def test_a_deduction_needs_its_reason_and_is_paid_less(city, world, march, team,
         plans.plan_adjust(user=team["county"], plan=plan, amounts={line.pk: str(line.due + D("0.01"))}, notes={})
     with pytest.raises(ServiceError, match="请填写扣减原因"):
         plans.plan_adjust(user=team["county"], plan=plan, amounts={line.pk: "1000"}, notes={})
-    for bad in ("-1", "abc", "1.001", "NaN", "1e30"):
-        with pytest.raises(ServiceError, match="本次拨付"):
+    for bad, message in (("-1", "不小于零"), ("abc", "不是金额"), ("1.001", "最多两位小数"), ("NaN", "不是金额"), ("1e3", "不是金额"),
+                         ("1e30", "不是金额"), ("", "请填写"), ("  ", "请填写"), ("123456789012345", "不是金额")):
+        with pytest.raises(ServiceError, match=message):
             plans.plan_adjust(user=team["county"], plan=plan, amounts={line.pk: bad}, notes={line.pk: "x"})
+    with pytest.raises(ServiceError, match="明细不存在"):
+        plans.plan_adjust(user=team["county"], plan=plan, amounts={"²": "1"}, notes={})
     plans.plan_adjust(user=team["county"], plan=plan, amounts={line.pk: "10,000.00"}, notes={line.pk: "违规扣款（稽核通报）"})
     line.refresh_from_db()
     assert (line.amount, line.note) == (D("10000.00"), "违规扣款（稽核通报）")
@@ -270,9 +281,11 @@ def test_refresh_reads_a_reversal_posted_in_the_month(city, world, march, team, 
                    reason="机构结算数据错误", user=officer)
     with pytest.raises(ServiceError, match="咸宁市中心医院（H002） 居民基本医疗保险基金的应付已变动"):
         plans.plan_advance(user=team["county"], plan=plan)
+    kept = set(plan.lines.exclude(facility=world["centre"]).values_list("pk", flat=True))
     plan = plans.plan_refresh(user=team["county"], plan=plan)
     assert not plan.lines.filter(facility=world["centre"]).exists()
-    assert plan.events.get(action="refresh").detail["changes"] == {}  # the lines left are unchanged
+    assert set(plan.lines.values_list("pk", flat=True)) == kept  # the lines left keep their ids (a page open elsewhere)
+    assert plan.events.get(action="refresh").detail["changes"] == {"咸宁市中心医院（H002） 居民基本医疗保险基金": [str(march["c"].basic_fund), "0.00"]}
     assert plans.plan_advance(user=team["county"], plan=plan).status == Status.SUBMITTED
 
 
@@ -316,24 +329,29 @@ def test_the_plans_entries_balance_and_the_ledger_reconciles(city, world, march,
 def test_the_pages_take_a_plan_through_its_steps(client, city, world, march, team, xianan):
     client.force_login(team["county"])
     response = client.post(reverse("funds:plan_new"), {"county": xianan.pk, "year": 2026, "month": 4})
-    assert "2026年4月尚未结束" in response.content.decode() or "尚未全部记入基金账" in response.content.decode()
+    assert "2026年4月末（4月30日）的结算尚未记入基金账" in response.content.decode()
     response = client.post(reverse("funds:plan_new"), {"county": xianan.pk, "year": 2026, "month": 3, "note": "三月"})
     plan = PaymentPlan.objects.get()
     assert response.status_code == 302 and response.url == reverse("funds:plan", args=[plan.pk])
     page = client.get(response.url).content.decode()
     assert "咸安区人民医院（H001）" in page and "县医保局编制中" in page and "提交市医保局审核" in page
     line = plan.lines.get(facility=world["hospital"])
-    response = client.post(response.url, {"action": "adjust", f"amount_{line.pk}": "1.00"})
+    response = client.post(response.url, {"action": "adjust", "step": "draft", f"amount_{line.pk}": "1.00"})
     assert "请填写扣减原因" in response.content.decode() and 'value="1.00"' in response.content.decode()
-    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance"})
-    assert PaymentPlan.objects.get().status == Status.SUBMITTED
+    assert "is-invalid" in response.content.decode()
+    # typed and submitted at once: saved, then submitted (a refusal of either leaves both undone)
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "draft", f"amount_{line.pk}": "1.00"})
+    assert PaymentPlan.objects.get().status == Status.DRAFT and plan.lines.get(pk=line.pk).amount == line.due
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "draft", f"amount_{line.pk}": "1.00",
+                                                      f"note_{line.pk}": "违规扣款"})
+    assert PaymentPlan.objects.get().status == Status.SUBMITTED and plan.lines.get(pk=line.pk).amount == D("1.00")
 
     client.force_login(team["officer"])
     page = client.get(reverse("funds:plans")).content.decode()
     assert "有 1 份拨付计划待您办理" in page
     client.post(reverse("funds:plan", args=[plan.pk]), {"action": "reject", "reason": ""})
     assert PaymentPlan.objects.get().status == Status.SUBMITTED
-    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "reason": "同意"})
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "submitted", "reason": "同意"})
     assert PaymentPlan.objects.get().status == Status.REVIEWED
     page = client.get(reverse("funds:plan", args=[plan.pk])).content.decode()
     assert "您没有办理“市财政局复核”的权限" in page and 'name="action"' not in page
@@ -343,13 +361,15 @@ def test_the_pages_take_a_plan_through_its_steps(client, city, world, march, tea
     assert PaymentPlan.objects.get().status == Status.REVIEWED
 
     client.force_login(team["finance"])
-    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance"})
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "reviewed"})
     client.force_login(team["treasurer"])
-    response = client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "on": "2099-01-01"})
+    page = client.get(reverse("funds:plan", args=[plan.pk])).content.decode()
+    assert "拨付后居民基本医疗保险基金市级财政专户余额为负" in page  # nothing came into the special account in this test
+    response = client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "rechecked", "on": "2099-01-01"})
     assert "不能晚于今天" in response.content.decode()
-    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "on": "2026-04-08"})
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "rechecked"})
     client.force_login(team["cashier"])
-    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "on": "2026-04-09"})
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "funded"})
     plan = PaymentPlan.objects.get()
     assert plan.status == Status.PAID
     page = client.get(reverse("funds:plan", args=[plan.pk])).content.decode()
@@ -394,3 +414,55 @@ def test_the_demo_leaves_last_months_plan_awaiting_the_finance_bureau(settings, 
     assert "待市财政局复核" in out.getvalue()
     call_command("generate_plan_demo", stdout=io.StringIO())  # a second run adds nothing
     assert PaymentPlan.objects.count() == 1
+
+
+def test_a_form_left_open_does_not_do_the_next_step(client, march, team, xianan):
+    """The treasurer's page still shows the re-check; finance re-checks meanwhile; the treasurer's
+    old form is refused, not taken as the payment."""
+    plan = _through(_create(team, xianan), team, until=Status.REVIEWED)
+    team["treasurer"].groups.add(*team["finance"].groups.all())
+    plans.plan_advance(user=team["finance"], plan=plan, on=date(2026, 4, 6))
+    client.force_login(team["treasurer"])
+    response = client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "reviewed", "reason": "复核同意"},
+                           follow=True)
+    assert "拨付计划已变为“待财政拨付”，请刷新页面后再办理" in response.content.decode()
+    assert PaymentPlan.objects.get().status == Status.RECHECKED
+    assert not JournalEntry.objects.filter(source_kind=SourceKind.PAYMENT_PLAN).exists()
+    with pytest.raises(ServiceError, match="请刷新页面"):
+        plans.plan_reject(user=team["treasurer"], plan=plan, reason="x", expected=Status.REVIEWED)
+
+
+def test_who_did_a_step_is_neither_told_nor_listed_for_another(client, march, team, xianan):
+    both = team["officer"]
+    both.groups.add(*team["finance"].groups.all())
+    plan = _through(_create(team, xianan), team, until=Status.REVIEWED)
+    both = type(both).objects.get(pk=both.pk)
+    assert not Notification.objects.filter(user=both, title__contains="待市财政局复核").exists()
+    assert Notification.objects.filter(user=team["finance"], title__contains="待市财政局复核").exists()
+    assert not PaymentPlan.objects.filter(plans.awaiting(both)).exists()
+    assert PaymentPlan.objects.filter(plans.awaiting(team["finance"])).get() == plan
+    client.force_login(both)
+    assert "待您办理" not in client.get(reverse("funds:plans")).content.decode()
+
+
+def test_a_step_that_does_not_apply_is_refused_with_a_message(client, march, team, xianan):
+    plan = _through(_create(team, xianan), team, until=Status.FUNDED)
+    client.force_login(team["cashier"])
+    for data in ({"action": "reject", "step": "funded", "reason": "x"}, {"action": "adjust", "step": "funded"}, {"action": "x"}):
+        response = client.post(reverse("funds:plan", args=[plan.pk]), data, follow=True)
+        assert "该操作不适用于拨付计划的当前状态" in response.content.decode()
+    assert PaymentPlan.objects.get().status == Status.FUNDED
+
+
+def test_the_payment_entry_credits_the_city_account_once_per_fund(city, world, march, team, xianan):
+    plan = _through(_create(team, xianan), team)
+    credits = plan.paid_entry.lines.filter(account__kind=AccountKind.CITY_EXPENDITURE)
+    assert credits.count() == 1 and credits.get().amount == -sum((line.amount for line in plan.lines.all()), D("0"))
+
+
+def test_the_home_page_says_what_awaits_the_user(client, march, team, xianan):
+    _through(_create(team, xianan), team, until=Status.REVIEWED)
+    client.force_login(team["finance"])
+    assert "有 1 份月度拨付计划待您办理" in client.get("/").content.decode()
+    client.force_login(team["cashier"])
+    assert "月度拨付计划待您办理" not in client.get("/").content.decode()

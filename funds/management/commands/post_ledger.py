@@ -9,7 +9,7 @@ from django.utils import timezone
 from funds.services.jobs import post_days_until
 
 
-JOB_LABELS = {"post_settlements": "结算待遇", "post_contributions": "个人缴费", "post_subsidies": "资助参保", "fund_alerts": "基金运行预警"}
+JOB_LABELS = {"post_settlements": "结算待遇", "post_contributions": "个人缴费", "post_subsidies": "资助参保", "post_fiscal_subsidies": "财政补助", "fund_alerts": "基金运行预警"}
 
 
 class Command(BaseCommand):

@@ -1,0 +1,104 @@
+"""Fiscal subsidies per head reach the ledger (issue 12, N004 §一, RULES.md 7): each day, each
+county's 财政补助收入 by level is brought up to its paid enrollments of the benefit years begun,
+times the year's subsidy per head split central / province / county (6 : 4 in a 脱贫县, 5 : 5
+elsewhere); next year's enrollments count from the year's first day; a refund takes its share back."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from benefits.models import PolicyParameter
+from enrollment.models import Enrollment
+from enrollment.services.enrollments import enrollment_cancel, enrollment_register
+from funds.models import AccountKind, Fund, JournalEntry, SourceKind
+from funds.services import jobs, ledger
+from funds.services.postings import fiscal_subsidies_posted, post_fiscal_subsidy_day
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _paid(clerk, village, day: date, name: str):
+    return enrollment_register(user=clerk, person=factories.person(village, name=name, birth=date(1990, 1, len(name))),
+                               category="regular", channel="village_batch", payment_date=day, today=day)
+
+
+@pytest.fixture
+def poverty_jiayu(jiayu):
+    jiayu.poverty_alleviation_county = True
+    jiayu.save()
+    return jiayu
+
+
+def test_a_years_subsidies_are_posted_from_its_first_day_by_level_and_county(city, clerk, other_clerk, village, jiayu_villages,
+                                                                               current_standards, poverty_jiayu):
+    a = _paid(clerk, village, date(2025, 10, 8), "甲")
+    b = _paid(clerk, village, date(2025, 10, 9), "乙乙")
+    c = _paid(other_clerk, jiayu_villages[0], date(2025, 10, 8), "丙丙丙")
+    assert {e.benefit_year for e in (a, b, c)} == {2026}
+    # 2026 has not begun: nothing yet (its subsidy is the year's income, not this year's)
+    assert post_fiscal_subsidy_day(city, date(2025, 12, 31))["entries"] == 0
+    result = post_fiscal_subsidy_day(city, date(2026, 1, 1))
+    # 700 per head (the test standard), 384 central (the parameter in force on 2026-01-01), local 316:
+    # 咸安区 158 : 158, 嘉鱼县 (脱贫县) 189.60 : 126.40
+    assert fiscal_subsidies_posted(city) == {
+        ("421202", "central"): D("768.00"), ("421202", "province"): D("316.00"), ("421202", "county"): D("316.00"),
+        ("421221", "central"): D("384.00"), ("421221", "province"): D("189.60"), ("421221", "county"): D("126.40"),
+    }
+    assert D(result["amount"]) == D("2100.00") and result["missing_years"] == []
+    entry = JournalEntry.objects.get(source_kind=SourceKind.FISCAL_SUBSIDY)
+    assert entry.memo == "2026-01-01 居民医保财政补助（按参保人数和级次）"
+    # the central and provincial shares are owed by those levels to the city, the county's by its own finance
+    jiayu_county = entry.lines.get(party="county", county__code="421221", amount__gt=0)
+    assert (jiayu_county.account.kind, jiayu_county.account.region.code) == (AccountKind.FISCAL_COUNTY, "421221")
+    central = entry.lines.get(party="central", county__code="421221", amount__gt=0)
+    assert (central.account.kind, central.account.region.code) == (AccountKind.FISCAL_CENTRAL, "421200")
+    assert sum(line.amount for line in entry.lines.all()) == 0 and {line.fund for line in entry.lines.all()} == {Fund.RESIDENT_BASIC}
+    # the day after posts nothing; a refund takes its person's subsidy back once
+    assert post_fiscal_subsidy_day(city, date(2026, 1, 2))["entries"] == 0
+    enrollment_cancel(user=clerk, enrollment=Enrollment.objects.get(pk=b.pk), reason="重复参保", today=date(2025, 12, 20))
+    result = post_fiscal_subsidy_day(city, date(2026, 1, 3))
+    assert D(result["amount"]) == D("-700.00")
+    assert fiscal_subsidies_posted(city)[("421202", "central")] == D("384.00")
+
+
+def test_a_later_enrollment_counts_from_its_payment_date(city, clerk, village, current_standards):
+    post_fiscal_subsidy_day(city, date(2026, 1, 1))
+    _paid(clerk, village, date(2026, 2, 10), "丁")  # paid in the year (its benefits start later; the subsidy is the year's)
+    assert post_fiscal_subsidy_day(city, date(2026, 2, 9))["entries"] == 0
+    assert D(post_fiscal_subsidy_day(city, date(2026, 2, 10))["amount"]) == D("700.00")
+
+
+def test_the_parameters_are_data(city, clerk, village, current_standards, officer):
+    _paid(clerk, village, date(2025, 10, 8), "甲")
+    # an officer enters 2026's central amount (400 from 2026-01-01) and lowers the province's share
+    PolicyParameter.objects.filter(region=city, name="fiscal_central_per_head", valid_to__isnull=True).update(valid_to=date(2025, 12, 31))
+    PolicyParameter.objects.create(region=city, scheme="resident_basic", name="fiscal_central_per_head", value="400", unit="yuan",
+                                   valid_from=date(2026, 1, 1), source="N004 §一")
+    PolicyParameter.objects.filter(region=city, name="fiscal_province_share.other_county").update(value="0.4")
+    post_fiscal_subsidy_day(city, date(2026, 1, 1))
+    assert fiscal_subsidies_posted(city) == {("421202", "central"): D("400.00"), ("421202", "province"): D("120.00"),
+                                             ("421202", "county"): D("180.00")}
+
+
+def test_a_year_without_a_standard_is_named_and_posts_nothing(city, clerk, village, current_standards):
+    from enrollment.models import ContributionStandard
+
+    _paid(clerk, village, date(2025, 10, 8), "甲")
+    ContributionStandard.objects.filter(benefit_year=2026).delete()
+    result = post_fiscal_subsidy_day(city, date(2026, 1, 1))
+    assert result == {"entries": 0, "amount": "0.00", "missing_years": ["2026"]}
+
+
+def test_the_daily_job_posts_them_and_the_income_reaches_the_statement(city, clerk, village, current_standards, officer, client):
+    _paid(clerk, village, date(2025, 10, 8), "甲")
+    done = jobs.post_days_until(date(2026, 1, 2))
+    assert done["post_fiscal_subsidies:421200"] == 1  # the first run: what stands at the end of yesterday, in one entry
+    assert jobs.post_days_until(date(2026, 1, 2))["post_fiscal_subsidies:421200"] == 0  # run again: nothing
+    income = ledger.account(Fund.RESIDENT_BASIC, AccountKind.SUBSIDY_INCOME, city)
+    assert ledger.balance(income, date(2026, 1, 2)) == D("-700.00")
+    client.force_login(officer)
+    page = client.get("/funds/statement/", {"year": 2026}).content.decode()
+    # January's income: the person's own 400 (the first run posts what stands at its end) and the 700
+    assert '<td class="money">1,100.00</td>' in page
