@@ -28,7 +28,7 @@ demo: venv
 	DEBUG=1 $(PY) manage.py generate_settlement_demo --county 421221 --if-empty
 	DEBUG=1 $(PY) manage.py post_ledger
 	DEBUG=1 $(PY) manage.py create_demo_users
-	DEBUG=1 $(PY) manage.py generate_plan_demo
+	DEBUG=1 $(PY) manage.py generate_fund_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv

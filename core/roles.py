@@ -52,7 +52,8 @@ _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicappr
 
 # 基金 (RULES.md 7): officers read the city's ledger; a county's reviewers read their county's lines.
 _FUNDS = ["funds.view_journalentry", "funds.view_journalline", "funds.view_account", "funds.view_fundalert",
-          "funds.view_warningopinion", "funds.view_paymentplan", "funds.view_paymentplanline", "funds.view_paymentplanevent"]
+          "funds.view_warningopinion", "funds.view_paymentplan", "funds.view_paymentplanline", "funds.view_paymentplanevent", "funds.view_budget",
+          "funds.view_budgetline"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
@@ -85,7 +86,7 @@ ROLE_PERMISSIONS = {
         *_IDENTITY, "assistance.view_assistanceclassrule", "assistance.change_assistanceclassrule", "assistance.add_subsidyrun",
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
-        *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan",
+        *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan", "funds.compile_budget",
     ],
     FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan"],
     FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan"],

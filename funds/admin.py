@@ -7,7 +7,8 @@ from django.contrib import admin
 
 from core.admin import BadQueryAdminMixin, ReadOnlyAdminMixin, RegionScopedAdmin
 from core.display import percent, source_text, yuan
-from funds.models import Account, FundAlert, JobRun, JournalEntry, JournalLine, PaymentPlan, PaymentPlanEvent, PaymentPlanLine, WarningOpinion
+from funds.models import (Account, Budget, BudgetLine, FundAlert, JobRun, JournalEntry, JournalLine, PaymentPlan, PaymentPlanEvent,
+                          PaymentPlanLine, WarningOpinion)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -152,3 +153,25 @@ class PaymentPlanAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
     @admin.display(description="编号", ordering="pk")
     def number(self, obj):
         return obj.pk
+
+
+class BudgetLineInline(ReadOnlyInline):
+    model = BudgetLine
+    fields = ("county", "item", "amount_shown")
+    readonly_fields = fields
+
+    @admin.display(description="预算金额")
+    def amount_shown(self, obj):
+        return yuan(obj.amount)
+
+
+@admin.register(Budget)
+class BudgetAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    """Budgets are compiled and recorded on their page (funds.services.budget)."""
+
+    list_display = ("__str__", "version", "status", "reviewed_document", "approved_document", "approved_on")
+    list_filter = ("status", "year", "fund")
+    fields = ("city", "fund", "year", "version", "status", "reason", "created_by", "created_at", "reviewed_document", "reviewed_on",
+              "approved_document", "approved_on", "recorded_by")
+    readonly_fields = fields
+    inlines = [BudgetLineInline]

@@ -151,3 +151,32 @@ class PlanAdvanceForm(CrispyForm):
 
 class PlanRejectForm(CrispyForm):
     reason = forms.CharField(label="退回原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BudgetCreateForm(CrispyForm):
+    fund = forms.ChoiceField(label="基金", choices=Fund.choices, initial=Fund.RESIDENT_BASIC)
+    year = forms.IntegerField(label="预算年度", min_value=2000, max_value=2099)
+    reason = forms.CharField(label="编制或调整说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="调整预算须写明调整原因；调整预算沿用现行预算的金额，再作修改")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("year", timezone.localdate().year + 1)
+
+
+class BudgetRecordForm(CrispyForm):
+    document = forms.CharField(label="文号", max_length=100)
+    on = forms.DateField(label="日期", widget=DATE_INPUT, validators=[plausible_date])
+
+
+class ExecutionForm(_CountyMixin, CrispyForm):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2099, help_text="不填为今年")
+    fund = forms.ChoiceField(label="基金", required=False, choices=Fund.choices, help_text="不填为居民基本医疗保险基金")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._county_field(user)
+
+    def values(self) -> tuple[int, str]:
+        data = self.cleaned_data if self.is_bound else {}
+        return data.get("year") or timezone.localdate().year, data.get("fund") or Fund.RESIDENT_BASIC

@@ -11,6 +11,7 @@ Amounts are signed: a debit is positive, a credit negative. Accounting is city-w
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from core.models import Region
 from core.restrict import RegionScopedQuerySet
@@ -374,3 +375,64 @@ class PaymentPlanEvent(models.Model):
         verbose_name = "拨付计划操作记录"
         verbose_name_plural = "拨付计划操作记录"
         ordering = ["plan", "at", "pk"]
+
+
+BUDGET_ITEMS = (*INCOME_KINDS, *EXPENSE_KINDS)
+
+
+class Budget(models.Model):
+    """A fund's annual budget of a city (RULES.md 7: compiled by 医保 with 财政 and 税务, reviewed
+    by the city government, approved by the city people's congress), one version at a time: an
+    adjustment is a new version that goes through the same procedure, and the budget in force is
+    the latest approved version (funds.services.budget, the one writer)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "编制中"
+        REVIEWED = "reviewed", "市政府已审核"
+        APPROVED = "approved", "市人大已批准"
+
+    city = models.ForeignKey(Region, verbose_name="统筹区", on_delete=models.PROTECT, related_name="+")
+    fund = models.CharField("基金", max_length=20, choices=Fund.choices)
+    year = models.PositiveSmallIntegerField("预算年度")
+    version = models.PositiveSmallIntegerField("版本")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reason = models.CharField("编制或调整说明", max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="编制人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("编制时间", auto_now_add=True)
+    reviewed_document = models.CharField("市政府审核文号", max_length=100, blank=True)
+    reviewed_on = models.DateField("市政府审核日期", null=True, blank=True)
+    approved_document = models.CharField("市人大批准文号", max_length=100, blank=True)
+    approved_on = models.DateField("市人大批准日期", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="最后登记人", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)  # the city's
+    history = HistoricalRecords()
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "基金预算"
+        verbose_name_plural = "基金预算"
+        ordering = ["-year", "fund", "-version"]
+        constraints = [models.UniqueConstraint(fields=["city", "fund", "year", "version"], name="one_budget_version")]
+        permissions = [("compile_budget", "编制和登记基金预算（市医保局）")]
+
+    def __str__(self):
+        kind = "预算" if self.version == 1 else f"调整预算（第{self.version - 1}次调整）"
+        return f"{self.city.name}{self.year}年{self.get_fund_display()}{kind}"
+
+
+class BudgetLine(models.Model):
+    """A budget's amount for one item (an income or the expenditure) of one county (the city for
+    what is budgeted city-wide)."""
+
+    budget = models.ForeignKey(Budget, verbose_name="预算", on_delete=models.CASCADE, related_name="lines")
+    county = models.ForeignKey(Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+")
+    item = models.CharField("预算科目", max_length=30, choices=[(k, AccountKind(k).label) for k in BUDGET_ITEMS])
+    amount = models.DecimalField("预算金额", **MONEY)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "基金预算明细"
+        verbose_name_plural = "基金预算明细"
+        ordering = ["budget", "county__path", "item"]
+        constraints = [models.UniqueConstraint(fields=["budget", "county", "item"], name="one_budget_line")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funds import views, views_plans
+from funds import views, views_budget, views_plans
 
 app_name = "funds"
 
@@ -20,4 +20,8 @@ urlpatterns = [
     path("plans/new/", views_plans.plan_new, name="plan_new"),
     path("plans/<int:pk>/", views_plans.plan_detail, name="plan"),
     path("plans/<int:pk>/export.xlsx", views_plans.plan_export, name="plan_export"),
+    path("budgets/", views_budget.budget_list, name="budgets"),
+    path("budgets/<int:pk>/", views_budget.budget_detail, name="budget"),
+    path("execution/", views_budget.execution, name="execution"),
+    path("execution/export.xlsx", views_budget.execution_export, name="execution_export"),
 ]

@@ -10,7 +10,6 @@ The two payment steps post the ledger entries. Each step is done by a different 
 step's permission; a rejection, with its reason, sends the plan back one step. This module is
 the plan's one writer."""
 
-import re
 from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from django.utils import timezone
 from core.display import yuan
 from core.errors import ServiceError
 from core.models import Region, RegionLevel
+from core.money import AmountError, column_max, parse_amount
 from core.restrict import path_allowed
 from core.services.notify import notify
 from core.validation import check_date
@@ -65,7 +65,6 @@ PREVIOUS_DAY = {"reviewed_by": ("submitted_on", "提交日期"), "rechecked_by":
                 "funded_by": ("rechecked_on", "复核日期"), "paid_by": ("funded_on", "财政拨付日期")}
 STEP_DAY_LABELS = {"submitted_by": "提交日期", "reviewed_by": "审核日期", "rechecked_by": "复核日期", "funded_by": "财政拨付日期",
                    "paid_by": "拨付日期"}
-AMOUNT = re.compile(r"\d{1,14}(\.\d{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -228,18 +227,14 @@ def plan_refresh(*, user, plan: PaymentPlan) -> PaymentPlan:
 
 
 def _amount(value, label: str, field: str) -> Decimal:
-    """An amount as staff type it: digits, an optional point and two decimals, thousands
-    separators allowed (10,000.00); no sign, no exponent."""
-    text = str(value if value is not None else "").replace(",", "").replace("，", "").strip()
-    if not text:
+    """An amount as staff type it (core.money.parse_amount: 10,000.00; no sign, no exponent, to
+    the cent); blank is refused here (不拨付填 0)."""
+    if value is None or not str(value).strip():
         raise ServiceError("amount", f"请填写{label}的本次拨付（不拨付填 0）", field)
-    if text.startswith("-"):
-        raise ServiceError("amount", f"{label}的本次拨付须为不小于零的金额（最多两位小数）", field)
-    if not AMOUNT.fullmatch(text):
-        if re.fullmatch(r"\d+\.\d{3,}", text):
-            raise ServiceError("amount", f"{label}的本次拨付须为不小于零的金额（最多两位小数）", field)
-        raise ServiceError("amount", f"{label}的本次拨付不是金额（如 10,000.00）", field)
-    return Decimal(text)
+    try:
+        return parse_amount(str(value), maximum=column_max(PaymentPlanLine._meta.get_field("amount")))
+    except AmountError as error:
+        raise ServiceError("amount", f"{label}的本次拨付：{error}", field) from None
 
 
 @transaction.atomic

@@ -165,7 +165,14 @@ def build_foreign(jiayu, current_year) -> Foreign:
     PaymentPlanLine.objects.create(plan=plan, fund=Fund.RESIDENT_BASIC, kind="facility", facility=facility, due="97531.24", amount="97531.24")
     PaymentPlanEvent.objects.create(plan=plan, action="submit", from_status="draft", to_status="submitted", user=reviewer)
     objects["payment_plan"] = plan
-    markers = ["JYPAY0001", "98,765.43", "98765.43", "1.23%", "97,531.24", "97531.24"]
+    # 基金预算: the city's budget (city-wide, no county's page) with the other county's line
+    from funds.models import Budget, BudgetLine
+
+    budget = Budget.objects.create(city=city, fund=Fund.RESIDENT_BASIC, year=current_year, version=1, reason="嘉鱼泄露预算说明",
+                                   created_by=reviewer, recorded_by=reviewer, region_path=city.path)
+    BudgetLine.objects.create(budget=budget, county=jiayu, item="contribution_income", amount="86420.13")
+    objects["budget"] = budget
+    markers = ["JYPAY0001", "98,765.43", "98765.43", "1.23%", "97,531.24", "97531.24", "86,420.13", "86420.13"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
@@ -223,7 +230,7 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
-STAFF_OBJECTS.update({"funds:plan": "payment_plan", "funds:plan_export": "payment_plan"})
+STAFF_OBJECTS.update({"funds:plan": "payment_plan", "funds:plan_export": "payment_plan", "funds:budget": "budget"})
 STAFF_OBJECTS.update({"funds:alert": "fund_alert", "inbox_open": "notification", "funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
@@ -315,6 +322,9 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         # 月度拨付计划: a plan compiled for the other county; the other county's plan moved on
         "funds:plan_new": {"county": objects["county"].pk, "year": year - 1, "month": 11},
         "funds:plan": {"action": "advance", "reason": "越权", "on": f"{year}-01-10"},
+        # 基金预算: a budget compiled, and the city's budget changed, by a county's user
+        "funds:budgets": {"fund": "resident_basic", "year": year, "reason": "越权"},
+        "funds:budget": {"action": "lines", f"amount_{objects['county'].pk}_contribution_income": "1"},
         # 异地就医备案: the other county's person and filing, with forms the pages would accept
         "benefits:filing_new": {"kind": "temporary", "destination_province": "广东省", "destination_city": "深圳市", "valid_from": f"{year}-01-01"},
         "benefits:filing_end": {"valid_to": f"{year}-01-31", "reason": "越权"},
