@@ -58,6 +58,7 @@ MODULES = {
     "ledger": ("funds/rules/ledger.py", ["tests/funds/test_ledger_rules.py"], "tests/funds"),
     "alerts": ("funds/rules/alerts.py", ["tests/funds/test_alert_rules.py"], "tests/funds"),
     "deficit": ("funds/rules/deficit.py", ["tests/funds/test_deficit_rules.py"], "tests/funds"),
+    "fiscal": ("funds/rules/fiscal.py", ["tests/funds/test_fiscal_rules.py"], "tests/funds"),
 }
 KILLED = {"ok_killed", "ok_suspicious", "bad_timeout"}  # suspicious: killed, but slowly
 
