@@ -89,7 +89,7 @@ ROLE_PERMISSIONS = {
         *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan", "funds.compile_budget",
     ],
     FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan"],
-    FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan"],
+    FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan", "funds.record_interest"],
     FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

@@ -180,3 +180,21 @@ class ExecutionForm(_CountyMixin, CrispyForm):
     def values(self) -> tuple[int, str]:
         data = self.cleaned_data if self.is_bound else {}
         return data.get("year") or timezone.localdate().year, data.get("fund") or Fund.RESIDENT_BASIC
+
+
+class InterestForm(CrispyForm):
+    fund = forms.ChoiceField(label="基金", choices=Fund.choices, initial=Fund.RESIDENT_BASIC)
+    kind = forms.ChoiceField(label="银行账户", choices=[])
+    holder = forms.ModelChoiceField(label="县（市、区）", required=False, queryset=Region.objects.none(), empty_label="—",
+                                    help_text="县医保局基金支出户须选择县（市、区）", error_messages={"invalid_choice": NOT_YOURS})
+    amount = forms.CharField(label="利息金额（元）", max_length=30)
+    on = forms.DateField(label="结息日期", widget=DATE_INPUT, validators=[plausible_date])
+    memo = forms.CharField(label="摘要（银行回单号等）", required=False, max_length=100)
+
+    def __init__(self, *args, city, **kwargs):
+        from funds.models import AccountKind
+        from funds.services.treasury import BANK_KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, AccountKind(k).label) for k in BANK_KINDS]
+        self.fields["holder"].queryset = Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("code")

@@ -101,6 +101,7 @@ class SourceKind(models.TextChoices):
     FISCAL_SUBSIDY = "fiscal_subsidy", "财政补助"
     PAYMENT_PLAN = "payment_plan", "月度拨付计划"
     SWEEP = "sweep", "年末归集"
+    INTEREST = "interest", "银行利息"
     MANUAL = "manual", "手工记账"
     REVERSAL = "reversal", "冲销"
 
@@ -128,6 +129,7 @@ class JournalEntry(models.Model):
         verbose_name = "记账凭证"
         verbose_name_plural = "记账凭证"
         ordering = ["-posted_on", "-pk"]
+        permissions = [("record_interest", "登记银行存款利息")]
         indexes = [models.Index(fields=["city", "posted_on"], name="entry_city_day")]
 
     def __str__(self):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funds import views, views_budget, views_plans
+from funds import views, views_budget, views_plans, views_treasury
 
 app_name = "funds"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("budgets/<int:pk>/", views_budget.budget_detail, name="budget"),
     path("execution/", views_budget.execution, name="execution"),
     path("execution/export.xlsx", views_budget.execution_export, name="execution_export"),
+    path("interest/", views_treasury.interest, name="interest"),
 ]

@@ -94,6 +94,32 @@ def post_days_until(until: date | None = None, jobs=DAILY_JOBS) -> dict:
     return done
 
 
+SWEEP_JOB = "year_end_sweep"
+
+
+def sweep_until(until: date | None = None) -> dict:
+    """The year-end sweep of every pooling region for each year whose 28 December is over by
+    `until` (yesterday by default) and not yet swept: run once per city and year (run ledger),
+    so a missed 28 December is swept by the next run. The years before the first posting have
+    nothing to sweep and are not run."""
+    from funds.services.treasury import sweep_day, sweep_year
+
+    until = until or timezone.localdate() - timedelta(days=1)
+    done = {}
+    for city in Region.objects.filter(code__in=pooling_codes()).order_by("code"):
+        first = JobRun.objects.filter(job__endswith=f":{city.code}", status=JobRun.Status.DONE).order_by("period").values_list(
+            "period", flat=True).first()
+        if first is None:
+            continue
+        count = 0
+        for year in range(int(first[:4]), until.year + 1):
+            if sweep_day(year) <= until:
+                _run, ran = run_period(f"{SWEEP_JOB}:{city.code}", str(year), lambda year=year: sweep_year(city, year))
+                count += ran
+        done[f"{SWEEP_JOB}:{city.code}"] = count
+    return done
+
+
 def post_settlements_until(until: date | None = None) -> dict:
     """The settlement days only: days posted per city code."""
     return {job.split(":")[1]: count for job, count in post_days_until(until, DAILY_JOBS[:1]).items()}

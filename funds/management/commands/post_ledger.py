@@ -1,12 +1,13 @@
-"""`manage.py post_ledger [--until YYYY-MM-DD]`: post the settlement and contribution days not
-yet in the fund ledger, up to yesterday or the given day (the daily beat job's work, funds.tasks)."""
+"""`manage.py post_ledger [--until YYYY-MM-DD]`: post the days not yet in the fund ledger, up to
+yesterday or the given day, and the year-end sweep of a 28 December by then (the daily beat job's
+work, funds.tasks)."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from funds.services.jobs import post_days_until
+from funds.services.jobs import post_days_until, sweep_until
 
 
 JOB_LABELS = {"post_settlements": "结算待遇", "post_contributions": "个人缴费", "post_subsidies": "资助参保", "post_fiscal_subsidies": "财政补助", "fund_alerts": "基金运行预警"}
@@ -33,3 +34,5 @@ class Command(BaseCommand):
         for job, days in done.items():
             name, city = job.split(":")
             self.stdout.write(f"{city} {JOB_LABELS.get(name, name)}：完成 {days} 天")
+        for job, years in sweep_until(day).items():
+            self.stdout.write(f"{job.split(':')[1]} 年末归集：完成 {years} 个年度")

@@ -1,0 +1,120 @@
+"""Bank interest and the year-end sweep (issue 12, RULES.md 7: by 28 December each county
+expenditure account sends its interest to the city fiscal special account and its remaining balance
+to the city bureau's expenditure account), an idempotent scheduled job that catches up a missed day."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from core.errors import ServiceError
+from core.roles import FUND_CASHIER, REVIEWER
+from funds.models import AccountKind, Fund, JobRun, JournalEntry, SourceKind
+from funds.services import jobs, ledger, treasury
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+BASIC = Fund.RESIDENT_BASIC
+
+
+@pytest.fixture
+def cashier(city):
+    return factories.user("cashier", FUND_CASHIER, city)
+
+
+def _advance(city, county, amount, on, key):
+    """Money in a county's expenditure account (as a manual-claims advance would put it)."""
+    lines = [ledger.Line(ledger.account(BASIC, AccountKind.COUNTY_EXPENDITURE, county), D(amount), county),
+             ledger.Line(ledger.account(BASIC, AccountKind.CITY_EXPENDITURE, city), -D(amount), county)]
+    ledger.post(city=city, posted_on=on, source_kind=SourceKind.MANUAL, key=key, memo="测试拨付", lines=lines)
+
+
+def test_interest_is_recorded_once_per_account_and_day(cashier, city, xianan, officer):
+    entry = treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1,234.56",
+                                     on=date(2026, 6, 21), memo="结息回单 001")
+    assert entry.memo == "2026-06-21 咸安区县医保局基金支出户利息（结息回单 001）"
+    lines = {line.account.kind: (line.amount, line.county.code) for line in entry.lines.select_related("account", "county")}
+    assert lines == {AccountKind.COUNTY_EXPENDITURE: (D("1234.56"), "421202"), AccountKind.INTEREST_INCOME: (D("-1234.56"), "421202")}
+    with pytest.raises(ServiceError, match="2026-06-21的利息已登记"):
+        treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1", on=date(2026, 6, 21))
+    city_entry = treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.FISCAL_SPECIAL, holder=None, amount="10",
+                                          on=date(2026, 6, 21))
+    assert city_entry.lines.get(amount__gt=0).account.region == city
+    for kwargs, message in (
+        ({"kind": AccountKind.COUNTY_EXPENDITURE, "holder": None}, "请选择咸宁市的县（市、区）"),
+        ({"kind": AccountKind.TREASURY}, "请选择银行账户"),
+        ({"amount": "0"}, "请填写利息金额"), ({"amount": "-5"}, "金额不能为负数"), ({"amount": "abc"}, "不是有效金额"),
+        ({"on": date(2099, 1, 1)}, "不能晚于今天"), ({"on": None}, "请填写结息日期"),
+    ):
+        data = {"fund": BASIC, "kind": AccountKind.CITY_EXPENDITURE, "holder": None, "amount": "5", "on": date(2026, 3, 21), **kwargs}
+        with pytest.raises(ServiceError, match=message):
+            treasury.record_interest(user=cashier, **data)
+    with pytest.raises(ServiceError, match="没有登记银行存款利息的权限"):
+        treasury.record_interest(user=officer, fund=BASIC, kind=AccountKind.CITY_EXPENDITURE, holder=None, amount="5", on=date(2026, 3, 21))
+
+
+def test_the_sweep_sends_the_interest_to_the_special_account_and_the_rest_to_the_city(cashier, city, xianan, jiayu):
+    _advance(city, xianan, "10000", date(2026, 1, 5), "t1")
+    _advance(city, jiayu, "500", date(2026, 1, 5), "t2")
+    treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="12.34", on=date(2026, 6, 21))
+    treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="20", on=date(2025, 12, 21))
+    _advance(city, xianan, "99", date(2026, 12, 29), "t3")  # after the 28th: next year's
+    result = treasury.sweep_year(city, 2026)
+    assert result == {"entries": 1, "already_posted": 0, "amount": "10532.34"}
+    entry = JournalEntry.objects.get(source_kind=SourceKind.SWEEP)
+    assert entry.posted_on == date(2026, 12, 28)
+    lines = {(line.account.kind, line.county.code): line.amount for line in entry.lines.select_related("account", "county")}
+    # last year's interest was last year's sweep's; this year's 12.34 goes to the special account
+    assert lines == {(AccountKind.FISCAL_SPECIAL, "421202"): D("12.34"), (AccountKind.CITY_EXPENDITURE, "421202"): D("10020.00"),
+                     (AccountKind.COUNTY_EXPENDITURE, "421202"): D("-10032.34"),
+                     (AccountKind.CITY_EXPENDITURE, "421221"): D("500.00"), (AccountKind.COUNTY_EXPENDITURE, "421221"): D("-500.00")}
+    for county in (xianan, jiayu):
+        assert ledger.balance(ledger.account(BASIC, AccountKind.COUNTY_EXPENDITURE, county), date(2026, 12, 28)) == 0
+    assert treasury.sweep_year(city, 2026) == {"entries": 0, "already_posted": 0, "amount": "0.00"}  # nothing is left to sweep
+    assert JournalEntry.objects.filter(source_kind=SourceKind.SWEEP).count() == 1
+
+
+def test_interest_above_the_balance_sends_only_the_balance(cashier, city, xianan):
+    _advance(city, xianan, "-30", date(2026, 1, 5), "t1")  # the account paid out more than it received
+    treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="40", on=date(2026, 6, 21))
+    treasury.sweep_year(city, 2026)
+    lines = {line.account.kind: line.amount for line in JournalEntry.objects.get(source_kind=SourceKind.SWEEP).lines.select_related("account")}
+    assert lines == {AccountKind.FISCAL_SPECIAL: D("10.00"), AccountKind.COUNTY_EXPENDITURE: D("-10.00")}
+
+
+def test_a_county_with_nothing_left_is_not_swept(city, xianan):
+    _advance(city, xianan, "10", date(2026, 1, 5), "t1")
+    _advance(city, xianan, "-10", date(2026, 2, 5), "t2")
+    assert treasury.sweep_year(city, 2026)["entries"] == 0
+
+
+def test_the_daily_job_sweeps_once_the_28th_is_over_and_catches_up_a_missed_one(city, xianan, world, officer):
+    from tests.funds.conftest import settle
+
+    settle(officer, world["xianan_person"], world["hospital"], "S1", date(2026, 12, 1))
+    jobs.post_days_until(date(2026, 12, 1), jobs.DAILY_JOBS[:1])
+    _advance(city, xianan, "300", date(2026, 12, 2), "t1")
+    assert jobs.sweep_until(date(2026, 12, 27)) == {"year_end_sweep:421200": 0}
+    assert not JournalEntry.objects.filter(source_kind=SourceKind.SWEEP).exists()
+    # the job did not run on the 29th; the first run after sweeps the year once
+    assert jobs.sweep_until(date(2027, 1, 3)) == {"year_end_sweep:421200": 1}
+    assert jobs.sweep_until(date(2027, 1, 4)) == {"year_end_sweep:421200": 0}
+    assert JobRun.objects.get(job="year_end_sweep:421200").period == "2026"
+    assert JournalEntry.objects.get(source_kind=SourceKind.SWEEP).posted_on == date(2026, 12, 28)
+
+
+def test_the_interest_page(client, cashier, city, xianan, jiayu):
+    client.force_login(cashier)
+    page = client.post(reverse("funds:interest"), {"fund": BASIC, "kind": AccountKind.COUNTY_EXPENDITURE, "holder": "",
+                                                   "amount": "12.34", "on": "2026-06-21"}).content.decode()
+    assert "请选择咸宁市的县（市、区）" in page and not JournalEntry.objects.exists()
+    response = client.post(reverse("funds:interest"), {"fund": BASIC, "kind": AccountKind.COUNTY_EXPENDITURE, "holder": xianan.pk,
+                                                       "amount": "12.34", "on": "2026-06-21", "memo": "回单001"})
+    assert response.status_code == 302
+    page = client.get(reverse("funds:interest")).content.decode()
+    assert "咸安区县医保局基金支出户利息（回单001）" in page and "12.34" in page
+    client.force_login(factories.user("county_reviewer", REVIEWER, jiayu))
+    assert client.get(reverse("funds:interest")).status_code == 403
+    client.force_login(factories.user("county_cashier", FUND_CASHIER, jiayu))
+    assert client.get(reverse("funds:interest")).status_code == 403
