@@ -158,10 +158,15 @@ class BudgetCreateForm(CrispyForm):
     year = forms.IntegerField(label="预算年度", min_value=2000, max_value=2099)
     reason = forms.CharField(label="编制或调整说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="调整预算须写明调整原因；调整预算沿用现行预算的金额，再作修改")
+    compiled_on = forms.DateField(label="编制日期", required=False, widget=DATE_INPUT, validators=[plausible_date], help_text="不填为今天")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("year", timezone.localdate().year + 1)
+
+
+class BudgetWithdrawForm(CrispyForm):
+    reason = forms.CharField(label="撤回原因", max_length=200)
 
 
 class BudgetRecordForm(CrispyForm):

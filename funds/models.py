@@ -401,6 +401,7 @@ class Budget(models.Model):
     reason = models.CharField("编制或调整说明", max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="编制人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("编制时间", auto_now_add=True)
+    compiled_on = models.DateField("编制日期", null=True, blank=True)
     reviewed_document = models.CharField("市政府审核文号", max_length=100, blank=True)
     reviewed_on = models.DateField("市政府审核日期", null=True, blank=True)
     approved_document = models.CharField("市人大批准文号", max_length=100, blank=True)

@@ -34,7 +34,7 @@ def entries_for(user, *, date_from=None, date_to=None, fund: str = "", source: s
 def entry_lines(user, entry: JournalEntry):
     """The entry's lines the user may see, with their accounts."""
     return (visible_lines(user).filter(entry=entry).select_related("account", "account__region", "account__facility", "county")
-            .order_by("fund", "-amount", "pk"))
+            .order_by("fund", "county__path", "party", "-amount", "pk"))
 
 
 

@@ -133,6 +133,12 @@ def entry_detail(request, pk):
             record_denied(request, JournalEntry, pk)
         raise Http404("没有找到该凭证，或您无权查看")
     reversal = JournalEntry.objects.filter(reverses=entry).first()
+    from assistance.models import Payer
+    from funds.models import FiscalLevel
+
+    parties = {**dict(Payer.choices), **dict(FiscalLevel.choices)}
+    for line in lines:
+        line.party_label = parties.get(line.party, line.party)
     plan = None
     if entry.source_kind == SourceKind.PAYMENT_PLAN and entry.source_ref.isdigit():
         from funds.models import PaymentPlan

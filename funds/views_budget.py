@@ -13,7 +13,7 @@ from core.validation import refuses_bad_query, search_form
 from core.views import xlsx_response
 from core.views_base import get_restricted_object_or_404
 from core.xlsx import write_xlsx
-from funds.forms import BudgetCreateForm, BudgetRecordForm, ExecutionForm
+from funds.forms import BudgetCreateForm, BudgetRecordForm, BudgetWithdrawForm, ExecutionForm
 from funds.models import BUDGET_ITEMS, Budget, Fund
 from funds.services import budget as budgets
 
@@ -36,7 +36,8 @@ def budget_list(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                budget = budgets.budget_create(user=request.user, fund=data["fund"], year=data["year"], reason=data["reason"])
+                budget = budgets.budget_create(user=request.user, fund=data["fund"], year=data["year"], reason=data["reason"],
+                                               compiled_on=data["compiled_on"])
             except ServiceError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
@@ -69,6 +70,7 @@ def budget_detail(request, pk):
     may_compile = request.user.has_perm(budgets.PERMISSION)
     action = request.POST.get("action") if request.method == "POST" else None
     record = BudgetRecordForm(request.POST if action in ("review", "approve") else None) if may_compile else None
+    withdraw = BudgetWithdrawForm(request.POST if action == "withdraw" else None) if may_compile and budget.status == Status.REVIEWED else None
     error = ""
     if request.method == "POST":
         if not may_compile:
@@ -81,7 +83,7 @@ def budget_detail(request, pk):
                         name = f"amount_{region.pk}_{item}"
                         if name in request.POST:
                             amounts[(region.pk, item)] = request.POST[name]
-                budgets.budget_set_lines(user=request.user, budget=budget, amounts=amounts)
+                budgets.budget_set_lines(user=request.user, budget=budget, amounts=amounts, expected=request.POST.get("digest", ""))
                 messages.success(request, "已保存预算金额")
                 return redirect("funds:budget", pk=budget.pk)
             if action in ("review", "approve") and record.is_valid():
@@ -89,7 +91,14 @@ def budget_detail(request, pk):
                 step(user=request.user, budget=budget, document=record.cleaned_data["document"], on=record.cleaned_data["on"])
                 messages.success(request, "已登记市政府审核" if action == "review" else "已登记市人大批准，该版本预算生效")
                 return redirect("funds:budget", pk=budget.pk)
+            if action == "withdraw" and withdraw is not None and withdraw.is_valid():
+                budgets.budget_withdraw(user=request.user, budget=budget, reason=withdraw.cleaned_data["reason"])
+                messages.success(request, "已撤回至编制中，修改后请重新登记市政府审核")
+                return redirect("funds:budget", pk=budget.pk)
         except ServiceError as refusal:
+            if refusal.code == "stale":
+                messages.error(request, refusal.message)
+                return redirect("funds:budget", pk=budget.pk)
             if action in ("review", "approve") and refusal.field in record.fields:
                 record.add_error(refusal.field, refusal.message)
             else:
@@ -102,7 +111,8 @@ def budget_detail(request, pk):
         "budget": budget, "rows": rows, "totals": totals, "items": [budgets.ITEM_LABELS[i] for i in BUDGET_ITEMS],
         "editable": may_compile and budget.status == Status.DRAFT, "step": step if may_compile else None, "record": record,
         "error": error, "versions": versions, "in_force": budgets.in_force(budget.city, budget.fund, budget.year),
-        "history": budget.history.select_related("history_user").order_by("-history_date")[:50],
+        "history": budget.history.select_related("history_user").order_by("-history_date")[:50], "withdraw": withdraw,
+        "changes": budgets.line_changes(budget)[:200], "digest": budgets.lines_digest(budget),
         "trail": [("基金预算", reverse("funds:budgets")), (str(budget), "")]})
 
 

@@ -109,7 +109,10 @@ def plan_detail(request, pk):
     editable = plan.status == Status.DRAFT and may_act
     adjust_error = adjust_field = ""
     if request.method == "POST":
-        expected = request.POST.get("step") or None
+        expected = request.POST.get("step", "")
+        if expected != plan.status:  # the page was of another state (or the form names none)
+            messages.error(request, f"拨付计划已变为“{plan.get_status_display()}”，请刷新页面后再办理")
+            return redirect("funds:plan", pk=plan.pk)
         if not may_act or action not in ("advance", "reject", "refresh", "adjust") or (action == "reject" and reject is None) \
                 or (action in ("refresh", "adjust") and not editable):
             messages.error(request, refusal or "该操作不适用于拨付计划的当前状态，请刷新页面后再办理")

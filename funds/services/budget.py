@@ -6,6 +6,7 @@ taken through the same procedure; only an approved version is in force. Executio
 ledger's year with the budget in force, month by month; the year's final account (决算) is the
 same comparison once the year is over. This module is the budget's one writer."""
 
+from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -62,20 +63,30 @@ def in_force(city: Region, fund: str, year: int) -> Budget | None:
 
 
 @transaction.atomic
-def budget_create(*, user, fund: str, year, reason: str = "", today: date | None = None) -> Budget:
+def budget_create(*, user, fund: str, year, reason: str = "", compiled_on: date | None = None, today: date | None = None) -> Budget:
     """The year's budget (version 1), or an adjustment of the one in force (a new version with
-    its lines, and the reason). Refused while a version is still going through the procedure."""
+    its lines, and the reason), compiled on a day (today by default; an adjustment not before the
+    approval of the version it adjusts). Refused while a version is still going through the
+    procedure."""
     city = _check(user)
     if fund not in Fund.values:
         raise ServiceError("fund", "请选择基金", "fund")
-    year = _check_year(year, today or timezone.localdate())
+    today = today or timezone.localdate()
+    year = _check_year(year, today)
+    compiled_on = compiled_on or today
+    check_date(compiled_on, field="compiled_on", label="编制日期", not_after_today=True, today=today)
+    if compiled_on < date(year - 1, 1, 1):
+        raise ServiceError("compiled_on", f"编制日期不能早于预算年度上一年的1月1日 {date(year - 1, 1, 1):%Y-%m-%d}", "compiled_on")
     reason = (reason or "").strip()
     latest = Budget.objects.select_for_update().filter(city=city, fund=fund, year=year).order_by("-version").first()
     if latest is not None and latest.status != Status.APPROVED:
         raise ServiceError("pending", f"{latest}尚在审批中（{latest.get_status_display()}），批准后才能再调整", "year")
     if latest is not None and not reason:
         raise ServiceError("reason", "调整预算须写明调整原因", "reason")
+    if latest is not None and compiled_on < latest.approved_on:
+        raise ServiceError("compiled_on", f"调整预算的编制日期不能早于现行预算的批准日期 {latest.approved_on:%Y-%m-%d}", "compiled_on")
     budget = stamp(Budget(city=city, fund=fund, year=year, version=(latest.version + 1) if latest else 1, reason=reason[:500],
+                          compiled_on=compiled_on,
                           created_by=user, recorded_by=user, region_path=city.path), user, "编制预算" if latest is None else "调整预算")
     budget.save()
     if latest is not None:
@@ -89,16 +100,29 @@ def budget_regions(city: Region) -> list[Region]:
     return [city, *Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("code")]
 
 
+def lines_digest(budget: Budget) -> str:
+    """The draft's amounts as they stand, for the grid to send back: a save over amounts someone
+    else changed since the page was opened is refused, never lost."""
+    import hashlib
+
+    text = ";".join(f"{c}:{i}:{a}" for c, i, a in budget.lines.order_by("county_id", "item").values_list("county_id", "item", "amount"))
+    return hashlib.sha256(f"{budget.status}|{text}".encode()).hexdigest()[:16]
+
+
 @transaction.atomic
-def budget_set_lines(*, user, budget: Budget, amounts: dict[tuple[int, str], object]) -> Budget:
-    """Set a draft's amounts: {(region pk, item): amount as typed}; blank or zero removes a line."""
+def budget_set_lines(*, user, budget: Budget, amounts: dict[tuple[int, str], object], expected: str | None = None) -> Budget:
+    """Set a draft's amounts: {(region pk, item): amount as typed}; blank or zero removes a line.
+    `expected`: lines_digest of the page the amounts were typed on."""
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     _check(user, budget.city)
     if budget.status != Status.DRAFT:
         raise ServiceError("state", f"{budget}为“{budget.get_status_display()}”，不能再修改；调整请新建调整预算")
+    if expected is not None and expected != lines_digest(budget):
+        raise ServiceError("stale", "预算金额已被他人修改，请刷新页面后重新填写")
     regions = {r.pk: r for r in budget_regions(budget.city)}
     maximum = column_max(BudgetLine._meta.get_field("amount"))
     existing = {(line.county_id, line.item): line for line in budget.lines.all()}
+    changed = False
     for (region_pk, item), value in amounts.items():
         region = regions.get(region_pk)
         if region is None or item not in ITEM_LABELS:
@@ -116,8 +140,42 @@ def budget_set_lines(*, user, budget: Budget, amounts: dict[tuple[int, str], obj
             stamp(line, user, "修改预算金额").save()
         elif line is None and amount:
             stamp(BudgetLine(budget=budget, county=region, item=item, amount=amount), user, "新增预算明细").save()
-    budget.recorded_by = user
-    stamp(budget, user, "修改预算金额").save(update_fields=["recorded_by"])
+        else:
+            continue
+        changed = True
+    if changed:
+        budget.recorded_by = user
+        stamp(budget, user, "修改预算金额").save(update_fields=["recorded_by"])
+    return budget
+
+
+def line_changes(budget: Budget) -> list[dict]:
+    """The budget's 修改记录 line by line: when, who, region and item, the amount before and after."""
+    rows = []
+    history = BudgetLine.history.filter(budget_id=budget.pk).select_related("history_user").order_by("history_date", "history_id")
+    before: dict[int, Decimal] = {}
+    regions = {r.pk: r.name for r in budget_regions(budget.city)}
+    for record in history:
+        old = before.get(record.id)
+        new = None if record.history_type == "-" else record.amount
+        before[record.id] = new
+        rows.append({"at": record.history_date, "user": record.history_user, "what": record.history_change_reason or "修改",
+                     "where": f"{regions.get(record.county_id, '')}{ITEM_LABELS.get(record.item, record.item)}", "old": old, "new": new})
+    return rows[::-1]
+
+
+@transaction.atomic
+def budget_withdraw(*, user, budget: Budget, reason: str) -> Budget:
+    """Take a version the government has reviewed but the congress not yet approved back to a
+    draft (a wrong amount or document number), with the reason; the review is to be recorded again."""
+    budget = Budget.objects.select_for_update().get(pk=budget.pk)
+    _check(user, budget.city)
+    if budget.status != Status.REVIEWED:
+        raise ServiceError("state", "只有“市政府已审核”、尚未批准的预算可以撤回修改")
+    if not (reason or "").strip():
+        raise ServiceError("reason", "请填写撤回原因", "reason")
+    budget.status, budget.reviewed_document, budget.reviewed_on, budget.recorded_by = Status.DRAFT, "", None, user
+    stamp(budget, user, f"撤回修改：{reason.strip()[:100]}").save()
     return budget
 
 
@@ -141,7 +199,8 @@ def budget_review(*, user, budget: Budget, document: str, on: date | None) -> Bu
         raise ServiceError("empty", "预算没有任何金额，请先编制预算明细")
     if not (document or "").strip():
         raise ServiceError("document", "请填写市政府审核文号", "document")
-    budget.reviewed_on = _record_day(on, label="市政府审核日期", after=date(budget.year - 1, 1, 1), after_label="预算年度上一年的1月1日")
+    budget.reviewed_on = _record_day(on, label="市政府审核日期", after=budget.compiled_on or timezone.localdate(budget.created_at),
+                                     after_label="编制日期")
     budget.reviewed_document, budget.status, budget.recorded_by = document.strip()[:100], Status.REVIEWED, user
     stamp(budget, user, "登记市政府审核").save()
     return budget
@@ -180,6 +239,12 @@ class Execution:
     counties: list = field(default_factory=list)
     months: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
+
+
+def _elapsed(year: int, day: date) -> Decimal:
+    """The share of the year gone by the end of a day (时间进度)."""
+    days = (date(year, 12, 31) - date(year, 1, 1)).days + 1
+    return (Decimal((day - date(year, 1, 1)).days + 1) / days).quantize(Decimal("0.0001"))
 
 
 def _rate(actual: Decimal, planned: Decimal) -> Decimal | None:
@@ -237,7 +302,7 @@ def execution(city: Region, fund: str, year: int, *, county: Region | None = Non
         result.months.append({"month": month, "income": monthly[month]["income"], "expenditure": monthly[month]["expenditure"],
                               "income_to_date": income, "expenditure_to_date": expenditure,
                               "income_rate": _rate(income, budget_income), "expenditure_rate": _rate(expenditure, budget_expenditure),
-                              "time_rate": Decimal(month) / 12})
+                              "time_rate": _elapsed(year, min(date(year, month, monthrange(year, month)[1]), through))})
     result.totals = {"budget_income": budget_income, "budget_expenditure": budget_expenditure, "income": income,
                      "expenditure": expenditure, "income_rate": _rate(income, budget_income),
                      "expenditure_rate": _rate(expenditure, budget_expenditure),

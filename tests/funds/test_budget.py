@@ -24,7 +24,7 @@ INCOME, EXPENSE = AccountKind.CONTRIBUTION_INCOME, AccountKind.BENEFIT_EXPENSE
 
 
 def _approved(officer, city, xianan, jiayu, year=2026, **amounts):
-    budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=year, today=TODAY)
+    budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=year, compiled_on=date(year - 1, 11, 1), today=TODAY)
     budgets.budget_set_lines(user=officer, budget=budget, amounts=amounts or {
         (xianan.pk, INCOME): "100,000.00", (jiayu.pk, INCOME): "50000", (xianan.pk, EXPENSE): "80000", (city.pk, EXPENSE): "10000"})
     budgets.budget_review(user=officer, budget=budget, document="咸政函〔2025〕1号", on=date(2025, 12, 20))
@@ -32,7 +32,12 @@ def _approved(officer, city, xianan, jiayu, year=2026, **amounts):
 
 
 def test_a_budget_goes_through_its_procedure_and_comes_into_force(officer, city, xianan, jiayu):
-    budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2026, reason="年度预算", today=TODAY)
+    budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2026, reason="年度预算", compiled_on=date(2025, 11, 1),
+                                   today=TODAY)
+    with pytest.raises(ServiceError, match="市政府审核日期不能早于编制日期 2025-11-01"):
+        budgets.budget_set_lines(user=officer, budget=budget, amounts={(xianan.pk, INCOME): "1"})
+        budgets.budget_review(user=officer, budget=budget, document="咸政函〔2025〕1号", on=date(2025, 10, 31))
+    budgets.budget_set_lines(user=officer, budget=budget, amounts={(xianan.pk, INCOME): ""})
     assert (budget.version, budget.status, str(budget)) == (1, Status.DRAFT, "咸宁市2026年居民基本医疗保险基金预算")
     with pytest.raises(ServiceError, match="预算没有任何金额"):
         budgets.budget_review(user=officer, budget=budget, document="咸政函〔2025〕1号", on=date(2025, 12, 20))
@@ -52,14 +57,21 @@ def test_a_budget_goes_through_its_procedure_and_comes_into_force(officer, city,
     assert budgets.in_force(city, Fund.RESIDENT_BASIC, 2026) == budget
     # every change is in the history, with who and what
     reasons = list(budget.history.order_by("history_date").values_list("history_change_reason", flat=True))
-    assert reasons == ["编制预算", "修改预算金额", "登记市政府审核", "登记市人大批准"]
+    # the amounts' record, newest first: each line's change with its amount before and after
+    assert [(c["what"], c["where"], c["old"], c["new"]) for c in budgets.line_changes(budget)] == [
+        ("新增预算明细", "咸安区待遇支出", None, D("80000.00")), ("新增预算明细", "咸安区保险费收入", None, D("100000.00")),
+        ("删除预算明细", "咸安区保险费收入", D("1.00"), None), ("新增预算明细", "咸安区保险费收入", None, D("1.00"))]
+    assert reasons == ["编制预算", "修改预算金额", "修改预算金额", "修改预算金额", "登记市政府审核", "登记市人大批准"]
 
 
 def test_an_adjustment_is_a_new_version_by_the_same_procedure(officer, city, xianan, jiayu):
     first = _approved(officer, city, xianan, jiayu)
     with pytest.raises(ServiceError, match="调整预算须写明调整原因"):
         budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2026, today=TODAY)
-    second = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2026, reason="住院人次增长，追加支出预算", today=TODAY)
+    with pytest.raises(ServiceError, match="不能早于现行预算的批准日期 2026-01-15"):
+        budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2026, reason="追加", compiled_on=date(2026, 1, 10), today=TODAY)
+    second = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2026, reason="住院人次增长，追加支出预算",
+                                   compiled_on=date(2026, 5, 20), today=TODAY)
     assert second.version == 2 and str(second) == "咸宁市2026年居民基本医疗保险基金调整预算（第1次调整）"
     assert second.lines.count() == first.lines.count() == 4  # copied from the budget in force
     with pytest.raises(ServiceError, match="尚在审批中"):
@@ -132,20 +144,29 @@ def test_execution_compares_the_ledger_with_the_budget_in_force(officer, city, w
 
 def test_the_pages(client, officer, city, xianan, jiayu):
     client.force_login(officer)
-    response = client.post(reverse("funds:budgets"), {"fund": Fund.RESIDENT_BASIC, "year": 2026})
+    response = client.post(reverse("funds:budgets"), {"fund": Fund.RESIDENT_BASIC, "year": 2026, "compiled_on": "2026-01-02"})
     budget = Budget.objects.get()
     assert response.url == reverse("funds:budget", args=[budget.pk])
-    page = client.post(response.url, {"action": "lines", f"amount_{xianan.pk}_{INCOME}": "12,345.60",
+    digest = budgets.lines_digest(budget)
+    page = client.post(response.url, {"action": "lines", "digest": digest, f"amount_{xianan.pk}_{INCOME}": "12,345.60",
                                       f"amount_{jiayu.pk}_{INCOME}": "abc"}).content.decode()
     assert "嘉鱼县保险费收入：「abc」不是有效金额" in page and 'value="12,345.60"' in page and not budget.lines.exists()
-    client.post(response.url, {"action": "lines", f"amount_{xianan.pk}_{INCOME}": "12,345.60"})
+    client.post(response.url, {"action": "lines", "digest": digest, f"amount_{xianan.pk}_{INCOME}": "12,345.60"})
     assert budget.lines.get().amount == D("12345.60")
+    # a second tab opened before that save: refused, nothing lost
+    page = client.post(response.url, {"action": "lines", "digest": digest, f"amount_{jiayu.pk}_{INCOME}": "8,888.00"}, follow=True)
+    assert "预算金额已被他人修改，请刷新页面后重新填写" in page.content.decode() and budget.lines.count() == 1
+    assert "咸安区保险费收入" in client.get(response.url).content.decode()  # the line's change in 金额修改记录
     page = client.post(response.url, {"action": "review", "document": "", "on": "2026-01-01"}).content.decode()
     assert "这个字段是必填项" in page
-    client.post(response.url, {"action": "review", "document": "咸政函〔2025〕1号", "on": "2025-12-20"})
+    client.post(response.url, {"action": "review", "document": "咸政函〔2025〕1号", "on": "2026-01-05"})
+    # a wrong document number found before approval: withdrawn to a draft, reviewed again
+    client.post(response.url, {"action": "withdraw", "reason": "文号有误"})
+    assert Budget.objects.get().status == Status.DRAFT and Budget.objects.get().reviewed_document == ""
+    client.post(response.url, {"action": "review", "document": "咸政函〔2026〕1号", "on": "2026-01-05"})
     client.post(response.url, {"action": "approve", "document": "咸人大〔2026〕2号", "on": "2026-01-15"})
     page = client.get(response.url).content.decode()
-    assert "现行预算" in page and "12,345.60" in page and "登记市人大批准" in page
+    assert "现行预算" in page and "12,345.60" in page and "登记市人大批准" in page and "撤回修改：文号有误" in page
     assert "医疗保障局（盖章）" in client.get(response.url + "?print=1").content.decode()
     page = client.get(reverse("funds:execution"), {"year": 2026}).content.decode()
     assert "咸宁市2026年居民基本医疗保险基金预算执行情况" in page and "咸人大〔2026〕2号" in page and "12,345.60" in page

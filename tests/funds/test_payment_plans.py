@@ -350,15 +350,19 @@ def test_the_pages_take_a_plan_through_its_steps(client, city, world, march, tea
     client.force_login(team["officer"])
     page = client.get(reverse("funds:plans")).content.decode()
     assert "有 1 份拨付计划待您办理" in page
-    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "reject", "reason": ""})
+    client.post(reverse("funds:plan", args=[plan.pk]), {"action": "reject", "step": "submitted", "reason": ""})
     assert PaymentPlan.objects.get().status == Status.SUBMITTED
     client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "submitted", "reason": "同意"})
     assert PaymentPlan.objects.get().status == Status.REVIEWED
     page = client.get(reverse("funds:plan", args=[plan.pk])).content.decode()
     assert "您没有办理“市财政局复核”的权限" in page and 'name="action"' not in page
     # a step the user may not do, posted anyway: refused, nothing changes
-    response = client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance"}, follow=True)
+    response = client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": "reviewed"}, follow=True)
     assert "您没有办理“市财政局复核”的权限" in response.content.decode()
+    # a form of no state, or of another, is refused as stale (a page left open)
+    for step in ("", "zzz", "submitted"):
+        response = client.post(reverse("funds:plan", args=[plan.pk]), {"action": "advance", "step": step}, follow=True)
+        assert "拨付计划已变为“待市财政局复核”，请刷新页面后再办理" in response.content.decode()
     assert PaymentPlan.objects.get().status == Status.REVIEWED
 
     client.force_login(team["finance"])
@@ -456,7 +460,8 @@ def test_who_did_a_step_is_neither_told_nor_listed_for_another(client, march, te
 def test_a_step_that_does_not_apply_is_refused_with_a_message(client, march, team, xianan):
     plan = _through(_create(team, xianan), team, until=Status.FUNDED)
     client.force_login(team["cashier"])
-    for data in ({"action": "reject", "step": "funded", "reason": "x"}, {"action": "adjust", "step": "funded"}, {"action": "x"}):
+    for data in ({"action": "reject", "step": "funded", "reason": "x"}, {"action": "adjust", "step": "funded"},
+                 {"action": "x", "step": "funded"}):
         response = client.post(reverse("funds:plan", args=[plan.pk]), data, follow=True)
         assert "该操作不适用于拨付计划的当前状态" in response.content.decode()
     assert PaymentPlan.objects.get().status == Status.FUNDED

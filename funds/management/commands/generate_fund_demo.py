@@ -65,7 +65,8 @@ class Command(BaseCommand):
         if not amounts:
             self.stdout.write("基金账尚无本年收支，未生成演示预算")
             return
-        budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=today.year, reason="演示数据：按本年已记账收支推算全年")
+        budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=today.year, reason="演示数据：按本年已记账收支推算全年",
+                                       compiled_on=date(today.year - 1, 11, 1))
         budgets.budget_set_lines(user=officer, budget=budget, amounts=amounts)
         budgets.budget_review(user=officer, budget=budget, document="演示政府审核文号", on=date(today.year - 1, 12, 20))
         budgets.budget_approve(user=officer, budget=budget, document="演示人大批准文号", on=date(today.year, 1, 15))
