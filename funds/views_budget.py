@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.display import yuan
 from core.errors import ServiceError
 from core.validation import refuses_bad_query, search_form
 from core.views import xlsx_response
@@ -57,7 +58,7 @@ def _grid(budget, post=None):
         cells = []
         for item in BUDGET_ITEMS:
             name = f"amount_{region.pk}_{item}"
-            value = post.get(name, "") if post is not None else amounts.get((region.pk, item))
+            value = post.get(name, "") if post is not None else (yuan(amounts[(region.pk, item)]) if (region.pk, item) in amounts else "")
             cells.append({"name": name, "value": value, "amount": amounts.get((region.pk, item))})
         rows.append({"region": region, "label": f"{region.name}（市本级）" if region.pk == budget.city_id else region.name, "cells": cells})
     totals = [sum((amounts.get((r["region"].pk, item)) or 0 for r in rows), 0) for item in BUDGET_ITEMS]
@@ -157,6 +158,13 @@ def execution_export(request):
              for m in result.months]
     rows += [(f"{m['month']}月累计支出", result.totals["budget_expenditure"], m["expenditure_to_date"], None, shown(m["expenditure_rate"]))
              for m in result.months]
+    totals = result.totals
+    rows += [("收入合计", totals["budget_income"], totals["income"], totals["income"] - totals["budget_income"], shown(totals["income_rate"])),
+             ("支出合计", totals["budget_expenditure"], totals["expenditure"], totals["expenditure"] - totals["budget_expenditure"],
+              shown(totals["expenditure_rate"])),
+             ("收支结余", totals["budget_surplus"], totals["surplus"], totals["surplus"] - totals["budget_surplus"], "")]
+    rows += [(f"{c['region'].name}{side_label}", c[side]["budget"], c[side]["actual"], c[side]["actual"] - c[side]["budget"],
+              shown(c[side]["rate"])) for c in result.counties for side, side_label in (("income", "收入"), ("expenditure", "支出"))]
     kind = "决算" if result.final else "预算执行"
     where = county.name if county else result.city.name
     sheet = write_xlsx(["科目", "预算（元）", "实际（元）", "差额（元）", "执行率"], rows, title=f"{result.year}年{kind}", widths={1: 24})

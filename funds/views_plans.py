@@ -156,8 +156,10 @@ def plan_detail(request, pk):
             line.note_input = request.POST.get(f"note_{line.pk}", line.note)
             line.invalid = adjust_field in (f"amount_{line.pk}", f"note_{line.pk}")
     else:
+        from core.display import yuan
+
         for line in lines:
-            line.amount_input, line.note_input = line.amount, line.note
+            line.amount_input, line.note_input = yuan(line.amount), line.note
     events = list(plan.events.select_related("user"))
     returned = events[-1] if events and events[-1].action == plans.Action.REJECT else None
     template = "funds/plan_print.html" if request.GET.get("print") == "1" else "funds/plan_detail.html"

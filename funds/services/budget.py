@@ -235,6 +235,7 @@ class Execution:
     through: date
     budget: Budget | None
     final: bool  # the year is over: the final account (决算)
+    started: bool = True  # the year has begun (a budget of next year has no actual yet)
     items: list = field(default_factory=list)
     counties: list = field(default_factory=list)
     months: list = field(default_factory=list)
@@ -270,7 +271,8 @@ def execution(city: Region, fund: str, year: int, *, county: Region | None = Non
         for line in budget.lines.select_related("county"):
             if county is None or line.county.path.startswith(county.path):
                 planned[(line.county.code, line.item)] = line.amount
-    result = Execution(city=city, fund=fund, year=year, through=through, budget=budget, final=through == date(year, 12, 31))
+    result = Execution(city=city, fund=fund, year=year, through=through, budget=budget, final=through == date(year, 12, 31),
+                       started=through >= date(year, 1, 1))
     for item in BUDGET_ITEMS:
         p = sum((v for (c, i), v in planned.items() if i == item), ZERO)
         a = sum((v for (c, i), v in actual.items() if i == item), ZERO)

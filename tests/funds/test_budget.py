@@ -172,10 +172,16 @@ def test_the_pages(client, officer, city, xianan, jiayu):
     assert "咸宁市2026年居民基本医疗保险基金预算执行情况" in page and "咸人大〔2026〕2号" in page and "12,345.60" in page
     assert "决算" in client.get(reverse("funds:execution"), {"year": 2025}).content.decode()
     assert client.get(reverse("funds:execution"), {"year": "abc"}).status_code == 400
+    next_year = date.today().year + 1
+    assert f"{next_year}年尚未开始" in client.get(reverse("funds:execution"), {"year": next_year}).content.decode()
     export = client.get(reverse("funds:execution_export"), {"year": 2026})
     from urllib.parse import unquote
 
     assert export.status_code == 200 and "咸宁市2026年居民基本医疗保险基金预算执行.xlsx" in unquote(export["Content-Disposition"])
+    from openpyxl import load_workbook
+
+    cells = [row[0] for row in load_workbook(__import__("io").BytesIO(export.content)).active.iter_rows(values_only=True)]
+    assert {"收入合计", "支出合计", "收支结余", "咸安区收入"} <= set(cells)
 
 
 def test_a_county_user_sees_its_countys_execution_and_no_budget_page(client, officer, city, xianan, jiayu):
