@@ -102,3 +102,42 @@ def test_the_daily_job_posts_them_and_the_income_reaches_the_statement(city, cle
     page = client.get("/funds/statement/", {"year": 2026}).content.decode()
     # January's income: the person's own 400 (the first run posts what stands at its end) and the 700
     assert '<td class="money">1,100.00</td>' in page
+
+
+# ------------------------------------------------------------------------------ properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DAYS = iter(range(1, 10_000))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=4))
+def test_the_enrollment_postings_always_match_what_is_due_and_a_second_run_changes_nothing(
+        city, clerk, other_clerk, village, jiayu_villages, current_standards, changes):
+    """Each example pays (or refunds) enrollments in either county, then posts a new day of each
+    of the three enrollment jobs: the ledger then holds exactly what is due, every fund sums to
+    zero, and posting the same day again posts nothing."""
+    from django.db.models import Sum
+
+    from funds.models import JournalLine
+    from funds.services import postings
+
+    day = date(2026, 1, 1) + __import__("datetime").timedelta(days=next(_DAYS))
+    for in_jiayu, refund in changes:
+        user, where = (other_clerk, jiayu_villages[0]) if in_jiayu else (clerk, village)
+        paid = Enrollment.objects.filter(status="paid", village=where).first()
+        if refund and paid is not None:
+            enrollment_cancel(user=user, enrollment=paid, reason="性质测试退费", today=date(2025, 12, 20))
+        else:
+            _paid(user, where, date(2025, 10, 8), f"性质{Enrollment.objects.count()}")
+    for work in (postings.post_contribution_day, postings.post_subsidy_day, post_fiscal_subsidy_day):
+        work(city, day)
+        assert work(city, day)["entries"] == 0
+    assert fiscal_subsidies_posted(city) == {k: v for k, v in postings.fiscal_subsidies_due(city, day)[0].items()} | {
+        k: D("0.00") for k in fiscal_subsidies_posted(city) if k not in postings.fiscal_subsidies_due(city, day)[0]}
+    assert postings.contributions_posted(city) == {**{k: D("0.00") for k in postings.contributions_posted(city)},
+                                                   **postings.contributions_collected(city, day)}
+    for fund in {line.fund for line in JournalLine.objects.all()}:
+        assert JournalLine.objects.filter(fund=fund).aggregate(total=Sum("amount"))["total"] == 0
