@@ -203,3 +203,22 @@ class InterestForm(CrispyForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, AccountKind(k).label) for k in BANK_KINDS]
         self.fields["holder"].queryset = Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("code")
+
+
+class AdvanceYearForm(CrispyForm):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2099, help_text="不填为今年")
+    fund = forms.ChoiceField(label="基金", required=False, choices=Fund.choices, help_text="不填为居民基本医疗保险基金")
+
+
+class RevolvingForm(CrispyForm):
+    on = forms.DateField(label="拨付日期", widget=DATE_INPUT, validators=[plausible_date])
+
+
+class ManualAdvanceForm(CrispyForm):
+    county = forms.ModelChoiceField(label="县（市、区）", queryset=Region.objects.none(), error_messages={"invalid_choice": NOT_YOURS})
+    amount = forms.CharField(label="预拨金额（元）", max_length=30)
+    on = forms.DateField(label="拨付日期", widget=DATE_INPUT, validators=[plausible_date])
+
+    def __init__(self, *args, city, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("code")

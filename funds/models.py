@@ -102,6 +102,8 @@ class SourceKind(models.TextChoices):
     PAYMENT_PLAN = "payment_plan", "月度拨付计划"
     SWEEP = "sweep", "年末归集"
     INTEREST = "interest", "银行利息"
+    REVOLVING = "revolving", "周转金"
+    ADVANCE = "advance", "手工报销预拨"
     MANUAL = "manual", "手工记账"
     REVERSAL = "reversal", "冲销"
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path("execution/", views_budget.execution, name="execution"),
     path("execution/export.xlsx", views_budget.execution_export, name="execution_export"),
     path("interest/", views_treasury.interest, name="interest"),
+    path("advances/", views_treasury.advances, name="advances"),
 ]

@@ -1,14 +1,17 @@
 """银行存款利息: the city's fund cashier records the interest a bank credited to one of the fund's
 bank accounts; the year's interest entries are listed. Thin door into funds.services.treasury."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from core.errors import ServiceError
+from core.validation import refuses_bad_query
 from funds.forms import InterestForm
-from funds.models import JournalEntry, SourceKind
+from funds.models import Fund, JournalEntry, SourceKind
 from funds.services import treasury
 
 
@@ -35,3 +38,58 @@ def interest(request):
                .order_by("-posted_on", "-pk")[:100])
     rows = [(e, e.lines.filter(amount__gt=0).first()) for e in entries]
     return render(request, "funds/interest.html", {"form": form, "rows": rows, "city": city, "trail": [("银行存款利息", "")]})
+
+
+@refuses_bad_query
+def advances(request):
+    """年初资金预拨: the revolving fund city finance advances (one month of last year's average
+    expenditure) and each county office's manual-claims advance, for a year and fund."""
+    from django.utils import timezone
+
+    from core.validation import search_form
+    from funds.forms import AdvanceYearForm, ManualAdvanceForm, RevolvingForm
+    from funds.services.budget import check_city_user
+
+    user = request.user
+    if not (user.has_perm("funds.view_journalentry") and (user.has_perm(treasury.REVOLVING_PERMISSION)
+                                                           or user.has_perm(treasury.ADVANCE_PERMISSION))):
+        raise PermissionDenied("您没有办理年初资金预拨的权限")
+    try:
+        city = check_city_user(user)
+    except ServiceError as error:
+        raise PermissionDenied(error.message) from None
+    query = AdvanceYearForm(request.GET or None)
+    data = search_form(query)
+    year, fund = data.get("year") or timezone.localdate().year, data.get("fund") or "resident_basic"
+    action = request.POST.get("action") if request.method == "POST" else None
+    revolving = RevolvingForm(request.POST if action == "revolving" else None) if user.has_perm(treasury.REVOLVING_PERMISSION) else None
+    manual = (ManualAdvanceForm(request.POST if action == "manual" else None, city=city)
+              if user.has_perm(treasury.ADVANCE_PERMISSION) else None)
+    if request.method == "POST":
+        form = revolving if action == "revolving" else manual if action == "manual" else None
+        if form is None:
+            raise PermissionDenied("您没有办理该项预拨的权限")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if action == "revolving":
+                    entry = treasury.revolving_advance(user=user, fund=fund, year=year, on=d["on"])
+                else:
+                    entry = treasury.manual_advance(user=user, fund=fund, county=d["county"], year=year, amount=d["amount"], on=d["on"])
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"已预拨，凭证 {entry.pk}")
+                return redirect(f"{request.path}?year={year}&fund={fund}")
+    keys = [f"revolving:{city.code}:{fund}:{year}"]
+    counties = list(ManualAdvanceForm(city=city).fields["county"].queryset)
+    keys += [f"manual_advance:{c.code}:{fund}:{year}" for c in counties]
+    posted = {e.key: e for e in JournalEntry.objects.filter(key__in=keys)}
+    rows = [{"county": c, "last_year": treasury.manual_claims_of_year(city, c, fund, year - 1),
+             "entry": posted.get(f"manual_advance:{c.code}:{fund}:{year}")} for c in counties]
+    for row in rows:
+        row["suggested"] = (row["last_year"] / 4).quantize(Decimal("0.01"))
+    return render(request, "funds/advances.html", {
+        "city": city, "year": year, "fund": fund, "query": query, "revolving": revolving, "manual": manual, "rows": rows,
+        "revolving_amount": treasury.revolving_amount(city, fund, year), "revolving_entry": posted.get(keys[0]),
+        "fund_label": Fund(fund).label, "trail": [("年初资金预拨", "")]})

@@ -106,3 +106,88 @@ def sweep_year(city: Region, year: int) -> dict:
         posted += created
         skipped += not created
     return {"entries": posted, "already_posted": skipped, "amount": str(swept)}
+
+
+# ------------------------------------------------------------------------------ advances at the start of the year
+
+REVOLVING_PERMISSION = "funds.fund_paymentplan"  # city finance (市财政局)
+ADVANCE_PERMISSION = "funds.pay_paymentplan"  # the city bureau's fund cashier (基金财务)
+
+
+def _check_advance(user, permission: str, label: str, fund: str, year, on: date | None) -> tuple[Region, int, date]:
+    if not user.has_perm(permission):
+        raise ServiceError("denied", f"您没有办理{label}的权限")
+    city = _city_of(user)
+    if fund not in Fund.values:
+        raise ServiceError("fund", "请选择基金", "fund")
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ServiceError("year", "请填写年度", "year") from None
+    if on is None:
+        raise ServiceError("on", "请填写拨付日期", "on")
+    check_date(on, field="on", label="拨付日期", not_after_today=True)
+    if not date(year - 1, 12, 1) <= on <= date(year, 12, 31):
+        raise ServiceError("on", f"{year}年的{label}在{year - 1}年12月1日至{year}年12月31日之间拨付", "on")
+    return city, year, on
+
+
+def revolving_amount(city: Region, fund: str, year: int) -> Decimal:
+    """One month of last year's average monthly expenditure (RULES.md 7): the fund's 待遇支出 of
+    the year before, divided by 12, to the cent (half up)."""
+    from decimal import ROUND_HALF_UP
+
+    total = (JournalLine.objects.filter(entry__city=city, fund=fund, account__kind=AccountKind.BENEFIT_EXPENSE, posted_on__year=year - 1)
+             .aggregate(total=Sum("amount"))["total"] or ZERO)
+    return (total / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if total > 0 else ZERO
+
+
+@transaction.atomic
+def revolving_advance(*, user, fund: str, year, on: date | None):
+    """周转金: city finance advances the city bureau's expenditure account one month of last year's
+    average monthly expenditure (owed back to it, 周转金 credited). Once per fund and year."""
+    city, year, on = _check_advance(user, REVOLVING_PERMISSION, "周转金", fund, year, on)
+    amount = revolving_amount(city, fund, year)
+    if not amount:
+        raise ServiceError("empty", f"{Fund(fund).label}{year - 1}年没有待遇支出，无法按上年月均支出核定周转金")
+    key = f"revolving:{city.code}:{fund}:{year}"
+    if ledger.JournalEntry.objects.filter(key=key).exists():
+        raise ServiceError("exists", f"{year}年{Fund(fund).label}周转金已拨付")
+    lines = [ledger.Line(ledger.account(fund, AccountKind.CITY_EXPENDITURE, city), amount, city),
+             ledger.Line(ledger.account(fund, AccountKind.REVOLVING, city), -amount, city)]
+    entry, _created = ledger.post(city=city, posted_on=on, source_kind=SourceKind.REVOLVING, key=key, user=user, source_ref=str(year),
+                                  memo=f"{year}年{Fund(fund).label}周转金（上年月均支出）", lines=lines)
+    return entry
+
+
+def manual_claims_of_year(city: Region, county: Region, fund: str, year: int) -> Decimal:
+    """The county office's manual claims of a year, as the ledger holds them (应付参保人 credited)."""
+    total = (JournalLine.objects.filter(entry__city=city, fund=fund, account__kind=AccountKind.PERSON_PAYABLE, account__region=county,
+                                        entry__source_kind=SourceKind.MANUAL_CLAIMS, posted_on__year=year)
+             .aggregate(total=Sum("amount"))["total"] or ZERO)
+    return -total
+
+
+@transaction.atomic
+def manual_advance(*, user, fund: str, county: Region, year, amount, on: date | None):
+    """手工报销预拨: at the start of the year the city bureau advances a county office the money it
+    pays manual claims from (summarised to the city each quarter, replenished by the monthly plans).
+    The amount is typed (the page suggests a quarter of last year's claims). Once per county, fund
+    and year."""
+    city, year, on = _check_advance(user, ADVANCE_PERMISSION, "手工报销预拨", fund, year, on)
+    if county is None or county.level != RegionLevel.COUNTY or county.parent_id != city.pk:
+        raise ServiceError("county", f"请选择{city.name}的县（市、区）", "county")
+    try:
+        amount = parse_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
+    except AmountError as error:
+        raise ServiceError("amount", f"预拨金额：{error}", "amount") from None
+    if not amount:
+        raise ServiceError("amount", "请填写预拨金额", "amount")
+    key = f"manual_advance:{county.code}:{fund}:{year}"
+    if ledger.JournalEntry.objects.filter(key=key).exists():
+        raise ServiceError("exists", f"{county.name}{year}年{Fund(fund).label}手工报销资金已预拨", "county")
+    lines = [ledger.Line(ledger.account(fund, AccountKind.COUNTY_EXPENDITURE, county), amount, county),
+             ledger.Line(ledger.account(fund, AccountKind.CITY_EXPENDITURE, city), -amount, county)]
+    entry, _created = ledger.post(city=city, posted_on=on, source_kind=SourceKind.ADVANCE, key=key, user=user, source_ref=county.code,
+                                  memo=f"{year}年{county.name}手工报销资金预拨（{Fund(fund).label}）", lines=lines)
+    return entry

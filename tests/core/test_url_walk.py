@@ -325,6 +325,7 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         # 基金预算: a budget compiled, and the city's budget changed, by a county's user
         "funds:budgets": {"fund": "resident_basic", "year": year, "reason": "越权"},
         "funds:budget": {"action": "lines", f"amount_{objects['county'].pk}_contribution_income": "1"},
+        "funds:advances": {"action": "manual", "county": objects["county"].pk, "amount": "1", "on": f"{year}-01-10"},
         "funds:interest": {"fund": "resident_basic", "kind": "county_expenditure", "holder": objects["county"].pk, "amount": "1",
                            "on": f"{year}-01-10"},
         # 异地就医备案: the other county's person and filing, with forms the pages would accept

@@ -118,3 +118,71 @@ def test_the_interest_page(client, cashier, city, xianan, jiayu):
     assert client.get(reverse("funds:interest")).status_code == 403
     client.force_login(factories.user("county_cashier", FUND_CASHIER, jiayu))
     assert client.get(reverse("funds:interest")).status_code == 403
+
+
+# ------------------------------------------------------------------------------ advances at the start of the year
+
+from core.roles import FINANCE  # noqa: E402
+
+
+def _expense(city, county, amount, on, key):
+    lines = [ledger.Line(ledger.account(BASIC, AccountKind.BENEFIT_EXPENSE, city), D(amount), county),
+             ledger.Line(ledger.account(BASIC, AccountKind.PERSON_PAYABLE, county), -D(amount), county)]
+    ledger.post(city=city, posted_on=on, source_kind=SourceKind.MANUAL_CLAIMS, key=key, memo="测试手工报销", lines=lines)
+
+
+def test_the_revolving_fund_is_one_month_of_last_years_expenditure(city, xianan, jiayu):
+    finance = factories.user("finance", FINANCE, city)
+    _expense(city, xianan, "1000000.00", date(2025, 3, 1), "e1")
+    _expense(city, jiayu, "200000.05", date(2025, 9, 1), "e2")
+    _expense(city, jiayu, "999", date(2026, 1, 3), "e3")  # this year's: not counted
+    assert treasury.revolving_amount(city, BASIC, 2026) == D("100000.00")  # 1,200,000.05 / 12, to the cent
+    with pytest.raises(ServiceError, match="在2025年12月1日至2026年12月31日之间"):
+        treasury.revolving_advance(user=finance, fund=BASIC, year=2026, on=date(2025, 11, 30))
+    entry = treasury.revolving_advance(user=finance, fund=BASIC, year=2026, on=date(2026, 1, 4))
+    lines = {line.account.kind: line.amount for line in entry.lines.select_related("account")}
+    assert lines == {AccountKind.CITY_EXPENDITURE: D("100000.00"), AccountKind.REVOLVING: D("-100000.00")}
+    with pytest.raises(ServiceError, match="2026年居民基本医疗保险基金周转金已拨付"):
+        treasury.revolving_advance(user=finance, fund=BASIC, year=2026, on=date(2026, 1, 5))
+    with pytest.raises(ServiceError, match="2025年没有待遇支出"):
+        treasury.revolving_advance(user=finance, fund=Fund.RESIDENT_CI, year=2026, on=date(2026, 1, 4))
+    with pytest.raises(ServiceError, match="没有办理周转金的权限"):
+        treasury.revolving_advance(user=factories.user("cashier2", FUND_CASHIER, city), fund=BASIC, year=2026, on=date(2026, 1, 4))
+
+
+def test_a_county_offices_manual_claims_advance(cashier, city, xianan, jiayu):
+    entry = treasury.manual_advance(user=cashier, fund=BASIC, county=xianan, year=2026, amount="25,000.00", on=date(2026, 1, 4))
+    lines = {(line.account.kind, line.account.region.code): line.amount for line in entry.lines.select_related("account__region")}
+    assert lines == {(AccountKind.COUNTY_EXPENDITURE, "421202"): D("25000.00"), (AccountKind.CITY_EXPENDITURE, "421200"): D("-25000.00")}
+    with pytest.raises(ServiceError, match="咸安区2026年居民基本医疗保险基金手工报销资金已预拨"):
+        treasury.manual_advance(user=cashier, fund=BASIC, county=xianan, year=2026, amount="1", on=date(2026, 1, 4))
+    for county, amount, message in ((None, "1", "请选择咸宁市的县（市、区）"), (city, "1", "请选择咸宁市的县（市、区）"),
+                                    (jiayu, "0", "请填写预拨金额"), (jiayu, "-1", "金额不能为负数")):
+        with pytest.raises(ServiceError, match=message):
+            treasury.manual_advance(user=cashier, fund=BASIC, county=county, year=2026, amount=amount, on=date(2026, 1, 4))
+    # the advance is what the year-end sweep brings back if the county has not spent it
+    treasury.sweep_year(city, 2026)
+    assert ledger.balance(ledger.account(BASIC, AccountKind.COUNTY_EXPENDITURE, xianan), date(2026, 12, 28)) == 0
+
+
+def test_the_advances_page(client, cashier, city, xianan, jiayu):
+    _expense(city, xianan, "40000", date(2025, 3, 1), "e1")
+    finance = factories.user("finance", FINANCE, city)
+    client.force_login(finance)
+    page = client.get(reverse("funds:advances"), {"year": 2026}).content.decode()
+    assert "3,333.33" in page and "拨付周转金（记账）" in page and "预拨（记账）" not in page
+    client.post(reverse("funds:advances") + "?year=2026", {"action": "revolving", "on": "2026-01-04"})
+    assert "已拨付" in client.get(reverse("funds:advances"), {"year": 2026}).content.decode()
+    client.force_login(cashier)
+    page = client.get(reverse("funds:advances"), {"year": 2026}).content.decode()
+    assert "10,000.00" in page  # a quarter of 咸安区's 40,000 last year
+    response = client.post(reverse("funds:advances") + "?year=2026", {"action": "manual", "county": xianan.pk, "amount": "abc",
+                                                                     "on": "2026-01-04"})
+    assert "预拨金额：「abc」不是有效金额" in response.content.decode()
+    client.post(reverse("funds:advances") + "?year=2026", {"action": "manual", "county": xianan.pk, "amount": "10,000.00",
+                                                          "on": "2026-01-04"})
+    assert JournalEntry.objects.filter(source_kind=SourceKind.ADVANCE).count() == 1
+    assert client.post(reverse("funds:advances") + "?year=2026", {"action": "revolving", "on": "2026-01-04"}).status_code == 403
+    assert client.get(reverse("funds:advances"), {"year": "abc"}).status_code == 400
+    client.force_login(factories.user("county_reviewer", REVIEWER, jiayu))
+    assert client.get(reverse("funds:advances")).status_code == 403
