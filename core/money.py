@@ -77,6 +77,16 @@ def parse_amount(value, *, maximum: Decimal) -> Decimal:
     return cents + ZERO  # -0 becomes 0.00
 
 
+def parse_typed_amount(value, *, maximum: Decimal) -> Decimal:
+    """An amount a person typed into a form: as parse_amount, but no exponent or sign (1e5 typed
+    by mistake is refused, never read as 100,000.00; exponents are for spreadsheet cells)."""
+    text = unicodedata.normalize("NFKC", str(value if value is not None else "")).strip()
+    if any(ch in text for ch in "eE+"):
+        shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+        raise AmountError(f"「{shown}」不是有效金额")
+    return parse_amount(text, maximum=maximum)
+
+
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
     return money(Decimal(amount) * Decimal(percent) / Decimal(100))
 

@@ -144,8 +144,11 @@ def entry_detail(request, pk):
         from funds.models import PaymentPlan
 
         plan = PaymentPlan.objects.restrict(request.user).select_related("county").filter(pk=int(entry.source_ref)).first()
+    from core.models import Region
+
+    source_region = Region.objects.filter(code=entry.source_ref).first() if entry.source_ref.isdigit() and len(entry.source_ref) >= 6 else None
     return render(request, "funds/entry_detail.html", {
-        "entry": entry, "reversal": reversal, "plan": plan,
+        "entry": entry, "reversal": reversal, "plan": plan, "source_region": source_region,
         "rows": [(line, line.amount if line.amount > 0 else None, -line.amount if line.amount < 0 else None) for line in lines],
         "debit": sum((line.amount for line in lines if line.amount > 0), ZERO),
         "credit": -sum((line.amount for line in lines if line.amount < 0), ZERO),

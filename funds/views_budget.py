@@ -59,7 +59,7 @@ def _grid(budget, post=None):
         for item in BUDGET_ITEMS:
             name = f"amount_{region.pk}_{item}"
             value = post.get(name, "") if post is not None else (yuan(amounts[(region.pk, item)]) if (region.pk, item) in amounts else "")
-            cells.append({"name": name, "value": value, "amount": amounts.get((region.pk, item))})
+            cells.append({"name": name, "value": value, "amount": amounts.get((region.pk, item)), "label": budgets.ITEM_LABELS[item]})
         rows.append({"region": region, "label": f"{region.name}（市本级）" if region.pk == budget.city_id else region.name, "cells": cells})
     totals = [sum((amounts.get((r["region"].pk, item)) or 0 for r in rows), 0) for item in BUDGET_ITEMS]
     return rows, totals
@@ -76,6 +76,11 @@ def budget_detail(request, pk):
     if request.method == "POST":
         if not may_compile:
             raise PermissionDenied("您没有编制和登记基金预算的权限")
+        applies = {"lines": budget.status == Status.DRAFT, "review": budget.status == Status.DRAFT,
+                   "approve": budget.status == Status.REVIEWED, "withdraw": budget.status == Status.REVIEWED}
+        if not applies.get(action):
+            messages.error(request, f"{budget}为“{budget.get_status_display()}”，该操作已不适用，请刷新页面")
+            return redirect("funds:budget", pk=budget.pk)
         try:
             if action == "lines":
                 amounts = {}

@@ -36,7 +36,7 @@ def interest(request):
             return redirect("funds:interest")
     entries = (JournalEntry.objects.filter(city=city, source_kind=SourceKind.INTEREST).select_related("posted_by")
                .order_by("-posted_on", "-pk")[:100])
-    rows = [(e, e.lines.filter(amount__gt=0).first()) for e in entries]
+    rows = [(e, e.lines.filter(amount__gt=0).first()) for e in entries]  # the bank account's line names the fund
     return render(request, "funds/interest.html", {"form": form, "rows": rows, "city": city, "trail": [("银行存款利息", "")]})
 
 
@@ -78,6 +78,7 @@ def advances(request):
                     entry = treasury.manual_advance(user=user, fund=fund, county=d["county"], year=year, amount=d["amount"], on=d["on"])
             except ServiceError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
+                messages.error(request, error.message)  # also when the page no longer shows the form (已拨付)
             else:
                 messages.success(request, f"已预拨，凭证 {entry.pk}")
                 return redirect(f"{request.path}?year={year}&fund={fund}")
@@ -92,4 +93,7 @@ def advances(request):
     return render(request, "funds/advances.html", {
         "city": city, "year": year, "fund": fund, "query": query, "revolving": revolving, "manual": manual, "rows": rows,
         "revolving_amount": treasury.revolving_amount(city, fund, year), "revolving_entry": posted.get(keys[0]),
+        "revolving_paid": (posted[keys[0]].lines.filter(amount__gt=0).first().amount if keys[0] in posted else None),
+        "revolving_from": treasury.advance_window("周转金", year)[0],
+        "manual_window": treasury.advance_window("手工报销预拨", year),
         "fund_label": Fund(fund).label, "trail": [("年初资金预拨", "")]})

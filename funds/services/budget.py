@@ -19,7 +19,7 @@ from django.utils import timezone
 from core.audit import stamp
 from core.errors import ServiceError
 from core.models import Region, RegionLevel
-from core.money import AmountError, column_max, parse_amount
+from core.money import AmountError, column_max, parse_typed_amount
 from core.validation import check_date
 from funds.models import BUDGET_ITEMS, EXPENSE_KINDS, INCOME_KINDS, AccountKind, Budget, BudgetLine, Fund, JournalLine
 
@@ -129,7 +129,7 @@ def budget_set_lines(*, user, budget: Budget, amounts: dict[tuple[int, str], obj
             raise ServiceError("line", "预算科目或区划不属于本预算")
         where = f"{region.name}{ITEM_LABELS[item]}"
         try:
-            amount = parse_amount(value, maximum=maximum)
+            amount = parse_typed_amount(value, maximum=maximum)
         except AmountError as error:
             raise ServiceError("amount", f"{where}：{error}", f"amount_{region_pk}_{item}") from None
         line = existing.get((region_pk, item))

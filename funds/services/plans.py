@@ -26,7 +26,7 @@ from django.utils import timezone
 from core.display import yuan
 from core.errors import ServiceError
 from core.models import Region, RegionLevel
-from core.money import AmountError, column_max, parse_amount
+from core.money import AmountError, column_max, parse_typed_amount
 from core.restrict import path_allowed
 from core.services.notify import notify
 from core.validation import check_date
@@ -227,12 +227,12 @@ def plan_refresh(*, user, plan: PaymentPlan) -> PaymentPlan:
 
 
 def _amount(value, label: str, field: str) -> Decimal:
-    """An amount as staff type it (core.money.parse_amount: 10,000.00; no sign, no exponent, to
+    """An amount as staff type it (core.money.parse_typed_amount: 10,000.00; no sign, no exponent, to
     the cent); blank is refused here (不拨付填 0)."""
     if value is None or not str(value).strip():
         raise ServiceError("amount", f"请填写{label}的本次拨付（不拨付填 0）", field)
     try:
-        return parse_amount(str(value), maximum=column_max(PaymentPlanLine._meta.get_field("amount")))
+        return parse_typed_amount(str(value), maximum=column_max(PaymentPlanLine._meta.get_field("amount")))
     except AmountError as error:
         raise ServiceError("amount", f"{label}的本次拨付：{error}", field) from None
 

@@ -4,7 +4,7 @@ expenditure account sends the interest it earned this year to the city fiscal sp
 the rest of its balance to the city bureau's expenditure account. The sweep is an idempotent
 scheduled job (funds.services.jobs): one entry per city, fund and year."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from core.errors import ServiceError
 from core.models import Region, RegionLevel
-from core.money import AmountError, column_max, parse_amount
+from core.money import AmountError, column_max, parse_typed_amount
 from core.validation import check_date
 from funds.models import Account, AccountKind, Fund, JournalLine, SourceKind
 from funds.services import ledger
@@ -50,20 +50,35 @@ def record_interest(*, user, fund: str, kind: str, holder: Region, amount, on: d
     if on is None:
         raise ServiceError("on", "请填写结息日期", "on")
     check_date(on, field="on", label="结息日期", not_after_today=True)
+    from django.utils import timezone
+
+    from funds.models import JobRun
+    from funds.services.jobs import SWEEP_JOB
+
+    this_year = timezone.localdate().year
+    if on.year < this_year - 1:
+        raise ServiceError("on", f"结息日期须在{this_year - 1}年1月1日以后", "on")
+    if on <= sweep_day(on.year) and JobRun.objects.filter(job=f"{SWEEP_JOB}:{city.code}", period=str(on.year),
+                                                          status=JobRun.Status.DONE).exists():
+        raise ServiceError("on", f"{on.year}年已年末归集（12月28日），该日的利息不能再登记", "on")
     try:
-        amount = parse_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
+        amount = parse_typed_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
     except AmountError as error:
         raise ServiceError("amount", f"利息金额：{error}", "amount") from None
     if not amount:
         raise ServiceError("amount", "请填写利息金额", "amount")
     account = ledger.account(fund, kind, holder)
-    key = f"interest:{account.pk}:{on}"
-    if ledger.JournalEntry.objects.filter(key=key).exists():
-        raise ServiceError("exists", f"{holder.name}{AccountKind(kind).label}{on:%Y-%m-%d}的利息已登记；如有错误请冲销后重新登记", "on")
+    base = f"interest:{account.pk}:{on}"
+    earlier = list(ledger.JournalEntry.objects.filter(key__startswith=base).filter(key__regex=rf"^{base}(:\d+)?$")
+                   .values_list("pk", "reversed_by"))
+    if any(reversal is None for _pk, reversal in earlier):
+        raise ServiceError("exists", f"{holder.name}{AccountKind(kind).label}{on:%Y-%m-%d}的{Fund(fund).label}利息已登记；"
+                                     "如有错误，请市局冲销原凭证后重新登记", "on")
+    key = base if not earlier else f"{base}:{len(earlier) + 1}"  # entered again after its reversal
     lines = [ledger.Line(account, amount, holder), ledger.Line(ledger.account(fund, AccountKind.INTEREST_INCOME, city), -amount, holder)]
     memo = (memo or "").strip()
     entry, _created = ledger.post(city=city, posted_on=on, source_kind=SourceKind.INTEREST, key=key, user=user, source_ref=holder.code,
-                                  memo=f"{on:%Y-%m-%d} {holder.name}{AccountKind(kind).label}利息" + (f"（{memo[:100]}）" if memo else ""),
+                                  memo=f"{holder.name}{AccountKind(kind).label}利息（{Fund(fund).label}）" + (f"：{memo[:100]}" if memo else ""),
                                   lines=lines)
     return entry
 
@@ -127,9 +142,19 @@ def _check_advance(user, permission: str, label: str, fund: str, year, on: date 
     if on is None:
         raise ServiceError("on", "请填写拨付日期", "on")
     check_date(on, field="on", label="拨付日期", not_after_today=True)
-    if not date(year - 1, 12, 1) <= on <= date(year, 12, 31):
-        raise ServiceError("on", f"{year}年的{label}在{year - 1}年12月1日至{year}年12月31日之间拨付", "on")
+    first, last = advance_window(label, year)
+    if not first <= on <= last:
+        raise ServiceError("on", f"{year}年的{label}在{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日之间拨付",
+                           "on")
     return city, year, on
+
+
+def advance_window(label: str, year: int) -> tuple[date, date]:
+    """周转金: within the year (last year's expenditure is then complete); 手工报销预拨: after last
+    year's sweep (28 December) and before this year's, so the sweep never takes it straight back."""
+    if label == "周转金":
+        return date(year, 1, 1), date(year, 12, 31)
+    return sweep_day(year - 1) + timedelta(days=1), sweep_day(year)
 
 
 def revolving_amount(city: Region, fund: str, year: int) -> Decimal:
@@ -178,7 +203,7 @@ def manual_advance(*, user, fund: str, county: Region, year, amount, on: date | 
     if county is None or county.level != RegionLevel.COUNTY or county.parent_id != city.pk:
         raise ServiceError("county", f"请选择{city.name}的县（市、区）", "county")
     try:
-        amount = parse_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
+        amount = parse_typed_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
     except AmountError as error:
         raise ServiceError("amount", f"预拨金额：{error}", "amount") from None
     if not amount:

@@ -33,18 +33,25 @@ def _advance(city, county, amount, on, key):
 def test_interest_is_recorded_once_per_account_and_day(cashier, city, xianan, officer):
     entry = treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1,234.56",
                                      on=date(2026, 6, 21), memo="结息回单 001")
-    assert entry.memo == "2026-06-21 咸安区县医保局基金支出户利息（结息回单 001）"
+    assert entry.memo == "咸安区县医保局基金支出户利息（居民基本医疗保险基金）：结息回单 001"
     lines = {line.account.kind: (line.amount, line.county.code) for line in entry.lines.select_related("account", "county")}
     assert lines == {AccountKind.COUNTY_EXPENDITURE: (D("1234.56"), "421202"), AccountKind.INTEREST_INCOME: (D("-1234.56"), "421202")}
-    with pytest.raises(ServiceError, match="2026-06-21的利息已登记"):
+    with pytest.raises(ServiceError, match="2026-06-21的居民基本医疗保险基金利息已登记；如有错误，请市局冲销原凭证后重新登记"):
         treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1", on=date(2026, 6, 21))
+    # reversed, it may be entered again (correctly)
+    ledger.reverse(entry=entry, posted_on=date(2026, 6, 22), reason="金额有误", user=officer)
+    again = treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1,234.65",
+                                     on=date(2026, 6, 21))
+    assert again.key.endswith(":2") and again.lines.get(amount__gt=0).amount == D("1234.65")
     city_entry = treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.FISCAL_SPECIAL, holder=None, amount="10",
                                           on=date(2026, 6, 21))
     assert city_entry.lines.get(amount__gt=0).account.region == city
     for kwargs, message in (
         ({"kind": AccountKind.COUNTY_EXPENDITURE, "holder": None}, "请选择咸宁市的县（市、区）"),
         ({"kind": AccountKind.TREASURY}, "请选择银行账户"),
-        ({"amount": "0"}, "请填写利息金额"), ({"amount": "-5"}, "金额不能为负数"), ({"amount": "abc"}, "不是有效金额"),
+        ({"amount": "0"}, "请填写利息金额"), ({"amount": "-5"}, "不是有效金额|金额不能为负数"), ({"amount": "abc"}, "不是有效金额"),
+        ({"amount": "1e5"}, "「1e5」不是有效金额"), ({"amount": "+5"}, "「\\+5」不是有效金额"),
+        ({"on": date(date.today().year - 2, 12, 31)}, "结息日期须在"),
         ({"on": date(2099, 1, 1)}, "不能晚于今天"), ({"on": None}, "请填写结息日期"),
     ):
         data = {"fund": BASIC, "kind": AccountKind.CITY_EXPENDITURE, "holder": None, "amount": "5", "on": date(2026, 3, 21), **kwargs}
@@ -52,6 +59,16 @@ def test_interest_is_recorded_once_per_account_and_day(cashier, city, xianan, of
             treasury.record_interest(user=cashier, **data)
     with pytest.raises(ServiceError, match="没有登记银行存款利息的权限"):
         treasury.record_interest(user=officer, fund=BASIC, kind=AccountKind.CITY_EXPENDITURE, holder=None, amount="5", on=date(2026, 3, 21))
+
+
+def test_interest_of_a_swept_year_is_refused(cashier, city, xianan):
+    from funds.models import JobRun
+
+    JobRun.objects.create(job="year_end_sweep:421200", period="2025", status=JobRun.Status.DONE)
+    with pytest.raises(ServiceError, match="2025年已年末归集（12月28日），该日的利息不能再登记"):
+        treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1", on=date(2025, 12, 21))
+    # after the 28th it is next year's interest
+    treasury.record_interest(user=cashier, fund=BASIC, kind=AccountKind.COUNTY_EXPENDITURE, holder=xianan, amount="1", on=date(2025, 12, 30))
 
 
 def test_the_sweep_sends_the_interest_to_the_special_account_and_the_rest_to_the_city(cashier, city, xianan, jiayu):
@@ -113,7 +130,7 @@ def test_the_interest_page(client, cashier, city, xianan, jiayu):
                                                        "amount": "12.34", "on": "2026-06-21", "memo": "回单001"})
     assert response.status_code == 302
     page = client.get(reverse("funds:interest")).content.decode()
-    assert "咸安区县医保局基金支出户利息（回单001）" in page and "12.34" in page
+    assert "咸安区县医保局基金支出户利息（居民基本医疗保险基金）：回单001" in page and "12.34" in page
     client.force_login(factories.user("county_reviewer", REVIEWER, jiayu))
     assert client.get(reverse("funds:interest")).status_code == 403
     client.force_login(factories.user("county_cashier", FUND_CASHIER, jiayu))
@@ -137,8 +154,8 @@ def test_the_revolving_fund_is_one_month_of_last_years_expenditure(city, xianan,
     _expense(city, jiayu, "200000.05", date(2025, 9, 1), "e2")
     _expense(city, jiayu, "999", date(2026, 1, 3), "e3")  # this year's: not counted
     assert treasury.revolving_amount(city, BASIC, 2026) == D("100000.00")  # 1,200,000.05 / 12, to the cent
-    with pytest.raises(ServiceError, match="在2025年12月1日至2026年12月31日之间"):
-        treasury.revolving_advance(user=finance, fund=BASIC, year=2026, on=date(2025, 11, 30))
+    with pytest.raises(ServiceError, match="2026年的周转金在2026年1月1日至2026年12月31日之间拨付"):
+        treasury.revolving_advance(user=finance, fund=BASIC, year=2026, on=date(2025, 12, 31))  # last year not yet over
     entry = treasury.revolving_advance(user=finance, fund=BASIC, year=2026, on=date(2026, 1, 4))
     lines = {line.account.kind: line.amount for line in entry.lines.select_related("account")}
     assert lines == {AccountKind.CITY_EXPENDITURE: D("100000.00"), AccountKind.REVOLVING: D("-100000.00")}
@@ -160,6 +177,10 @@ def test_a_county_offices_manual_claims_advance(cashier, city, xianan, jiayu):
                                     (jiayu, "0", "请填写预拨金额"), (jiayu, "-1", "金额不能为负数")):
         with pytest.raises(ServiceError, match=message):
             treasury.manual_advance(user=cashier, fund=BASIC, county=county, year=2026, amount=amount, on=date(2026, 1, 4))
+    with pytest.raises(ServiceError, match="2027年的手工报销预拨在2026年12月29日至2027年12月28日之间拨付"):
+        treasury.manual_advance(user=cashier, fund=BASIC, county=jiayu, year=2027, amount="1", on=date(2026, 12, 2))  # swept back at once
+    with pytest.raises(ServiceError, match="「1e5」不是有效金额"):
+        treasury.manual_advance(user=cashier, fund=BASIC, county=jiayu, year=2026, amount="1e5", on=date(2026, 1, 4))
     # the advance is what the year-end sweep brings back if the county has not spent it
     treasury.sweep_year(city, 2026)
     assert ledger.balance(ledger.account(BASIC, AccountKind.COUNTY_EXPENDITURE, xianan), date(2026, 12, 28)) == 0
