@@ -174,17 +174,8 @@ class BudgetRecordForm(CrispyForm):
     on = forms.DateField(label="日期", widget=DATE_INPUT, validators=[plausible_date])
 
 
-class ExecutionForm(_CountyMixin, CrispyForm):
-    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2099, help_text="不填为今年")
-    fund = forms.ChoiceField(label="基金", required=False, choices=Fund.choices, help_text="不填为居民基本医疗保险基金")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._county_field(user)
-
-    def values(self) -> tuple[int, str]:
-        data = self.cleaned_data if self.is_bound else {}
-        return data.get("year") or timezone.localdate().year, data.get("fund") or Fund.RESIDENT_BASIC
+class ExecutionForm(StatementForm):
+    """预算执行: the same query as the statement's (a year, a fund, a county of the user's subtree)."""
 
 
 class InterestForm(CrispyForm):

@@ -205,13 +205,19 @@ def subsidies_paid(city: Region, through: date) -> dict[tuple[str, str], Decimal
     return dict(totals)
 
 
-def subsidies_posted(city: Region, through: date | None = None) -> dict[tuple[str, str], Decimal]:
-    """(county code, payer) -> the 资助参保缴费收入 the ledger holds (up to a day)."""
-    lines = JournalLine.objects.filter(entry__city=city, fund=Fund.RESIDENT_BASIC, account__kind=AccountKind.SUBSIDISED_CONTRIBUTION)
+def income_by_party(city: Region, kind: str, through: date | None = None) -> dict[tuple[str, str], Decimal]:
+    """(county code, party) -> what an income account of the resident fund holds (up to a day;
+    credits are negative: shown positive)."""
+    lines = JournalLine.objects.filter(entry__city=city, fund=Fund.RESIDENT_BASIC, account__kind=kind)
     if through is not None:
         lines = lines.filter(posted_on__lte=through)
     rows = lines.values("county__code", "party").annotate(total=Sum("amount")).order_by()
     return {(row["county__code"], row["party"]): -row["total"] for row in rows}
+
+
+def subsidies_posted(city: Region, through: date | None = None) -> dict[tuple[str, str], Decimal]:
+    """(county code, payer) -> the 资助参保缴费收入 the ledger holds (up to a day)."""
+    return income_by_party(city, AccountKind.SUBSIDISED_CONTRIBUTION, through)
 
 
 @transaction.atomic
@@ -304,11 +310,7 @@ def fiscal_subsidies_due(city: Region, through: date) -> tuple[dict[tuple[str, s
 
 def fiscal_subsidies_posted(city: Region, through: date | None = None) -> dict[tuple[str, str], Decimal]:
     """(county code, level) -> the 财政补助收入 the ledger holds (up to a day)."""
-    lines = JournalLine.objects.filter(entry__city=city, fund=Fund.RESIDENT_BASIC, account__kind=AccountKind.SUBSIDY_INCOME)
-    if through is not None:
-        lines = lines.filter(posted_on__lte=through)
-    rows = lines.values("county__code", "party").annotate(total=Sum("amount")).order_by()
-    return {(row["county__code"], row["party"]): -row["total"] for row in rows}
+    return income_by_party(city, AccountKind.SUBSIDY_INCOME, through)
 
 
 @transaction.atomic

@@ -24,6 +24,17 @@ SWEEP_DAY = (12, 28)
 BANK_KINDS = (AccountKind.FISCAL_SPECIAL, AccountKind.CITY_EXPENDITURE, AccountKind.COUNTY_EXPENDITURE)
 
 
+def _amount(value, label: str) -> Decimal:
+    """A typed amount above zero (core.money.parse_typed_amount), refused in the label's words."""
+    try:
+        amount = parse_typed_amount(value, maximum=column_max(JournalLine._meta.get_field("amount")))
+    except AmountError as error:
+        raise ServiceError("amount", f"{label}：{error}", "amount") from None
+    if not amount:
+        raise ServiceError("amount", f"请填写{label}", "amount")
+    return amount
+
+
 def _city_of(user) -> Region:
     from funds.services.budget import check_city_user
 
@@ -61,12 +72,7 @@ def record_interest(*, user, fund: str, kind: str, holder: Region, amount, on: d
     if on <= sweep_day(on.year) and JobRun.objects.filter(job=f"{SWEEP_JOB}:{city.code}", period=str(on.year),
                                                           status=JobRun.Status.DONE).exists():
         raise ServiceError("on", f"{on.year}年已年末归集（12月28日），该日的利息不能再登记", "on")
-    try:
-        amount = parse_typed_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
-    except AmountError as error:
-        raise ServiceError("amount", f"利息金额：{error}", "amount") from None
-    if not amount:
-        raise ServiceError("amount", "请填写利息金额", "amount")
+    amount = _amount(amount, "利息金额")
     account = ledger.account(fund, kind, holder)
     base = f"interest:{account.pk}:{on}"
     earlier = list(ledger.JournalEntry.objects.filter(key__startswith=base).filter(key__regex=rf"^{base}(:\d+)?$")
@@ -202,12 +208,7 @@ def manual_advance(*, user, fund: str, county: Region, year, amount, on: date | 
     city, year, on = _check_advance(user, ADVANCE_PERMISSION, "手工报销预拨", fund, year, on)
     if county is None or county.level != RegionLevel.COUNTY or county.parent_id != city.pk:
         raise ServiceError("county", f"请选择{city.name}的县（市、区）", "county")
-    try:
-        amount = parse_typed_amount(amount, maximum=column_max(JournalLine._meta.get_field("amount")))
-    except AmountError as error:
-        raise ServiceError("amount", f"预拨金额：{error}", "amount") from None
-    if not amount:
-        raise ServiceError("amount", "请填写预拨金额", "amount")
+    amount = _amount(amount, "预拨金额")
     key = f"manual_advance:{county.code}:{fund}:{year}"
     if ledger.JournalEntry.objects.filter(key=key).exists():
         raise ServiceError("exists", f"{county.name}{year}年{Fund(fund).label}手工报销资金已预拨", "county")
