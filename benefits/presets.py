@@ -58,6 +58,11 @@ XIANNING_BASIC = [
     # RULES.md 7: a city deficit after the accumulated balance, shared city : county 2 : 8 (S001 §三(三)5)
     ("fund_deficit_city_share", D("0.2"), "rate", "S001 §三(三)5（十堰市级统筹实施方案）", True),
     ("fund_deficit_collection_weight", D("0.5"), "rate", "RULES.md 7 (not from the sources)", False),
+    # RULES.md 7 (S001 市级统筹 §三(三)): the year-end sweep by 28 December; the revolving fund one month of
+    # last year's average monthly expenditure
+    ("fund_sweep_month", D("12"), "月", "S001 §三(三)（十堰市级统筹实施方案）", True),
+    ("fund_sweep_day", D("28"), "日", "S001 §三(三)（十堰市级统筹实施方案）", True),
+    ("fund_revolving_months", D("1"), "月", "S001 §三(三)（十堰市级统筹实施方案）", True),
     # N004 §一: the local fiscal subsidy after the central part, province : county 6 : 4 for a
     # poverty-alleviation county (脱贫县), 5 : 5 for the others: the province's share
     ("fiscal_province_share.poverty_county", D("0.6"), "rate", "N004 §一", True),

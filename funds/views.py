@@ -124,6 +124,27 @@ def entry_export(request):
     return xlsx_response(sheet, f"记账凭证{timezone.localdate():%Y%m%d}.xlsx")
 
 
+def _source_label(entry) -> str:
+    """What an entry's source reference names, in words: a facility, a region, a year, or the
+    entry it reverses; never the stored code alone."""
+    from benefits.models import Facility
+    from core.models import Region
+    from funds.services.postings import facility_labels
+
+    ref = entry.source_ref
+    if not ref:
+        return ""
+    if entry.source_kind == SourceKind.SETTLEMENTS:
+        facility = Facility.objects.filter(code=ref).first()
+        return facility_labels([facility])[facility.pk] if facility else ""
+    if entry.source_kind == SourceKind.REVERSAL and ref.isdigit():
+        return f"凭证 {ref}"
+    if ref.isdigit() and len(ref) == 4:
+        return f"{ref}年"
+    region = Region.objects.filter(code=ref).first()
+    return region.name if region else ""
+
+
 @permission_required(VIEW, raise_exception=True)
 def entry_detail(request, pk):
     entry = JournalEntry.objects.select_related("city", "posted_by", "reverses").filter(pk=pk).first()
@@ -144,11 +165,8 @@ def entry_detail(request, pk):
         from funds.models import PaymentPlan
 
         plan = PaymentPlan.objects.restrict(request.user).select_related("county").filter(pk=int(entry.source_ref)).first()
-    from core.models import Region
-
-    source_region = Region.objects.filter(code=entry.source_ref).first() if entry.source_ref.isdigit() and len(entry.source_ref) >= 6 else None
     return render(request, "funds/entry_detail.html", {
-        "entry": entry, "reversal": reversal, "plan": plan, "source_region": source_region,
+        "entry": entry, "reversal": reversal, "plan": plan, "source_label": _source_label(entry),
         "rows": [(line, line.amount if line.amount > 0 else None, -line.amount if line.amount < 0 else None) for line in lines],
         "debit": sum((line.amount for line in lines if line.amount > 0), ZERO),
         "credit": -sum((line.amount for line in lines if line.amount < 0), ZERO),

@@ -71,15 +71,13 @@ def budget_detail(request, pk):
     may_compile = request.user.has_perm(budgets.PERMISSION)
     action = request.POST.get("action") if request.method == "POST" else None
     record = BudgetRecordForm(request.POST if action in ("review", "approve") else None) if may_compile else None
-    withdraw = BudgetWithdrawForm(request.POST if action == "withdraw" else None) if may_compile and budget.status == Status.REVIEWED else None
+    withdraw = BudgetWithdrawForm(request.POST if action == "withdraw" else None) if may_compile else None
     error = ""
     if request.method == "POST":
         if not may_compile:
             raise PermissionDenied("您没有编制和登记基金预算的权限")
-        applies = {"lines": budget.status == Status.DRAFT, "review": budget.status == Status.DRAFT,
-                   "approve": budget.status == Status.REVIEWED, "withdraw": budget.status == Status.REVIEWED}
-        if not applies.get(action):
-            messages.error(request, f"{budget}为“{budget.get_status_display()}”，该操作已不适用，请刷新页面")
+        if action not in ("lines", "review", "approve", "withdraw"):
+            messages.error(request, "该操作不存在，请刷新页面")
             return redirect("funds:budget", pk=budget.pk)
         try:
             if action == "lines":
@@ -97,12 +95,12 @@ def budget_detail(request, pk):
                 step(user=request.user, budget=budget, document=record.cleaned_data["document"], on=record.cleaned_data["on"])
                 messages.success(request, "已登记市政府审核" if action == "review" else "已登记市人大批准，该版本预算生效")
                 return redirect("funds:budget", pk=budget.pk)
-            if action == "withdraw" and withdraw is not None and withdraw.is_valid():
+            if action == "withdraw" and withdraw.is_valid():
                 budgets.budget_withdraw(user=request.user, budget=budget, reason=withdraw.cleaned_data["reason"])
                 messages.success(request, "已撤回至编制中，修改后请重新登记市政府审核")
                 return redirect("funds:budget", pk=budget.pk)
         except ServiceError as refusal:
-            if refusal.code == "stale":
+            if refusal.code in ("stale", "state"):  # the page was of another state: say why, whatever form it shows now
                 messages.error(request, refusal.message)
                 return redirect("funds:budget", pk=budget.pk)
             if action in ("review", "approve") and refusal.field in record.fields:
@@ -117,7 +115,8 @@ def budget_detail(request, pk):
         "budget": budget, "rows": rows, "totals": totals, "items": [budgets.ITEM_LABELS[i] for i in BUDGET_ITEMS],
         "editable": may_compile and budget.status == Status.DRAFT, "step": step if may_compile else None, "record": record,
         "error": error, "versions": versions, "in_force": budgets.in_force(budget.city, budget.fund, budget.year),
-        "history": budget.history.select_related("history_user").order_by("-history_date")[:50], "withdraw": withdraw,
+        "history": budget.history.select_related("history_user").order_by("-history_date")[:50],
+        "withdraw": withdraw if budget.status == Status.REVIEWED else None,
         "changes": budgets.line_changes(budget)[:200], "digest": budgets.lines_digest(budget),
         "trail": [("基金预算", reverse("funds:budgets")), (str(budget), "")]})
 

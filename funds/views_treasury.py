@@ -1,8 +1,6 @@
 """银行存款利息: the city's fund cashier records the interest a bank credited to one of the fund's
 bank accounts; the year's interest entries are listed. Thin door into funds.services.treasury."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -89,11 +87,11 @@ def advances(request):
     rows = [{"county": c, "last_year": treasury.manual_claims_of_year(city, c, fund, year - 1),
              "entry": posted.get(f"manual_advance:{c.code}:{fund}:{year}")} for c in counties]
     for row in rows:
-        row["suggested"] = (row["last_year"] / 4).quantize(Decimal("0.01"))
+        row["suggested"] = treasury.manual_advance_suggestion(row["last_year"])
     return render(request, "funds/advances.html", {
         "city": city, "year": year, "fund": fund, "query": query, "revolving": revolving, "manual": manual, "rows": rows,
         "revolving_amount": treasury.revolving_amount(city, fund, year), "revolving_entry": posted.get(keys[0]),
         "revolving_paid": (posted[keys[0]].lines.filter(amount__gt=0).first().amount if keys[0] in posted else None),
-        "revolving_from": treasury.advance_window("周转金", year)[0],
-        "manual_window": treasury.advance_window("手工报销预拨", year),
+        "revolving_from": treasury.advance_window(city, "周转金", year)[0],
+        "manual_window": treasury.advance_window(city, "手工报销预拨", year),
         "fund_label": Fund(fund).label, "trail": [("年初资金预拨", "")]})

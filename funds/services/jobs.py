@@ -113,7 +113,7 @@ def sweep_until(until: date | None = None) -> dict:
             continue
         count = 0
         for year in range(int(first[:4]), until.year + 1):
-            if sweep_day(year) <= until:
+            if sweep_day(city, year) <= until:
                 _run, ran = run_period(f"{SWEEP_JOB}:{city.code}", str(year), lambda year=year: sweep_year(city, year))
                 count += ran
         done[f"{SWEEP_JOB}:{city.code}"] = count

@@ -5,7 +5,7 @@ the rest of its balance to the city bureau's expenditure account. The sweep is a
 scheduled job (funds.services.jobs): one entry per city, fund and year."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -19,7 +19,19 @@ from funds.services import ledger
 
 ZERO = Decimal("0.00")
 PERMISSION = "funds.record_interest"
-SWEEP_DAY = (12, 28)
+# The policy values of this module, read per city and year (benefits' 待遇政策参数; defaults as
+# RULES.md 7 gives them): the sweep's month and day, the revolving fund's months of expenditure.
+PARAMETERS = {
+    "sweep_month": ("fund_sweep_month", Decimal("12"), "S001 §三(三)（十堰市级统筹实施方案）"),
+    "sweep_day": ("fund_sweep_day", Decimal("28"), "S001 §三(三)（十堰市级统筹实施方案）"),
+    "revolving_months": ("fund_revolving_months", Decimal("1"), "S001 §三(三)（十堰市级统筹实施方案）"),
+}
+
+
+def _parameters(city: Region, year: int) -> dict[str, Decimal]:
+    from funds.services.parameters import in_force
+
+    return {key: value for key, (value, _source) in in_force(city, date(year, 1, 1), PARAMETERS).items()}
 # The bank accounts interest is credited to, and who holds them.
 BANK_KINDS = (AccountKind.FISCAL_SPECIAL, AccountKind.CITY_EXPENDITURE, AccountKind.COUNTY_EXPENDITURE)
 
@@ -69,7 +81,7 @@ def record_interest(*, user, fund: str, kind: str, holder: Region, amount, on: d
     this_year = timezone.localdate().year
     if on.year < this_year - 1:
         raise ServiceError("on", f"结息日期须在{this_year - 1}年1月1日以后", "on")
-    if on <= sweep_day(on.year) and JobRun.objects.filter(job=f"{SWEEP_JOB}:{city.code}", period=str(on.year),
+    if on <= sweep_day(city, on.year) and JobRun.objects.filter(job=f"{SWEEP_JOB}:{city.code}", period=str(on.year),
                                                           status=JobRun.Status.DONE).exists():
         raise ServiceError("on", f"{on.year}年已年末归集（12月28日），该日的利息不能再登记", "on")
     amount = _amount(amount, "利息金额")
@@ -89,8 +101,10 @@ def record_interest(*, user, fund: str, kind: str, holder: Region, amount, on: d
     return entry
 
 
-def sweep_day(year: int) -> date:
-    return date(year, *SWEEP_DAY)
+def sweep_day(city: Region, year: int) -> date:
+    """The day of the year-end sweep (RULES.md 7: by 28 December), a parameter of the city."""
+    found = _parameters(city, year)
+    return date(year, int(found["sweep_month"]), int(found["sweep_day"]))
 
 
 @transaction.atomic
@@ -99,7 +113,7 @@ def sweep_year(city: Region, year: int) -> dict:
     expenditure account with money left, its interest of the year (up to that balance) to the
     city fiscal special account, the rest to the city bureau's expenditure account. One entry
     per fund; posting the year again posts nothing."""
-    day = sweep_day(year)
+    day = sweep_day(city, year)
     accounts = Account.objects.filter(kind=AccountKind.COUNTY_EXPENDITURE, region__parent=city).select_related("region")
     posted = skipped = 0
     swept = ZERO
@@ -148,29 +162,34 @@ def _check_advance(user, permission: str, label: str, fund: str, year, on: date 
     if on is None:
         raise ServiceError("on", "请填写拨付日期", "on")
     check_date(on, field="on", label="拨付日期", not_after_today=True)
-    first, last = advance_window(label, year)
+    first, last = advance_window(city, label, year)
     if not first <= on <= last:
         raise ServiceError("on", f"{year}年的{label}在{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日之间拨付",
                            "on")
     return city, year, on
 
 
-def advance_window(label: str, year: int) -> tuple[date, date]:
+def advance_window(city: Region, label: str, year: int) -> tuple[date, date]:
     """周转金: within the year (last year's expenditure is then complete); 手工报销预拨: after last
     year's sweep (28 December) and before this year's, so the sweep never takes it straight back."""
     if label == "周转金":
         return date(year, 1, 1), date(year, 12, 31)
-    return sweep_day(year - 1) + timedelta(days=1), sweep_day(year)
+    return sweep_day(city, year - 1) + timedelta(days=1), sweep_day(city, year)
 
 
 def revolving_amount(city: Region, fund: str, year: int) -> Decimal:
-    """One month of last year's average monthly expenditure (RULES.md 7): the fund's 待遇支出 of
-    the year before, divided by 12, to the cent (half up)."""
-    from decimal import ROUND_HALF_UP
-
+    """One month (周转金可支付月数, a parameter) of last year's average monthly expenditure (RULES.md
+    7): the fund's 待遇支出 of the year before ÷ 12 × the months, to the cent (half up)."""
     total = (JournalLine.objects.filter(entry__city=city, fund=fund, account__kind=AccountKind.BENEFIT_EXPENSE, posted_on__year=year - 1)
              .aggregate(total=Sum("amount"))["total"] or ZERO)
-    return (total / 12).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if total > 0 else ZERO
+    months = _parameters(city, year)["revolving_months"]
+    return (total / 12 * months).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if total > 0 else ZERO
+
+
+def manual_advance_suggestion(last_year_claims: Decimal) -> Decimal:
+    """What the page suggests advancing a county office: a quarter of last year's manual claims
+    (they are summarised to the city each quarter, RULES.md 7)."""
+    return (last_year_claims / 4).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if last_year_claims > 0 else ZERO
 
 
 @transaction.atomic

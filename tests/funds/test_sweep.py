@@ -207,3 +207,27 @@ def test_the_advances_page(client, cashier, city, xianan, jiayu):
     assert client.get(reverse("funds:advances"), {"year": "abc"}).status_code == 400
     client.force_login(factories.user("county_reviewer", REVIEWER, jiayu))
     assert client.get(reverse("funds:advances")).status_code == 403
+
+
+def test_the_sweep_day_and_the_revolving_months_are_parameters(city, xianan):
+    from benefits.models import PolicyParameter
+
+    assert treasury.sweep_day(city, 2026) == date(2026, 12, 28)  # RULES.md 7 preset
+    PolicyParameter.objects.filter(region=city, name="fund_sweep_day").update(value="20")
+    PolicyParameter.objects.filter(region=city, name="fund_revolving_months").update(value="2")
+    assert treasury.sweep_day(city, 2026) == date(2026, 12, 20)
+    _expense(city, xianan, "1200", date(2025, 3, 1), "e1")
+    assert treasury.revolving_amount(city, BASIC, 2026) == D("200.00")
+    assert treasury.advance_window(city, "手工报销预拨", 2026) == (date(2025, 12, 21), date(2026, 12, 20))
+    assert treasury.manual_advance_suggestion(D("1000.02")) == D("250.01") and treasury.manual_advance_suggestion(D("0")) == 0
+
+
+def test_an_entry_names_its_source_in_words(client, officer, city, world):
+    from tests.funds.conftest import settle
+
+    settle(officer, world["xianan_person"], world["hospital"], "W1", date(2026, 3, 2))
+    jobs.post_days_until(date(2026, 3, 2), jobs.DAILY_JOBS[:1])
+    entry = JournalEntry.objects.get(source_kind=SourceKind.SETTLEMENTS)
+    client.force_login(officer)
+    page = client.get(reverse("funds:entry", args=[entry.pk])).content.decode()
+    assert "定点机构结算（咸安区人民医院（H001））" in page
