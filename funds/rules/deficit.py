@@ -60,3 +60,12 @@ def share_deficit(*, income: Decimal, expenditure: Decimal, balance: Decimal, co
         by_growth = max(c.cost_growth, ZERO) / grown if grown > 0 else Decimal(0)
         weights[c.code] = collection_weight * by_collection + (1 - collection_weight) * by_growth
     return Sharing(deficit, from_balance, city, _split(county_part, weights))
+
+
+def collection_shortfall(*, target: Decimal | None, collected: Decimal) -> Decimal | None:
+    """What a county makes up from its own budget for missing its collection target (征缴任务,
+    S001 市级统筹 §三(三)5): the target less what was collected, none when met; None when the
+    county has no target."""
+    if target is None:
+        return None
+    return max(target - collected, ZERO)

@@ -182,3 +182,37 @@ def test_the_deficit_report_shares_what_the_balance_leaves(client, city, xianan,
     assert "测算表" in client.get("/funds/deficit/", {"year": "2026", "print": "1"}).content.decode()
     client.force_login(factories.user("xianan_fin4", REVIEWER, xianan))
     assert client.get("/funds/deficit/").status_code == 403
+
+
+def test_a_county_short_of_its_collection_target_makes_it_up_once_the_year_is_over(client, city, xianan, jiayu, officer):
+    from funds.services import budget as budgets
+    from funds.services.deficit import deficit_report
+
+    _book(city, xianan, income="90000", on=date(2025, 3, 1))
+    _book(city, jiayu, income="60000", on=date(2025, 3, 1))
+    _book(city, xianan, income="1", on=date(2024, 12, 31))  # another year's collection counts for nothing
+    report = deficit_report(city, 2025)
+    assert report.budget is None and {(t.target, t.shortfall) for t in report.targets} == {(None, None)}
+    assert len(report.targets) == city.children.count() and report.targets[0].collected == D("90000")
+    budget = budgets.budget_create(user=officer, fund=Fund.RESIDENT_BASIC, year=2025, compiled_on=date(2024, 11, 1),
+                                   today=date(2025, 6, 1))
+    budgets.budget_set_lines(user=officer, budget=budget, amounts={
+        (xianan.pk, AccountKind.CONTRIBUTION_INCOME): "80000", (xianan.pk, AccountKind.SUBSIDISED_CONTRIBUTION): "20000",
+        (jiayu.pk, AccountKind.CONTRIBUTION_INCOME): "60000", (xianan.pk, AccountKind.BENEFIT_EXPENSE): "1"})
+    budgets.budget_review(user=officer, budget=budget, document="咸政函〔2024〕9号", on=date(2024, 12, 20))
+    report = deficit_report(city, 2025)
+    assert report.budget is None  # reviewed is not in force
+    budgets.budget_approve(user=officer, budget=budget, document="咸人大〔2025〕3号", on=date(2025, 1, 15))
+    report = deficit_report(city, 2025)
+    # 咸安区: a target of 80,000 + 20,000 against 90,000 collected: 10,000 short; 嘉鱼县 met it exactly
+    by_code = {t.region.code: (t.target, t.collected, t.shortfall, t.rate) for t in report.targets}
+    assert report.final and by_code["421202"] == (D("100000"), D("90000"), D("10000"), D("0.9000"))
+    assert by_code["421221"] == (D("60000"), D("60000"), D("0"), D("1.0000"))
+    assert by_code["421222"] == (None, D("0"), None, None)
+    client.force_login(officer)
+    page = client.get("/funds/deficit/", {"year": "2025"}).content.decode()
+    table = page.split('id="deficit-targets"')[1].split("</table>")[0]
+    assert "咸人大〔2025〕3号" in table and "未完成差额（县级弥补）" in table
+    assert "100,000.00" in table and ">90%<" in table and "10,000.00" in table and "已完成" in table
+    printed = client.get("/funds/deficit/", {"year": "2025", "print": "1"}).content.decode()
+    assert "10,000.00" in printed.split('id="deficit-targets"')[1]

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from funds.rules.deficit import CountyFigures, share_deficit
+from funds.rules.deficit import CountyFigures, collection_shortfall, share_deficit
 
 A, B, C = "421202", "421221", "421281"
 
@@ -97,3 +97,14 @@ def test_the_figures_and_the_result_cannot_change_afterwards():
         s.city = D("0")
     with pytest.raises(dataclasses.FrozenInstanceError):
         CountyFigures(A, D("1"), D("1")).collection = D("2")
+
+
+@pytest.mark.parametrize("target, collected, expected", [
+    (None, D("5"), None),  # no target: nothing owed, and not "met" either
+    (D("100.00"), D("99.99"), D("0.01")),
+    (D("100.00"), D("100.00"), D("0.00")),
+    (D("100.00"), D("100.01"), D("0.00")),  # collecting more owes nothing back
+    (D("0.00"), D("0.00"), D("0.00")),
+])
+def test_a_county_makes_up_what_it_collected_short_of_its_target(target, collected, expected):
+    assert collection_shortfall(target=target, collected=collected) == expected
