@@ -178,16 +178,27 @@ def entry_detail(request, pk):
 @permission_required(VIEW, raise_exception=True)
 @refuses_bad_query
 def reconciliation(request):
-    """对账: the city's settlements of a range of days against the ledger (funds.services.reconcile).
-    Accounting is city-wide (S001 §三(三)3): the city's officers reconcile."""
-    from funds.services.reconcile import contribution_check, reconcile_settlements
+    """对账: the city's settlements of a range of days against the ledger, and the incomes the
+    enrollments bring as of its last day (funds.services.reconcile); ?export=xlsx: every
+    difference in one sheet. Accounting is city-wide (S001 §三(三)3): the city's officers reconcile."""
+    from funds.services.reconcile import income_checks, reconcile_settlements
 
     city = _city_of(request, "对账按统筹区（市）进行，请由市医保局用户查看")
     form = ReconcileForm(request.GET or {})
     data = search_form(form)
     result = reconcile_settlements(city, data["date_from"], data["date_to"])
-    return render(request, "funds/reconciliation.html", {"form": form, "city": city, "result": result,
-                                                         "contributions": contribution_check(city, data["date_to"]),
+    incomes = income_checks(city, data["date_to"])
+    if request.GET.get("export") == "xlsx":
+        labels = dict(Fund.choices)
+        rows = [("定点机构结算", f"{d.day:%Y-%m-%d}", d.holder, labels[d.fund], d.settled, d.posted, d.difference,
+                 "已记账但金额不符" if d.day_posted else "尚未记账") for d in result.differences]
+        rows += [(c.source, f"截至{data['date_to']:%Y-%m-%d}", f"{c.county}{'（' + c.party + '）' if c.party else ''}",
+                  labels[Fund.RESIDENT_BASIC], c.due, c.posted, c.difference, c.note) for c in incomes if c.difference]
+        sheet = write_xlsx(["类别", "日期", "定点机构（县、资金来源）", "基金", "应记金额", "已记账金额", "差额", "说明"], rows,
+                           title="对账差异", widths={3: 36, 8: 40})
+        return xlsx_response(sheet, f"{city.name}对账差异{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}.xlsx")
+    return render(request, "funds/reconciliation.html", {"form": form, "city": city, "result": result, "incomes": incomes,
+                                                         "incomes_differ": any(c.difference for c in incomes),
                                                          "funds": dict(Fund.choices), "trail": [("结算与基金账对账", "")]})
 
 

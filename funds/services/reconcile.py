@@ -113,29 +113,61 @@ def reconcile_settlements(city: Region, date_from: date, date_to: date) -> Recon
                           [d for d in days if d in busy and d not in done])
 
 
-def contribution_check(city: Region, through: date) -> list[dict]:
-    """Per county, the people's own contributions paid up to a day (refunds out) against the
-    保险费收入 posted up to that day; they differ only by what the next daily run will post."""
-    from funds.services.postings import contributions_collected, contributions_posted
+@dataclass(frozen=True)
+class IncomeCheck:
+    """One county's (and payer's or fiscal level's) income from enrollments as the enrollments
+    bring it, against what the ledger holds, up to a day."""
+
+    source: str  # 个人缴费, 资助参保, 财政补助
+    county: str
+    party: str  # the payer or fiscal level, in words; "" for the people's own contributions
+    due: Decimal
+    posted: Decimal
+    note: str
+
+    @property
+    def difference(self) -> Decimal:
+        return self.due - self.posted
+
+
+def income_checks(city: Region, through: date) -> list[IncomeCheck]:
+    """Each income the daily jobs post from enrollments (the people's own contributions per
+    county; subsidised contributions per county and payer; fiscal subsidies per head per county
+    and level), recomputed from the enrollments as of the end of `through`, against the ledger up
+    to that day. The jobs post the change since the ledger last saw a figure, so every paid
+    enrollment is counted exactly once when the two agree; a difference is named: the next
+    night's posting, a late entry or refund recorded after the day, or an enrollment year the
+    ledger leaves out for want of a standard."""
+    from assistance.models import Payer
+    from funds.models import FiscalLevel, JournalEntry
+    from funds.services import postings
 
     from django.db.models import Max, Min
 
-    from funds.models import JournalEntry
-
-    collected, posted = contributions_collected(city, through), contributions_posted(city, through)
-    names = dict(Region.objects.filter(code__in=set(collected) | set(posted)).values_list("code", "name"))
-    days = JournalEntry.objects.filter(city=city, source_kind=SourceKind.CONTRIBUTIONS).aggregate(first=Min("posted_on"), last=Max("posted_on"))
+    fiscal_due, missing = postings.fiscal_subsidies_due(city, through)
+    sources = (
+        ("个人缴费", SourceKind.CONTRIBUTIONS, {(c, ""): v for c, v in postings.contributions_collected(city, through).items()},
+         {(c, ""): v for c, v in postings.contributions_posted(city, through).items()}, {}),
+        ("资助参保", SourceKind.SUBSIDY_RUN, postings.subsidies_paid(city, through), postings.subsidies_posted(city, through),
+         dict(Payer.choices)),
+        ("财政补助", SourceKind.FISCAL_SUBSIDY, fiscal_due, postings.fiscal_subsidies_posted(city, through), dict(FiscalLevel.choices)),
+    )
+    names = dict(Region.objects.filter(path__startswith=city.path).values_list("code", "name"))
     rows = []
-    for code in sorted(set(collected) | set(posted)):
-        difference = collected.get(code, ZERO) - posted.get(code, ZERO)
-        if not difference:
-            note = "一致"
-        elif days["first"] is None or through >= (days["last"] or through):
-            note = "待次日记账"
-        elif through < days["first"]:
-            note = f"于 {days['first']:%Y-%m-%d} 首次记账时一并记入"
-        else:
-            note = "其后补记或退费的差额"
-        rows.append({"county": names.get(code, code), "collected": collected.get(code, ZERO), "posted": posted.get(code, ZERO),
-                     "difference": difference, "note": note})
+    for label, kind, due, posted, parties in sources:
+        days = JournalEntry.objects.filter(city=city, source_kind=kind).aggregate(first=Min("posted_on"), last=Max("posted_on"))
+        for key in sorted(set(due) | set(posted)):
+            difference = due.get(key, ZERO) - posted.get(key, ZERO)
+            if not difference:
+                note = "一致"
+            elif days["first"] is None or through >= (days["last"] or through):
+                note = "待次日记账"
+            elif through < days["first"]:
+                note = f"于 {days['first']:%Y-%m-%d} 首次记账时一并记入"
+            else:
+                note = "其后补记或退费的差额"
+            if difference and kind == SourceKind.FISCAL_SUBSIDY and missing:
+                note += f"（{'、'.join(missing)}年度缺少缴费标准或人均财政补助参数，未记账）"
+            code, party = key
+            rows.append(IncomeCheck(label, names.get(code, code), parties.get(party, party), due.get(key, ZERO), posted.get(key, ZERO), note))
     return rows

@@ -141,3 +141,44 @@ def test_the_enrollment_postings_always_match_what_is_due_and_a_second_run_chang
                                                    **postings.contributions_collected(city, day)}
     for fund in {line.fund for line in JournalLine.objects.all()}:
         assert JournalLine.objects.filter(fund=fund).aggregate(total=Sum("amount"))["total"] == 0
+
+
+def test_the_reconciliation_proves_each_enrollment_s_incomes_are_posted_once(city, clerk, village, current_standards, officer, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from funds.services.reconcile import income_checks
+
+    _paid(clerk, village, date(2025, 10, 8), "甲")
+    refunded = _paid(clerk, village, date(2025, 10, 8), "乙乙")
+    Enrollment.objects.filter(pk=refunded.pk).update(subsidy=D("190.00"), subsidy_identity="monitored_unstable")
+    jobs.post_days_until(date(2025, 12, 30))
+    checks = income_checks(city, date(2025, 12, 30))  # 2026's fiscal subsidies are not due before its first day
+    assert {c.source for c in checks} == {"个人缴费", "资助参保"} and {c.note for c in checks} == {"一致"}
+    assert [(c.party, c.due) for c in checks if c.source == "资助参保"] == [("乡村振兴部门", D("190.00"))]
+    enrollment_cancel(user=clerk, enrollment=Enrollment.objects.get(pk=refunded.pk), reason="重复参保", today=date(2025, 12, 31))
+    waiting = {(c.source, c.party): (c.difference, c.note) for c in income_checks(city, date(2025, 12, 31)) if c.difference}
+    assert waiting[("资助参保", "乡村振兴部门")] == (D("-190.00"), "待次日记账") and waiting[("个人缴费", "")][1] == "待次日记账"
+    jobs.post_days_until(date(2026, 1, 1))
+    checks = income_checks(city, date(2026, 1, 1))
+    assert {c.note for c in checks} == {"一致"}
+    assert {c.party: c.due for c in checks if c.source == "财政补助"} == {"中央财政": D("384.00"), "省级财政": D("158.00"),
+                                                                        "县级财政": D("158.00")}
+    # as of an earlier day the refund, recorded later, is the difference and is named so
+    assert {c.note for c in income_checks(city, date(2025, 12, 30)) if c.difference} == {"其后补记或退费的差额"}
+    # an entry booked twice by hand shows as a difference on the page and in the export
+    jobs.post_days_until(date(2026, 1, 2))
+    basic = Fund.RESIDENT_BASIC
+    ledger.post(city=city, posted_on=date(2026, 1, 2), source_kind=SourceKind.MANUAL, key="twice", memo="重复记账", lines=[
+        ledger.Line(ledger.account(basic, AccountKind.FISCAL_CENTRAL, city), D("384.00"), village.parent.parent, "central"),
+        ledger.Line(ledger.account(basic, AccountKind.SUBSIDY_INCOME, city), D("-384.00"), village.parent.parent, "central")])
+    client.force_login(officer)
+    query = {"date_from": "2026-01-01", "date_to": "2026-01-02"}
+    page = client.get("/funds/reconciliation/", query).content.decode()
+    table = page.split('id="incomes"')[1].split("</table>")[0]
+    assert 'id="incomes-ok"' not in page and "-384.00" in table and "中央财政" in table and "其后补记或退费的差额" not in table
+    sheet = load_workbook(io.BytesIO(client.get("/funds/reconciliation/", {**query, "export": "xlsx"}).content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == "类别" and len(rows) == 2
+    assert rows[1][0] == "财政补助" and rows[1][2] == "咸安区（中央财政）" and rows[1][6] == D("-384.00")
