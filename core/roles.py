@@ -53,7 +53,7 @@ _CHRONIC_REVIEW = ["benefits.view_chronicapproval", "benefits.review_chronicappr
 # 基金 (RULES.md 7): officers read the city's ledger; a county's reviewers read their county's lines.
 _FUNDS = ["funds.view_journalentry", "funds.view_journalline", "funds.view_account", "funds.view_fundalert",
           "funds.view_warningopinion", "funds.view_paymentplan", "funds.view_paymentplanline", "funds.view_paymentplanevent", "funds.view_budget",
-          "funds.view_budgetline"]
+          "funds.view_budgetline", "funds.view_facilitypenalty"]
 
 _IDENTITY = ["assistance.view_hardshipidentity", "assistance.certify_identity", "assistance.import_hardshipidentity",
              "assistance.export_hardshipidentity", "assistance.view_subsidyrun"]
@@ -87,9 +87,10 @@ ROLE_PERMISSIONS = {
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
         *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan", "funds.compile_budget",
+        "funds.decide_facilitypenalty",
     ],
     FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan"],
-    FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan", "funds.record_interest"],
+    FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan", "funds.record_interest", "funds.collect_facilitypenalty"],
     FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).
     **{name: ["enrollment.view_person", "enrollment.view_household", "core.view_importjob", *_IDENTITY]

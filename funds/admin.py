@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from core.admin import BadQueryAdminMixin, ReadOnlyAdminMixin, RegionScopedAdmin
 from core.display import percent, source_text, yuan
-from funds.models import (Account, Budget, BudgetLine, FundAlert, JobRun, JournalEntry, JournalLine, PaymentPlan, PaymentPlanEvent,
+from funds.models import (Account, Budget, BudgetLine, FacilityPenalty, FundAlert, JobRun, JournalEntry, JournalLine, PaymentPlan, PaymentPlanEvent,
                           PaymentPlanLine, WarningOpinion)
 
 
@@ -175,3 +175,19 @@ class BudgetAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
               "approved_document", "approved_on", "recorded_by")
     readonly_fields = fields
     inlines = [BudgetLineInline]
+
+
+@admin.register(FacilityPenalty)
+class FacilityPenaltyAdmin(ReadOnlyAdminMixin, RegionScopedAdmin):
+    """Decisions, payments and cancellations are recorded on their page (funds.services.penalties)."""
+
+    list_display = ("document", "facility", "county", "fund", "kind", "amount_shown", "due_on", "status")
+    list_filter = ("status", "fund", "kind")
+    search_fields = ("document", "facility__name", "facility__code")
+    fields = ("city", "facility", "county", "fund", "kind", "amount_shown", "document", "decided_on", "due_on", "reason", "status",
+              "created_by", "created_at", "paid_on", "paid_by", "receipt", "cancelled_reason", "decision_entry", "payment_entry")
+    readonly_fields = fields
+
+    @admin.display(description="金额")
+    def amount_shown(self, obj):
+        return yuan(obj.amount)

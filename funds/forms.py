@@ -213,3 +213,42 @@ class ManualAdvanceForm(CrispyForm):
     def __init__(self, *args, city, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("code")
+
+
+class PenaltyForm(CrispyForm):
+    """A facility's penalty decision (funds.services.penalties.penalty_decide checks it)."""
+
+    facility = forms.CharField(label="定点医疗机构编码", max_length=30)
+    fund = forms.ChoiceField(label="基金", choices=Fund.choices, initial=Fund.RESIDENT_BASIC)
+    kind = forms.ChoiceField(label="类别", choices=[])
+    amount = forms.CharField(label="金额（元）", max_length=30)
+    document = forms.CharField(label="处理决定文号", max_length=100)
+    decided_on = forms.DateField(label="决定日期", widget=DATE_INPUT, validators=[plausible_date])
+    reason = forms.CharField(label="事由", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from funds.models import FacilityPenalty
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = FacilityPenalty.Kind.choices
+
+
+class PenaltyPaidForm(CrispyForm):
+    paid_on = forms.DateField(label="缴纳日期", widget=DATE_INPUT, validators=[plausible_date])
+    receipt = forms.CharField(label="缴款凭证号", max_length=100)
+
+
+class PenaltyCancelForm(CrispyForm):
+    reason = forms.CharField(label="撤销原因", max_length=300)
+
+
+class PenaltyFilterForm(CrispyForm):
+    status = forms.ChoiceField(label="状态", required=False, choices=[])
+    year = forms.IntegerField(label="决定年度", required=False, min_value=2000, max_value=2099)
+    q = forms.CharField(label="机构名称、编码或文号", required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        from funds.models import FacilityPenalty
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "全部"), *FacilityPenalty.Status.choices]

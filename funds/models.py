@@ -43,6 +43,7 @@ class AccountKind(models.TextChoices):
     FACILITY_PAYABLE = "facility_payable", "应付定点医疗机构"
     PERSON_PAYABLE = "person_payable", "应付参保人（手工报销）"
     REVOLVING = "revolving", "周转金"
+    FACILITY_RECEIVABLE = "facility_receivable", "应收定点医疗机构款（违约金、违规费用）"
     # Income and expenditure of the fund
     CONTRIBUTION_INCOME = "contribution_income", "保险费收入"
     SUBSIDISED_CONTRIBUTION = "subsidised_contribution", "资助参保缴费收入"
@@ -104,6 +105,7 @@ class SourceKind(models.TextChoices):
     INTEREST = "interest", "银行利息"
     REVOLVING = "revolving", "周转金"
     ADVANCE = "advance", "手工报销预拨"
+    PENALTY = "penalty", "定点机构违约金和违规费用"
     MANUAL = "manual", "手工记账"
     REVERSAL = "reversal", "冲销"
 
@@ -441,3 +443,58 @@ class BudgetLine(models.Model):
         verbose_name_plural = "基金预算明细"
         ordering = ["budget", "county__path", "item"]
         constraints = [models.UniqueConstraint(fields=["budget", "county", "item"], name="one_budget_line")]
+
+
+class FacilityPenalty(models.Model):
+    """Money a designated facility owes a fund for an agreement breach or a penalty (RULES.md 7:
+    paid up per fund before the year's end), from the bureau's decision to its payment into the
+    city fiscal special account; a decision annulled before payment is cancelled, its entry
+    reversed (funds.services.penalties, the one writer)."""
+
+    class Kind(models.TextChoices):
+        BREACH = "breach", "协议违约金"
+        RECOVERY = "recovery", "追回违规医疗费用"
+        FINE = "fine", "行政处罚罚没款"
+
+    class Status(models.TextChoices):
+        OWED = "owed", "待缴纳"
+        PAID = "paid", "已缴入市级财政专户"
+        CANCELLED = "cancelled", "已撤销"
+
+    city = models.ForeignKey(Region, verbose_name="统筹区", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey("benefits.Facility", verbose_name="定点医疗机构", on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(Region, verbose_name="所属县（市、区）", on_delete=models.PROTECT, related_name="+")
+    fund = models.CharField("基金", max_length=20, choices=Fund.choices)
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    amount = models.DecimalField("金额", **MONEY)
+    document = models.CharField("处理决定文号", max_length=100)
+    decided_on = models.DateField("决定日期")
+    due_on = models.DateField("缴纳期限")
+    reason = models.CharField("事由", max_length=500)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OWED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    paid_on = models.DateField("缴纳日期", null=True, blank=True)
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收款登记人", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    receipt = models.CharField("缴款凭证号", max_length=100, blank=True)
+    cancelled_reason = models.CharField("撤销原因", max_length=300, blank=True)
+    decision_entry = models.OneToOneField(JournalEntry, verbose_name="应收凭证", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
+    payment_entry = models.OneToOneField(JournalEntry, verbose_name="缴款凭证", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    region_path = models.CharField(max_length=200, editable=False)  # the facility's county
+    history = HistoricalRecords()
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "定点机构违约金和违规费用"
+        verbose_name_plural = "定点机构违约金和违规费用"
+        ordering = ["-decided_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["facility", "document", "fund"], name="one_penalty_per_decision_fund")]
+        permissions = [("decide_facilitypenalty", "登记和撤销定点机构违约金、违规费用（市医保局）"),
+                       ("collect_facilitypenalty", "登记定点机构违约金、违规费用缴款（基金财务）")]
+
+    def __str__(self):
+        return f"{self.facility.name} {self.get_kind_display()}（{self.document}）"

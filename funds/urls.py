@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funds import views, views_budget, views_plans, views_treasury
+from funds import views, views_budget, views_penalties, views_plans, views_treasury
 
 app_name = "funds"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("execution/export.xlsx", views_budget.execution_export, name="execution_export"),
     path("interest/", views_treasury.interest, name="interest"),
     path("advances/", views_treasury.advances, name="advances"),
+    path("penalties/", views_penalties.penalty_list, name="penalties"),
+    path("penalties/<int:pk>/", views_penalties.penalty_detail, name="penalty"),
 ]

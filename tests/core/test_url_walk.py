@@ -172,7 +172,14 @@ def build_foreign(jiayu, current_year) -> Foreign:
                                    created_by=reviewer, recorded_by=reviewer, region_path=city.path)
     BudgetLine.objects.create(budget=budget, county=jiayu, item="contribution_income", amount="86420.13")
     objects["budget"] = budget
-    markers = ["JYPAY0001", "98,765.43", "98765.43", "1.23%", "97,531.24", "97531.24", "86,420.13", "86420.13"]
+    # 定点机构违约金: the other county's hospital owes a fund
+    from funds.models import FacilityPenalty
+
+    objects["penalty"] = FacilityPenalty.objects.create(
+        city=city, facility=facility, county=jiayu, fund=Fund.RESIDENT_BASIC, kind="breach", amount="75319.62", document="嘉鱼泄露文号",
+        decided_on=date(current_year, 1, 5), due_on=date(current_year, 12, 31), reason="嘉鱼泄露事由", created_by=reviewer,
+        region_path=jiayu.path)
+    markers = ["75,319.62", "75319.62"] + ["JYPAY0001", "98,765.43", "98765.43", "1.23%", "97,531.24", "97531.24", "86,420.13", "86420.13"]
     markers += ["JYSG0001"]  # the manual claim
     markers += ["嘉鱼", "JYHH0001", "JYSC0001", "JYFA0001", "JYBILL0001", "jiayu_clerk", "jiayu_reviewer", "13900000001"]
     for person in (head, member):
@@ -230,7 +237,8 @@ STAFF_OBJECTS = {
 for _name in ("detail", "progress", "commit", "cancel", "choose", "error_rows", "resume"):
     STAFF_OBJECTS[f"imports:{_name}"] = "import_job"
 STAFF_OBJECTS.update({"benefits:filing_new": "person", "benefits:filing_end": "filing", "benefits:filing_revoke": "filing"})
-STAFF_OBJECTS.update({"funds:plan": "payment_plan", "funds:plan_export": "payment_plan", "funds:budget": "budget"})
+STAFF_OBJECTS.update({"funds:plan": "payment_plan", "funds:plan_export": "payment_plan", "funds:budget": "budget",
+                      "funds:penalty": "penalty"})
 STAFF_OBJECTS.update({"funds:alert": "fund_alert", "inbox_open": "notification", "funds:entry": "journal_entry", "chronic_application_api": "chronic_approval", "benefits:chronic_detail": "chronic_approval", "benefits:chronic_evidence": "chronic_evidence",
                       "benefits:chronic_new": "person", "benefits:two_diseases_new": "person",
                       "benefits:two_diseases_end": "registration"})
@@ -326,6 +334,10 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         "funds:budgets": {"fund": "resident_basic", "year": year, "reason": "越权"},
         "funds:budget": {"action": "lines", f"amount_{objects['county'].pk}_contribution_income": "1"},
         "funds:advances": {"action": "manual", "county": objects["county"].pk, "amount": "1", "on": f"{year}-01-10"},
+        # 定点机构违约金: a decision on the other county's hospital; its penalty paid or cancelled
+        "funds:penalties": {"facility": objects["penalty"].facility.code, "fund": "resident_basic", "kind": "breach", "amount": "1",
+                            "document": "越权文号", "decided_on": f"{year}-01-10", "reason": "越权"},
+        "funds:penalty": {"action": "pay", "step": "owed", "paid_on": f"{year}-01-10", "receipt": "越权"},
         "funds:interest": {"fund": "resident_basic", "kind": "county_expenditure", "holder": objects["county"].pk, "amount": "1",
                            "on": f"{year}-01-10"},
         # 异地就医备案: the other county's person and filing, with forms the pages would accept

@@ -424,8 +424,12 @@ def test_the_demo_has_a_budget_in_force_and_last_months_plan_awaiting_the_financ
         assert budget is not None and budget.lines.filter(item="benefit_expense").get().amount % 10000 == 0
     else:  # in January the year has nothing posted yet
         assert budget is None and "未生成演示预算" in out.getvalue()
+    from funds.models import FacilityPenalty
+
+    owed = FacilityPenalty.objects.order_by("decided_on")
+    assert [(p.status, p.due_on < timezone.localdate()) for p in owed] == [("owed", True), ("owed", False)]
     call_command("generate_fund_demo", stdout=io.StringIO())  # a second run adds nothing
-    assert PaymentPlan.objects.count() == 1
+    assert PaymentPlan.objects.count() == 1 and FacilityPenalty.objects.count() == 2
 
 
 def test_a_form_left_open_does_not_do_the_next_step(client, march, team, xianan):

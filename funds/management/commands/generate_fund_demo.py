@@ -19,7 +19,7 @@ from funds.services import plans
 
 
 class Command(BaseCommand):
-    help = "生成演示用的基金预算（本年，已批准）和月度拨付计划（咸安区上月，已提交并经市医保局审核，待市财政局复核）"
+    help = "生成演示用的基金预算（本年，已批准）、定点机构违约金和月度拨付计划（咸安区上月，已提交并经市医保局审核，待市财政局复核）"
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         if len(users) < 2:
             raise CommandError("请先运行 create_demo_users")
         self._budget(users["officer"])
+        self._penalties(users["officer"])
         if PaymentPlan.objects.filter(county=county, year=last.year, month=last.month).exists():
             self.stdout.write(f"{county.name}{last.year}年{last.month}月拨付计划已存在")
             return
@@ -40,6 +41,29 @@ class Command(BaseCommand):
         except ServiceError as error:
             raise CommandError(f"未能生成演示拨付计划：{error.message}") from None
         self.stdout.write(f"已生成{plan}（待市财政局复核）")
+
+    def _penalties(self, officer):
+        """Two facilities owing money: one decided this year (owed by its end), one from last year
+        and overdue, so the page and its 逾期 have something to show."""
+        from datetime import date
+
+        from benefits.models import Facility
+        from funds.models import FacilityPenalty
+        from funds.services import penalties
+
+        if FacilityPenalty.objects.exists():
+            return
+        today = timezone.localdate()
+        facilities = list(Facility.objects.filter(designated=True, region_path__startswith=officer.region.path).order_by("code")[:2])
+        cases = [(date(today.year - 1, 11, 20), "breach", "3,600.00", "演示：超标准收费，按协议扣收违约金"),
+                 (today - timedelta(days=20), "recovery", "12,480.50", "演示：串换药品，追回违规医疗费用")]
+        for facility, (on, kind, amount, reason) in zip(facilities, cases):
+            try:
+                penalties.penalty_decide(user=officer, facility_code=facility.code, fund="resident_basic", kind=kind, amount=amount,
+                                         document=f"演示处理决定〔{on.year}〕{on.month}号", decided_on=on, reason=reason)
+            except ServiceError as error:
+                raise CommandError(f"未能生成演示违约金：{error.message}") from None
+        self.stdout.write(f"已生成{len(facilities)}笔定点机构违约金和违规费用（待缴纳）")
 
     def _budget(self, officer):
         from datetime import date
