@@ -89,7 +89,7 @@ ROLE_PERMISSIONS = {
         *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan", "funds.compile_budget",
         "funds.decide_facilitypenalty",
     ],
-    FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan"],
+    FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan", "funds.record_receipt"],
     FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan", "funds.record_interest", "funds.collect_facilitypenalty"],
     FACILITY: ["benefits.upload_chronicapproval", "benefits.view_chronicdisease"],
     # Departments certify their own codes (checked by the identity service, X000 art. 41).

@@ -252,3 +252,26 @@ class PenaltyFilterForm(CrispyForm):
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "全部"), *FacilityPenalty.Status.choices]
+
+
+class ReceiptForm(CrispyForm):
+    """A transfer into the special account (funds.services.receipts.record_receipt checks it)."""
+
+    source = forms.ChoiceField(label="资金来源", choices=[])
+    county = forms.ModelChoiceField(label="县（市、区）", queryset=Region.objects.none(), error_messages={"invalid_choice": NOT_YOURS},
+                                    help_text="款项所属的县（市、区）；按到账通知所列分县金额逐县登记")
+    amount = forms.CharField(label="到账金额（元）", max_length=30)
+    on = forms.DateField(label="到账日期", widget=DATE_INPUT, validators=[plausible_date])
+    document = forms.CharField(label="到账通知或缴款书号", max_length=60)
+
+    def __init__(self, *args, city, **kwargs):
+        from funds.models import AccountKind
+        from funds.services.receipts import SOURCES
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [(k, AccountKind(k).label) for k in SOURCES]
+        self.fields["county"].queryset = Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("code")
+
+
+class FundChoiceForm(CrispyForm):
+    fund = forms.ChoiceField(label="基金", required=False, choices=Fund.choices, help_text="不填为居民基本医疗保险基金")

@@ -106,6 +106,7 @@ class SourceKind(models.TextChoices):
     REVOLVING = "revolving", "周转金"
     ADVANCE = "advance", "手工报销预拨"
     PENALTY = "penalty", "定点机构违约金和违规费用"
+    RECEIPT = "receipt", "资金缴入财政专户"
     MANUAL = "manual", "手工记账"
     REVERSAL = "reversal", "冲销"
 
@@ -133,7 +134,7 @@ class JournalEntry(models.Model):
         verbose_name = "记账凭证"
         verbose_name_plural = "记账凭证"
         ordering = ["-posted_on", "-pk"]
-        permissions = [("record_interest", "登记银行存款利息")]
+        permissions = [("record_interest", "登记银行存款利息"), ("record_receipt", "登记资金缴入市级财政专户（市财政局）")]
         indexes = [models.Index(fields=["city", "posted_on"], name="entry_city_day")]
 
     def __str__(self):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("execution/export.xlsx", views_budget.execution_export, name="execution_export"),
     path("interest/", views_treasury.interest, name="interest"),
     path("advances/", views_treasury.advances, name="advances"),
+    path("receipts/", views_treasury.receipts, name="receipts"),
     path("penalties/", views_penalties.penalty_list, name="penalties"),
     path("penalties/<int:pk>/", views_penalties.penalty_detail, name="penalty"),
 ]

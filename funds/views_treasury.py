@@ -95,3 +95,45 @@ def advances(request):
         "revolving_from": treasury.advance_window(city, "周转金", year)[0],
         "manual_window": treasury.advance_window(city, "手工报销预拨", year),
         "fund_label": Fund(fund).label, "trail": [("年初资金预拨", "")]})
+
+
+@permission_required("funds.view_journalentry", raise_exception=True)
+@refuses_bad_query
+def receipts(request):
+    """资金缴入市级财政专户: what the treasury and each fiscal level still owe the fund, by county,
+    and the city finance bureau's form for a transfer as it arrives."""
+    from django.utils import timezone
+
+    from core.validation import search_form
+    from funds.forms import FundChoiceForm, ReceiptForm
+    from funds.services import receipts as service
+
+    user = request.user
+    try:
+        city = service.city_of(user)
+    except ServiceError as error:
+        raise PermissionDenied(error.message) from None
+    query = FundChoiceForm(request.GET or None)
+    fund = search_form(query).get("fund") or Fund.RESIDENT_BASIC
+    may_record = user.has_perm(service.PERMISSION)
+    if request.method == "POST" and not may_record:
+        raise PermissionDenied("您没有登记资金缴入市级财政专户的权限")
+    form = ReceiptForm(request.POST or None, city=city) if may_record else None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            entry = service.record_receipt(user=user, fund=fund, source=d["source"], county=d["county"], amount=d["amount"], on=d["on"],
+                                           document=d["document"])
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"已登记到账，凭证 {entry.pk}")
+            return redirect(f"{request.path}?fund={fund}")
+    today = timezone.localdate()
+    entries = (JournalEntry.objects.filter(city=city, source_kind=SourceKind.RECEIPT, lines__fund=fund, lines__amount__gt=0)
+               .select_related("posted_by").distinct().order_by("-posted_on", "-pk")[:100])
+    rows = [(e, e.lines.filter(amount__gt=0).select_related("county").first()) for e in entries]
+    owed = service.owed(city, fund, today)
+    return render(request, "funds/receipts.html", {
+        "city": city, "fund": fund, "fund_label": Fund(fund).label, "query": query, "form": form, "owed": owed, "rows": rows,
+        "today": today, "owed_total": sum((o.owed for o in owed), service.ZERO), "trail": [("资金缴入市级财政专户", "")]})

@@ -337,6 +337,8 @@ def post_data(route: Route, foreign: Foreign, year: int) -> dict:
         # 定点机构违约金: a decision on the other county's hospital; its penalty paid or cancelled
         "funds:penalties": {"facility": objects["penalty"].facility.code, "fund": "resident_basic", "kind": "breach", "amount": "1",
                             "document": "越权文号", "decided_on": f"{year}-01-10", "reason": "越权"},
+        "funds:receipts": {"source": "fiscal_county", "county": objects["county"].pk, "amount": "1", "on": f"{year}-01-10",
+                           "document": "越权到账"},
         "funds:penalty": {"action": "pay", "step": "owed", "paid_on": f"{year}-01-10", "receipt": "越权"},
         "funds:interest": {"fund": "resident_basic", "kind": "county_expenditure", "holder": objects["county"].pk, "amount": "1",
                            "on": f"{year}-01-10"},

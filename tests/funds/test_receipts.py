@@ -1,0 +1,98 @@
+"""Money into the city fiscal special account (issue 12, RULES.md 7 统收): the treasury transfers
+the contributions tax collected, the fiscal levels pay their subsidies; the city finance bureau
+records each arrival, never more than is owed, and what is still to come is shown by county."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from core.errors import ServiceError
+from core.roles import FINANCE, REVIEWER
+from enrollment.services.enrollments import enrollment_register
+from funds.models import AccountKind, Fund, JournalLine
+from funds.services import jobs
+from funds.services import receipts as service
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture
+def treasurer(city):
+    return factories.user("rc_treasurer", FINANCE, city)
+
+
+@pytest.fixture
+def posted(city, clerk, village, current_standards):
+    for name in ("甲", "乙乙"):
+        enrollment_register(user=clerk, person=factories.person(village, name=name, birth=date(1990, 1, len(name))),
+                            category="regular", channel="village_batch", payment_date=date(2025, 10, 8), today=date(2025, 10, 8))
+    jobs.post_days_until(date(2026, 1, 1))
+
+
+def _receive(user, county=None, **overrides):
+    values = {"fund": Fund.RESIDENT_BASIC, "source": AccountKind.TREASURY, "county": county, "amount": "100", "on": date(2026, 1, 5),
+              "document": "国库划转 2026-001", "today": TODAY}
+    return service.record_receipt(user=user, **{**values, **overrides})
+
+
+
+def test_what_is_owed_comes_in_and_never_more(city, posted, treasurer, xianan):
+    owed = {(o.source, o.county.code): o.owed for o in service.owed(city, Fund.RESIDENT_BASIC, TODAY)}
+    contributions = owed[(AccountKind.TREASURY, "421202")]
+    # two people's contributions (the test standard) to the treasury; 2 × 384 central, 2 × 158 province and county
+    assert owed[(AccountKind.FISCAL_CENTRAL, "421202")] == D("768.00") and owed[(AccountKind.FISCAL_COUNTY, "421202")] == D("316.00")
+    with pytest.raises(ServiceError, match=f"超过截至2026-01-05咸安区国库（税务征收）应缴未缴的 {contributions:,.2f} 元"):
+        _receive(treasurer, xianan, amount=str(contributions + D("0.01")))
+    entry = _receive(treasurer, xianan, amount=str(contributions))
+    lines = {(line.account.kind, line.amount) for line in entry.lines.select_related("account")}
+    assert lines == {(AccountKind.FISCAL_SPECIAL, contributions), (AccountKind.TREASURY, -contributions)}
+    with pytest.raises(ServiceError, match="已登记"):
+        _receive(treasurer, xianan, amount="1")
+    _receive(treasurer, xianan, source=AccountKind.FISCAL_CENTRAL, amount="700", document="中央补助 1")
+    owed = {(o.source, o.county.code): o.owed for o in service.owed(city, Fund.RESIDENT_BASIC, TODAY)}
+    assert (AccountKind.TREASURY, "421202") not in owed and owed[(AccountKind.FISCAL_CENTRAL, "421202")] == D("68.00")
+    # the county's own share is owed by the county's finance, on its own account
+    _receive(treasurer, xianan, source=AccountKind.FISCAL_COUNTY, amount="316", document="县级补助 1")
+    special = JournalLine.objects.filter(account__kind=AccountKind.FISCAL_SPECIAL, fund=Fund.RESIDENT_BASIC)
+    assert sum(line.amount for line in special) == contributions + D("1016.00")
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"amount": "0"}, "请填写到账金额"), ({"amount": "1e2"}, "到账金额"), ({"amount": "-1"}, "到账金额"),
+    ({"document": " "}, "请填写到账通知或缴款书号"), ({"on": None}, "请填写到账日期"), ({"on": date(2024, 12, 31)}, "2025年1月1日以后"),
+    ({"source": "facility_payable"}, "请选择资金来源"), ({"fund": "x"}, "请选择基金"), ({"county": None}, "请选择咸宁市的县"),
+])
+def test_bad_input_is_refused(city, posted, treasurer, xianan, overrides, message):
+    before = JournalLine.objects.count()
+    with pytest.raises(ServiceError, match=message):
+        _receive(treasurer, **{"county": xianan, **overrides})
+    assert JournalLine.objects.count() == before
+
+
+def test_only_the_city_finance_bureau_records(city, posted, officer, xianan):
+    with pytest.raises(ServiceError, match="没有登记资金缴入"):
+        _receive(officer, xianan)
+
+
+def test_the_page(client, city, posted, treasurer, officer, xianan, jiayu):
+    client.force_login(treasurer)
+    page = client.get("/funds/receipts/").content.decode()
+    assert 'id="receipt-form"' in page and "768.00" in page.split('id="owed"')[1].split("</table>")[0]
+    bad = client.post("/funds/receipts/", {"source": "fiscal_central", "county": xianan.pk, "amount": "9999", "on": "2026-01-05",
+                                           "document": "X1"})
+    assert bad.status_code == 200 and "超过截至2026-01-05咸安区中央财政应缴未缴的 768.00 元" in bad.content.decode()
+    ok = client.post("/funds/receipts/", {"source": "fiscal_central", "county": xianan.pk, "amount": "768", "on": "2026-01-05",
+                                          "document": "X1"})
+    assert ok.status_code == 302
+    page = client.get("/funds/receipts/").content.decode()
+    assert "咸安区中央财政资金缴入市级财政专户" in page.split('id="receipts"')[1]
+    assert client.get("/funds/receipts/", {"fund": "nope"}).status_code == 400
+    # the city bureau reads it without the form; a county's user is refused
+    client.force_login(officer)
+    page = client.get("/funds/receipts/").content.decode()
+    assert 'id="receipt-form"' not in page and client.post("/funds/receipts/", {"source": "treasury"}).status_code == 403
+    client.force_login(factories.user("rc_rev", REVIEWER, jiayu))
+    assert client.get("/funds/receipts/").status_code == 403
