@@ -282,10 +282,16 @@ class PaymentPlan(models.Model):
         FUNDED = "funded", "待市医保局拨付"
         PAID = "paid", "已拨付"
 
+    class PlanKind(models.TextChoices):
+        MONTHLY = "monthly", "月度拨付"
+        YEAR_END = "year_end", "年度清算"
+
     city = models.ForeignKey(Region, verbose_name="统筹区", on_delete=models.PROTECT, related_name="+")
     county = models.ForeignKey(Region, verbose_name="县（市、区）", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField("年度")
-    month = models.PositiveSmallIntegerField("月份")
+    month = models.PositiveSmallIntegerField("月份")  # 12 for the year-end settlement
+    plan_kind = models.CharField("计划类别", max_length=10, choices=PlanKind.choices, default=PlanKind.MONTHLY,
+                                 db_default=PlanKind.MONTHLY)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     note = models.CharField("编制说明", max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="编制人", on_delete=models.PROTECT, related_name="+")
@@ -317,7 +323,7 @@ class PaymentPlan(models.Model):
         verbose_name = "月度拨付计划"
         verbose_name_plural = "月度拨付计划"
         ordering = ["-year", "-month", "region_path"]
-        constraints = [models.UniqueConstraint(fields=["county", "year", "month"], name="one_plan_per_county_month")]
+        constraints = [models.UniqueConstraint(fields=["county", "year", "month", "plan_kind"], name="one_plan_per_county_month_kind")]
         permissions = [
             ("submit_paymentplan", "编制和提交月度拨付计划（县医保局）"),
             ("review_paymentplan", "审核月度拨付计划（市医保局）"),
@@ -327,7 +333,23 @@ class PaymentPlan(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.county.name}{self.year}年{self.month}月拨付计划"
+        return f"{self.county.name}{self.period_label}拨付计划"
+
+    @property
+    def year_end(self) -> bool:
+        return self.plan_kind == self.PlanKind.YEAR_END
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.year}年度清算" if self.year_end else f"{self.year}年{self.month}月"
+
+    @property
+    def deadline(self):
+        """A year-end settlement is done within two months after the year (RULES.md 7)."""
+        from calendar import monthrange
+        from datetime import date
+
+        return date(self.year + 1, 2, monthrange(self.year + 1, 2)[1]) if self.year_end else None
 
 
 class PaymentPlanLine(models.Model):

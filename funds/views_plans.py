@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import ServiceError
 from core.validation import page_param, refuses_bad_query, search_form
@@ -56,7 +57,8 @@ def plan_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            plan = plans.plan_create(user=request.user, county=data["county"], year=data["year"], month=data["month"], note=data["note"])
+            plan = plans.plan_create(user=request.user, county=data["county"], year=data["year"], month=data["month"], note=data["note"],
+                                     kind=data["plan_kind"])
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -167,8 +169,23 @@ def plan_detail(request, pk):
         "plan": plan, "lines": lines, "totals": totals, "total": total, "step": step, "may_act": may_act, "editable": editable,
         "advance": advance, "reject": reject, "adjust_error": adjust_error, "refusal": refusal, "returned": returned,
         "special": plans.special_account_after(plan) if may_act and step.action == plans.Action.FUND else None,
-        "events": events, "steps": _procedure(plan),
+        "events": events, "steps": _procedure(plan), "overpaid": _overpaid(plan),
+        "overdue": plan.year_end and plan.status != Status.PAID and timezone.localdate() > plan.deadline,
         "trail": [("月度拨付计划", reverse("funds:plans")), (str(plan), "")]})
+
+
+def _overpaid(plan) -> list:
+    """A year-end settlement's facilities paid beyond their year's settlements (to recover)."""
+    if not plan.year_end:
+        return []
+    from funds.services.postings import facility_labels
+
+    over = plans.year_end_due(plan.city, plan.county, plan.year)[1]
+    from benefits.models import Facility
+
+    labels = facility_labels(Facility.objects.filter(pk__in={d.facility_id for d in over if d.facility_id}))
+    return [{"holder": labels[d.facility_id] if d.facility_id else f"{plan.county.name}医保局（手工报销）", "fund": Fund(d.fund).label,
+             "amount": -d.due} for d in over]
 
 
 def _procedure(plan):

@@ -117,6 +117,39 @@ def month_due(city: Region, county: Region, year: int, month: int) -> list[Due]:
     return sorted((d for d in due if d.due > 0), key=lambda d: (d.kind, d.facility_id or 0, d.fund))
 
 
+def year_end_due(city: Region, county: Region, year: int) -> tuple[list[Due], list[Due]]:
+    """The year-end settlement (年度清算, RULES.md 7: 按月拨付，按年结算): per facility located in
+    the county and fund, and per fund for the county office's manual claims, what the year's
+    settlement entries (net of reversals) made payable less what the year's paid monthly plans
+    paid. (What is still to pay, what was paid beyond it): the first become the plan's lines,
+    the second are to be recovered from the facility (shown on the plan)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    lines = (JournalLine.objects.filter(entry__city=city, posted_on__gte=first, posted_on__lte=last)
+             .exclude(entry__source_kind=SourceKind.PAYMENT_PLAN).exclude(entry__reverses__source_kind=SourceKind.PAYMENT_PLAN))
+    settled = defaultdict(lambda: ZERO)
+    for row in (lines.filter(account__kind=AccountKind.FACILITY_PAYABLE, account__facility__region_path__startswith=county.path)
+                .values("account__facility", "fund").annotate(total=Sum("amount")).order_by()):
+        settled[(Kind.FACILITY, row["account__facility"], row["fund"])] -= row["total"]
+    for row in (lines.filter(account__kind=AccountKind.PERSON_PAYABLE, account__region=county)
+                .values("fund").annotate(total=Sum("amount")).order_by()):
+        settled[(Kind.MANUAL, None, row["fund"])] -= row["total"]
+    paid = (PaymentPlanLine.objects.filter(plan__county=county, plan__year=year, plan__plan_kind=PaymentPlan.PlanKind.MONTHLY,
+                                           plan__status=Status.PAID)
+            .values("kind", "facility", "fund").annotate(total=Sum("amount")).order_by())
+    for row in paid:
+        settled[(row["kind"], row["facility"], row["fund"])] -= row["total"]
+    rest = [Due(kind, fund, facility, amount) for (kind, facility, fund), amount in settled.items() if amount]
+    order = lambda d: (d.kind, d.facility_id or 0, d.fund)  # noqa: E731
+    return sorted((d for d in rest if d.due > 0), key=order), sorted((d for d in rest if d.due < 0), key=order)
+
+
+def plan_due(plan: PaymentPlan) -> list[Due]:
+    """What a plan covers as the ledger stands: its month's, or its year's remainder."""
+    if plan.year_end:
+        return year_end_due(plan.city, plan.county, plan.year)[0]
+    return month_due(plan.city, plan.county, plan.year, plan.month)
+
+
 def _check_posted(city: Region, year: int, month: int) -> None:
     """The month's settlements must all be in the ledger (the daily job posted its last day)."""
     from benefits.models import Settlement
@@ -151,19 +184,38 @@ def _check_compiler(user, county: Region) -> None:
 
 
 @transaction.atomic
-def plan_create(*, user, county: Region, year, month, note: str = "", today: date | None = None) -> PaymentPlan:
-    """A county's plan for a month that is over, its lines prefilled from the ledger."""
+def plan_create(*, user, county: Region, year, month, note: str = "", today: date | None = None,
+                kind: str = PaymentPlan.PlanKind.MONTHLY) -> PaymentPlan:
+    """A county's plan for a month that is over, its lines prefilled from the ledger; or its
+    year-end settlement (kind year_end, month ignored) once the year is over and its monthly
+    plans are all paid."""
     _check_compiler(user, county)
-    year, month = _check_month(year, month, today or timezone.localdate())
+    today = today or timezone.localdate()
+    year_end = kind == PaymentPlan.PlanKind.YEAR_END
+    if kind not in PaymentPlan.PlanKind.values:
+        raise ServiceError("kind", "请选择计划类别", "kind")
+    if year_end and str(year).isdigit() and date(int(year), 12, 31) >= today:
+        raise ServiceError("year", f"{year}年尚未结束：年度清算在次年1月至2月编制（年度结束后2个月内完成）", "year")
+    year, month = _check_month(year, 12 if year_end else month, today)
     city = _city_of(county)
-    if PaymentPlan.objects.filter(county=county, year=year, month=month).exists():
-        raise ServiceError("exists", f"{county.name}{year}年{month}月的拨付计划已编制，请在列表中打开", "month")
+    label = f"{year}年度清算" if year_end else f"{year}年{month}月的拨付计划"
+    if PaymentPlan.objects.filter(county=county, year=year, month=month, plan_kind=kind).exists():
+        raise ServiceError("exists", f"{county.name}{label}已编制，请在列表中打开", "month")
     _check_posted(city, year, month)
-    due = month_due(city, county, year, month)
+    if year_end:
+        open_plans = [f"{p.month}月" for p in PaymentPlan.objects.filter(county=county, year=year, plan_kind=PaymentPlan.PlanKind.MONTHLY)
+                      .exclude(status=Status.PAID).order_by("month")]
+        if open_plans:
+            raise ServiceError("open_plans", f"{county.name}{year}年尚有未拨付完成的月度拨付计划（{'、'.join(open_plans)}），"
+                                             "请先办结后再编制年度清算", "year")
+        due = year_end_due(city, county, year)[0]
+    else:
+        due = month_due(city, county, year, month)
     if not due:
-        raise ServiceError("empty", f"{county.name}{year}年{month}月没有应拨付的定点机构结算和手工报销", "month")
+        raise ServiceError("empty", f"{county.name}{year}年度没有尚未拨付的定点机构结算和手工报销" if year_end
+                           else f"{county.name}{year}年{month}月没有应拨付的定点机构结算和手工报销", "month")
     plan = PaymentPlan.objects.create(city=city, county=county, year=year, month=month, note=(note or "").strip()[:500],
-                                      created_by=user, region_path=county.path)
+                                      created_by=user, region_path=county.path, plan_kind=kind)
     lines = _lines_of(due)
     for line in lines:
         line.plan = plan
@@ -200,9 +252,9 @@ def _labels(lines) -> dict:
 def plan_refresh(*, user, plan: PaymentPlan) -> PaymentPlan:
     """Read the month's amounts from the ledger again (a draft only; deductions are undone)."""
     plan = _check_draft(user, plan)
-    due = month_due(plan.city, plan.county, plan.year, plan.month)
+    due = plan_due(plan)
     if not due:
-        raise ServiceError("empty", "本月已没有应拨付的定点机构结算和手工报销")
+        raise ServiceError("empty", "已没有应拨付的定点机构结算和手工报销")
     # Lines are kept (their ids stay, a page open elsewhere still names them), updated, added or removed.
     existing = {(line.kind, line.facility_id, line.fund): line for line in plan.lines.all()}
     labels = _labels([*existing.values(), *_lines_of(due)])
@@ -407,7 +459,7 @@ def plan_reject(*, user, plan: PaymentPlan, reason: str, expected: str | None = 
 def _check_current(plan: PaymentPlan) -> None:
     """A plan is submitted as the ledger stands: no line may pay more than is still due (a
     settlement reversed since the plan was compiled), nor the plan nothing."""
-    due = {(d.kind, d.facility_id, d.fund): d.due for d in month_due(plan.city, plan.county, plan.year, plan.month)}
+    due = {(d.kind, d.facility_id, d.fund): d.due for d in plan_due(plan)}
     lines = list(plan.lines.all())
     labels = _labels(lines)
     for line in lines:

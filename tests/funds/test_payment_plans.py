@@ -483,3 +483,48 @@ def test_the_home_page_says_what_awaits_the_user(client, march, team, xianan):
     assert "有 1 份月度拨付计划待您办理" in client.get("/").content.decode()
     client.force_login(team["cashier"])
     assert "月度拨付计划待您办理" not in client.get("/").content.decode()
+
+
+def test_the_year_end_settlement_pays_what_the_year_s_plans_left_and_names_what_was_paid_beyond(client, city, world, team, xianan,
+                                                                                                officer):
+    a = settle(officer, world["xianan_person"], world["hospital"], "Y1", date(2025, 3, 2))
+    c = settle(officer, world["xianan_person"], world["centre"], "Y2", date(2025, 3, 15))
+    settle(officer, world["xianan_person"], world["hospital"], "Y3", date(2025, 11, 20))
+    a.refresh_from_db(), c.refresh_from_db()
+    jobs.post_days_until(date(2025, 12, 31), jobs.DAILY_JOBS[:1])
+    year_end = {"user": team["county"], "county": xianan, "year": 2025, "month": None, "kind": "year_end"}
+    with pytest.raises(ServiceError, match="2025年尚未结束：年度清算在次年1月至2月编制"):
+        plans.plan_create(**year_end, today=date(2025, 12, 31))
+    march = plans.plan_create(user=team["county"], county=xianan, year=2025, month=3, today=date(2025, 4, 10))
+    line = march.lines.get(facility=world["hospital"], fund=Fund.RESIDENT_BASIC)
+    plans.plan_adjust(user=team["county"], plan=march, amounts={line.pk: "1000"}, notes={line.pk: "暂扣质量保证金"})
+    _through(march, team)
+    ledger.reverse(entry=JournalEntry.objects.get(source_kind=SourceKind.SETTLEMENTS, source_ref="H002"), posted_on=date(2025, 6, 1),
+                   reason="机构结算数据错误", user=officer)
+    november = plans.plan_create(user=team["county"], county=xianan, year=2025, month=11, today=date(2025, 12, 5))
+    with pytest.raises(ServiceError, match=r"尚有未拨付完成的月度拨付计划（11月）"):
+        plans.plan_create(**year_end, today=date(2026, 1, 20))
+    _through(november, team)
+    plan = plans.plan_create(**year_end, today=date(2026, 1, 20))
+    assert (str(plan), plan.month, plan.deadline) == ("咸安区2025年度清算拨付计划", 12, date(2026, 2, 28))
+    # the hospital: March's bill less the 1,000 paid in March (November's was paid in full); the
+    # centre's March bill was reversed after March's plan paid it: paid beyond, to recover
+    assert _lines(plan) == {("facility", "H001", Fund.RESIDENT_BASIC): (a.basic_fund - D("1000"),) * 2}
+    assert plans.year_end_due(city, xianan, 2025)[1] == [plans.Due("facility", Fund.RESIDENT_BASIC, world["centre"].pk, -c.basic_fund)]
+    with pytest.raises(ServiceError, match="咸安区2025年度清算已编制"):
+        plans.plan_create(**year_end, today=date(2026, 1, 20))
+    # a monthly plan of December is still its own
+    assert not PaymentPlan.objects.filter(county=xianan, year=2025, month=12, plan_kind="monthly").exists()
+    client.force_login(team["county"])
+    page = client.get(f"/funds/plans/{plan.pk}/").content.decode()
+    assert 'id="year-end"' in page and "2026年2月28日" in page and "全年尚未拨付" in page
+    overpaid = page.split('id="overpaid"')[1].split("</table>")[0]
+    assert "咸宁市中心医院" in overpaid and f"{c.basic_fund:,.2f}" in overpaid
+    assert 'id="year-end-overdue"' in page  # today (2026-12) is past 2026-02-28
+    assert "2025年度清算" in client.get("/funds/plans/").content.decode()
+    plan = _through(plan, team)
+    hospital = ledger.account(Fund.RESIDENT_BASIC, AccountKind.FACILITY_PAYABLE, city, world["hospital"])
+    assert ledger.balance(hospital, date(2026, 12, 1)) == 0  # the year is settled with the hospital
+    assert 'id="year-end-overdue"' not in client.get(f"/funds/plans/{plan.pk}/").content.decode()
+    form = client.post("/funds/plans/new/", {"county": xianan.pk, "plan_kind": "year_end", "year": "2025", "month": "1"})
+    assert "咸安区2025年度清算已编制" in form.content.decode()
