@@ -105,6 +105,38 @@ def forget_unacked(job_id) -> None:
             broker.zrem("unacked_index", tag)
 
 
+def forget_unacked_task(task: str) -> None:
+    """Drop the broker's copy of a task a killed worker had taken (by the task's name)."""
+    import redis
+    from django.conf import settings
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    for tag, raw in broker.hgetall("unacked").items():
+        message = json.loads(raw)[0]
+        message = json.loads(message) if isinstance(message, str) else message
+        if message["headers"].get("task", "") == task:
+            broker.hdel("unacked", tag)
+            broker.zrem("unacked_index", tag)
+
+
+def _pause_inside_ledger() -> None:
+    """In the child: the fund ledger's one writer, at its PAUSE_LEDGER_POST-th posting, posts the
+    entry, says so in PAUSE_MARKER and sleeps inside the day's transaction until the test kills
+    the process."""
+    from funds.services import ledger
+
+    calls, pause_at, original = itertools.count(1), int(os.environ["PAUSE_LEDGER_POST"]), ledger.post
+
+    def post(**kwargs):
+        answer = original(**kwargs)
+        if next(calls) == pause_at:
+            Path(os.environ["PAUSE_MARKER"]).write_text(str(os.getpid()))
+            time.sleep(PAUSED_SECONDS)
+        return answer
+
+    ledger.post = post
+
+
 def _pause_inside_writes() -> None:
     """In the child: the importer of PAUSE_KIND, at its PAUSE_AT_WRITE-th write (write() of one
     batch of IMPORT_BATCH_SIZE rows, or write_chunk_plan() of a piece's kept plan), writes it, says so in PAUSE_MARKER and sleeps, as a
@@ -132,7 +164,10 @@ def main(argv: list[str]) -> None:
     import django
 
     django.setup()
-    _pause_inside_writes()
+    if "PAUSE_KIND" in os.environ:
+        _pause_inside_writes()
+    if "PAUSE_LEDGER_POST" in os.environ:
+        _pause_inside_ledger()
     mode = argv[0]
     if mode == "worker":  # a Celery worker over the broker, one process (solo pool)
         celery_app.conf.task_always_eager = False
