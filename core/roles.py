@@ -87,7 +87,7 @@ ROLE_PERMISSIONS = {
         "assistance.view_application", "assistance.review_application", *_SETTLEMENT,
         *_FILING, *_CHRONIC_SUBMIT, *_CHRONIC_REVIEW, "benefits.change_chronicdisease", "benefits.add_chronicdisease",
         *_FUNDS, "funds.record_warningopinion", "funds.review_paymentplan", "funds.compile_budget",
-        "funds.decide_facilitypenalty",
+        "funds.decide_facilitypenalty", "funds.reverse_journalentry",
     ],
     FINANCE: [*_FUNDS, "funds.recheck_paymentplan", "funds.fund_paymentplan", "funds.record_receipt"],
     FUND_CASHIER: [*_FUNDS, "funds.pay_paymentplan", "funds.record_interest", "funds.collect_facilitypenalty"],

@@ -277,3 +277,8 @@ class ReceiptForm(CrispyForm):
 
 class FundChoiceForm(CrispyForm):
     fund = forms.ChoiceField(label="基金", required=False, choices=Fund.choices, help_text="不填为居民基本医疗保险基金")
+
+
+class ReverseForm(CrispyForm):
+    reason = forms.CharField(label="冲销原因", max_length=200)
+    on = forms.DateField(label="冲销日期", required=False, widget=DATE_INPUT, validators=[plausible_date], help_text="不填为今天")

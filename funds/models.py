@@ -134,7 +134,8 @@ class JournalEntry(models.Model):
         verbose_name = "记账凭证"
         verbose_name_plural = "记账凭证"
         ordering = ["-posted_on", "-pk"]
-        permissions = [("record_interest", "登记银行存款利息"), ("record_receipt", "登记资金缴入市级财政专户（市财政局）")]
+        permissions = [("record_interest", "登记银行存款利息"), ("record_receipt", "登记资金缴入市级财政专户（市财政局）"),
+                       ("reverse_journalentry", "冲销手工登记的凭证（市医保局）")]
         indexes = [models.Index(fields=["city", "posted_on"], name="entry_city_day")]
 
     def __str__(self):

@@ -6,14 +6,16 @@ funds.selectors."""
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import ServiceError
 from core.paging import keyset_page
 from core.security import record_denied
 from core.validation import keyset_params, page_param, refuses_bad_query, search_form
@@ -154,6 +156,24 @@ def entry_detail(request, pk):
             record_denied(request, JournalEntry, pk)
         raise Http404("没有找到该凭证，或您无权查看")
     reversal = JournalEntry.objects.filter(reverses=entry).first()
+    from funds.forms import ReverseForm
+    from funds.services import corrections
+
+    refusal = corrections.reversal_refusal(request.user, entry)
+    form = ReverseForm(request.POST or None) if refusal is None else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, refusal)
+            return redirect("funds:entry", pk=entry.pk)
+        if form.is_valid():
+            try:
+                done = corrections.reverse_entry(user=request.user, entry=entry, reason=form.cleaned_data["reason"],
+                                                 on=form.cleaned_data.get("on"))
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"已冲销，冲销凭证 {done.pk}；如需更正，请重新登记")
+                return redirect("funds:entry", pk=done.pk)
     from assistance.models import Payer
     from funds.models import FiscalLevel
 
@@ -166,7 +186,7 @@ def entry_detail(request, pk):
 
         plan = PaymentPlan.objects.restrict(request.user).select_related("county").filter(pk=int(entry.source_ref)).first()
     return render(request, "funds/entry_detail.html", {
-        "entry": entry, "reversal": reversal, "plan": plan, "source_label": _source_label(entry),
+        "entry": entry, "reversal": reversal, "plan": plan, "source_label": _source_label(entry), "reverse_form": form,
         "rows": [(line, line.amount if line.amount > 0 else None, -line.amount if line.amount < 0 else None) for line in lines],
         "debit": sum((line.amount for line in lines if line.amount > 0), ZERO),
         "credit": -sum((line.amount for line in lines if line.amount < 0), ZERO),

@@ -86,6 +86,18 @@ def reverse(*, entry: JournalEntry, posted_on: date, reason: str, user=None) -> 
                 memo=f"冲销凭证 {entry.pk}：{reason.strip()}", lines=lines, source_ref=str(entry.pk), user=user, reverses=entry)
 
 
+def fresh_key(base: str) -> str | None:
+    """The key for an entry typed by hand that may be entered again after its reversal: `base`,
+    or `base:2`, `base:3`… once the earlier ones are reversed; None while one stands."""
+    import re
+
+    earlier = list(JournalEntry.objects.filter(key__startswith=base).filter(key__regex=rf"^{re.escape(base)}(:\d+)?$")
+                   .values_list("pk", "reversed_by"))
+    if any(reversal is None for _pk, reversal in earlier):
+        return None
+    return base if not earlier else f"{base}:{len(earlier) + 1}"
+
+
 def balance(account: Account, as_of: date) -> Decimal:
     """The account's balance at the end of a day (debits positive)."""
     total = JournalLine.objects.filter(account=account, posted_on__lte=as_of).aggregate(total=Sum("amount"))["total"]

@@ -101,9 +101,10 @@ def record_receipt(*, user, fund: str, source: str, county: Region | None, amoun
     JournalLine.objects.select_for_update().filter(account=counterparty).exists()  # one transfer of a counterparty at a time
     due = (JournalLine.objects.filter(account=counterparty, county=county, posted_on__lte=on).aggregate(t=Sum("amount"))["t"] or ZERO)
     label = f"{county.name}{AccountKind(source).label}"
-    key = f"receipt:{city.code}:{fund}:{source}:{county.code}:{document}"
-    if JournalEntry.objects.filter(key=key).exists():
-        raise ServiceError("document", f"{label}的{document}已登记", "document")
+    base = f"receipt:{city.code}:{fund}:{source}:{county.code}:{document}"
+    key = ledger.fresh_key(base)
+    if key is None:
+        raise ServiceError("document", f"{label}的{document}已登记；如有错误，请市医保局冲销原凭证后重新登记", "document")
     if amount > due:
         raise ServiceError("amount", f"到账金额 {amount:,.2f} 超过截至{on:%Y-%m-%d}{label}应缴未缴的 {max(due, ZERO):,.2f} 元", "amount")
     lines = [ledger.Line(ledger.account(fund, AccountKind.FISCAL_SPECIAL, city), amount, county, source),

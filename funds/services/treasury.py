@@ -87,12 +87,10 @@ def record_interest(*, user, fund: str, kind: str, holder: Region, amount, on: d
     amount = _amount(amount, "利息金额")
     account = ledger.account(fund, kind, holder)
     base = f"interest:{account.pk}:{on}"
-    earlier = list(ledger.JournalEntry.objects.filter(key__startswith=base).filter(key__regex=rf"^{base}(:\d+)?$")
-                   .values_list("pk", "reversed_by"))
-    if any(reversal is None for _pk, reversal in earlier):
+    key = ledger.fresh_key(base)  # entered again after its reversal: base:2, …
+    if key is None:
         raise ServiceError("exists", f"{holder.name}{AccountKind(kind).label}{on:%Y-%m-%d}的{Fund(fund).label}利息已登记；"
                                      "如有错误，请市局冲销原凭证后重新登记", "on")
-    key = base if not earlier else f"{base}:{len(earlier) + 1}"  # entered again after its reversal
     lines = [ledger.Line(account, amount, holder), ledger.Line(ledger.account(fund, AccountKind.INTEREST_INCOME, city), -amount, holder)]
     memo = (memo or "").strip()
     entry, _created = ledger.post(city=city, posted_on=on, source_kind=SourceKind.INTEREST, key=key, user=user, source_ref=holder.code,

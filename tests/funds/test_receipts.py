@@ -96,3 +96,36 @@ def test_the_page(client, city, posted, treasurer, officer, xianan, jiayu):
     assert 'id="receipt-form"' not in page and client.post("/funds/receipts/", {"source": "treasury"}).status_code == 403
     client.force_login(factories.user("rc_rev", REVIEWER, jiayu))
     assert client.get("/funds/receipts/").status_code == 403
+
+
+def test_an_arrival_recorded_wrongly_is_reversed_by_the_city_bureau_and_entered_again(client, city, posted, treasurer, officer, xianan):
+    from funds.models import JournalEntry, SourceKind
+
+    wrong = _receive(treasurer, xianan, source=AccountKind.FISCAL_CENTRAL, amount="700", document="中央补助 1")
+    with pytest.raises(ServiceError, match="请市医保局冲销原凭证后重新登记"):
+        _receive(treasurer, xianan, source=AccountKind.FISCAL_CENTRAL, amount="768", document="中央补助 1")
+    client.force_login(treasurer)
+    assert 'id="reverse-form"' not in client.get(f"/funds/entries/{wrong.pk}/").content.decode()
+    refused = client.post(f"/funds/entries/{wrong.pk}/", {"reason": "越权"}, follow=True).content.decode()
+    assert "您没有冲销凭证的权限" in refused and not JournalEntry.objects.filter(reverses=wrong).exists()
+    client.force_login(officer)
+    page = client.get(f"/funds/entries/{wrong.pk}/").content.decode()
+    assert 'id="reverse-form"' in page
+    assert 'id="reverse-form"' in client.post(f"/funds/entries/{wrong.pk}/", {"reason": ""}).content.decode()
+    assert "冲销日期不能早于原凭证的记账日期 2026-01-05" in client.post(f"/funds/entries/{wrong.pk}/", {"reason": "x", "on": "2026-01-04"}
+                                                                  ).content.decode()
+    future = client.post(f"/funds/entries/{wrong.pk}/", {"reason": "金额录错", "on": "2099-01-01"}).content.decode()
+    assert not JournalEntry.objects.filter(reverses=wrong).exists() and 'id="reverse-form"' in future
+    done = client.post(f"/funds/entries/{wrong.pk}/", {"reason": "金额录错", "on": "2026-01-05"})
+    reversal = JournalEntry.objects.get(reverses=wrong)
+    assert done.status_code == 302 and done["Location"] == f"/funds/entries/{reversal.pk}/"
+    assert reversal.memo == f"冲销凭证 {wrong.pk}：金额录错" and reversal.posted_by == officer
+    assert 'id="reverse-form"' not in client.get(f"/funds/entries/{wrong.pk}/").content.decode()  # reversed once
+    again = _receive(treasurer, xianan, source=AccountKind.FISCAL_CENTRAL, amount="768", document="中央补助 1")
+    assert again.key.endswith(":2")
+    owed = {(o.source, o.county.code): o.owed for o in service.owed(city, Fund.RESIDENT_BASIC, TODAY)}
+    assert (AccountKind.FISCAL_CENTRAL, "421202") not in owed
+    # the daily jobs' entries are corrected through their source, never here
+    settled = JournalEntry.objects.filter(source_kind=SourceKind.CONTRIBUTIONS).first()
+    assert 'id="reverse-form"' not in client.get(f"/funds/entries/{settled.pk}/").content.decode()
+    assert "不能在此冲销" in client.post(f"/funds/entries/{settled.pk}/", {"reason": "x"}, follow=True).content.decode()
