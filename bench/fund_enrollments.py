@@ -94,6 +94,10 @@ def main():
         seconds, result = timed(lambda work=work: work(city, day + timedelta(days=2)))
         report[name]["day_with_1000_payments_s"] = seconds
         report[name]["day_with_1000_payments_entries"] = result["entries"]
+    from funds.services.reconcile import income_checks
+
+    seconds, checks = timed(lambda: income_checks(city, day + timedelta(days=2)))  # the reconciliation page's incomes table
+    report["reconciliation_incomes"] = {"seconds": seconds, "rows": len(checks), "differences": sum(1 for c in checks if c.difference)}
     report["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(report, ensure_ascii=False, indent=2))
 

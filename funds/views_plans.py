@@ -42,6 +42,11 @@ def plan_list(request):
     elif data.get("status"):
         rows = rows.filter(status=data["status"])
     rows = rows.annotate(due=Sum("lines__due"), total=Sum("lines__amount")).order_by("-year", "-month", "region_path")
+    if request.GET.get("export") == "xlsx":
+        data = [(str(p), p.county.name, p.period_label, p.due or ZERO, p.total or ZERO, p.get_status_display(), p.paid_on)
+                for p in rows.iterator(chunk_size=500)]
+        sheet = write_xlsx(["计划", "县（市、区）", "期间", "应付", "本次拨付", "状态", "拨付日期"], data, title="拨付计划", widths={1: 36})
+        return xlsx_response(sheet, "拨付计划.xlsx")
     page = Paginator(rows, 50).get_page(page_param(request))
     awaiting = PaymentPlan.objects.restrict(request.user).filter(plans.awaiting(request.user)).count()
     query = request.GET.copy()
@@ -58,7 +63,7 @@ def plan_new(request):
         data = form.cleaned_data
         try:
             plan = plans.plan_create(user=request.user, county=data["county"], year=data["year"], month=data["month"], note=data["note"],
-                                     kind=data["plan_kind"])
+                                     kind=data["plan_kind"] or "monthly")
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

@@ -4,6 +4,7 @@ county bureau, reviewed by the city bureau, re-checked by the city finance burea
 city bureau's expenditure account and then to the facilities and the county; each step by a
 different user with its role; a rejection goes back one step; the payment steps post the ledger."""
 
+import io
 from datetime import date
 from decimal import Decimal as D
 
@@ -522,6 +523,12 @@ def test_the_year_end_settlement_pays_what_the_year_s_plans_left_and_names_what_
     assert "咸宁市中心医院" in overpaid and f"{c.basic_fund:,.2f}" in overpaid
     assert 'id="year-end-overdue"' in page  # today (2026-12) is past 2026-02-28
     assert "2025年度清算" in client.get("/funds/plans/").content.decode()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get("/funds/plans/", {"year": "2025", "export": "xlsx"}).content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["计划", "县（市、区）", "期间"] and {r[2] for r in rows[1:]} == {"2025年度清算", "2025年3月", "2025年11月"}
+    assert [r[3] for r in rows[1:] if r[2] == "2025年度清算"] == [a.basic_fund - D("1000")]
     plan = _through(plan, team)
     hospital = ledger.account(Fund.RESIDENT_BASIC, AccountKind.FACILITY_PAYABLE, city, world["hospital"])
     assert ledger.balance(hospital, date(2026, 12, 1)) == 0  # the year is settled with the hospital
