@@ -103,6 +103,12 @@ class OpinionApproveForm(CrispyForm):
 class YearForm(CrispyForm):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2099, help_text="不填为今年")
 
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        if year and year > timezone.localdate().year:
+            raise forms.ValidationError(f"{year}年尚未开始，请选择今年或以前的年度")
+        return year
+
     def year_value(self) -> int:
         return (self.cleaned_data.get("year") if self.is_bound else None) or timezone.localdate().year
 
@@ -127,7 +133,7 @@ class PlanCreateForm(CrispyForm):
     plan_kind = forms.ChoiceField(label="计划类别", required=False, choices=[("monthly", "月度拨付"), ("year_end", "年度清算")], initial="monthly",
                                   help_text="年度清算：年度结束后2个月内，拨付全年结算尚未拨付的部分（该年月度计划须已全部拨付）")
     year = forms.IntegerField(label="计划年度", min_value=2000, max_value=2099)
-    month = forms.TypedChoiceField(label="计划月份", coerce=int, choices=_month_choices()[1:],
+    month = forms.TypedChoiceField(label="计划月份", coerce=int, required=False, empty_value=None, choices=_month_choices()[1:],
                                    help_text="拨付该月的定点机构结算和手工报销；该月结束、结算记账后编制（年度清算不用填）")
     note = forms.CharField(label="编制说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -139,6 +145,12 @@ class PlanCreateForm(CrispyForm):
         last = timezone.localdate().replace(day=1) - timedelta(days=1)
         self.initial.setdefault("year", last.year)
         self.initial.setdefault("month", last.month)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("plan_kind") != "year_end" and not data.get("month") and "month" not in self.errors:
+            self.add_error("month", "请选择计划月份")
+        return data
 
 
 class PlanAdvanceForm(CrispyForm):

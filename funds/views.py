@@ -98,7 +98,6 @@ ENTRY_EXPORT_LIMIT = 200_000
 @refuses_bad_query
 def entry_export(request):
     """The journal as .xlsx, a row per line the user may see, with the list's filters."""
-    from assistance.models import Payer
     from funds.selectors import visible_lines
     from funds.services.postings import facility_labels
 
@@ -114,9 +113,7 @@ def entry_export(request):
     lines = list(lines.select_related("entry", "account__region", "account__facility", "county").order_by("entry_id", "pk")
                  [:ENTRY_EXPORT_LIMIT])
     labels = facility_labels({line.account.facility for line in lines if line.account.facility_id})
-    from funds.models import FiscalLevel
-
-    payers = {**dict(Payer.choices), **dict(FiscalLevel.choices)}
+    payers = party_labels()
     rows = [(line.entry_id, line.posted_on, line.entry.get_source_kind_display(), line.entry.memo, line.get_fund_display(),
              line.account.get_kind_display(), labels[line.account.facility_id] if line.account.facility_id else line.account.region.name,
              line.county.name, payers.get(line.party, line.party), line.amount if line.amount > 0 else None,
@@ -147,6 +144,16 @@ def _source_label(entry) -> str:
     return region.name if region else ""
 
 
+def party_labels() -> dict[str, str]:
+    """A line's 辅助核算 in words: a subsidy's payer, a fiscal level, or the counterparty of a
+    transfer into the special account (国库（税务征收）…)."""
+    from assistance.models import Payer
+    from funds.models import AccountKind, FiscalLevel
+    from funds.services.receipts import SOURCES
+
+    return {**{kind: AccountKind(kind).label for kind in SOURCES}, **dict(Payer.choices), **dict(FiscalLevel.choices)}
+
+
 @permission_required(VIEW, raise_exception=True)
 def entry_detail(request, pk):
     entry = JournalEntry.objects.select_related("city", "posted_by", "reverses").filter(pk=pk).first()
@@ -174,10 +181,7 @@ def entry_detail(request, pk):
             else:
                 messages.success(request, f"已冲销，冲销凭证 {done.pk}；如需更正，请重新登记")
                 return redirect("funds:entry", pk=done.pk)
-    from assistance.models import Payer
-    from funds.models import FiscalLevel
-
-    parties = {**dict(Payer.choices), **dict(FiscalLevel.choices)}
+    parties = party_labels()
     for line in lines:
         line.party_label = parties.get(line.party, line.party)
     plan = None

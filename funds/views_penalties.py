@@ -33,7 +33,7 @@ def _filtered(request):
     if data.get("year"):
         rows = rows.filter(decided_on__year=data["year"])
     if data.get("q"):
-        q = data["q"].strip()
+        q = penalties.normalise_text(data["q"])
         rows = rows.filter(Q(facility__name__contains=q) | Q(facility__code__iexact=q) | Q(document__contains=q))
     return form, rows
 

@@ -4,6 +4,7 @@ bank accounts; the year's interest entries are listed. Thin door into funds.serv
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.shortcuts import redirect, render
 
 from core.errors import ServiceError
@@ -33,7 +34,7 @@ def interest(request):
             messages.success(request, f"已登记利息，凭证 {entry.pk}")
             return redirect("funds:interest")
     entries = (JournalEntry.objects.filter(city=city, source_kind=SourceKind.INTEREST).select_related("posted_by")
-               .order_by("-posted_on", "-pk")[:100])
+               .annotate(reversal_pk=F("reversed_by")).order_by("-posted_on", "-pk")[:100])
     rows = [(e, e.lines.filter(amount__gt=0).first()) for e in entries]  # the bank account's line names the fund
     return render(request, "funds/interest.html", {"form": form, "rows": rows, "city": city, "trail": [("银行存款利息", "")]})
 
@@ -131,9 +132,10 @@ def receipts(request):
             return redirect(f"{request.path}?fund={fund}")
     today = timezone.localdate()
     entries = (JournalEntry.objects.filter(city=city, source_kind=SourceKind.RECEIPT, lines__fund=fund, lines__amount__gt=0)
-               .select_related("posted_by").distinct().order_by("-posted_on", "-pk")[:100])
+               .select_related("posted_by").annotate(reversal_pk=F("reversed_by")).distinct().order_by("-posted_on", "-pk")[:100])
     rows = [(e, e.lines.filter(amount__gt=0).select_related("county").first()) for e in entries]
     owed = service.owed(city, fund, today)
+    owed_total = sum((o.owed for o in owed if o.owed > 0), service.ZERO)
     return render(request, "funds/receipts.html", {
         "city": city, "fund": fund, "fund_label": Fund(fund).label, "query": query, "form": form, "owed": owed, "rows": rows,
-        "today": today, "owed_total": sum((o.owed for o in owed), service.ZERO), "trail": [("资金缴入市级财政专户", "")]})
+        "today": today, "owed_total": owed_total, "trail": [("资金缴入市级财政专户", "")]})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -103,7 +103,11 @@ def penalty_decide(*, user, facility_code: str, fund: str, kind: str, amount, do
     penalty = FacilityPenalty(city=city, facility=facility, county=county, fund=fund, kind=kind, amount=amount, document=document,
                               decided_on=decided_on, due_on=date(decided_on.year, 12, 31), reason=reason, created_by=user,
                               region_path=county.path)
-    stamp(penalty, user, "登记处理决定").save()
+    try:
+        with transaction.atomic():
+            stamp(penalty, user, "登记处理决定").save()
+    except IntegrityError:  # the same decision submitted twice at once
+        raise ServiceError("document", f"{facility.name}的{document}（{Fund(fund).label}）已登记", "document") from None
     label = facility_labels([facility])[facility.pk]
     receivable = ledger.account(fund, AccountKind.FACILITY_RECEIVABLE, city, facility)
     entry, _created = ledger.post(

@@ -200,7 +200,7 @@ def plan_create(*, user, county: Region, year, month, note: str = "", today: dat
     city = _city_of(county)
     label = f"{year}年度清算" if year_end else f"{year}年{month}月的拨付计划"
     if PaymentPlan.objects.filter(county=county, year=year, month=month, plan_kind=kind).exists():
-        raise ServiceError("exists", f"{county.name}{label}已编制，请在列表中打开", "month")
+        raise ServiceError("exists", f"{county.name}{label}已编制，请在列表中打开", "year" if year_end else "month")
     _check_posted(city, year, month)
     if year_end:
         open_plans = [f"{p.month}月" for p in PaymentPlan.objects.filter(county=county, year=year, plan_kind=PaymentPlan.PlanKind.MONTHLY)
@@ -213,7 +213,7 @@ def plan_create(*, user, county: Region, year, month, note: str = "", today: dat
         due = month_due(city, county, year, month)
     if not due:
         raise ServiceError("empty", f"{county.name}{year}年度没有尚未拨付的定点机构结算和手工报销" if year_end
-                           else f"{county.name}{year}年{month}月没有应拨付的定点机构结算和手工报销", "month")
+                           else f"{county.name}{year}年{month}月没有应拨付的定点机构结算和手工报销", "year" if year_end else "month")
     plan = PaymentPlan.objects.create(city=city, county=county, year=year, month=month, note=(note or "").strip()[:500],
                                       created_by=user, region_path=county.path, plan_kind=kind)
     lines = _lines_of(due)

@@ -8,6 +8,7 @@ fiscal level for its subsidies); the city finance bureau records each transfer a
 special account debited, the counterparty credited, for the county the money concerns. What is
 still to come is each counterparty's balance."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -66,6 +67,20 @@ def owed(city: Region, fund: str, as_of: date) -> list[Owed]:
     return sorted(found, key=lambda o: (order[o.source], o.county.path))
 
 
+def _least_owed_from(account, county: Region, on: date) -> Decimal:
+    """The least the counterparty owes for the county on `on` or any later day: an arrival
+    dated `on` may not take any later day's balance below zero (arrivals recorded later with a
+    later date already count)."""
+    running = JournalLine.objects.filter(account=account, county=county, posted_on__lte=on).aggregate(t=Sum("amount"))["t"] or ZERO
+    least = running
+    later = (JournalLine.objects.filter(account=account, county=county, posted_on__gt=on).values("posted_on")
+             .annotate(t=Sum("amount")).order_by("posted_on"))
+    for row in later:
+        running += row["t"]
+        least = min(least, running)
+    return least
+
+
 @transaction.atomic
 def record_receipt(*, user, fund: str, source: str, county: Region | None, amount, on: date | None, document: str,
                    today: date | None = None) -> JournalEntry:
@@ -92,21 +107,22 @@ def record_receipt(*, user, fund: str, source: str, county: Region | None, amoun
         raise ServiceError("amount", f"到账金额：{error}", "amount") from None
     if not amount:
         raise ServiceError("amount", "请填写到账金额", "amount")
-    document = " ".join(str(document or "").split())
+    document = " ".join(unicodedata.normalize("NFKC", str(document or "")).split())  # fullwidth ００１ is 001
     if not document:
         raise ServiceError("document", "请填写到账通知或缴款书号", "document")
     if len(document) > 60:
         raise ServiceError("document", "到账通知或缴款书号不能超过60个字", "document")
     counterparty = ledger.account(fund, source, _holder(city, source, county))
     JournalLine.objects.select_for_update().filter(account=counterparty).exists()  # one transfer of a counterparty at a time
-    due = (JournalLine.objects.filter(account=counterparty, county=county, posted_on__lte=on).aggregate(t=Sum("amount"))["t"] or ZERO)
+    due = _least_owed_from(counterparty, county, on)
     label = f"{county.name}{AccountKind(source).label}"
     base = f"receipt:{city.code}:{fund}:{source}:{county.code}:{document}"
     key = ledger.fresh_key(base)
     if key is None:
         raise ServiceError("document", f"{label}的{document}已登记；如有错误，请市医保局冲销原凭证后重新登记", "document")
     if amount > due:
-        raise ServiceError("amount", f"到账金额 {amount:,.2f} 超过截至{on:%Y-%m-%d}{label}应缴未缴的 {max(due, ZERO):,.2f} 元", "amount")
+        raise ServiceError("amount", f"到账金额 {amount:,.2f} 超过截至{on:%Y-%m-%d}{label}应缴未缴的 {max(due, ZERO):,.2f} 元"
+                                     "（已扣除其后日期已登记的到账）", "amount")
     lines = [ledger.Line(ledger.account(fund, AccountKind.FISCAL_SPECIAL, city), amount, county, source),
              ledger.Line(counterparty, -amount, county, source)]
     entry, _created = ledger.post(city=city, posted_on=on, source_kind=SourceKind.RECEIPT, key=key, user=user, source_ref=document,

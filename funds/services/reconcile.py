@@ -144,6 +144,9 @@ def income_checks(city: Region, through: date) -> list[IncomeCheck]:
 
     from django.db.models import Max, Min
 
+    from funds.services.jobs import CONTRIBUTION_JOB, FISCAL_JOB, SUBSIDY_JOB
+
+    jobs_of = {SourceKind.CONTRIBUTIONS: CONTRIBUTION_JOB, SourceKind.SUBSIDY_RUN: SUBSIDY_JOB, SourceKind.FISCAL_SUBSIDY: FISCAL_JOB}
     fiscal_due, missing = postings.fiscal_subsidies_due(city, through)
     sources = (
         ("个人缴费", SourceKind.CONTRIBUTIONS, {(c, ""): v for c, v in postings.contributions_collected(city, through).items()},
@@ -156,10 +159,13 @@ def income_checks(city: Region, through: date) -> list[IncomeCheck]:
     rows = []
     for label, kind, due, posted, parties in sources:
         days = JournalEntry.objects.filter(city=city, source_kind=kind).aggregate(first=Min("posted_on"), last=Max("posted_on"))
+        ran = JobRun.objects.filter(job=f"{jobs_of[kind]}:{city.code}", period=through.isoformat(), status=JobRun.Status.DONE).exists()
         for key in sorted(set(due) | set(posted)):
             difference = due.get(key, ZERO) - posted.get(key, ZERO)
             if not difference:
                 note = "一致"
+            elif difference < 0 and ran and through >= (days["last"] or through):
+                note = "已记账金额多于应记，请核查手工记账"
             elif days["first"] is None or through >= (days["last"] or through):
                 note = "待次日记账"
             elif through < days["first"]:

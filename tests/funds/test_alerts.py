@@ -179,6 +179,8 @@ def test_the_deficit_report_shares_what_the_balance_leaves(client, city, xianan,
     for figure in ("1,500.00", "300.00", "240.00", "585.14", "374.86"):
         assert figure in page, figure
     assert "十堰救助办法 三(三)5" in page and client.get("/funds/deficit/", {"year": "x"}).status_code == 400
+    future = client.get("/funds/deficit/", {"year": str(date.today().year + 1)})
+    assert future.status_code == 400 and "尚未开始" in future.content.decode()
     assert "测算表" in client.get("/funds/deficit/", {"year": "2026", "print": "1"}).content.decode()
     client.force_login(factories.user("xianan_fin4", REVIEWER, xianan))
     assert client.get("/funds/deficit/").status_code == 403

@@ -151,3 +151,14 @@ def test_the_pages(client, city, world, officer, cashier, xianan, jiayu):
     client.force_login(factories.user("pen_rev2", REVIEWER, jiayu))
     assert "咸安区人民医院" not in client.get("/funds/penalties/").content.decode()
     assert client.get(f"/funds/penalties/{penalty.pk}/").status_code == 404
+
+
+def test_a_decision_submitted_twice_at_once_is_refused_in_words(city, world, officer, monkeypatch):
+    """Two posts of the same decision at the same moment: the second's insert meets the first's
+    row (the unique constraint), and is refused as already recorded, not a 500."""
+    first = _decide(officer)
+    monkeypatch.setattr(penalties.FacilityPenalty.objects, "filter",
+                        lambda *a, **k: FacilityPenalty.objects.none() if "document" in k else FacilityPenalty.objects.all().filter(*a, **k))
+    with pytest.raises(ServiceError, match="已登记"):
+        _decide(officer)
+    assert FacilityPenalty.objects.count() == 1 and first.pk

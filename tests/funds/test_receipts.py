@@ -120,7 +120,11 @@ def test_an_arrival_recorded_wrongly_is_reversed_by_the_city_bureau_and_entered_
     reversal = JournalEntry.objects.get(reverses=wrong)
     assert done.status_code == 302 and done["Location"] == f"/funds/entries/{reversal.pk}/"
     assert reversal.memo == f"冲销凭证 {wrong.pk}：金额录错" and reversal.posted_by == officer
-    assert 'id="reverse-form"' not in client.get(f"/funds/entries/{wrong.pk}/").content.decode()  # reversed once
+    entry_page = client.get(f"/funds/entries/{wrong.pk}/").content.decode()
+    assert 'id="reverse-form"' not in entry_page and "fiscal_central" not in entry_page.split('id="lines"')[1]  # reversed once
+    assert "<td>中央财政</td>" in entry_page  # 资金来源 in words
+    listing = client.get("/funds/receipts/").content.decode().split('id="receipts"')[1]
+    assert f"已冲销（<a class=\"link-light\" href=\"/funds/entries/{reversal.pk}/\">凭证 {reversal.pk}</a>）" in listing
     again = _receive(treasurer, xianan, source=AccountKind.FISCAL_CENTRAL, amount="768", document="中央补助 1")
     assert again.key.endswith(":2")
     owed = {(o.source, o.county.code): o.owed for o in service.owed(city, Fund.RESIDENT_BASIC, TODAY)}
@@ -129,3 +133,13 @@ def test_an_arrival_recorded_wrongly_is_reversed_by_the_city_bureau_and_entered_
     settled = JournalEntry.objects.filter(source_kind=SourceKind.CONTRIBUTIONS).first()
     assert 'id="reverse-form"' not in client.get(f"/funds/entries/{settled.pk}/").content.decode()
     assert "不能在此冲销" in client.post(f"/funds/entries/{settled.pk}/", {"reason": "x"}, follow=True).content.decode()
+
+
+def test_an_earlier_dated_arrival_may_not_take_a_later_balance_below_zero_and_fullwidth_numbers_are_one(city, posted, treasurer, xianan):
+    central = {"source": AccountKind.FISCAL_CENTRAL}
+    _receive(treasurer, xianan, **central, amount="768", on=date(2026, 1, 6), document="中央补助 001")
+    with pytest.raises(ServiceError, match="超过截至2026-01-05咸安区中央财政应缴未缴的 0.00 元（已扣除其后日期已登记的到账）"):
+        _receive(treasurer, xianan, **central, amount="768", on=date(2026, 1, 5), document="中央补助 002")
+    with pytest.raises(ServiceError, match="已登记"):
+        _receive(treasurer, xianan, **central, amount="1", on=date(2026, 1, 7), document="中央补助 ００１")
+    assert {(o.source, o.county.code) for o in service.owed(city, Fund.RESIDENT_BASIC, TODAY)} & {(AccountKind.FISCAL_CENTRAL, "421202")} == set()
