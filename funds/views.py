@@ -218,6 +218,8 @@ def reconciliation(request):
                  "已记账但金额不符" if d.day_posted else "尚未记账") for d in result.differences]
         rows += [(c.source, f"截至{data['date_to']:%Y-%m-%d}", f"{c.county}{'（' + c.party + '）' if c.party else ''}",
                   labels[Fund.RESIDENT_BASIC], c.due, c.posted, c.difference, c.note) for c in incomes if c.difference]
+        if not rows:
+            rows = [("核对一致", f"{data['date_from']:%Y-%m-%d}至{data['date_to']:%Y-%m-%d}", "无差异", "", None, None, None, "")]
         sheet = write_xlsx(["类别", "日期", "定点机构（县、资金来源）", "基金", "应记金额", "已记账金额", "差额", "说明"], rows,
                            title="对账差异", widths={3: 36, 8: 40})
         return xlsx_response(sheet, f"{city.name}对账差异{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}.xlsx")

@@ -81,8 +81,12 @@ def penalty_list(request):
                             "缴款凭证号", "事由"], data, title="违约金和违规费用", widths={1: 36, 12: 40})
         return xlsx_response(sheet, f"定点机构违约金和违规费用{today:%Y%m%d}.xlsx")
     if request.GET.get("print") == "1":
+        data = form.cleaned_data if form.is_bound else {}
+        filters = "，".join(part for part in (
+            f"状态 {FacilityPenalty.Status(data['status']).label}" if data.get("status") else "",
+            f"{data['year']}年决定" if data.get("year") else "", f"含“{data['q']}”" if data.get("q") else "") if part)
         return render(request, "funds/penalties_print.html", {"rows": _labelled(rows.order_by("due_on", "pk")), "total": total,
-                                                                "today": today, "form": form})
+                                                                "today": today, "filters": filters})
     page = Paginator(rows.order_by("-decided_on", "-pk"), 50).get_page(page_param(request))
     page.object_list = _labelled(page.object_list)
     query = request.GET.copy()

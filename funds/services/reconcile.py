@@ -160,7 +160,8 @@ def income_checks(city: Region, through: date) -> list[IncomeCheck]:
     for label, kind, due, posted, parties in sources:
         days = JournalEntry.objects.filter(city=city, source_kind=kind).aggregate(first=Min("posted_on"), last=Max("posted_on"))
         ran = JobRun.objects.filter(job=f"{jobs_of[kind]}:{city.code}", period=through.isoformat(), status=JobRun.Status.DONE).exists()
-        for key in sorted(set(due) | set(posted)):
+        order = {party: i for i, party in enumerate(parties)}  # the payers and levels in their own order
+        for key in sorted(set(due) | set(posted), key=lambda k: (k[0], order.get(k[1], len(order)), k[1])):
             difference = due.get(key, ZERO) - posted.get(key, ZERO)
             if not difference:
                 note = "一致"

@@ -167,6 +167,10 @@ def test_the_reconciliation_proves_each_enrollment_s_incomes_are_posted_once(cit
                                                                         "县级财政": D("158.00")}
     # as of an earlier day the refund, recorded later, is the difference and is named so
     assert {c.note for c in income_checks(city, date(2025, 12, 30)) if c.difference} == {"其后补记或退费的差额"}
+    client.force_login(officer)
+    clean = load_workbook(io.BytesIO(client.get("/funds/reconciliation/", {"date_from": "2026-01-01", "date_to": "2026-01-01",
+                                                                          "export": "xlsx"}).content)).active
+    assert [[c.value for c in row][:3] for row in clean.iter_rows()][1:] == [["核对一致", "2026-01-01至2026-01-01", "无差异"]]
     # an entry booked twice by hand shows as a difference on the page and in the export
     jobs.post_days_until(date(2026, 1, 2))
     basic = Fund.RESIDENT_BASIC

@@ -126,7 +126,7 @@ def test_the_pages(client, city, world, officer, cashier, xianan, jiayu):
     detail = client.get(f"/funds/penalties/{penalty.pk}/").content.decode()
     assert 'id="overdue"' in detail and 'id="cancel-form"' in detail and 'id="pay-form"' not in detail  # the officer does not collect
     printed = client.get("/funds/penalties/", {"print": "1", "status": "owed"}).content.decode()
-    assert "定点医疗机构违约金和违规费用缴纳情况表" in printed and "咸安区人民医院" in printed
+    assert "定点医疗机构违约金和违规费用缴纳情况表" in printed and "咸安区人民医院" in printed and "查询条件：状态 待缴纳。" in printed
     sheet = load_workbook(io.BytesIO(client.get("/funds/penalties/", {"export": "xlsx"}).content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "定点医疗机构" and rows[1][4] == "咸医保处〔2025〕3号" and rows[1][6] == D("1500.00")
