@@ -59,6 +59,7 @@ MODULES = {
     "alerts": ("funds/rules/alerts.py", ["tests/funds/test_alert_rules.py"], "tests/funds"),
     "deficit": ("funds/rules/deficit.py", ["tests/funds/test_deficit_rules.py"], "tests/funds"),
     "fiscal": ("funds/rules/fiscal.py", ["tests/funds/test_fiscal_rules.py"], "tests/funds"),
+    "warnings": ("assistance/rules/warnings.py", ["tests/assistance/test_warning_rules.py"], "tests/assistance"),
 }
 KILLED = {"ok_killed", "ok_suspicious", "bad_timeout"}  # suspicious: killed, but slowly
 
