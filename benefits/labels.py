@@ -30,6 +30,7 @@ NAMES = {
     "fiscal_central_per_head": "居民医保人均中央财政补助",
     "fund_sweep_month": "年末归集月份",
     "fund_sweep_day": "年末归集日",
+    "fund_year_end_settlement_months": "年度清算期限（年度结束后月数）",
     "fund_revolving_months": "周转金按上年月均支出核定的月数",
     "fiscal_province_share": "地方财政补助省级负担比例",
     "special_diseases": "按住院待遇支付的门诊特殊疾病",

@@ -63,6 +63,7 @@ XIANNING_BASIC = [
     ("fund_sweep_month", D("12"), "月", "S001 §三(三)（十堰市级统筹实施方案）", True),
     ("fund_sweep_day", D("28"), "日", "S001 §三(三)（十堰市级统筹实施方案）", True),
     ("fund_revolving_months", D("1"), "月", "S001 §三(三)（十堰市级统筹实施方案）", True),
+    ("fund_year_end_settlement_months", D("2"), "月", "S001 §三(三)（十堰市级统筹实施方案）", True),
     # N004 §一: the local fiscal subsidy after the central part, province : county 6 : 4 for a
     # poverty-alleviation county (脱贫县), 5 : 5 for the others: the province's share
     ("fiscal_province_share.poverty_county", D("0.6"), "rate", "N004 §一", True),

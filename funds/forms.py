@@ -131,7 +131,7 @@ class PlanFilterForm(_CountyMixin, CrispyForm):
 
 class PlanCreateForm(CrispyForm):
     plan_kind = forms.ChoiceField(label="计划类别", required=False, choices=[("monthly", "月度拨付"), ("year_end", "年度清算")], initial="monthly",
-                                  help_text="年度清算：年度结束后2个月内，拨付全年结算尚未拨付的部分（该年月度计划须已全部拨付）")
+                                  help_text="年度清算：年度结束后、在年度清算期限内，拨付全年结算尚未拨付的部分（该年月度计划须已全部拨付）")
     year = forms.IntegerField(label="计划年度", min_value=2000, max_value=2099)
     month = forms.TypedChoiceField(label="计划月份", coerce=int, required=False, empty_value=None, choices=_month_choices()[1:],
                                    help_text="拨付该月的定点机构结算和手工报销；该月结束、结算记账后编制（年度清算不用填）")

@@ -344,13 +344,6 @@ class PaymentPlan(models.Model):
     def period_label(self) -> str:
         return f"{self.year}年度清算" if self.year_end else f"{self.year}年{self.month}月"
 
-    @property
-    def deadline(self):
-        """A year-end settlement is done within two months after the year (RULES.md 7)."""
-        from calendar import monthrange
-        from datetime import date
-
-        return date(self.year + 1, 2, monthrange(self.year + 1, 2)[1]) if self.year_end else None
 
 
 class PaymentPlanLine(models.Model):

@@ -138,6 +138,10 @@ def _source_label(entry) -> str:
         return facility_labels([facility])[facility.pk] if facility else ""
     if entry.source_kind == SourceKind.REVERSAL and ref.isdigit():
         return f"凭证 {ref}"
+    if entry.source_kind == SourceKind.PENALTY:
+        return f"文号、缴款凭证号 {ref}"
+    if entry.source_kind == SourceKind.RECEIPT:
+        return f"到账通知或缴款书号 {ref}"
     if ref.isdigit() and len(ref) == 4:
         return f"{ref}年"
     region = Region.objects.filter(code=ref).first()
@@ -189,8 +193,16 @@ def entry_detail(request, pk):
         from funds.models import PaymentPlan
 
         plan = PaymentPlan.objects.restrict(request.user).select_related("county").filter(pk=int(entry.source_ref)).first()
+    penalty = None
+    if entry.source_kind == SourceKind.PENALTY:
+        from django.db.models import Q
+
+        from funds.models import FacilityPenalty
+
+        penalty = FacilityPenalty.objects.restrict(request.user).filter(Q(decision_entry=entry) | Q(payment_entry=entry)).first()
     return render(request, "funds/entry_detail.html", {
         "entry": entry, "reversal": reversal, "plan": plan, "source_label": _source_label(entry), "reverse_form": form,
+        "penalty": penalty,
         "rows": [(line, line.amount if line.amount > 0 else None, -line.amount if line.amount < 0 else None) for line in lines],
         "debit": sum((line.amount for line in lines if line.amount > 0), ZERO),
         "credit": -sum((line.amount for line in lines if line.amount < 0), ZERO),
@@ -328,11 +340,10 @@ def alert_detail(request, pk):
 def _city_of(request, refusal: str):
     """The pooling region (city) the user is bound to; a county's user, or one above the pooling
     regions, is refused: accounting is city-wide (S001 §三(三)3)."""
-    from benefits.services.policy import pooling_region
+    from funds.services.scope import city_user_region
 
-    region = request.user.region
-    city = pooling_region(region) if region is not None else None
-    if city is None or city.pk != region.pk:
+    city = city_user_region(request.user)
+    if city is None:
         raise PermissionDenied(refusal)
     return city
 

@@ -170,12 +170,13 @@ def plan_detail(request, pk):
     events = list(plan.events.select_related("user"))
     returned = events[-1] if events and events[-1].action == plans.Action.REJECT else None
     template = "funds/plan_print.html" if request.GET.get("print") == "1" else "funds/plan_detail.html"
+    deadline = plans.year_end_deadline(plan)
     return render(request, template, {
         "plan": plan, "lines": lines, "totals": totals, "total": total, "step": step, "may_act": may_act, "editable": editable,
         "advance": advance, "reject": reject, "adjust_error": adjust_error, "refusal": refusal, "returned": returned,
         "special": plans.special_account_after(plan) if may_act and step.action == plans.Action.FUND else None,
         "events": events, "steps": _procedure(plan), "overpaid": _overpaid(plan),
-        "overdue": plan.year_end and plan.status != Status.PAID and timezone.localdate() > plan.deadline,
+        "deadline": deadline, "overdue": deadline is not None and plan.status != Status.PAID and timezone.localdate() > deadline,
         "trail": [("月度拨付计划", reverse("funds:plans")), (str(plan), "")]})
 
 

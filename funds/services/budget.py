@@ -31,11 +31,10 @@ ITEM_LABELS = {kind: AccountKind(kind).label for kind in BUDGET_ITEMS}
 
 def check_city_user(user, city: Region | None = None) -> Region:
     """The city (pooling region) a budget user works for: budgets are city-wide (S001 §三(三)3)."""
-    from benefits.services.policy import pooling_region
+    from funds.services.scope import city_user_region
 
-    region = user.region
-    own = pooling_region(region) if region is not None else None
-    if own is None or own.pk != region.pk or (city is not None and city.pk != own.pk):
+    own = city_user_region(user)
+    if own is None or (city is not None and city.pk != own.pk):
         raise ServiceError("region_denied", "基金预算由统筹区（市）医保局编制，请由市医保局用户办理")
     return own
 

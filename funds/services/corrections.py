@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.errors import ServiceError
 from funds.models import JournalEntry, SourceKind
 from funds.services import ledger
+from funds.services.scope import city_user_region
 
 PERMISSION = "funds.reverse_journalentry"
 REVERSIBLE = (SourceKind.INTEREST, SourceKind.RECEIPT)
@@ -19,12 +20,10 @@ REVERSIBLE = (SourceKind.INTEREST, SourceKind.RECEIPT)
 
 def reversal_refusal(user, entry: JournalEntry) -> str | None:
     """Why the user may not reverse the entry, or None."""
-    from benefits.services.policy import pooling_region
-
     if not user.has_perm(PERMISSION):
         return "您没有冲销凭证的权限"
-    region = user.region
-    if region is None or pooling_region(region) is None or pooling_region(region).pk != region.pk or entry.city_id != region.pk:
+    city = city_user_region(user)
+    if city is None or entry.city_id != city.pk:
         return "凭证由统筹区（市）医保局冲销"
     if entry.source_kind not in REVERSIBLE:
         return f"“{entry.get_source_kind_display()}”凭证不能在此冲销，请通过其来源业务更正"

@@ -27,6 +27,7 @@ from core.validation import check_date
 from funds.models import AccountKind, FacilityPenalty, Fund, SourceKind
 from funds.services import ledger
 from funds.services.postings import CityRegions, facility_labels
+from funds.services.scope import city_of_user
 
 DECIDE = "funds.decide_facilitypenalty"
 COLLECT = "funds.collect_facilitypenalty"
@@ -35,14 +36,8 @@ ZERO = Decimal("0.00")
 
 
 def city_of(user) -> Region:
-    """The city a user records penalties for: accounting is city-wide (S001 §三(三)3)."""
-    from benefits.services.policy import pooling_region
-
-    region = user.region
-    city = pooling_region(region) if region is not None else None
-    if city is None or city.pk != region.pk:
-        raise ServiceError("region_denied", "定点机构违约金和违规费用由统筹区（市）医保局登记，请由市医保局用户办理")
-    return city
+    """The city a user records penalties for (funds.services.scope)."""
+    return city_of_user(user, "定点机构违约金和违规费用由统筹区（市）医保局登记，请由市医保局用户办理")
 
 
 def normalise_text(value) -> str:

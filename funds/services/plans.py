@@ -32,6 +32,7 @@ from core.services.notify import notify
 from core.validation import check_date
 from funds.models import Account, AccountKind, Fund, JobRun, JournalLine, PaymentPlan, PaymentPlanEvent, PaymentPlanLine, SourceKind
 from funds.services import ledger
+from funds.services.parameters import in_force
 
 Status = PaymentPlan.Status
 Action = PaymentPlanEvent.Action
@@ -143,6 +144,20 @@ def year_end_due(city: Region, county: Region, year: int) -> tuple[list[Due], li
     return sorted((d for d in rest if d.due > 0), key=order), sorted((d for d in rest if d.due < 0), key=order)
 
 
+# RULES.md 7 (S001 市级统筹 §三(三)): the year-end settlement within two months after the year
+DEADLINE_PARAMETERS = {"months": ("fund_year_end_settlement_months", Decimal("2"), "S001 §三(三)（十堰市级统筹实施方案）")}
+
+
+def year_end_deadline(plan: PaymentPlan) -> date | None:
+    """The last day a year-end settlement is due: the end of the parameter's month after the
+    year (2: the last day of February); None for a monthly plan."""
+    if not plan.year_end:
+        return None
+    months = int(in_force(plan.city, date(plan.year, 12, 31), DEADLINE_PARAMETERS)["months"][0])
+    year, month = plan.year + 1 + (months - 1) // 12, (months - 1) % 12 + 1
+    return date(year, month, monthrange(year, month)[1])
+
+
 def plan_due(plan: PaymentPlan) -> list[Due]:
     """What a plan covers as the ledger stands: its month's, or its year's remainder."""
     if plan.year_end:
@@ -195,7 +210,8 @@ def plan_create(*, user, county: Region, year, month, note: str = "", today: dat
     if kind not in PaymentPlan.PlanKind.values:
         raise ServiceError("kind", "请选择计划类别", "kind")
     if year_end and str(year).isdigit() and date(int(year), 12, 31) >= today:
-        raise ServiceError("year", f"{year}年尚未结束：年度清算在次年1月至2月编制（年度结束后2个月内完成）", "year")
+        months = int(in_force(_city_of(county), date(int(year), 12, 31), DEADLINE_PARAMETERS)["months"][0])
+        raise ServiceError("year", f"{year}年尚未结束：年度清算在次年1月至{months}月编制（年度结束后{months}个月内完成）", "year")
     year, month = _check_month(year, 12 if year_end else month, today)
     city = _city_of(county)
     label = f"{year}年度清算" if year_end else f"{year}年{month}月的拨付计划"

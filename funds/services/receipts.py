@@ -23,6 +23,7 @@ from core.money import AmountError, column_max, parse_typed_amount
 from core.validation import check_date
 from funds.models import AccountKind, Fund, JournalEntry, JournalLine, SourceKind
 from funds.services import ledger
+from funds.services.scope import city_of_user
 
 PERMISSION = "funds.record_receipt"
 ZERO = Decimal("0.00")
@@ -32,13 +33,7 @@ SOURCES = (AccountKind.TREASURY, AccountKind.FISCAL_CENTRAL, AccountKind.FISCAL_
 
 
 def city_of(user) -> Region:
-    from benefits.services.policy import pooling_region
-
-    region = user.region
-    city = pooling_region(region) if region is not None else None
-    if city is None or city.pk != region.pk:
-        raise ServiceError("region_denied", "资金缴入市级财政专户由市财政局登记，请由市级用户办理")
-    return city
+    return city_of_user(user, "资金缴入市级财政专户由市财政局登记，请由市级用户办理")
 
 
 def _holder(city: Region, source: str, county: Region) -> Region:

@@ -507,7 +507,7 @@ def test_the_year_end_settlement_pays_what_the_year_s_plans_left_and_names_what_
         plans.plan_create(**year_end, today=date(2026, 1, 20))
     _through(november, team)
     plan = plans.plan_create(**year_end, today=date(2026, 1, 20))
-    assert (str(plan), plan.month, plan.deadline) == ("咸安区2025年度清算拨付计划", 12, date(2026, 2, 28))
+    assert (str(plan), plan.month, plans.year_end_deadline(plan)) == ("咸安区2025年度清算拨付计划", 12, date(2026, 2, 28))
     # the hospital: March's bill less the 1,000 paid in March (November's was paid in full); the
     # centre's March bill was reversed after March's plan paid it: paid beyond, to recover
     assert _lines(plan) == {("facility", "H001", Fund.RESIDENT_BASIC): (a.basic_fund - D("1000"),) * 2}

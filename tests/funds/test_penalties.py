@@ -123,6 +123,8 @@ def test_the_pages(client, city, world, officer, cashier, xianan, jiayu):
     # last year's: overdue
     page = client.get("/funds/penalties/").content.decode()
     assert "逾期" in page and "1,500.00" in page.split('id="penalty-totals"')[1].split("</table>")[0]
+    entry_page = client.get(f"/funds/entries/{penalty.decision_entry_id}/").content.decode()
+    assert f'href="/funds/penalties/{penalty.pk}/"' in entry_page and "文号、缴款凭证号 咸医保处〔2025〕3号" in entry_page
     detail = client.get(f"/funds/penalties/{penalty.pk}/").content.decode()
     assert 'id="overdue"' in detail and 'id="cancel-form"' in detail and 'id="pay-form"' not in detail  # the officer does not collect
     printed = client.get("/funds/penalties/", {"print": "1", "status": "owed"}).content.decode()
